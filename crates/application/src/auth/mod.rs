@@ -1,0 +1,11 @@
+//! Logging in and out, and recognising callers by their bearer token.
+
+mod authenticate;
+mod login;
+mod logout;
+mod password;
+
+pub use authenticate::{Authenticate, Principal};
+pub use login::{Login, LoginOutcome};
+pub use logout::Logout;
+pub use password::check_password;

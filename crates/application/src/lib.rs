@@ -1,0 +1,16 @@
+//! The help desk's use cases, one type each, and the ports they need.
+//!
+//! Use cases take ports as `Arc<dyn Port>`; the binaries wire adapters in. A use case
+//! that changes a ticket builds one [`ports::ChangeSet`] (new state, history, outbox) and
+//! commits it through [`ports::UnitOfWork`], so a command is one transaction.
+#![forbid(unsafe_code)]
+
+pub mod accounts;
+pub mod auth;
+pub mod categories;
+mod error;
+mod fingerprint;
+pub mod ports;
+pub mod tickets;
+
+pub use error::{AppError, FieldError};

@@ -1,0 +1,39 @@
+//! The ports: what the use cases need from the outside world, stated with their error
+//! contracts. Adapters implement them; the binaries wire adapters to use cases.
+
+mod categories;
+mod clock;
+mod idempotency;
+mod security;
+mod sessions;
+mod store;
+mod tickets;
+mod users;
+
+pub use categories::{Category, CategoryChanges, CategoryRepository};
+pub use clock::{Clock, SystemClock};
+pub use idempotency::{IdempotencyRecord, IdempotencyRepository};
+pub use security::{PasswordHasher, TokenHash, TokenIssuer};
+pub use sessions::{Session, SessionRepository};
+pub use store::{ChangeSet, StoreError, UnitOfWork, Write};
+pub use tickets::{
+    HistoryEntry, Page, TicketCursor, TicketFilter, TicketQuery, TicketRepository, TicketSort,
+};
+pub use users::{NewAccount, UserAccount, UserRepository};
+
+#[cfg(any(test, feature = "mocks"))]
+pub use categories::MockCategoryRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use clock::MockClock;
+#[cfg(any(test, feature = "mocks"))]
+pub use idempotency::MockIdempotencyRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use security::{MockPasswordHasher, MockTokenIssuer};
+#[cfg(any(test, feature = "mocks"))]
+pub use sessions::MockSessionRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use store::MockUnitOfWork;
+#[cfg(any(test, feature = "mocks"))]
+pub use tickets::MockTicketRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use users::MockUserRepository;

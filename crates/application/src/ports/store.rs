@@ -1,0 +1,72 @@
+//! Atomic writes: one command, one transaction.
+
+use async_trait::async_trait;
+use domain::{Ticket, TicketEvent, Version};
+
+use super::idempotency::IdempotencyRecord;
+
+/// What went wrong in storage, in terms the use cases can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// A guarded write lost a race: the ticket's version moved on since it was read.
+    #[error("the record was changed concurrently")]
+    VersionConflict,
+    /// A unique key already exists; names the key (`email`, `slug`, `idempotency_key`, ...).
+    #[error("a record with this {0} already exists")]
+    Duplicate(&'static str),
+    /// A referenced record is missing or still referenced (foreign key); names it.
+    #[error("the {0} is referenced or missing")]
+    Reference(&'static str),
+    /// The database cannot be reached now (pool timeout, connection refused). Retrying
+    /// later may succeed.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else: a bug or corrupt data. The message is for logs only.
+    #[error("storage failure: {0}")]
+    Failure(String),
+}
+
+/// One write within a [`ChangeSet`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Write {
+    /// Insert a ticket just opened.
+    InsertTicket(Ticket),
+    /// Replace a ticket's state, provided its stored version is still `expected`.
+    UpdateTicket {
+        /// The new state.
+        ticket: Ticket,
+        /// The version it was read at.
+        expected: Version,
+    },
+    /// Append the event to the ticket's history and to the outbox.
+    Record(TicketEvent),
+    /// Remember which ticket an idempotent create produced.
+    RememberIdempotencyKey(IdempotencyRecord),
+}
+
+/// Everything one command writes. Committed all together or not at all.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ChangeSet {
+    /// The writes, applied in order.
+    pub writes: Vec<Write>,
+}
+
+impl ChangeSet {
+    /// Adds a write.
+    pub fn push(&mut self, write: Write) -> &mut Self {
+        self.writes.push(write);
+        self
+    }
+}
+
+/// Commits change sets atomically.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait UnitOfWork: Send + Sync {
+    /// Applies every write of `changes` in one database transaction.
+    ///
+    /// MUST return [`StoreError::VersionConflict`] (and write nothing) when an
+    /// [`Write::UpdateTicket`] finds another version stored, and
+    /// [`StoreError::Duplicate`]`("idempotency_key")` when the key was remembered already.
+    async fn commit(&self, changes: ChangeSet) -> Result<(), StoreError>;
+}

@@ -1,0 +1,165 @@
+//! Reading tickets and their history.
+
+use async_trait::async_trait;
+use domain::{
+    CategorySlug, Priority, Tag, Ticket, TicketEventKind, TicketId, TicketStatus, Timestamp, UserId,
+};
+
+use super::store::StoreError;
+
+/// Which tickets to list. Every filter narrows the result; `None` or empty means any.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TicketFilter {
+    /// Any of these statuses.
+    pub statuses: Vec<TicketStatus>,
+    /// Any of these priorities.
+    pub priorities: Vec<Priority>,
+    /// This category.
+    pub category: Option<CategorySlug>,
+    /// This assignee.
+    pub assignee_id: Option<UserId>,
+    /// This customer. Forced to the caller for customers.
+    pub customer_id: Option<UserId>,
+    /// Carrying this tag.
+    pub tag: Option<Tag>,
+    /// Created at or after this instant.
+    pub created_after: Option<Timestamp>,
+    /// Created strictly before this instant.
+    pub created_before: Option<Timestamp>,
+    /// Full-text search over subject and description; every word must match.
+    pub text: Option<String>,
+}
+
+/// The order of a ticket list. Ties are broken by id in the same direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TicketSort {
+    /// Newest first (the default).
+    #[default]
+    CreatedDesc,
+    /// Oldest first.
+    CreatedAsc,
+    /// Most recently changed first.
+    UpdatedDesc,
+    /// Least recently changed first.
+    UpdatedAsc,
+    /// Most urgent first.
+    PriorityDesc,
+    /// Least urgent first.
+    PriorityAsc,
+}
+
+impl TicketSort {
+    /// Every order.
+    pub const ALL: [TicketSort; 6] = [
+        TicketSort::CreatedDesc,
+        TicketSort::CreatedAsc,
+        TicketSort::UpdatedDesc,
+        TicketSort::UpdatedAsc,
+        TicketSort::PriorityDesc,
+        TicketSort::PriorityAsc,
+    ];
+
+    /// The API name: the field, with a leading `-` for descending.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            TicketSort::CreatedDesc => "-created_at",
+            TicketSort::CreatedAsc => "created_at",
+            TicketSort::UpdatedDesc => "-updated_at",
+            TicketSort::UpdatedAsc => "updated_at",
+            TicketSort::PriorityDesc => "-priority",
+            TicketSort::PriorityAsc => "priority",
+        }
+    }
+
+    /// Parses an API name.
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+
+    /// True for the descending orders.
+    pub const fn descending(self) -> bool {
+        matches!(
+            self,
+            TicketSort::CreatedDesc | TicketSort::UpdatedDesc | TicketSort::PriorityDesc
+        )
+    }
+
+    /// The sort key of a ticket in this order: microseconds of an instant, or the
+    /// priority's rank.
+    pub fn key_of(self, ticket: &Ticket) -> i64 {
+        let t = ticket.parts();
+        match self {
+            TicketSort::CreatedDesc | TicketSort::CreatedAsc => t.created_at.unix_micros(),
+            TicketSort::UpdatedDesc | TicketSort::UpdatedAsc => t.updated_at.unix_micros(),
+            TicketSort::PriorityDesc | TicketSort::PriorityAsc => i64::from(t.priority.rank()),
+        }
+    }
+}
+
+/// Where a page of tickets starts: just after the ticket with this sort key and id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TicketCursor {
+    /// The order the cursor belongs to.
+    pub sort: TicketSort,
+    /// The last ticket's sort key.
+    pub key: i64,
+    /// The last ticket's id.
+    pub id: TicketId,
+}
+
+/// A ticket list request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TicketQuery {
+    /// Which tickets.
+    pub filter: TicketFilter,
+    /// In which order.
+    pub sort: TicketSort,
+    /// How many at most (already clamped by the use case).
+    pub limit: u32,
+    /// Start after this position.
+    pub after: Option<TicketCursor>,
+}
+
+/// One page of a list and where the next starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T, C> {
+    /// The items.
+    pub items: Vec<T>,
+    /// Where the next page starts; `None` on the last page.
+    pub next: Option<C>,
+}
+
+/// A stored ticket event, as a history entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryEntry {
+    /// Its position in the ticket's history (increasing).
+    pub id: i64,
+    /// Who made the change; `None` for the system.
+    pub actor: Option<UserId>,
+    /// When.
+    pub at: Timestamp,
+    /// What changed.
+    pub kind: TicketEventKind,
+}
+
+/// Reads tickets.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait TicketRepository: Send + Sync {
+    /// Allocates a new ticket id from a sequence. Ids are unique and increasing; an id
+    /// whose ticket is never committed is simply skipped.
+    async fn next_id(&self) -> Result<TicketId, StoreError>;
+    /// The ticket with this id.
+    async fn get(&self, id: TicketId) -> Result<Option<Ticket>, StoreError>;
+    /// One page of tickets matching the query, in its order, at most `limit` of them;
+    /// `next` is set when more follow.
+    async fn list(&self, query: &TicketQuery) -> Result<Page<Ticket, TicketCursor>, StoreError>;
+    /// The ticket's history, oldest first, entries with ids greater than `after`, at
+    /// most `limit`.
+    async fn history(
+        &self,
+        id: TicketId,
+        after: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<HistoryEntry>, StoreError>;
+}

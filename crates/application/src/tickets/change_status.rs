@@ -1,0 +1,85 @@
+//! Moving a ticket along the state machine.
+
+use domain::{Actor, Ticket, TicketStatus, UserId};
+
+use crate::error::AppError;
+
+use super::TicketPorts;
+use super::mutate::mutate;
+
+/// The longest reason accepted with a status change, in characters.
+pub const REASON_MAX_CHARS: usize = 1000;
+
+/// A status change, as received.
+#[derive(Debug, Clone, Default)]
+pub struct ChangeStatusInput {
+    /// The target status.
+    pub to: String,
+    /// For `assigned`: the agent; defaults to the acting staff member.
+    pub assignee_id: Option<i64>,
+    /// Why, kept in the history.
+    pub reason: Option<String>,
+}
+
+/// Moves a ticket to another status, if the machine and the actor's role allow it.
+#[derive(Clone)]
+pub struct ChangeStatus {
+    ports: TicketPorts,
+}
+
+pub(super) fn check_reason(reason: Option<String>) -> Result<Option<String>, AppError> {
+    match reason.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(r) => domain::text::clean_text(r, REASON_MAX_CHARS, true)
+            .map(Some)
+            .map_err(|e| AppError::invalid("reason", e)),
+    }
+}
+
+impl ChangeStatus {
+    /// Wires the use case.
+    pub fn new(ports: TicketPorts) -> Self {
+        Self { ports }
+    }
+
+    /// Applies the change. A move the machine forbids names the allowed targets.
+    pub async fn execute(
+        &self,
+        actor: Actor,
+        reference: &str,
+        input: ChangeStatusInput,
+        if_match: Option<i64>,
+    ) -> Result<Ticket, AppError> {
+        let to = TicketStatus::parse(&input.to).map_err(|e| AppError::invalid("to", e))?;
+        let reason = check_reason(input.reason)?;
+        // Customers asking for `assigned` get the domain's refusal, not a lookup.
+        let assignee = match (to, input.assignee_id) {
+            (TicketStatus::Assigned, Some(id)) if actor.is_staff() => {
+                Some(self.check_assignee(UserId::new(id)).await?)
+            }
+            (TicketStatus::Assigned, _) => Some(actor.user_id),
+            (_, Some(_)) => {
+                return Err(AppError::invalid(
+                    "assignee_id",
+                    "is only accepted when moving to assigned",
+                ));
+            }
+            _ => None,
+        };
+        mutate(&self.ports, actor, reference, if_match, |ticket, now| {
+            let event = match (to, assignee) {
+                (TicketStatus::Assigned, Some(agent)) => ticket.assign(agent, actor, now)?,
+                _ => ticket.transition(to, actor, now, reason.clone())?,
+            };
+            Ok(Some(event))
+        })
+        .await
+    }
+
+    async fn check_assignee(&self, id: UserId) -> Result<UserId, AppError> {
+        match self.ports.users.get(id).await? {
+            Some(user) if user.active && user.role.is_staff() => Ok(user.id),
+            _ => Err(AppError::invalid("assignee_id", "is not an active agent")),
+        }
+    }
+}

@@ -1,0 +1,245 @@
+//! Opening a ticket.
+
+use domain::{
+    Actor, CategorySlug, Description, NewTicket, Priority, Role, Subject, Tags, Ticket, UserId,
+};
+
+use crate::error::{AppError, Validator};
+use crate::fingerprint::fingerprint;
+use crate::ports::{ChangeSet, IdempotencyRecord, StoreError, Write};
+
+use super::TicketPorts;
+
+/// The idempotency scope of ticket creation.
+const SCOPE: &str = "create_ticket";
+/// The longest `Idempotency-Key` accepted.
+pub const IDEMPOTENCY_KEY_MAX_LEN: usize = 255;
+
+/// A ticket to open, as received.
+#[derive(Debug, Clone, Default)]
+pub struct CreateTicketInput {
+    /// The one-line summary.
+    pub subject: String,
+    /// The full request.
+    pub description: String,
+    /// `low`, `normal` (the default), `high` or `urgent`.
+    pub priority: Option<String>,
+    /// The slug of an active category.
+    pub category: String,
+    /// Labels.
+    pub tags: Vec<String>,
+    /// The customer the ticket is for: required when staff open a ticket, optional (and
+    /// only the caller) for customers.
+    pub customer_id: Option<i64>,
+    /// The client's `Idempotency-Key`: a retry with the same key returns the same ticket.
+    pub idempotency_key: Option<String>,
+}
+
+/// The opened ticket.
+#[derive(Debug, Clone)]
+pub struct CreatedTicket {
+    /// The ticket.
+    pub ticket: Ticket,
+    /// True when this was a retry answered from a remembered `Idempotency-Key`.
+    pub replayed: bool,
+}
+
+/// Opens a ticket: state, history entry and outbox event in one transaction.
+#[derive(Clone)]
+pub struct CreateTicket {
+    ports: TicketPorts,
+}
+
+impl CreateTicket {
+    /// Wires the use case.
+    pub fn new(ports: TicketPorts) -> Self {
+        Self { ports }
+    }
+
+    /// Opens the ticket, or returns the one this idempotency key opened before.
+    pub async fn execute(
+        &self,
+        actor: Actor,
+        input: CreateTicketInput,
+    ) -> Result<CreatedTicket, AppError> {
+        let key = check_key(input.idempotency_key.as_deref())?;
+        let print = request_fingerprint(&input);
+        if let Some(key) = key {
+            if let Some(found) = self.replay(actor, key, &print).await? {
+                return Ok(found);
+            }
+        }
+        let mut v = Validator::default();
+        let subject = v.check("subject", Subject::parse(&input.subject));
+        let description = v.check("description", Description::parse(&input.description));
+        let priority = match input.priority.as_deref() {
+            None => Some(Priority::Normal),
+            Some(p) => v.check("priority", Priority::parse(p)),
+        };
+        let category = v.check("category", CategorySlug::parse(&input.category));
+        let tags = v.check("tags", Tags::parse(&input.tags));
+        let customer_id = self.customer_for(&mut v, actor, input.customer_id).await?;
+        v.finish()?;
+        let (
+            Some(subject),
+            Some(description),
+            Some(priority),
+            Some(category),
+            Some(tags),
+            Some(customer_id),
+        ) = (subject, description, priority, category, tags, customer_id)
+        else {
+            return Err(AppError::Internal(
+                "validator let an invalid field through".into(),
+            ));
+        };
+        check_category(&self.ports, &category).await?;
+
+        let id = self.ports.tickets.next_id().await?;
+        let now = self.ports.clock.now();
+        let new = NewTicket {
+            id,
+            customer_id,
+            subject,
+            description,
+            priority,
+            category,
+            tags,
+        };
+        let (ticket, event) = Ticket::open(new, actor, now)?;
+        let mut changes = ChangeSet::default();
+        changes
+            .push(Write::InsertTicket(ticket.clone()))
+            .push(Write::Record(event));
+        if let Some(key) = key {
+            changes.push(Write::RememberIdempotencyKey(IdempotencyRecord {
+                user_id: actor.user_id,
+                scope: SCOPE,
+                key: key.to_owned(),
+                fingerprint: print.clone(),
+                resource_id: id.get(),
+                created_at: now,
+            }));
+        }
+        match self.ports.uow.commit(changes).await {
+            Ok(()) => Ok(CreatedTicket {
+                ticket,
+                replayed: false,
+            }),
+            // A concurrent retry with the same key won the race: answer as it did.
+            Err(StoreError::Duplicate("idempotency_key")) => match key {
+                Some(key) => self
+                    .replay(actor, key, &print)
+                    .await?
+                    .ok_or_else(|| AppError::Internal("idempotency key vanished".into())),
+                None => Err(AppError::Internal(
+                    "duplicate idempotency key without a key".into(),
+                )),
+            },
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn replay(
+        &self,
+        actor: Actor,
+        key: &str,
+        print: &str,
+    ) -> Result<Option<CreatedTicket>, AppError> {
+        let Some(record) = self
+            .ports
+            .idempotency
+            .find(actor.user_id, SCOPE, key)
+            .await?
+        else {
+            return Ok(None);
+        };
+        if record.fingerprint != print {
+            return Err(AppError::IdempotencyKeyReused);
+        }
+        let ticket = self
+            .ports
+            .tickets
+            .get(domain::TicketId::new(record.resource_id))
+            .await?
+            .ok_or_else(|| AppError::Internal("idempotency key names a missing ticket".into()))?;
+        Ok(Some(CreatedTicket {
+            ticket,
+            replayed: true,
+        }))
+    }
+
+    /// Whose ticket this is: the customer themself, or the customer staff name.
+    async fn customer_for(
+        &self,
+        v: &mut Validator,
+        actor: Actor,
+        requested: Option<i64>,
+    ) -> Result<Option<UserId>, AppError> {
+        match (actor.role, requested) {
+            (Role::Customer, None) => Ok(Some(actor.user_id)),
+            // Someone else's id: the domain refuses it as a forbidden action.
+            (Role::Customer, Some(id)) => Ok(Some(UserId::new(id))),
+            (_, None) => {
+                v.fail(
+                    "customer_id",
+                    "is required when staff open a ticket for a customer",
+                );
+                Ok(None)
+            }
+            (_, Some(id)) => match self.ports.users.get(UserId::new(id)).await? {
+                Some(user) if user.active && user.role == Role::Customer => Ok(Some(user.id)),
+                _ => {
+                    v.fail("customer_id", "is not an active customer account");
+                    Ok(None)
+                }
+            },
+        }
+    }
+}
+
+/// Checks a category exists and is active.
+pub(super) async fn check_category(
+    ports: &TicketPorts,
+    slug: &CategorySlug,
+) -> Result<(), AppError> {
+    match ports.categories.get(slug).await? {
+        Some(c) if c.active => Ok(()),
+        _ => Err(AppError::invalid(
+            "category",
+            format!("there is no active category `{slug}`"),
+        )),
+    }
+}
+
+fn check_key(key: Option<&str>) -> Result<Option<&str>, AppError> {
+    match key {
+        None => Ok(None),
+        Some(k)
+            if !k.is_empty()
+                && k.len() <= IDEMPOTENCY_KEY_MAX_LEN
+                && k.bytes().all(|b| b.is_ascii_graphic()) =>
+        {
+            Ok(Some(k))
+        }
+        Some(_) => Err(AppError::invalid(
+            "Idempotency-Key",
+            format!("must be 1 to {IDEMPOTENCY_KEY_MAX_LEN} visible ASCII characters"),
+        )),
+    }
+}
+
+fn request_fingerprint(input: &CreateTicketInput) -> String {
+    let customer = input.customer_id.map(|c| c.to_string()).unwrap_or_default();
+    let head = [
+        input.subject.as_str(),
+        input.description.as_str(),
+        input.priority.as_deref().unwrap_or(""),
+        input.category.as_str(),
+        customer.as_str(),
+    ];
+    fingerprint(
+        head.into_iter()
+            .chain(input.tags.iter().map(String::as_str)),
+    )
+}

@@ -1,0 +1,25 @@
+//! The help desk's domain: tickets and their state machine, the values they are made of,
+//! who may do what to them, and the events every change produces.
+//!
+//! This crate has no dependencies so other services can reuse it and CI can test it with
+//! no database and no network. Time is the crate's own [`Timestamp`]; callers supply "now".
+#![forbid(unsafe_code)]
+
+pub mod access;
+pub mod ids;
+pub mod text;
+pub mod ticket;
+pub mod time;
+pub mod user;
+pub mod value_error;
+
+pub use access::{Actor, Role};
+pub use ids::{TicketId, UserId};
+pub use ticket::{
+    CategorySlug, Description, FieldChange, NewTicket, Priority, Subject, Tag, Tags, Ticket,
+    TicketAction, TicketError, TicketEvent, TicketEventKind, TicketNumber, TicketParts,
+    TicketStatus, TicketUpdate, Version,
+};
+pub use time::Timestamp;
+pub use user::{DisplayName, Email};
+pub use value_error::ValueError;

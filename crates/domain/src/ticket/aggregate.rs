@@ -1,0 +1,639 @@
+//! The ticket aggregate: its state and the commands that change it.
+
+use crate::access::Actor;
+use crate::ids::{TicketId, UserId};
+use crate::time::Timestamp;
+
+use super::category::CategorySlug;
+use super::content::{Description, Subject};
+use super::error::{TicketAction, TicketError};
+use super::events::{FieldChange, TicketEvent, TicketEventKind};
+use super::number::TicketNumber;
+use super::priority::Priority;
+use super::status::TicketStatus;
+use super::tags::Tags;
+use super::update::TicketUpdate;
+
+/// A ticket's revision, raised by one with every accepted change. It is the ETag of the
+/// ticket and the guard of optimistic concurrency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Version(i64);
+
+impl Version {
+    /// The version of a ticket just opened.
+    pub const FIRST: Self = Self(1);
+
+    /// Wraps a stored version.
+    pub const fn new(raw: i64) -> Self {
+        Self(raw)
+    }
+
+    /// The raw version.
+    pub const fn get(self) -> i64 {
+        self.0
+    }
+
+    /// The version after this one.
+    pub const fn next(self) -> Self {
+        Self(self.0 + 1)
+    }
+}
+
+impl std::fmt::Display for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// What a new ticket is opened with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTicket {
+    /// The id the store allocated.
+    pub id: TicketId,
+    /// The customer the ticket belongs to.
+    pub customer_id: UserId,
+    /// Its subject.
+    pub subject: Subject,
+    /// Its description.
+    pub description: Description,
+    /// Its priority.
+    pub priority: Priority,
+    /// Its category (the caller checked it exists and is active).
+    pub category: CategorySlug,
+    /// Its tags.
+    pub tags: Tags,
+}
+
+/// Every field of a ticket, for loading one from storage and for reading one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketParts {
+    /// Its id.
+    pub id: TicketId,
+    /// Its human-readable number.
+    pub number: TicketNumber,
+    /// The customer it belongs to.
+    pub customer_id: UserId,
+    /// Who opened it (the customer, or an agent on their behalf).
+    pub created_by: UserId,
+    /// Its subject.
+    pub subject: Subject,
+    /// Its description.
+    pub description: Description,
+    /// Its priority.
+    pub priority: Priority,
+    /// Its category.
+    pub category: CategorySlug,
+    /// Its tags.
+    pub tags: Tags,
+    /// Its status.
+    pub status: TicketStatus,
+    /// The agent who owns it.
+    pub assignee_id: Option<UserId>,
+    /// When it was opened.
+    pub created_at: Timestamp,
+    /// When it last changed.
+    pub updated_at: Timestamp,
+    /// When it was last resolved.
+    pub resolved_at: Option<Timestamp>,
+    /// When it was closed.
+    pub closed_at: Option<Timestamp>,
+    /// Its revision.
+    pub version: Version,
+}
+
+/// A customer's request and everything known about its handling.
+///
+/// All changes go through the commands below, which enforce the state machine and the
+/// role rules and return the one [`TicketEvent`] each accepted change produces. A refused
+/// command leaves the ticket unchanged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ticket(TicketParts);
+
+impl Ticket {
+    /// Opens a ticket. Customers may open tickets only for themselves.
+    pub fn open(
+        new: NewTicket,
+        actor: Actor,
+        now: Timestamp,
+    ) -> Result<(Self, TicketEvent), TicketError> {
+        if !actor.is_staff() && new.customer_id != actor.user_id {
+            return Err(TicketError::ActionForbidden {
+                action: TicketAction::OpenForAnotherCustomer,
+            });
+        }
+        let number = TicketNumber::for_id(new.id);
+        let event = TicketEvent {
+            ticket_id: new.id,
+            actor: Some(actor.user_id),
+            at: now,
+            kind: TicketEventKind::Created {
+                number: number.clone(),
+                customer_id: new.customer_id,
+                priority: new.priority,
+                category: new.category.clone(),
+                tags: new.tags.clone(),
+            },
+        };
+        let ticket = Self(TicketParts {
+            id: new.id,
+            number,
+            customer_id: new.customer_id,
+            created_by: actor.user_id,
+            subject: new.subject,
+            description: new.description,
+            priority: new.priority,
+            category: new.category,
+            tags: new.tags,
+            status: TicketStatus::New,
+            assignee_id: None,
+            created_at: now,
+            updated_at: now,
+            resolved_at: None,
+            closed_at: None,
+            version: Version::FIRST,
+        });
+        Ok((ticket, event))
+    }
+
+    /// Rebuilds a ticket from storage. The store is trusted to hold what commands produced.
+    pub fn restore(parts: TicketParts) -> Self {
+        Self(parts)
+    }
+
+    /// Every field, for reading.
+    pub fn parts(&self) -> &TicketParts {
+        &self.0
+    }
+
+    /// Gives up the fields.
+    pub fn into_parts(self) -> TicketParts {
+        self.0
+    }
+
+    /// Its id.
+    pub fn id(&self) -> TicketId {
+        self.0.id
+    }
+
+    /// Its status.
+    pub fn status(&self) -> TicketStatus {
+        self.0.status
+    }
+
+    /// Its revision.
+    pub fn version(&self) -> Version {
+        self.0.version
+    }
+
+    /// The customer it belongs to.
+    pub fn customer_id(&self) -> UserId {
+        self.0.customer_id
+    }
+
+    /// The agent who owns it.
+    pub fn assignee_id(&self) -> Option<UserId> {
+        self.0.assignee_id
+    }
+
+    /// May `actor` see this ticket at all? Staff see every ticket, customers their own.
+    /// Callers answer "not found" otherwise, so a ticket's existence does not leak.
+    pub fn is_visible_to(&self, actor: &Actor) -> bool {
+        actor.is_staff() || self.0.customer_id == actor.user_id
+    }
+
+    /// The statuses `actor` could move this ticket to now.
+    pub fn allowed_targets_for(&self, actor: &Actor) -> Vec<TicketStatus> {
+        self.0
+            .status
+            .allowed_targets()
+            .iter()
+            .copied()
+            .filter(|to| may_move_to(actor, self.0.status, *to))
+            .collect()
+    }
+
+    /// Edits fields. Customers may change only the subject and the description. Fields
+    /// given with their current value are no change; an update that changes nothing
+    /// returns `Ok(None)` and leaves the version alone.
+    pub fn update(
+        &mut self,
+        update: TicketUpdate,
+        actor: Actor,
+        now: Timestamp,
+    ) -> Result<Option<TicketEvent>, TicketError> {
+        self.ensure_visible(&actor)?;
+        if self.0.status.is_terminal() {
+            return Err(TicketError::Closed);
+        }
+        let t = &self.0;
+        let mut changes = Vec::new();
+        if let Some(s) = update.subject.as_ref().filter(|s| **s != t.subject) {
+            changes.push(short_change("subject", t.subject.as_str(), s.as_str()));
+        }
+        if update
+            .description
+            .as_ref()
+            .is_some_and(|d| *d != t.description)
+        {
+            changes.push(FieldChange {
+                field: "description",
+                from: None,
+                to: None,
+            });
+        }
+        if let Some(p) = update.priority.filter(|p| *p != t.priority) {
+            changes.push(short_change("priority", t.priority.as_str(), p.as_str()));
+        }
+        if let Some(c) = update.category.as_ref().filter(|c| **c != t.category) {
+            changes.push(short_change("category", t.category.as_str(), c.as_str()));
+        }
+        if let Some(tags) = update.tags.as_ref().filter(|tags| **tags != t.tags) {
+            changes.push(short_change(
+                "tags",
+                &t.tags.to_strings().join(","),
+                &tags.to_strings().join(","),
+            ));
+        }
+        if let Some(forbidden) = changes.iter().find(|c| !may_edit(&actor, c.field)) {
+            return Err(TicketError::ActionForbidden {
+                action: TicketAction::EditField(forbidden.field),
+            });
+        }
+        if changes.is_empty() {
+            return Ok(None);
+        }
+        let t = &mut self.0;
+        if let Some(v) = update.subject {
+            t.subject = v;
+        }
+        if let Some(v) = update.description {
+            t.description = v;
+        }
+        if let Some(v) = update.priority {
+            t.priority = v;
+        }
+        if let Some(v) = update.category {
+            t.category = v;
+        }
+        if let Some(v) = update.tags {
+            t.tags = v;
+        }
+        Ok(Some(self.record(
+            actor,
+            now,
+            TicketEventKind::Updated { changes },
+        )))
+    }
+
+    /// Moves the ticket along the state machine. Moving to `assigned` goes through
+    /// [`Ticket::assign`], which names the agent.
+    pub fn transition(
+        &mut self,
+        to: TicketStatus,
+        actor: Actor,
+        now: Timestamp,
+        reason: Option<String>,
+    ) -> Result<TicketEvent, TicketError> {
+        if to == TicketStatus::Assigned {
+            self.ensure_visible(&actor)?;
+            return Err(TicketError::AssigneeRequired);
+        }
+        let from = self.check_move(&actor, to)?;
+        let t = &mut self.0;
+        t.status = to;
+        match to {
+            TicketStatus::Resolved => t.resolved_at = Some(now),
+            TicketStatus::Closed => t.closed_at = Some(now),
+            _ => {}
+        }
+        Ok(self.record(
+            actor,
+            now,
+            TicketEventKind::StatusChanged { from, to, reason },
+        ))
+    }
+
+    /// Gives a new ticket to an agent, moving it to `assigned`. Staff only; the caller has
+    /// checked that `assignee` is an active staff account.
+    pub fn assign(
+        &mut self,
+        assignee: UserId,
+        actor: Actor,
+        now: Timestamp,
+    ) -> Result<TicketEvent, TicketError> {
+        let from = self.check_move(&actor, TicketStatus::Assigned)?;
+        let previous = self.0.assignee_id.replace(assignee);
+        self.0.status = TicketStatus::Assigned;
+        Ok(self.record(
+            actor,
+            now,
+            TicketEventKind::Assigned {
+                previous,
+                assignee,
+                from,
+                to: TicketStatus::Assigned,
+            },
+        ))
+    }
+
+    fn ensure_visible(&self, actor: &Actor) -> Result<(), TicketError> {
+        if self.is_visible_to(actor) {
+            Ok(())
+        } else {
+            Err(TicketError::NotVisible)
+        }
+    }
+
+    fn check_move(&self, actor: &Actor, to: TicketStatus) -> Result<TicketStatus, TicketError> {
+        self.ensure_visible(actor)?;
+        let from = self.0.status;
+        if !from.can_transition_to(to) {
+            return Err(TicketError::TransitionForbidden {
+                from,
+                to,
+                allowed: self.allowed_targets_for(actor),
+            });
+        }
+        if !may_move_to(actor, from, to) {
+            let action = if to == TicketStatus::Assigned {
+                TicketAction::Assign
+            } else {
+                TicketAction::Transition(to)
+            };
+            return Err(TicketError::ActionForbidden { action });
+        }
+        Ok(from)
+    }
+
+    fn record(&mut self, actor: Actor, now: Timestamp, kind: TicketEventKind) -> TicketEvent {
+        self.0.version = self.0.version.next();
+        self.0.updated_at = now;
+        TicketEvent {
+            ticket_id: self.0.id,
+            actor: Some(actor.user_id),
+            at: now,
+            kind,
+        }
+    }
+}
+
+fn short_change(field: &'static str, from: &str, to: &str) -> FieldChange {
+    FieldChange {
+        field,
+        from: Some(from.to_owned()),
+        to: Some(to.to_owned()),
+    }
+}
+
+/// Customers edit the words of their request; staff edit everything.
+fn may_edit(actor: &Actor, field: &str) -> bool {
+    actor.is_staff() || matches!(field, "subject" | "description")
+}
+
+/// Customers may close their ticket, reopen a resolved one and say they answered; staff
+/// may take every edge of the machine.
+fn may_move_to(actor: &Actor, from: TicketStatus, to: TicketStatus) -> bool {
+    use TicketStatus::*;
+    actor.is_staff()
+        || matches!(
+            (from, to),
+            (_, Closed) | (Resolved | WaitingCustomer, InProgress)
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::Role;
+
+    pub(crate) fn customer() -> Actor {
+        Actor::new(UserId::new(10), Role::Customer)
+    }
+
+    fn agent() -> Actor {
+        Actor::new(UserId::new(20), Role::Agent)
+    }
+
+    fn t(seconds: i64) -> Timestamp {
+        Timestamp::from_unix_seconds(1_800_000_000 + seconds)
+    }
+
+    fn new_ticket() -> Ticket {
+        let new = NewTicket {
+            id: TicketId::new(7),
+            customer_id: UserId::new(10),
+            subject: Subject::parse("Printer on fire").expect("valid"),
+            description: Description::parse("Smoke everywhere").expect("valid"),
+            priority: Priority::High,
+            category: CategorySlug::parse("hardware").expect("valid"),
+            tags: Tags::default(),
+        };
+        Ticket::open(new, customer(), t(0))
+            .expect("customer opens own ticket")
+            .0
+    }
+
+    #[test]
+    fn opening_records_number_and_starts_new_at_version_one() {
+        let ticket = new_ticket();
+        assert_eq!(ticket.parts().number.as_str(), "TKT-000007");
+        assert_eq!(ticket.status(), TicketStatus::New);
+        assert_eq!(ticket.version(), Version::FIRST);
+        assert_eq!(ticket.parts().created_by, UserId::new(10));
+    }
+
+    #[test]
+    fn customer_cannot_open_a_ticket_for_someone_else() {
+        let new = NewTicket {
+            customer_id: UserId::new(99),
+            ..new_ticket_input()
+        };
+        assert_eq!(
+            Ticket::open(new, customer(), t(0)).map(|_| ()),
+            Err(TicketError::ActionForbidden {
+                action: TicketAction::OpenForAnotherCustomer
+            })
+        );
+        assert!(Ticket::open(new_ticket_input(), agent(), t(0)).is_ok());
+    }
+
+    fn new_ticket_input() -> NewTicket {
+        NewTicket {
+            id: TicketId::new(1),
+            customer_id: UserId::new(10),
+            subject: Subject::parse("s").expect("valid"),
+            description: Description::parse("d").expect("valid"),
+            priority: Priority::Normal,
+            category: CategorySlug::parse("general").expect("valid"),
+            tags: Tags::default(),
+        }
+    }
+
+    #[test]
+    fn forbidden_transition_names_the_allowed_targets() {
+        let mut ticket = new_ticket();
+        let err = ticket.transition(TicketStatus::Resolved, agent(), t(1), None);
+        assert_eq!(
+            err,
+            Err(TicketError::TransitionForbidden {
+                from: TicketStatus::New,
+                to: TicketStatus::Resolved,
+                allowed: vec![TicketStatus::Assigned, TicketStatus::Closed],
+            })
+        );
+        assert_eq!(ticket, new_ticket(), "a refused command changes nothing");
+    }
+
+    #[test]
+    fn customer_sees_only_the_targets_their_role_may_take() {
+        let ticket = new_ticket();
+        assert_eq!(
+            ticket.allowed_targets_for(&customer()),
+            vec![TicketStatus::Closed]
+        );
+    }
+
+    #[test]
+    fn assigning_moves_new_to_assigned_and_names_the_agent() {
+        let mut ticket = new_ticket();
+        let event = ticket
+            .assign(UserId::new(20), agent(), t(5))
+            .expect("allowed");
+        assert_eq!(ticket.status(), TicketStatus::Assigned);
+        assert_eq!(ticket.assignee_id(), Some(UserId::new(20)));
+        assert_eq!(event.kind.event_type(), "TicketAssigned");
+        assert_eq!(ticket.version(), Version::new(2));
+        assert_eq!(ticket.parts().updated_at, t(5));
+    }
+
+    #[test]
+    fn customers_cannot_assign_or_start_work() {
+        let mut ticket = new_ticket();
+        assert_eq!(
+            ticket.assign(UserId::new(10), customer(), t(1)).map(|_| ()),
+            Err(TicketError::ActionForbidden {
+                action: TicketAction::Assign
+            })
+        );
+        ticket
+            .assign(UserId::new(20), agent(), t(1))
+            .expect("agent assigns");
+        assert_eq!(
+            ticket
+                .transition(TicketStatus::InProgress, customer(), t(2), None)
+                .map(|_| ()),
+            Err(TicketError::ActionForbidden {
+                action: TicketAction::Transition(TicketStatus::InProgress)
+            })
+        );
+    }
+
+    #[test]
+    fn transition_to_assigned_needs_an_agent() {
+        let mut ticket = new_ticket();
+        assert_eq!(
+            ticket
+                .transition(TicketStatus::Assigned, agent(), t(1), None)
+                .map(|_| ()),
+            Err(TicketError::AssigneeRequired)
+        );
+    }
+
+    #[test]
+    fn customer_may_reopen_a_resolved_ticket_and_close_their_own() {
+        let mut ticket = new_ticket();
+        ticket.assign(UserId::new(20), agent(), t(1)).expect("ok");
+        ticket
+            .transition(TicketStatus::InProgress, agent(), t(2), None)
+            .expect("ok");
+        ticket
+            .transition(TicketStatus::Resolved, agent(), t(3), None)
+            .expect("ok");
+        assert_eq!(ticket.parts().resolved_at, Some(t(3)));
+        ticket
+            .transition(TicketStatus::InProgress, customer(), t(4), None)
+            .expect("customer reopens");
+        ticket
+            .transition(TicketStatus::Closed, customer(), t(5), Some("fixed".into()))
+            .expect("customer closes");
+        assert_eq!(ticket.parts().closed_at, Some(t(5)));
+        assert_eq!(ticket.allowed_targets_for(&agent()), vec![]);
+    }
+
+    #[test]
+    fn customers_edit_words_only_and_closed_tickets_not_at_all() {
+        let mut ticket = new_ticket();
+        let update = TicketUpdate {
+            priority: Some(Priority::Urgent),
+            ..TicketUpdate::default()
+        };
+        assert_eq!(
+            ticket.update(update, customer(), t(1)),
+            Err(TicketError::ActionForbidden {
+                action: TicketAction::EditField("priority")
+            })
+        );
+        let same_priority = TicketUpdate {
+            priority: Some(Priority::High),
+            subject: Some(Subject::parse("Printer still on fire").expect("valid")),
+            ..TicketUpdate::default()
+        };
+        let event = ticket
+            .update(same_priority, customer(), t(2))
+            .expect("allowed");
+        let Some(TicketEvent {
+            kind: TicketEventKind::Updated { changes },
+            ..
+        }) = event
+        else {
+            panic!("expected an update event, got {event:?}");
+        };
+        assert_eq!(changes.len(), 1, "an unchanged priority is not a change");
+        assert_eq!(changes[0].field, "subject");
+        ticket
+            .transition(TicketStatus::Closed, customer(), t(3), None)
+            .expect("close");
+        let again = TicketUpdate {
+            subject: Some(Subject::parse("x").expect("valid")),
+            ..TicketUpdate::default()
+        };
+        assert_eq!(
+            ticket.update(again, agent(), t(4)),
+            Err(TicketError::Closed)
+        );
+    }
+
+    #[test]
+    fn an_update_that_changes_nothing_records_nothing() {
+        let mut ticket = new_ticket();
+        let update = TicketUpdate {
+            priority: Some(Priority::High),
+            ..TicketUpdate::default()
+        };
+        assert_eq!(ticket.update(update, agent(), t(1)), Ok(None));
+        assert_eq!(ticket.version(), Version::FIRST);
+    }
+
+    #[test]
+    fn description_changes_are_recorded_without_the_text() {
+        let mut ticket = new_ticket();
+        let update = TicketUpdate {
+            description: Some(Description::parse("More smoke").expect("valid")),
+            ..TicketUpdate::default()
+        };
+        let event = ticket
+            .update(update, agent(), t(1))
+            .expect("ok")
+            .expect("changed");
+        assert_eq!(
+            event.kind,
+            TicketEventKind::Updated {
+                changes: vec![FieldChange {
+                    field: "description",
+                    from: None,
+                    to: None
+                }]
+            }
+        );
+    }
+}

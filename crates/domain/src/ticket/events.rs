@@ -1,0 +1,93 @@
+//! Domain events: what happened to a ticket, by whom and when.
+//!
+//! Every accepted change yields exactly one event. The store keeps each event as a history
+//! entry and publishes it through the outbox in the same transaction as the change.
+
+use crate::ids::{TicketId, UserId};
+use crate::time::Timestamp;
+
+use super::category::CategorySlug;
+use super::number::TicketNumber;
+use super::priority::Priority;
+use super::status::TicketStatus;
+use super::tags::Tags;
+
+/// One change to one ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketEvent {
+    /// The ticket that changed.
+    pub ticket_id: TicketId,
+    /// Who changed it; `None` for the system (worker loops, automation).
+    pub actor: Option<UserId>,
+    /// When it changed.
+    pub at: Timestamp,
+    /// What changed.
+    pub kind: TicketEventKind,
+}
+
+/// What changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TicketEventKind {
+    /// The ticket was opened.
+    Created {
+        /// Its number.
+        number: TicketNumber,
+        /// The customer it belongs to.
+        customer_id: UserId,
+        /// Its priority at creation.
+        priority: Priority,
+        /// Its category at creation.
+        category: CategorySlug,
+        /// Its tags at creation.
+        tags: Tags,
+    },
+    /// Fields were edited; one entry per field that actually changed.
+    Updated {
+        /// The changed fields, in a fixed order.
+        changes: Vec<FieldChange>,
+    },
+    /// The status moved along the state machine.
+    StatusChanged {
+        /// The status before.
+        from: TicketStatus,
+        /// The status after.
+        to: TicketStatus,
+        /// Why, when the actor said so.
+        reason: Option<String>,
+    },
+    /// The ticket was given to an agent.
+    Assigned {
+        /// The previous assignee, if any.
+        previous: Option<UserId>,
+        /// The new assignee.
+        assignee: UserId,
+        /// The status before.
+        from: TicketStatus,
+        /// The status after.
+        to: TicketStatus,
+    },
+}
+
+impl TicketEventKind {
+    /// The stable event type name used in the outbox and the history API.
+    pub const fn event_type(&self) -> &'static str {
+        match self {
+            Self::Created { .. } => "TicketCreated",
+            Self::Updated { .. } => "TicketUpdated",
+            Self::StatusChanged { .. } => "TicketStatusChanged",
+            Self::Assigned { .. } => "TicketAssigned",
+        }
+    }
+}
+
+/// One edited field. Short fields carry both values; the description only says it changed,
+/// so history does not keep copies of long texts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldChange {
+    /// The field's API name: `subject`, `description`, `priority`, `category` or `tags`.
+    pub field: &'static str,
+    /// The value before, for short fields.
+    pub from: Option<String>,
+    /// The value after, for short fields.
+    pub to: Option<String>,
+}
