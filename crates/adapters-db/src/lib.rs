@@ -1,1 +1,26 @@
+//! Persistence for the help desk with Diesel and diesel-async: PostgreSQL for production,
+//! SQLite (bundled) as the embedded default. One [`Database`] implements every storage
+//! port of the application on either backend.
+//!
+//! Queries are written once and expanded per backend by [`db_run!`] / [`db_tx!`], so each
+//! copy type-checks against its own backend; only dialect fragments (full-text search,
+//! sequences) differ.
 #![forbid(unsafe_code)]
+
+#[macro_use]
+mod macros;
+
+mod categories;
+mod error;
+mod events;
+mod idempotency;
+mod pool;
+mod schema;
+mod sessions;
+mod tickets;
+mod time;
+mod unit_of_work;
+mod users;
+
+pub use error::ConnectError;
+pub use pool::{Backend, Database, PoolOptions};

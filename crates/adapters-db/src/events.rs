@@ -1,0 +1,228 @@
+//! Ticket events as stored JSON: the `details` of a history row and the `payload` of an
+//! outbox row. The JSON shapes are part of the outbox contract; keep them stable.
+
+use application::ports::StoreError;
+use domain::{
+    CategorySlug, FieldChange, Priority, Tags, TicketEvent, TicketEventKind, TicketNumber,
+    TicketStatus, UserId,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::error::corrupt;
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreatedJson {
+    number: String,
+    customer_id: i64,
+    priority: String,
+    category: String,
+    tags: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ChangeJson {
+    field: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    from: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    to: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct UpdatedJson {
+    changes: Vec<ChangeJson>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StatusJson {
+    from: String,
+    to: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct AssignedJson {
+    previous: Option<i64>,
+    assignee: i64,
+    from: String,
+    to: String,
+}
+
+/// The event's details as JSON text.
+pub(crate) fn details_json(kind: &TicketEventKind) -> String {
+    let value = match kind {
+        TicketEventKind::Created {
+            number,
+            customer_id,
+            priority,
+            category,
+            tags,
+        } => serde_json::to_value(CreatedJson {
+            number: number.to_string(),
+            customer_id: customer_id.get(),
+            priority: priority.as_str().to_owned(),
+            category: category.to_string(),
+            tags: tags.to_strings(),
+        }),
+        TicketEventKind::Updated { changes } => serde_json::to_value(UpdatedJson {
+            changes: changes
+                .iter()
+                .map(|c| ChangeJson {
+                    field: c.field.to_owned(),
+                    from: c.from.clone(),
+                    to: c.to.clone(),
+                })
+                .collect(),
+        }),
+        TicketEventKind::StatusChanged { from, to, reason } => serde_json::to_value(StatusJson {
+            from: from.as_str().to_owned(),
+            to: to.as_str().to_owned(),
+            reason: reason.clone(),
+        }),
+        TicketEventKind::Assigned {
+            previous,
+            assignee,
+            from,
+            to,
+        } => serde_json::to_value(AssignedJson {
+            previous: previous.map(UserId::get),
+            assignee: assignee.get(),
+            from: from.as_str().to_owned(),
+            to: to.as_str().to_owned(),
+        }),
+    };
+    value
+        .map(|v| v.to_string())
+        .unwrap_or_else(|_| "{}".to_owned())
+}
+
+/// The outbox payload: the event with its ticket, actor and instant.
+pub(crate) fn payload_json(event: &TicketEvent) -> String {
+    let details: serde_json::Value =
+        serde_json::from_str(&details_json(&event.kind)).unwrap_or_default();
+    serde_json::json!({
+        "event_type": event.kind.event_type(),
+        "ticket_id": event.ticket_id.get(),
+        "actor_id": event.actor.map(UserId::get),
+        "occurred_at": event.at.to_string(),
+        "details": details,
+    })
+    .to_string()
+}
+
+/// Reads stored details back into the domain's event kind.
+pub(crate) fn parse_details(
+    event_type: &str,
+    details: &str,
+) -> Result<TicketEventKind, StoreError> {
+    let bad = |e: &dyn std::fmt::Display| corrupt("history entry", e);
+    let status = |s: &str| TicketStatus::parse(s).map_err(|e| bad(&e));
+    Ok(match event_type {
+        "TicketCreated" => {
+            let j: CreatedJson = serde_json::from_str(details).map_err(|e| bad(&e))?;
+            TicketEventKind::Created {
+                number: TicketNumber::parse(&j.number).map_err(|e| bad(&e))?.0,
+                customer_id: UserId::new(j.customer_id),
+                priority: Priority::parse(&j.priority).map_err(|e| bad(&e))?,
+                category: CategorySlug::parse(&j.category).map_err(|e| bad(&e))?,
+                tags: Tags::parse(&j.tags).map_err(|e| bad(&e))?,
+            }
+        }
+        "TicketUpdated" => {
+            let j: UpdatedJson = serde_json::from_str(details).map_err(|e| bad(&e))?;
+            TicketEventKind::Updated {
+                changes: j
+                    .changes
+                    .into_iter()
+                    .map(|c| FieldChange {
+                        field: field_name(&c.field),
+                        from: c.from,
+                        to: c.to,
+                    })
+                    .collect(),
+            }
+        }
+        "TicketStatusChanged" => {
+            let j: StatusJson = serde_json::from_str(details).map_err(|e| bad(&e))?;
+            TicketEventKind::StatusChanged {
+                from: status(&j.from)?,
+                to: status(&j.to)?,
+                reason: j.reason,
+            }
+        }
+        "TicketAssigned" => {
+            let j: AssignedJson = serde_json::from_str(details).map_err(|e| bad(&e))?;
+            TicketEventKind::Assigned {
+                previous: j.previous.map(UserId::new),
+                assignee: UserId::new(j.assignee),
+                from: status(&j.from)?,
+                to: status(&j.to)?,
+            }
+        }
+        other => return Err(bad(&format!("unknown event type `{other}`"))),
+    })
+}
+
+fn field_name(stored: &str) -> &'static str {
+    match stored {
+        "subject" => "subject",
+        "description" => "description",
+        "priority" => "priority",
+        "category" => "category",
+        "tags" => "tags",
+        _ => "unknown",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_round_trips() {
+        let kinds = [
+            TicketEventKind::Created {
+                number: TicketNumber::for_id(domain::TicketId::new(3)),
+                customer_id: UserId::new(4),
+                priority: Priority::High,
+                category: CategorySlug::parse("billing").expect("valid"),
+                tags: Tags::parse(&["a", "b"]).expect("valid"),
+            },
+            TicketEventKind::Updated {
+                changes: vec![
+                    FieldChange {
+                        field: "subject",
+                        from: Some("a".into()),
+                        to: Some("b".into()),
+                    },
+                    FieldChange {
+                        field: "description",
+                        from: None,
+                        to: None,
+                    },
+                ],
+            },
+            TicketEventKind::StatusChanged {
+                from: TicketStatus::New,
+                to: TicketStatus::Closed,
+                reason: Some("dup".into()),
+            },
+            TicketEventKind::Assigned {
+                previous: None,
+                assignee: UserId::new(9),
+                from: TicketStatus::New,
+                to: TicketStatus::Assigned,
+            },
+        ];
+        for kind in kinds {
+            let json = details_json(&kind);
+            assert_eq!(
+                parse_details(kind.event_type(), &json).ok(),
+                Some(kind.clone()),
+                "{json}"
+            );
+        }
+    }
+}

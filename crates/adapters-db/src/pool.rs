@@ -1,0 +1,309 @@
+//! Opening the database: URL, pool, per-connection settings and migrations.
+
+use std::time::Duration;
+
+use diesel::ConnectionError;
+use diesel_async::pooled_connection::deadpool::Pool;
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
+use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::error::ConnectError;
+use application::ports::StoreError;
+
+/// An SQLite connection driven from async code.
+pub(crate) type SqliteConnection = SyncConnectionWrapper<diesel::SqliteConnection>;
+
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// `postgres://` or `postgresql://`.
+    Postgres,
+    /// `sqlite://PATH` or `sqlite:PATH`.
+    Sqlite,
+}
+
+/// Pool settings.
+#[derive(Debug, Clone)]
+pub struct PoolOptions {
+    /// The most connections the pool opens.
+    pub max_connections: usize,
+    /// How long a request waits for a free connection before the database counts as
+    /// unavailable.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+pub(crate) enum DbPool {
+    Postgres(Pool<AsyncPgConnection>),
+    Sqlite(Pool<SqliteConnection>),
+}
+
+/// The database: a connection pool on either backend. Cheap to clone; implements every
+/// storage port of the application.
+#[derive(Clone)]
+pub struct Database {
+    pub(crate) pool: std::sync::Arc<DbPool>,
+    backend: Backend,
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Splits a database URL into its backend and what the driver needs.
+pub fn parse_url(url: &str) -> Result<(Backend, String), ConnectError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok((Backend::Postgres, url.to_owned()));
+    }
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .filter(|p| !p.is_empty())
+        .ok_or_else(|| ConnectError::UnsupportedUrl(redact(url)))?;
+    Ok((Backend::Sqlite, path.to_owned()))
+}
+
+/// The URL without its password, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl Database {
+    /// Opens a pool for `url`. SQLite files (and their folder) are created when missing.
+    /// Checks one connection, so a wrong URL fails here and not on the first request.
+    pub async fn connect(url: &str, options: &PoolOptions) -> Result<Self, ConnectError> {
+        let (backend, target) = parse_url(url)?;
+        let pool = match backend {
+            Backend::Postgres => {
+                let mut config = ManagerConfig::<AsyncPgConnection>::default();
+                config.recycling_method = RecyclingMethod::Fast;
+                let manager = AsyncDieselConnectionManager::new_with_config(target, config);
+                DbPool::Postgres(build(manager, options)?)
+            }
+            Backend::Sqlite => {
+                if let Some(dir) = std::path::Path::new(&target)
+                    .parent()
+                    .filter(|d| !d.as_os_str().is_empty())
+                {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        ConnectError::Connect(format!("cannot create {}: {e}", dir.display()))
+                    })?;
+                }
+                let mut config = ManagerConfig::<SqliteConnection>::default();
+                config.recycling_method = RecyclingMethod::Fast;
+                config.custom_setup = Box::new(|url| Box::pin(open_sqlite(url.to_owned())));
+                let manager = AsyncDieselConnectionManager::new_with_config(target, config);
+                DbPool::Sqlite(build(manager, options)?)
+            }
+        };
+        let db = Self {
+            pool: std::sync::Arc::new(pool),
+            backend,
+        };
+        db.ping()
+            .await
+            .map_err(|e| ConnectError::Connect(e.to_string()))?;
+        Ok(db)
+    }
+
+    /// Which backend this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Answers whether the database is reachable now (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        db_run!(self, conn => {
+            diesel::sql_query("SELECT 1").execute(conn).await.map_err(crate::error::db_error)?;
+            Ok(())
+        })
+    }
+
+    /// Applies pending migrations and returns the versions applied. Needs a multi-thread
+    /// tokio runtime (the harness blocks in place).
+    pub async fn migrate(&self) -> Result<Vec<String>, ConnectError> {
+        let fail = |e: &dyn std::fmt::Display| ConnectError::Migrate(e.to_string());
+        match &*self.pool {
+            DbPool::Postgres(pool) => {
+                let conn = pool.get().await.map_err(|e| fail(&e))?;
+                let mut harness = AsyncMigrationHarness::new(conn);
+                let done = harness
+                    .run_pending_migrations(POSTGRES_MIGRATIONS)
+                    .map_err(|e| fail(&e))?;
+                Ok(done.iter().map(|v| v.to_string()).collect())
+            }
+            DbPool::Sqlite(pool) => {
+                let conn = pool.get().await.map_err(|e| fail(&e))?;
+                let mut harness = AsyncMigrationHarness::new(conn);
+                let done = harness
+                    .run_pending_migrations(SQLITE_MIGRATIONS)
+                    .map_err(|e| fail(&e))?;
+                Ok(done.iter().map(|v| v.to_string()).collect())
+            }
+        }
+    }
+
+    /// Reverts every migration (for tests proving `down.sql`).
+    pub async fn revert_all(&self) -> Result<(), ConnectError> {
+        let fail = |e: &dyn std::fmt::Display| ConnectError::Migrate(e.to_string());
+        match &*self.pool {
+            DbPool::Postgres(pool) => {
+                let conn = pool.get().await.map_err(|e| fail(&e))?;
+                AsyncMigrationHarness::new(conn)
+                    .revert_all_migrations(POSTGRES_MIGRATIONS)
+                    .map_err(|e| fail(&e))?;
+            }
+            DbPool::Sqlite(pool) => {
+                let conn = pool.get().await.map_err(|e| fail(&e))?;
+                AsyncMigrationHarness::new(conn)
+                    .revert_all_migrations(SQLITE_MIGRATIONS)
+                    .map_err(|e| fail(&e))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The migration versions embedded for each backend (they must be the same).
+    pub fn embedded_versions() -> (Vec<String>, Vec<String>) {
+        use diesel::migration::MigrationSource;
+        let list = |m: &EmbeddedMigrations| -> Vec<String> {
+            MigrationSource::<diesel::sqlite::Sqlite>::migrations(m)
+                .map(|ms| ms.iter().map(|m| m.name().to_string()).collect())
+                .unwrap_or_default()
+        };
+        (list(&POSTGRES_MIGRATIONS), list(&SQLITE_MIGRATIONS))
+    }
+}
+
+fn build<C>(
+    manager: AsyncDieselConnectionManager<C>,
+    options: &PoolOptions,
+) -> Result<Pool<C>, ConnectError>
+where
+    AsyncDieselConnectionManager<C>: deadpool::managed::Manager<Type = C>,
+{
+    Pool::builder(manager)
+        .max_size(options.max_connections)
+        .wait_timeout(Some(options.acquire_timeout))
+        .create_timeout(Some(options.acquire_timeout))
+        .runtime(deadpool::Runtime::Tokio1)
+        .build()
+        .map_err(|e| ConnectError::Connect(e.to_string()))
+}
+
+/// Opens one SQLite connection with the settings every connection needs: wait for locks,
+/// write-ahead log, foreign keys enforced.
+async fn open_sqlite(path: String) -> Result<SqliteConnection, ConnectionError> {
+    let mut conn = SqliteConnection::establish(&path).await?;
+    for pragma in [
+        "PRAGMA busy_timeout = 5000",
+        "PRAGMA journal_mode = WAL",
+        "PRAGMA synchronous = NORMAL",
+        "PRAGMA foreign_keys = ON",
+    ] {
+        diesel::sql_query(pragma)
+            .execute(&mut conn)
+            .await
+            .map_err(ConnectionError::CouldntSetupConfiguration)?;
+    }
+    Ok(conn)
+}
+
+/// PostgreSQL's SQL fragments.
+pub(crate) mod postgres_dialect {
+    /// Opens a full-text match of `tickets`; the query text is bound next, then `)`.
+    pub(crate) const FULL_TEXT_OPEN: &str = "tickets.search @@ websearch_to_tsquery('english', ";
+
+    /// PostgreSQL's `websearch_to_tsquery` accepts any user text as it is.
+    pub(crate) fn full_text_query(text: &str) -> String {
+        text.to_owned()
+    }
+}
+
+/// SQLite's SQL fragments.
+pub(crate) mod sqlite_dialect {
+    /// Opens a full-text match of `tickets`; the query text is bound next, then `)`.
+    pub(crate) const FULL_TEXT_OPEN: &str =
+        "tickets.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ";
+
+    /// FTS5 has a query syntax of its own; quoting every word turns any user text into
+    /// a plain "all these words" query that cannot be a syntax error.
+    pub(crate) fn full_text_query(text: &str) -> String {
+        text.split_whitespace()
+            .map(|w| w.replace('"', ""))
+            .filter(|w| !w.is_empty())
+            .map(|w| format!("\"{w}\""))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_pick_the_backend_and_unknown_schemes_are_refused() {
+        assert_eq!(
+            parse_url("sqlite://./data/t.db").map(|p| p.0).ok(),
+            Some(Backend::Sqlite)
+        );
+        assert_eq!(
+            parse_url("sqlite:t.db").map(|p| p.1).ok().as_deref(),
+            Some("t.db")
+        );
+        assert_eq!(
+            parse_url("postgresql://u@h/db").map(|p| p.0).ok(),
+            Some(Backend::Postgres)
+        );
+        assert!(parse_url("mysql://u:p@h/db").is_err());
+        assert!(parse_url("sqlite://").is_err());
+        assert!(parse_url("./data/t.db").is_err());
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact("postgres://app:s3cret@db:5432/t"),
+            "postgres://app:***@db:5432/t"
+        );
+        assert_eq!(redact("postgres://app@db/t"), "postgres://app@db/t");
+        assert_eq!(redact("sqlite://x.db"), "sqlite://x.db");
+    }
+
+    #[test]
+    fn fts5_queries_are_quoted_words() {
+        assert_eq!(
+            sqlite_dialect::full_text_query(r#"printer "on* fire OR"#),
+            r#""printer" "on*" "fire" "OR""#
+        );
+    }
+}

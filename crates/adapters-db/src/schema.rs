@@ -1,0 +1,124 @@
+//! The tables, written by hand with portable SQL types (see migrations/).
+//! PostgreSQL's generated `tickets.search` column is left out: only raw SQL reads it.
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        email -> Text,
+        display_name -> Text,
+        role -> Text,
+        password_hash -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (token_hash) {
+        token_hash -> Text,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    categories (slug) {
+        slug -> Text,
+        name -> Text,
+        description -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tickets (id) {
+        id -> BigInt,
+        number -> Text,
+        customer_id -> BigInt,
+        created_by -> BigInt,
+        subject -> Text,
+        description -> Text,
+        priority -> SmallInt,
+        category -> Text,
+        tags -> Text,
+        status -> Text,
+        assignee_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        resolved_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    ticket_tags (ticket_id, tag) {
+        ticket_id -> BigInt,
+        tag -> Text,
+    }
+}
+
+diesel::table! {
+    ticket_history (id) {
+        id -> BigInt,
+        ticket_id -> BigInt,
+        actor_id -> Nullable<BigInt>,
+        event_type -> Text,
+        details -> Text,
+        visibility -> Text,
+        occurred_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        event_type -> Text,
+        aggregate_id -> BigInt,
+        payload -> Text,
+        created_at -> Timestamp,
+        available_at -> Timestamp,
+        attempts -> Integer,
+        lease_until -> Nullable<Timestamp>,
+        processed_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (user_id, scope, key) {
+        user_id -> BigInt,
+        scope -> Text,
+        key -> Text,
+        fingerprint -> Text,
+        resource_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    id_sequences (name) {
+        name -> Text,
+        value -> BigInt,
+    }
+}
+
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(ticket_tags -> tickets (ticket_id));
+diesel::joinable!(ticket_history -> tickets (ticket_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    sessions,
+    categories,
+    tickets,
+    ticket_tags,
+    ticket_history,
+    outbox,
+    idempotency_keys,
+    id_sequences,
+);

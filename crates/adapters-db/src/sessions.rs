@@ -1,0 +1,64 @@
+//! Login sessions.
+
+use application::ports::{Session, SessionRepository, StoreError, TokenHash, UserAccount};
+use async_trait::async_trait;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use domain::Timestamp;
+
+use crate::error::db_error;
+use crate::pool::Database;
+use crate::schema::{sessions, users};
+use crate::time::to_sql;
+use crate::users::UserRow;
+
+#[async_trait]
+impl SessionRepository for Database {
+    async fn insert(&self, session: Session) -> Result<(), StoreError> {
+        db_run!(self, conn => {
+            diesel::insert_into(sessions::table)
+                .values((
+                    sessions::token_hash.eq(&session.token_hash.0),
+                    sessions::user_id.eq(session.user_id.get()),
+                    sessions::created_at.eq(to_sql(session.created_at)),
+                    sessions::expires_at.eq(to_sql(session.expires_at)),
+                ))
+                .execute(conn)
+                .await
+                .map_err(db_error)?;
+        });
+        Ok(())
+    }
+
+    async fn authenticate(
+        &self,
+        token_hash: &TokenHash,
+        now: Timestamp,
+    ) -> Result<Option<UserAccount>, StoreError> {
+        let row: Option<UserRow> = db_run!(self, conn => {
+            sessions::table
+                .inner_join(users::table)
+                .filter(sessions::token_hash.eq(&token_hash.0))
+                .filter(sessions::revoked_at.is_null())
+                .filter(sessions::expires_at.gt(to_sql(now)))
+                .filter(users::active.eq(true))
+                .select(UserRow::as_select())
+                .first(conn)
+                .await
+                .optional()
+                .map_err(db_error)?
+        });
+        row.map(UserRow::into_account).transpose()
+    }
+
+    async fn revoke(&self, token_hash: &TokenHash, now: Timestamp) -> Result<(), StoreError> {
+        db_run!(self, conn => {
+            diesel::update(sessions::table.find(&token_hash.0).filter(sessions::revoked_at.is_null()))
+                .set(sessions::revoked_at.eq(Some(to_sql(now))))
+                .execute(conn)
+                .await
+                .map_err(db_error)?;
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,254 @@
+//! Reading tickets and their history.
+
+use application::ports::{
+    HistoryEntry, Page, StoreError, TicketCursor, TicketQuery, TicketRepository, TicketSort,
+};
+use async_trait::async_trait;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
+use diesel_async::RunQueryDsl;
+use domain::{
+    CategorySlug, Description, Priority, Subject, Tags, Ticket, TicketId, TicketNumber,
+    TicketParts, TicketStatus, UserId, Version,
+};
+
+use crate::error::{corrupt, db_error};
+use crate::events::parse_details;
+use crate::pool::Database;
+use crate::schema::{id_sequences, ticket_history, ticket_tags, tickets};
+use crate::time::{from_sql, to_sql};
+
+/// A `tickets` row.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = tickets)]
+#[diesel(treat_none_as_null = true)]
+pub(crate) struct TicketRow {
+    pub id: i64,
+    pub number: String,
+    pub customer_id: i64,
+    pub created_by: i64,
+    pub subject: String,
+    pub description: String,
+    pub priority: i16,
+    pub category: String,
+    pub tags: String,
+    pub status: String,
+    pub assignee_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub resolved_at: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
+    pub version: i64,
+}
+
+impl TicketRow {
+    pub(crate) fn from_ticket(ticket: &Ticket) -> Self {
+        let t = ticket.parts();
+        Self {
+            id: t.id.get(),
+            number: t.number.to_string(),
+            customer_id: t.customer_id.get(),
+            created_by: t.created_by.get(),
+            subject: t.subject.to_string(),
+            description: t.description.to_string(),
+            priority: t.priority.rank(),
+            category: t.category.to_string(),
+            tags: t.tags.to_strings().join(" "),
+            status: t.status.as_str().to_owned(),
+            assignee_id: t.assignee_id.map(UserId::get),
+            created_at: to_sql(t.created_at),
+            updated_at: to_sql(t.updated_at),
+            resolved_at: t.resolved_at.map(to_sql),
+            closed_at: t.closed_at.map(to_sql),
+            version: t.version.get(),
+        }
+    }
+
+    pub(crate) fn into_ticket(self) -> Result<Ticket, StoreError> {
+        let bad = |e: &dyn std::fmt::Display| corrupt("ticket", e);
+        let tags: Vec<&str> = self.tags.split_whitespace().collect();
+        Ok(Ticket::restore(TicketParts {
+            id: TicketId::new(self.id),
+            number: TicketNumber::parse(&self.number).map_err(|e| bad(&e))?.0,
+            customer_id: UserId::new(self.customer_id),
+            created_by: UserId::new(self.created_by),
+            subject: Subject::parse(&self.subject).map_err(|e| bad(&e))?,
+            description: Description::parse(&self.description).map_err(|e| bad(&e))?,
+            priority: Priority::from_rank(self.priority).ok_or_else(|| bad(&"priority rank"))?,
+            category: CategorySlug::parse(&self.category).map_err(|e| bad(&e))?,
+            tags: Tags::parse(&tags).map_err(|e| bad(&e))?,
+            status: TicketStatus::parse(&self.status).map_err(|e| bad(&e))?,
+            assignee_id: self.assignee_id.map(UserId::new),
+            created_at: from_sql(self.created_at),
+            updated_at: from_sql(self.updated_at),
+            resolved_at: self.resolved_at.map(from_sql),
+            closed_at: self.closed_at.map(from_sql),
+            version: Version::new(self.version),
+        }))
+    }
+}
+
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = ticket_history)]
+struct HistoryRow {
+    id: i64,
+    actor_id: Option<i64>,
+    event_type: String,
+    details: String,
+    occurred_at: NaiveDateTime,
+}
+
+/// Narrows `$q` to rows after the cursor in the order of `$col` (then id), and orders it.
+macro_rules! keyset {
+    ($q:ident, $col:expr, $after:expr, $desc:expr) => {{
+        if let Some((key, id)) = $after {
+            $q = if $desc {
+                $q.filter($col.lt(key).or($col.eq(key).and(tickets::id.lt(id))))
+            } else {
+                $q.filter($col.gt(key).or($col.eq(key).and(tickets::id.gt(id))))
+            };
+        }
+        $q = if $desc {
+            $q.order(($col.desc(), tickets::id.desc()))
+        } else {
+            $q.order(($col.asc(), tickets::id.asc()))
+        };
+    }};
+}
+
+#[async_trait]
+impl TicketRepository for Database {
+    async fn next_id(&self) -> Result<TicketId, StoreError> {
+        let id: i64 = match &*self.pool {
+            crate::pool::DbPool::Postgres(_) => db_run!(self, conn => {
+                diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>("nextval('ticket_id_seq')"))
+                    .get_result(conn)
+                    .await
+                    .map_err(db_error)?
+            }),
+            crate::pool::DbPool::Sqlite(_) => db_tx!(self, conn => {
+                let value = diesel::update(id_sequences::table.find("tickets"))
+                    .set(id_sequences::value.eq(id_sequences::value + 1))
+                    .returning(id_sequences::value)
+                    .get_result::<i64>(conn)
+                    .await?;
+                Ok(value)
+            })?,
+        };
+        Ok(TicketId::new(id))
+    }
+
+    async fn get(&self, id: TicketId) -> Result<Option<Ticket>, StoreError> {
+        let row: Option<TicketRow> = db_run!(self, conn => {
+            tickets::table
+                .find(id.get())
+                .select(TicketRow::as_select())
+                .first(conn)
+                .await
+                .optional()
+                .map_err(db_error)?
+        });
+        row.map(TicketRow::into_ticket).transpose()
+    }
+
+    async fn list(&self, query: &TicketQuery) -> Result<Page<Ticket, TicketCursor>, StoreError> {
+        let f = &query.filter;
+        let after = query.after.map(|c| (c.key, c.id.get()));
+        let rows: Vec<TicketRow> = db_run!(self, conn => {
+            let mut q = tickets::table.select(TicketRow::as_select()).into_boxed();
+            if !f.statuses.is_empty() {
+                q = q.filter(tickets::status.eq_any(f.statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>()));
+            }
+            if !f.priorities.is_empty() {
+                q = q.filter(tickets::priority.eq_any(f.priorities.iter().map(|p| p.rank()).collect::<Vec<_>>()));
+            }
+            if let Some(c) = &f.category {
+                q = q.filter(tickets::category.eq(c.as_str().to_owned()));
+            }
+            if let Some(a) = f.assignee_id {
+                q = q.filter(tickets::assignee_id.eq(a.get()));
+            }
+            if let Some(c) = f.customer_id {
+                q = q.filter(tickets::customer_id.eq(c.get()));
+            }
+            if let Some(tag) = &f.tag {
+                let tagged = ticket_tags::table.filter(ticket_tags::tag.eq(tag.as_str().to_owned())).select(ticket_tags::ticket_id);
+                q = q.filter(tickets::id.eq_any(tagged));
+            }
+            if let Some(t) = f.created_after {
+                q = q.filter(tickets::created_at.ge(to_sql(t)));
+            }
+            if let Some(t) = f.created_before {
+                q = q.filter(tickets::created_at.lt(to_sql(t)));
+            }
+            if let Some(text) = &f.text {
+                q = q.filter(
+                    diesel::dsl::sql::<Bool>(dialect::FULL_TEXT_OPEN)
+                        .bind::<Text, _>(dialect::full_text_query(text))
+                        .sql(")"),
+                );
+            }
+            let desc = query.sort.descending();
+            match query.sort {
+                TicketSort::CreatedAsc | TicketSort::CreatedDesc => {
+                    let after = after.map(|(k, id)| (to_sql(domain::Timestamp::from_unix_micros(k)), id));
+                    keyset!(q, tickets::created_at, after, desc);
+                }
+                TicketSort::UpdatedAsc | TicketSort::UpdatedDesc => {
+                    let after = after.map(|(k, id)| (to_sql(domain::Timestamp::from_unix_micros(k)), id));
+                    keyset!(q, tickets::updated_at, after, desc);
+                }
+                TicketSort::PriorityAsc | TicketSort::PriorityDesc => {
+                    let after = after.map(|(k, id)| (i16::try_from(k).unwrap_or(0), id));
+                    keyset!(q, tickets::priority, after, desc);
+                }
+            }
+            q.limit(i64::from(query.limit) + 1).load(conn).await.map_err(db_error)?
+        });
+        let mut items = rows
+            .into_iter()
+            .map(TicketRow::into_ticket)
+            .collect::<Result<Vec<_>, _>>()?;
+        let next = if items.len() > query.limit as usize {
+            items.truncate(query.limit as usize);
+            items.last().map(|t| TicketCursor {
+                sort: query.sort,
+                key: query.sort.key_of(t),
+                id: t.id(),
+            })
+        } else {
+            None
+        };
+        Ok(Page { items, next })
+    }
+
+    async fn history(
+        &self,
+        id: TicketId,
+        after: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<HistoryEntry>, StoreError> {
+        let rows: Vec<HistoryRow> = db_run!(self, conn => {
+            ticket_history::table
+                .filter(ticket_history::ticket_id.eq(id.get()))
+                .filter(ticket_history::id.gt(after.unwrap_or(0)))
+                .order(ticket_history::id.asc())
+                .limit(i64::from(limit))
+                .select(HistoryRow::as_select())
+                .load(conn)
+                .await
+                .map_err(db_error)?
+        });
+        rows.into_iter()
+            .map(|r| {
+                Ok(HistoryEntry {
+                    id: r.id,
+                    actor: r.actor_id.map(UserId::new),
+                    at: from_sql(r.occurred_at),
+                    kind: parse_details(&r.event_type, &r.details)?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,152 @@
+//! Committing a change set in one transaction.
+
+use application::ports::{ChangeSet, StoreError, UnitOfWork, Write};
+use async_trait::async_trait;
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel_async::RunQueryDsl;
+use domain::{Ticket, TicketEvent, UserId};
+
+use crate::error::TxError;
+use crate::events::{details_json, payload_json};
+use crate::pool::Database;
+use crate::schema::{idempotency_keys, outbox, ticket_history, ticket_tags, tickets};
+use crate::tickets::TicketRow;
+use crate::time::to_sql;
+
+#[derive(Insertable)]
+#[diesel(table_name = ticket_history)]
+struct NewHistoryRow {
+    ticket_id: i64,
+    actor_id: Option<i64>,
+    event_type: &'static str,
+    details: String,
+    visibility: &'static str,
+    occurred_at: chrono::NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = outbox)]
+struct NewOutboxRow {
+    event_type: &'static str,
+    aggregate_id: i64,
+    payload: String,
+    created_at: chrono::NaiveDateTime,
+    available_at: chrono::NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = ticket_tags)]
+struct TagRow {
+    ticket_id: i64,
+    tag: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = idempotency_keys)]
+struct IdempotencyRow {
+    user_id: i64,
+    scope: &'static str,
+    key: String,
+    fingerprint: String,
+    resource_id: i64,
+    created_at: chrono::NaiveDateTime,
+}
+
+fn tag_rows(ticket: &Ticket) -> Vec<TagRow> {
+    let id = ticket.id().get();
+    ticket
+        .parts()
+        .tags
+        .iter()
+        .map(|t| TagRow {
+            ticket_id: id,
+            tag: t.to_string(),
+        })
+        .collect()
+}
+
+fn history_row(e: &TicketEvent) -> NewHistoryRow {
+    NewHistoryRow {
+        ticket_id: e.ticket_id.get(),
+        actor_id: e.actor.map(UserId::get),
+        event_type: e.kind.event_type(),
+        details: details_json(&e.kind),
+        visibility: "public",
+        occurred_at: to_sql(e.at),
+    }
+}
+
+fn outbox_row(e: &TicketEvent) -> NewOutboxRow {
+    NewOutboxRow {
+        event_type: e.kind.event_type(),
+        aggregate_id: e.ticket_id.get(),
+        payload: payload_json(e),
+        created_at: to_sql(e.at),
+        available_at: to_sql(e.at),
+    }
+}
+
+/// A unique violation on the idempotency key means a concurrent retry committed first.
+fn duplicate_key(e: DieselError) -> TxError {
+    match e {
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+            TxError::Store(StoreError::Duplicate("idempotency_key"))
+        }
+        other => TxError::Diesel(other),
+    }
+}
+
+#[async_trait]
+impl UnitOfWork for Database {
+    async fn commit(&self, changes: ChangeSet) -> Result<(), StoreError> {
+        let writes = &changes.writes;
+        db_tx!(self, conn => {
+            for write in writes {
+                match write {
+                    Write::InsertTicket(ticket) => {
+                        diesel::insert_into(tickets::table).values(TicketRow::from_ticket(ticket)).execute(conn).await?;
+                        // One row at a time: the async SQLite wrapper has no batch insert.
+                        for tag in tag_rows(ticket) {
+                            diesel::insert_into(ticket_tags::table).values(tag).execute(conn).await?;
+                        }
+                    }
+                    Write::UpdateTicket { ticket, expected } => {
+                        let id = ticket.id().get();
+                        let updated = diesel::update(tickets::table.filter(tickets::id.eq(id).and(tickets::version.eq(expected.get()))))
+                            .set(TicketRow::from_ticket(ticket))
+                            .execute(conn)
+                            .await?;
+                        if updated == 0 {
+                            return Err(TxError::Store(StoreError::VersionConflict));
+                        }
+                        diesel::delete(ticket_tags::table.filter(ticket_tags::ticket_id.eq(id))).execute(conn).await?;
+                        // One row at a time: the async SQLite wrapper has no batch insert.
+                        for tag in tag_rows(ticket) {
+                            diesel::insert_into(ticket_tags::table).values(tag).execute(conn).await?;
+                        }
+                    }
+                    Write::Record(event) => {
+                        diesel::insert_into(ticket_history::table).values(history_row(event)).execute(conn).await?;
+                        diesel::insert_into(outbox::table).values(outbox_row(event)).execute(conn).await?;
+                    }
+                    Write::RememberIdempotencyKey(r) => {
+                        diesel::insert_into(idempotency_keys::table)
+                            .values(IdempotencyRow {
+                                user_id: r.user_id.get(),
+                                scope: r.scope,
+                                key: r.key.clone(),
+                                fingerprint: r.fingerprint.clone(),
+                                resource_id: r.resource_id,
+                                created_at: to_sql(r.created_at),
+                            })
+                            .execute(conn)
+                            .await
+                            .map_err(duplicate_key)?;
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,99 @@
+//! User accounts.
+
+use application::ports::{NewAccount, StoreError, UserAccount, UserRepository};
+use async_trait::async_trait;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use domain::{DisplayName, Email, Role, UserId};
+
+use crate::error::{corrupt, db_error};
+use crate::pool::Database;
+use crate::schema::users;
+use crate::time::{from_sql, to_sql};
+
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub(crate) struct UserRow {
+    id: i64,
+    email: String,
+    display_name: String,
+    role: String,
+    active: bool,
+    created_at: NaiveDateTime,
+}
+
+impl UserRow {
+    pub(crate) fn into_account(self) -> Result<UserAccount, StoreError> {
+        let bad = |e: &dyn std::fmt::Display| corrupt("user", e);
+        Ok(UserAccount {
+            id: UserId::new(self.id),
+            email: Email::parse(&self.email).map_err(|e| bad(&e))?,
+            display_name: DisplayName::parse(&self.display_name).map_err(|e| bad(&e))?,
+            role: Role::parse(&self.role).map_err(|e| bad(&e))?,
+            active: self.active,
+            created_at: from_sql(self.created_at),
+        })
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = users)]
+struct NewUserRow<'a> {
+    email: &'a str,
+    display_name: &'a str,
+    role: &'static str,
+    password_hash: &'a str,
+    active: bool,
+    created_at: NaiveDateTime,
+}
+
+#[async_trait]
+impl UserRepository for Database {
+    async fn insert(&self, account: NewAccount) -> Result<UserAccount, StoreError> {
+        let row = NewUserRow {
+            email: account.email.as_str(),
+            display_name: account.display_name.as_str(),
+            role: account.role.as_str(),
+            password_hash: &account.password_hash,
+            active: true,
+            created_at: to_sql(account.created_at),
+        };
+        let stored: UserRow = db_run!(self, conn => {
+            diesel::insert_into(users::table)
+                .values(&row)
+                .returning(UserRow::as_returning())
+                .get_result(conn)
+                .await
+                .map_err(|e| match db_error(e) {
+                    StoreError::Duplicate(_) => StoreError::Duplicate("email"),
+                    other => other,
+                })?
+        });
+        stored.into_account()
+    }
+
+    async fn get(&self, id: UserId) -> Result<Option<UserAccount>, StoreError> {
+        let row: Option<UserRow> = db_run!(self, conn => {
+            users::table.find(id.get()).select(UserRow::as_select()).first(conn).await.optional().map_err(db_error)?
+        });
+        row.map(UserRow::into_account).transpose()
+    }
+
+    async fn find_credentials(
+        &self,
+        email: &Email,
+    ) -> Result<Option<(UserAccount, String)>, StoreError> {
+        let row: Option<(UserRow, String)> = db_run!(self, conn => {
+            users::table
+                .filter(users::email.eq(email.as_str()))
+                .select((UserRow::as_select(), users::password_hash))
+                .first(conn)
+                .await
+                .optional()
+                .map_err(db_error)?
+        });
+        row.map(|(u, hash)| Ok((u.into_account()?, hash)))
+            .transpose()
+    }
+}

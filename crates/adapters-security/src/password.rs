@@ -1,0 +1,113 @@
+//! argon2id password hashing, run off the async executor.
+
+use application::ports::PasswordHasher;
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use async_trait::async_trait;
+
+/// Hashes with argon2id using OWASP's recommended minimum (19 MiB, 2 passes, 1 lane).
+/// Hashes are PHC strings, so parameters can be raised later without breaking old hashes.
+#[derive(Debug, Clone)]
+pub struct Argon2Hasher {
+    params: Params,
+    /// A hash verified against when the login is unknown, so that path costs the same.
+    decoy: String,
+}
+
+impl Argon2Hasher {
+    /// The recommended parameters.
+    pub fn new() -> Result<Self, String> {
+        Self::with_params(
+            Params::DEFAULT_M_COST,
+            Params::DEFAULT_T_COST,
+            Params::DEFAULT_P_COST,
+        )
+    }
+
+    /// Explicit parameters: memory in KiB, passes, lanes.
+    pub fn with_params(memory_kib: u32, passes: u32, lanes: u32) -> Result<Self, String> {
+        let params = Params::new(memory_kib, passes, lanes, None).map_err(|e| e.to_string())?;
+        let decoy = hash_with(&params, "decoy password for unknown logins")?;
+        Ok(Self { params, decoy })
+    }
+}
+
+fn argon(params: &Params) -> Argon2<'static> {
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
+}
+
+fn hash_with(params: &Params, password: &str) -> Result<String, String> {
+    let salt = SaltString::generate(&mut OsRng);
+    argon(params)
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
+}
+
+fn verify_with(params: &Params, password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        argon(params)
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
+}
+
+#[async_trait]
+impl PasswordHasher for Argon2Hasher {
+    async fn hash(&self, password: &str) -> Result<String, String> {
+        let (params, password) = (self.params.clone(), password.to_owned());
+        tokio::task::spawn_blocking(move || hash_with(&params, &password))
+            .await
+            .map_err(|e| e.to_string())?
+    }
+
+    async fn verify<'a>(&self, password: &str, hash: Option<&'a str>) -> bool {
+        let params = self.params.clone();
+        let password = password.to_owned();
+        let (hash, real) = match hash {
+            Some(h) => (h.to_owned(), true),
+            None => (self.decoy.clone(), false),
+        };
+        let matched = tokio::task::spawn_blocking(move || verify_with(&params, &password, &hash))
+            .await
+            .unwrap_or(false);
+        matched && real
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fast() -> Argon2Hasher {
+        Argon2Hasher::with_params(256, 1, 1).expect("valid params")
+    }
+
+    #[tokio::test]
+    async fn verifies_the_right_password_only() {
+        let hasher = fast();
+        let hash = hasher.hash("correct horse battery").await.expect("hashes");
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(hasher.verify("correct horse battery", Some(&hash)).await);
+        assert!(!hasher.verify("wrong horse battery", Some(&hash)).await);
+        assert!(
+            !hasher
+                .verify("correct horse battery", Some("not a phc string"))
+                .await
+        );
+    }
+
+    #[tokio::test]
+    async fn salts_differ_and_unknown_logins_never_match() {
+        let hasher = fast();
+        let a = hasher.hash("same").await.expect("hashes");
+        let b = hasher.hash("same").await.expect("hashes");
+        assert_ne!(a, b);
+        assert!(
+            !hasher
+                .verify("decoy password for unknown logins", None)
+                .await
+        );
+    }
+}

@@ -1,0 +1,9 @@
+DROP TABLE idempotency_keys;
+DROP TABLE outbox;
+DROP TABLE ticket_history;
+DROP TABLE ticket_tags;
+DROP TABLE tickets;
+DROP SEQUENCE ticket_id_seq;
+DROP TABLE categories;
+DROP TABLE sessions;
+DROP TABLE users;

@@ -1,0 +1,10 @@
+DROP TABLE idempotency_keys;
+DROP TABLE outbox;
+DROP TABLE ticket_history;
+DROP TABLE ticket_tags;
+DROP TABLE tickets_fts;
+DROP TABLE tickets;
+DROP TABLE id_sequences;
+DROP TABLE categories;
+DROP TABLE sessions;
+DROP TABLE users;
