@@ -22,5 +22,7 @@ mod time;
 mod unit_of_work;
 mod users;
 
+pub mod testing;
+
 pub use error::ConnectError;
 pub use pool::{Backend, Database, PoolOptions};

@@ -147,6 +147,20 @@ impl Database {
         })
     }
 
+    /// How many outbox events wait for delivery.
+    pub async fn pending_outbox_events(&self) -> Result<i64, StoreError> {
+        use crate::schema::outbox;
+        use diesel::{ExpressionMethods, QueryDsl};
+        db_run!(self, conn => {
+            outbox::table
+                .filter(outbox::processed_at.is_null())
+                .count()
+                .get_result(conn)
+                .await
+                .map_err(crate::error::db_error)
+        })
+    }
+
     /// Applies pending migrations and returns the versions applied. Needs a multi-thread
     /// tokio runtime (the harness blocks in place).
     pub async fn migrate(&self) -> Result<Vec<String>, ConnectError> {

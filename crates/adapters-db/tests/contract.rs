@@ -1,0 +1,904 @@
+//! The repository contract: the same cases on SQLite (always) and PostgreSQL (when
+//! `TEST_DATABASE_URL` is set; required under CI).
+
+use std::sync::Arc;
+
+use adapters_db::{Database, PoolOptions, testing};
+use application::ports::*;
+use domain::*;
+
+/// A migrated database of one backend, removed when the case finishes.
+struct TestDb {
+    db: Database,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    File(std::path::PathBuf),
+    Schema { base: String, schema: String },
+}
+
+impl TestDb {
+    async fn sqlite() -> Self {
+        let path = std::env::temp_dir().join(format!("{}.db", testing::unique_name("contract")));
+        let db = Database::connect(
+            &format!("sqlite://{}", path.display()),
+            &PoolOptions::default(),
+        )
+        .await
+        .expect("opens sqlite");
+        db.migrate().await.expect("migrates");
+        Self {
+            db,
+            cleanup: Cleanup::File(path),
+        }
+    }
+
+    async fn postgres() -> Option<Self> {
+        let base = testing::postgres_base_url()?;
+        let (url, schema) = testing::create_postgres_schema(&base)
+            .await
+            .expect("creates schema");
+        let db = Database::connect(&url, &PoolOptions::default())
+            .await
+            .expect("opens postgres");
+        db.migrate().await.expect("migrates");
+        Some(Self {
+            db,
+            cleanup: Cleanup::Schema { base, schema },
+        })
+    }
+
+    async fn finish(self) {
+        match self.cleanup {
+            Cleanup::File(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Cleanup::Schema { base, schema } => {
+                drop(self.db);
+                let _ = testing::drop_postgres_schema(&base, &schema).await;
+            }
+        }
+    }
+}
+
+macro_rules! contract {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let t = super::TestDb::sqlite().await;
+                    super::cases::$case(&t.db).await;
+                    t.finish().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let Some(t) = super::TestDb::postgres().await else { return };
+                    super::cases::$case(&t.db).await;
+                    t.finish().await;
+                }
+            )*
+        }
+    };
+}
+
+contract!(
+    migrations_revert_and_reapply,
+    accounts_have_unique_emails,
+    sessions_expire_and_are_revocable,
+    categories_in_use_cannot_be_deleted,
+    ticket_ids_are_unique_and_increasing,
+    a_command_writes_state_history_and_outbox_together,
+    a_stale_version_writes_nothing,
+    a_failing_write_rolls_back_the_whole_change_set,
+    a_remembered_idempotency_key_refuses_the_second_commit,
+    lists_filter_by_every_field,
+    full_text_search_matches_words_and_stems,
+    keyset_pages_cover_every_ticket_once_in_every_order,
+    concurrent_commits_on_one_version_let_exactly_one_win,
+);
+
+#[test]
+fn both_backends_embed_the_same_migrations() {
+    let (postgres, sqlite) = Database::embedded_versions();
+    assert!(!postgres.is_empty());
+    assert_eq!(postgres, sqlite);
+}
+
+mod cases {
+    use super::*;
+
+    const T0: i64 = 1_800_000_000;
+
+    fn at(seconds: i64) -> Timestamp {
+        Timestamp::from_unix_seconds(T0 + seconds)
+    }
+
+    async fn account(db: &Database, email: &str, role: Role) -> UserAccount {
+        UserRepository::insert(
+            db,
+            NewAccount {
+                email: Email::parse(email).expect("valid"),
+                display_name: DisplayName::parse("Someone").expect("valid"),
+                role,
+                password_hash: "$argon2id$fake".into(),
+                created_at: at(0),
+            },
+        )
+        .await
+        .expect("inserts account")
+    }
+
+    async fn category(db: &Database, slug: &str) {
+        CategoryRepository::insert(
+            db,
+            Category {
+                slug: CategorySlug::parse(slug).expect("valid"),
+                name: slug.into(),
+                description: String::new(),
+                active: true,
+                created_at: at(0),
+                updated_at: at(0),
+            },
+        )
+        .await
+        .expect("inserts category");
+    }
+
+    struct World {
+        customer: UserAccount,
+        other: UserAccount,
+        agent: UserAccount,
+    }
+
+    async fn world(db: &Database) -> World {
+        category(db, "billing").await;
+        category(db, "hardware").await;
+        World {
+            customer: account(db, "cu@example.com", Role::Customer).await,
+            other: account(db, "other@example.com", Role::Customer).await,
+            agent: account(db, "agent@example.com", Role::Agent).await,
+        }
+    }
+
+    struct Spec<'a> {
+        customer: UserId,
+        subject: &'a str,
+        description: &'a str,
+        priority: Priority,
+        category: &'a str,
+        tags: &'a [&'a str],
+        at: Timestamp,
+    }
+
+    async fn open(db: &Database, spec: Spec<'_>) -> Ticket {
+        let id = db.next_id().await.expect("allocates id");
+        let new = NewTicket {
+            id,
+            customer_id: spec.customer,
+            subject: Subject::parse(spec.subject).expect("valid"),
+            description: Description::parse(spec.description).expect("valid"),
+            priority: spec.priority,
+            category: CategorySlug::parse(spec.category).expect("valid"),
+            tags: Tags::parse(spec.tags).expect("valid"),
+        };
+        let actor = Actor::new(spec.customer, Role::Customer);
+        let (ticket, event) = Ticket::open(new, actor, spec.at).expect("opens");
+        let mut changes = ChangeSet::default();
+        changes
+            .push(Write::InsertTicket(ticket.clone()))
+            .push(Write::Record(event));
+        db.commit(changes).await.expect("commits");
+        ticket
+    }
+
+    fn spec(customer: UserId, subject: &str, seconds: i64) -> Spec<'_> {
+        Spec {
+            customer,
+            subject,
+            description: "Something is wrong",
+            priority: Priority::Normal,
+            category: "billing",
+            tags: &[],
+            at: at(seconds),
+        }
+    }
+
+    pub async fn migrations_revert_and_reapply(db: &Database) {
+        db.revert_all().await.expect("reverts");
+        let applied = db.migrate().await.expect("re-applies");
+        assert_eq!(applied.len(), Database::embedded_versions().0.len());
+        let w = world(db).await;
+        open(db, spec(w.customer.id, "after re-apply", 1)).await;
+        assert_eq!(db.pending_outbox_events().await.expect("counts"), 1);
+    }
+
+    pub async fn accounts_have_unique_emails(db: &Database) {
+        let a = account(db, "ada@example.com", Role::Agent).await;
+        assert_eq!(a.role, Role::Agent);
+        assert!(a.active);
+        let dup = UserRepository::insert(
+            db,
+            NewAccount {
+                email: Email::parse("ADA@example.com").expect("valid"),
+                display_name: DisplayName::parse("Ada 2").expect("valid"),
+                role: Role::Customer,
+                password_hash: "x".into(),
+                created_at: at(1),
+            },
+        )
+        .await;
+        assert_eq!(dup, Err(StoreError::Duplicate("email")));
+        assert_eq!(
+            UserRepository::get(db, a.id).await.expect("reads"),
+            Some(a.clone())
+        );
+        let (found, hash) = db
+            .find_credentials(&a.email)
+            .await
+            .expect("reads")
+            .expect("exists");
+        assert_eq!((found, hash.as_str()), (a, "$argon2id$fake"));
+        let nobody = Email::parse("nobody@example.com").expect("valid");
+        assert_eq!(db.find_credentials(&nobody).await.expect("reads"), None);
+    }
+
+    pub async fn sessions_expire_and_are_revocable(db: &Database) {
+        let user = account(db, "s@example.com", Role::Customer).await;
+        let session = |hash: &str| Session {
+            token_hash: TokenHash(hash.into()),
+            user_id: user.id,
+            created_at: at(0),
+            expires_at: at(100),
+        };
+        SessionRepository::insert(db, session("h1"))
+            .await
+            .expect("stores");
+        SessionRepository::insert(db, session("h2"))
+            .await
+            .expect("stores");
+        let h1 = TokenHash("h1".into());
+        assert_eq!(
+            db.authenticate(&h1, at(99))
+                .await
+                .expect("reads")
+                .map(|u| u.id),
+            Some(user.id)
+        );
+        assert_eq!(
+            db.authenticate(&h1, at(100)).await.expect("reads"),
+            None,
+            "expired at expires_at"
+        );
+        assert_eq!(
+            db.authenticate(&TokenHash("nope".into()), at(1))
+                .await
+                .expect("reads"),
+            None
+        );
+        db.revoke(&h1, at(5)).await.expect("revokes");
+        assert_eq!(db.authenticate(&h1, at(6)).await.expect("reads"), None);
+        db.revoke(&h1, at(7)).await.expect("revoking twice is fine");
+        assert!(
+            db.authenticate(&TokenHash("h2".into()), at(6))
+                .await
+                .expect("reads")
+                .is_some(),
+            "other sessions live on"
+        );
+    }
+
+    pub async fn categories_in_use_cannot_be_deleted(db: &Database) {
+        let w = world(db).await;
+        let billing = CategorySlug::parse("billing").expect("valid");
+        let hardware = CategorySlug::parse("hardware").expect("valid");
+        let dup = CategoryRepository::insert(
+            db,
+            Category {
+                slug: billing.clone(),
+                name: "B".into(),
+                description: String::new(),
+                active: true,
+                created_at: at(0),
+                updated_at: at(0),
+            },
+        )
+        .await;
+        assert_eq!(dup, Err(StoreError::Duplicate("slug")));
+        open(db, spec(w.customer.id, "uses billing", 1)).await;
+        assert_eq!(
+            CategoryRepository::delete(db, &billing).await,
+            Err(StoreError::Reference("category"))
+        );
+        let changed = CategoryRepository::update(
+            db,
+            &billing,
+            CategoryChanges {
+                active: Some(false),
+                ..Default::default()
+            },
+            at(9),
+        )
+        .await
+        .expect("updates")
+        .expect("exists");
+        assert!(!changed.active);
+        assert_eq!(changed.updated_at, at(9));
+        assert_eq!(changed.name, "billing", "unnamed fields stay");
+        let active: Vec<String> = CategoryRepository::list(db, false)
+            .await
+            .expect("lists")
+            .iter()
+            .map(|c| c.slug.to_string())
+            .collect();
+        assert_eq!(active, ["hardware"]);
+        assert_eq!(
+            CategoryRepository::list(db, true)
+                .await
+                .expect("lists")
+                .len(),
+            2
+        );
+        assert_eq!(CategoryRepository::delete(db, &hardware).await, Ok(true));
+        assert_eq!(CategoryRepository::delete(db, &hardware).await, Ok(false));
+        let missing = CategorySlug::parse("missing").expect("valid");
+        assert_eq!(
+            CategoryRepository::update(db, &missing, CategoryChanges::default(), at(1)).await,
+            Ok(None)
+        );
+    }
+
+    pub async fn ticket_ids_are_unique_and_increasing(db: &Database) {
+        let db = Arc::new(db.clone());
+        let mut handles = Vec::new();
+        for _ in 0..8 {
+            let db = db.clone();
+            handles.push(tokio::spawn(async move {
+                let mut ids = Vec::new();
+                for _ in 0..10 {
+                    ids.push(db.next_id().await.expect("allocates").get());
+                }
+                ids
+            }));
+        }
+        let mut all = Vec::new();
+        for h in handles {
+            let ids = h.await.expect("joins");
+            assert!(
+                ids.windows(2).all(|w| w[0] < w[1]),
+                "increasing within one caller: {ids:?}"
+            );
+            all.extend(ids);
+        }
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), 80, "no id handed out twice");
+    }
+
+    pub async fn a_command_writes_state_history_and_outbox_together(db: &Database) {
+        let w = world(db).await;
+        let ticket = open(
+            db,
+            Spec {
+                tags: &["vip", "refund"],
+                priority: Priority::High,
+                ..spec(w.customer.id, "Invoice wrong", 1)
+            },
+        )
+        .await;
+        assert_eq!(
+            TicketRepository::get(db, ticket.id()).await.expect("reads"),
+            Some(ticket.clone()),
+            "round-trips exactly"
+        );
+        let mut changed = ticket.clone();
+        let agent = Actor::new(w.agent.id, Role::Agent);
+        let event = changed.assign(w.agent.id, agent, at(2)).expect("assigns");
+        let mut changes = ChangeSet::default();
+        changes
+            .push(Write::UpdateTicket {
+                ticket: changed.clone(),
+                expected: ticket.version(),
+            })
+            .push(Write::Record(event));
+        db.commit(changes).await.expect("commits");
+        assert_eq!(
+            TicketRepository::get(db, ticket.id()).await.expect("reads"),
+            Some(changed)
+        );
+        let history = db.history(ticket.id(), None, 10).await.expect("reads");
+        let types: Vec<&str> = history.iter().map(|h| h.kind.event_type()).collect();
+        assert_eq!(types, ["TicketCreated", "TicketAssigned"]);
+        assert_eq!(history[1].actor, Some(w.agent.id));
+        assert_eq!(history[1].at, at(2));
+        assert_eq!(
+            db.history(ticket.id(), Some(history[0].id), 10)
+                .await
+                .expect("reads")
+                .len(),
+            1
+        );
+        assert_eq!(db.pending_outbox_events().await.expect("counts"), 2);
+    }
+
+    pub async fn a_stale_version_writes_nothing(db: &Database) {
+        let w = world(db).await;
+        let ticket = open(db, spec(w.customer.id, "stale", 1)).await;
+        let mut changed = ticket.clone();
+        let agent = Actor::new(w.agent.id, Role::Agent);
+        let event = changed
+            .transition(TicketStatus::Closed, agent, at(2), None)
+            .expect("closes");
+        let mut changes = ChangeSet::default();
+        changes
+            .push(Write::UpdateTicket {
+                ticket: changed,
+                expected: Version::new(7),
+            })
+            .push(Write::Record(event));
+        assert_eq!(db.commit(changes).await, Err(StoreError::VersionConflict));
+        assert_eq!(
+            TicketRepository::get(db, ticket.id()).await.expect("reads"),
+            Some(ticket.clone())
+        );
+        assert_eq!(
+            db.history(ticket.id(), None, 10)
+                .await
+                .expect("reads")
+                .len(),
+            1
+        );
+        assert_eq!(db.pending_outbox_events().await.expect("counts"), 1);
+    }
+
+    pub async fn a_failing_write_rolls_back_the_whole_change_set(db: &Database) {
+        let w = world(db).await;
+        let id = db.next_id().await.expect("allocates");
+        let new = NewTicket {
+            id,
+            customer_id: w.customer.id,
+            subject: Subject::parse("no such category").expect("valid"),
+            description: Description::parse("d").expect("valid"),
+            priority: Priority::Low,
+            category: CategorySlug::parse("nonexistent").expect("valid"),
+            tags: Tags::parse(&["a"]).expect("valid"),
+        };
+        let (ticket, event) =
+            Ticket::open(new, Actor::new(w.customer.id, Role::Customer), at(1)).expect("opens");
+        let mut changes = ChangeSet::default();
+        changes
+            .push(Write::Record(event))
+            .push(Write::InsertTicket(ticket));
+        assert!(
+            db.commit(changes).await.is_err(),
+            "the foreign key refuses the ticket"
+        );
+        assert_eq!(TicketRepository::get(db, id).await.expect("reads"), None);
+        assert_eq!(
+            db.pending_outbox_events().await.expect("counts"),
+            0,
+            "the event written first was rolled back"
+        );
+    }
+
+    pub async fn a_remembered_idempotency_key_refuses_the_second_commit(db: &Database) {
+        let w = world(db).await;
+        let record = |resource_id| IdempotencyRecord {
+            user_id: w.customer.id,
+            scope: "create_ticket",
+            key: "key-1".into(),
+            fingerprint: "f".into(),
+            resource_id,
+            created_at: at(1),
+        };
+        let first = open(db, spec(w.customer.id, "first", 1)).await;
+        let mut changes = ChangeSet::default();
+        changes.push(Write::RememberIdempotencyKey(record(first.id().get())));
+        db.commit(changes).await.expect("remembers");
+        let found = IdempotencyRepository::find(db, w.customer.id, "create_ticket", "key-1")
+            .await
+            .expect("reads");
+        assert_eq!(found, Some(record(first.id().get())));
+        assert_eq!(
+            IdempotencyRepository::find(db, w.other.id, "create_ticket", "key-1")
+                .await
+                .expect("reads"),
+            None,
+            "keys are per user"
+        );
+
+        let id = db.next_id().await.expect("allocates");
+        let new = NewTicket {
+            id,
+            customer_id: w.customer.id,
+            subject: Subject::parse("retry").expect("valid"),
+            description: Description::parse("d").expect("valid"),
+            priority: Priority::Low,
+            category: CategorySlug::parse("billing").expect("valid"),
+            tags: Tags::default(),
+        };
+        let (ticket, event) =
+            Ticket::open(new, Actor::new(w.customer.id, Role::Customer), at(2)).expect("opens");
+        let mut changes = ChangeSet::default();
+        changes
+            .push(Write::InsertTicket(ticket))
+            .push(Write::Record(event))
+            .push(Write::RememberIdempotencyKey(record(id.get())));
+        assert_eq!(
+            db.commit(changes).await,
+            Err(StoreError::Duplicate("idempotency_key"))
+        );
+        assert_eq!(
+            TicketRepository::get(db, id).await.expect("reads"),
+            None,
+            "the racing ticket was rolled back"
+        );
+    }
+
+    async fn ids(db: &Database, filter: TicketFilter) -> Vec<i64> {
+        let query = TicketQuery {
+            filter,
+            sort: TicketSort::CreatedAsc,
+            limit: 100,
+            after: None,
+        };
+        TicketRepository::list(db, &query)
+            .await
+            .expect("lists")
+            .items
+            .iter()
+            .map(|t| t.id().get())
+            .collect()
+    }
+
+    pub async fn lists_filter_by_every_field(db: &Database) {
+        let w = world(db).await;
+        let a = open(
+            db,
+            Spec {
+                priority: Priority::Urgent,
+                tags: &["vip"],
+                ..spec(w.customer.id, "a", 1)
+            },
+        )
+        .await;
+        let b = open(
+            db,
+            Spec {
+                category: "hardware",
+                ..spec(w.customer.id, "b", 2)
+            },
+        )
+        .await;
+        let c = open(
+            db,
+            Spec {
+                tags: &["vip", "x"],
+                ..spec(w.other.id, "c", 3)
+            },
+        )
+        .await;
+        let mut assigned = b.clone();
+        let event = assigned
+            .assign(w.agent.id, Actor::new(w.agent.id, Role::Agent), at(4))
+            .expect("assigns");
+        let mut changes = ChangeSet::default();
+        changes
+            .push(Write::UpdateTicket {
+                ticket: assigned,
+                expected: b.version(),
+            })
+            .push(Write::Record(event));
+        db.commit(changes).await.expect("commits");
+        let (a, b, c) = (a.id().get(), b.id().get(), c.id().get());
+
+        assert_eq!(ids(db, TicketFilter::default()).await, [a, b, c]);
+        assert_eq!(
+            ids(
+                db,
+                TicketFilter {
+                    statuses: vec![TicketStatus::Assigned],
+                    ..Default::default()
+                }
+            )
+            .await,
+            [b]
+        );
+        assert_eq!(
+            ids(
+                db,
+                TicketFilter {
+                    statuses: vec![TicketStatus::New, TicketStatus::Assigned],
+                    ..Default::default()
+                }
+            )
+            .await,
+            [a, b, c]
+        );
+        assert_eq!(
+            ids(
+                db,
+                TicketFilter {
+                    priorities: vec![Priority::Urgent],
+                    ..Default::default()
+                }
+            )
+            .await,
+            [a]
+        );
+        let hardware = CategorySlug::parse("hardware").expect("valid");
+        assert_eq!(
+            ids(
+                db,
+                TicketFilter {
+                    category: Some(hardware),
+                    ..Default::default()
+                }
+            )
+            .await,
+            [b]
+        );
+        assert_eq!(
+            ids(
+                db,
+                TicketFilter {
+                    assignee_id: Some(w.agent.id),
+                    ..Default::default()
+                }
+            )
+            .await,
+            [b]
+        );
+        assert_eq!(
+            ids(
+                db,
+                TicketFilter {
+                    customer_id: Some(w.other.id),
+                    ..Default::default()
+                }
+            )
+            .await,
+            [c]
+        );
+        let vip = Tag::parse("vip").expect("valid");
+        assert_eq!(
+            ids(
+                db,
+                TicketFilter {
+                    tag: Some(vip.clone()),
+                    ..Default::default()
+                }
+            )
+            .await,
+            [a, c]
+        );
+        assert_eq!(
+            ids(
+                db,
+                TicketFilter {
+                    tag: Some(vip),
+                    customer_id: Some(w.customer.id),
+                    ..Default::default()
+                }
+            )
+            .await,
+            [a]
+        );
+        assert_eq!(
+            ids(
+                db,
+                TicketFilter {
+                    created_after: Some(at(2)),
+                    ..Default::default()
+                }
+            )
+            .await,
+            [b, c],
+            "inclusive"
+        );
+        assert_eq!(
+            ids(
+                db,
+                TicketFilter {
+                    created_before: Some(at(2)),
+                    ..Default::default()
+                }
+            )
+            .await,
+            [a],
+            "exclusive"
+        );
+    }
+
+    pub async fn full_text_search_matches_words_and_stems(db: &Database) {
+        let w = world(db).await;
+        let printer = open(
+            db,
+            Spec {
+                description: "The office printers keep jamming",
+                ..spec(w.customer.id, "Printer broken", 1)
+            },
+        )
+        .await;
+        let invoice = open(
+            db,
+            Spec {
+                description: "I was charged twice",
+                ..spec(w.customer.id, "Invoice question", 2)
+            },
+        )
+        .await;
+        let search = |q: &str| TicketFilter {
+            text: Some(q.into()),
+            ..Default::default()
+        };
+        assert_eq!(ids(db, search("printer")).await, [printer.id().get()]);
+        assert_eq!(
+            ids(db, search("jammed printers")).await,
+            [printer.id().get()],
+            "stemmed, every word must match"
+        );
+        assert_eq!(ids(db, search("CHARGED")).await, [invoice.id().get()]);
+        assert_eq!(ids(db, search("printer charged")).await, Vec::<i64>::new());
+        for hostile in [
+            r#"" OR 1=1 --"#,
+            "NEAR(a b)",
+            "*",
+            "a:b",
+            "'); DROP TABLE tickets; --",
+            "\"unbalanced",
+        ] {
+            TicketRepository::list(
+                db,
+                &TicketQuery {
+                    filter: search(hostile),
+                    sort: TicketSort::CreatedAsc,
+                    limit: 10,
+                    after: None,
+                },
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{hostile:?} must not fail the query: {e}"));
+        }
+        let mut edited = printer.clone();
+        let update = TicketUpdate {
+            subject: Some(Subject::parse("Scanner smoking").expect("valid")),
+            ..Default::default()
+        };
+        let event = edited
+            .update(update, Actor::new(w.agent.id, Role::Agent), at(3))
+            .expect("edits")
+            .expect("changed");
+        let mut changes = ChangeSet::default();
+        changes
+            .push(Write::UpdateTicket {
+                ticket: edited,
+                expected: printer.version(),
+            })
+            .push(Write::Record(event));
+        db.commit(changes).await.expect("commits");
+        assert_eq!(
+            ids(db, search("scanner")).await,
+            [printer.id().get()],
+            "the index follows edits"
+        );
+    }
+
+    pub async fn keyset_pages_cover_every_ticket_once_in_every_order(db: &Database) {
+        let w = world(db).await;
+        let mut expected = Vec::new();
+        for i in 0..11i64 {
+            let priority = Priority::ALL[(i % 4) as usize];
+            // Pairs of tickets share an instant, so ties must be broken by id.
+            let t = open(
+                db,
+                Spec {
+                    priority,
+                    ..spec(w.customer.id, "paged", i / 2)
+                },
+            )
+            .await;
+            expected.push(t.id().get());
+        }
+        expected.sort_unstable();
+        for sort in TicketSort::ALL {
+            let mut seen = Vec::new();
+            let mut keys = Vec::new();
+            let mut after = None;
+            loop {
+                let page = TicketRepository::list(
+                    db,
+                    &TicketQuery {
+                        filter: TicketFilter::default(),
+                        sort,
+                        limit: 3,
+                        after,
+                    },
+                )
+                .await
+                .expect("lists");
+                assert!(page.items.len() <= 3);
+                for t in &page.items {
+                    seen.push(t.id().get());
+                    keys.push((sort.key_of(t), t.id().get()));
+                }
+                match page.next {
+                    Some(cursor) => after = Some(cursor),
+                    None => break,
+                }
+            }
+            let in_order = keys.windows(2).all(|p| {
+                if sort.descending() {
+                    p[0] > p[1]
+                } else {
+                    p[0] < p[1]
+                }
+            });
+            assert!(in_order, "{sort:?} out of order: {keys:?}");
+            seen.sort_unstable();
+            assert_eq!(
+                seen, expected,
+                "{sort:?} must list every ticket exactly once"
+            );
+        }
+    }
+
+    pub async fn concurrent_commits_on_one_version_let_exactly_one_win(db: &Database) {
+        let w = world(db).await;
+        let ticket = open(db, spec(w.customer.id, "raced", 1)).await;
+        let mut handles = Vec::new();
+        for i in 0..6 {
+            let (db, base) = (db.clone(), ticket.clone());
+            let agent = Actor::new(w.agent.id, Role::Agent);
+            handles.push(tokio::spawn(async move {
+                let mut changed = base.clone();
+                let update = TicketUpdate {
+                    subject: Some(Subject::parse(&format!("writer {i}")).expect("valid")),
+                    ..Default::default()
+                };
+                let event = changed
+                    .update(update, agent, at(2))
+                    .expect("edits")
+                    .expect("changed");
+                let mut changes = ChangeSet::default();
+                changes
+                    .push(Write::UpdateTicket {
+                        ticket: changed,
+                        expected: base.version(),
+                    })
+                    .push(Write::Record(event));
+                db.commit(changes).await
+            }));
+        }
+        let mut wins = 0;
+        for h in handles {
+            match h.await.expect("joins") {
+                Ok(()) => wins += 1,
+                Err(StoreError::VersionConflict) => {}
+                Err(other) => panic!("unexpected error: {other}"),
+            }
+        }
+        assert_eq!(wins, 1);
+        assert_eq!(
+            db.history(ticket.id(), None, 10)
+                .await
+                .expect("reads")
+                .len(),
+            2
+        );
+        assert_eq!(
+            TicketRepository::get(db, ticket.id())
+                .await
+                .expect("reads")
+                .map(|t| t.version().get()),
+            Some(2)
+        );
+    }
+}
