@@ -1,1 +1,17 @@
+//! The help desk's HTTP API (actix-web) and its composition root.
+//!
+//! Handlers parse a request, call one use case and map the result; the rules live in
+//! `domain` and `application`. Errors become RFC 9457 problem documents in one place
+//! ([`problem`]).
 #![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod cursor;
+pub mod dto;
+pub mod extract;
+pub mod handlers;
+pub mod metrics;
+pub mod openapi;
+pub mod problem;
+pub mod server;
+pub mod state;

@@ -1,1 +1,40 @@
-fn main() {}
+//! `ticket-api`: the help desk's HTTP API.
+#![forbid(unsafe_code)]
+
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use ticket_api::cli::{self, Command};
+use ticket_worker::settings::Settings;
+use ticket_worker::telemetry;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = match cli::parse(&args) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "ticket-api: {e}\n\n{}", cli::USAGE);
+            return ExitCode::from(2);
+        }
+    };
+    if command == Command::Help {
+        let _ = writeln!(std::io::stdout(), "{}", cli::USAGE);
+        return ExitCode::SUCCESS;
+    }
+    let settings = match Settings::load() {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "ticket-api: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(&settings.log);
+    match cli::run(command, settings).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,1 +1,14 @@
+//! The help desk's background process: its configuration, telemetry and loops.
+//!
+//! The loops live in this library so `ticket-api` can run them in-process (single-node
+//! mode) and `ticket-worker` as its own deployment. This issue's worker connects, reports
+//! the outbox backlog, serves `/healthz` and `/metrics`, and stops gracefully; the SLA,
+//! assignment, escalation and notification loops arrive with their issues.
 #![forbid(unsafe_code)]
+
+pub mod health;
+pub mod loops;
+pub mod settings;
+pub mod telemetry;
+
+pub use loops::Worker;

@@ -7,9 +7,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
     /// The URL names no supported database.
-    #[error(
-        "unsupported database URL `{0}`: use sqlite://PATH or postgres://USER:PASSWORD@HOST/DB"
-    )]
+    #[error("unsupported database URL `{0}`: use sqlite://PATH or postgres://USER:PASSWORD@HOST/DB")]
     UnsupportedUrl(String),
     /// The pool could not be built or the first connection failed.
     #[error("cannot connect to the database: {0}")]
@@ -27,12 +25,8 @@ pub(crate) fn pool_error(e: impl std::fmt::Display) -> StoreError {
 /// Maps a Diesel error outside a transaction.
 pub(crate) fn db_error(e: DieselError) -> StoreError {
     match e {
-        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-            StoreError::Duplicate("record")
-        }
-        DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
-            StoreError::Reference("record")
-        }
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => StoreError::Duplicate("record"),
+        DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => StoreError::Reference("record"),
         DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
             StoreError::Unavailable(info.message().to_owned())
         }

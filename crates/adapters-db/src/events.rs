@@ -3,8 +3,7 @@
 
 use application::ports::StoreError;
 use domain::{
-    CategorySlug, FieldChange, Priority, Tags, TicketEvent, TicketEventKind, TicketNumber,
-    TicketStatus, UserId,
+    CategorySlug, FieldChange, Priority, Tags, TicketEvent, TicketEventKind, TicketNumber, TicketStatus, UserId,
 };
 use serde::{Deserialize, Serialize};
 
@@ -93,15 +92,12 @@ pub(crate) fn details_json(kind: &TicketEventKind) -> String {
             to: to.as_str().to_owned(),
         }),
     };
-    value
-        .map(|v| v.to_string())
-        .unwrap_or_else(|_| "{}".to_owned())
+    value.map(|v| v.to_string()).unwrap_or_else(|_| "{}".to_owned())
 }
 
 /// The outbox payload: the event with its ticket, actor and instant.
 pub(crate) fn payload_json(event: &TicketEvent) -> String {
-    let details: serde_json::Value =
-        serde_json::from_str(&details_json(&event.kind)).unwrap_or_default();
+    let details: serde_json::Value = serde_json::from_str(&details_json(&event.kind)).unwrap_or_default();
     serde_json::json!({
         "event_type": event.kind.event_type(),
         "ticket_id": event.ticket_id.get(),
@@ -113,10 +109,7 @@ pub(crate) fn payload_json(event: &TicketEvent) -> String {
 }
 
 /// Reads stored details back into the domain's event kind.
-pub(crate) fn parse_details(
-    event_type: &str,
-    details: &str,
-) -> Result<TicketEventKind, StoreError> {
+pub(crate) fn parse_details(event_type: &str, details: &str) -> Result<TicketEventKind, StoreError> {
     let bad = |e: &dyn std::fmt::Display| corrupt("history entry", e);
     let status = |s: &str| TicketStatus::parse(s).map_err(|e| bad(&e));
     Ok(match event_type {

@@ -28,15 +28,13 @@ impl IdempotencyRepository for Database {
                 .optional()
                 .map_err(db_error)?
         });
-        Ok(
-            row.map(|(fingerprint, resource_id, created_at)| IdempotencyRecord {
-                user_id,
-                scope,
-                key: key.to_owned(),
-                fingerprint,
-                resource_id,
-                created_at: from_sql(created_at),
-            }),
-        )
+        Ok(row.map(|(fingerprint, resource_id, created_at)| IdempotencyRecord {
+            user_id,
+            scope,
+            key: key.to_owned(),
+            fingerprint,
+            resource_id,
+            created_at: from_sql(created_at),
+        }))
     }
 }

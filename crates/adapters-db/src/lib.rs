@@ -25,4 +25,4 @@ mod users;
 pub mod testing;
 
 pub use error::ConnectError;
-pub use pool::{Backend, Database, PoolOptions};
+pub use pool::{Backend, Database, PoolOptions, redact as redact_url};

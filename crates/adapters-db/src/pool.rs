@@ -4,9 +4,7 @@ use std::time::Duration;
 
 use diesel::ConnectionError;
 use diesel_async::pooled_connection::deadpool::Pool;
-use diesel_async::pooled_connection::{
-    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
-};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
@@ -113,9 +111,8 @@ impl Database {
                     .parent()
                     .filter(|d| !d.as_os_str().is_empty())
                 {
-                    std::fs::create_dir_all(dir).map_err(|e| {
-                        ConnectError::Connect(format!("cannot create {}: {e}", dir.display()))
-                    })?;
+                    std::fs::create_dir_all(dir)
+                        .map_err(|e| ConnectError::Connect(format!("cannot create {}: {e}", dir.display())))?;
                 }
                 let mut config = ManagerConfig::<SqliteConnection>::default();
                 config.recycling_method = RecyclingMethod::Fast;
@@ -128,9 +125,7 @@ impl Database {
             pool: std::sync::Arc::new(pool),
             backend,
         };
-        db.ping()
-            .await
-            .map_err(|e| ConnectError::Connect(e.to_string()))?;
+        db.ping().await.map_err(|e| ConnectError::Connect(e.to_string()))?;
         Ok(db)
     }
 
@@ -217,10 +212,7 @@ impl Database {
     }
 }
 
-fn build<C>(
-    manager: AsyncDieselConnectionManager<C>,
-    options: &PoolOptions,
-) -> Result<Pool<C>, ConnectError>
+fn build<C>(manager: AsyncDieselConnectionManager<C>, options: &PoolOptions) -> Result<Pool<C>, ConnectError>
 where
     AsyncDieselConnectionManager<C>: deadpool::managed::Manager<Type = C>,
 {
@@ -265,8 +257,7 @@ pub(crate) mod postgres_dialect {
 /// SQLite's SQL fragments.
 pub(crate) mod sqlite_dialect {
     /// Opens a full-text match of `tickets`; the query text is bound next, then `)`.
-    pub(crate) const FULL_TEXT_OPEN: &str =
-        "tickets.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ";
+    pub(crate) const FULL_TEXT_OPEN: &str = "tickets.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ";
 
     /// FTS5 has a query syntax of its own; quoting every word turns any user text into
     /// a plain "all these words" query that cannot be a syntax error.
@@ -290,10 +281,7 @@ mod tests {
             parse_url("sqlite://./data/t.db").map(|p| p.0).ok(),
             Some(Backend::Sqlite)
         );
-        assert_eq!(
-            parse_url("sqlite:t.db").map(|p| p.1).ok().as_deref(),
-            Some("t.db")
-        );
+        assert_eq!(parse_url("sqlite:t.db").map(|p| p.1).ok().as_deref(), Some("t.db"));
         assert_eq!(
             parse_url("postgresql://u@h/db").map(|p| p.0).ok(),
             Some(Backend::Postgres)

@@ -30,11 +30,7 @@ impl SessionRepository for Database {
         Ok(())
     }
 
-    async fn authenticate(
-        &self,
-        token_hash: &TokenHash,
-        now: Timestamp,
-    ) -> Result<Option<UserAccount>, StoreError> {
+    async fn authenticate(&self, token_hash: &TokenHash, now: Timestamp) -> Result<Option<UserAccount>, StoreError> {
         let row: Option<UserRow> = db_run!(self, conn => {
             sessions::table
                 .inner_join(users::table)

@@ -1,16 +1,14 @@
 //! Reading tickets and their history.
 
-use application::ports::{
-    HistoryEntry, Page, StoreError, TicketCursor, TicketQuery, TicketRepository, TicketSort,
-};
+use application::ports::{HistoryEntry, Page, StoreError, TicketCursor, TicketQuery, TicketRepository, TicketSort};
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
 use diesel_async::RunQueryDsl;
 use domain::{
-    CategorySlug, Description, Priority, Subject, Tags, Ticket, TicketId, TicketNumber,
-    TicketParts, TicketStatus, UserId, Version,
+    CategorySlug, Description, Priority, Subject, Tags, Ticket, TicketId, TicketNumber, TicketParts, TicketStatus,
+    UserId, Version,
 };
 
 use crate::error::{corrupt, db_error};
@@ -223,12 +221,7 @@ impl TicketRepository for Database {
         Ok(Page { items, next })
     }
 
-    async fn history(
-        &self,
-        id: TicketId,
-        after: Option<i64>,
-        limit: u32,
-    ) -> Result<Vec<HistoryEntry>, StoreError> {
+    async fn history(&self, id: TicketId, after: Option<i64>, limit: u32) -> Result<Vec<HistoryEntry>, StoreError> {
         let rows: Vec<HistoryRow> = db_run!(self, conn => {
             ticket_history::table
                 .filter(ticket_history::ticket_id.eq(id.get()))

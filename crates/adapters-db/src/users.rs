@@ -80,10 +80,7 @@ impl UserRepository for Database {
         row.map(UserRow::into_account).transpose()
     }
 
-    async fn find_credentials(
-        &self,
-        email: &Email,
-    ) -> Result<Option<(UserAccount, String)>, StoreError> {
+    async fn find_credentials(&self, email: &Email) -> Result<Option<(UserAccount, String)>, StoreError> {
         let row: Option<(UserRow, String)> = db_run!(self, conn => {
             users::table
                 .filter(users::email.eq(email.as_str()))
@@ -93,7 +90,20 @@ impl UserRepository for Database {
                 .optional()
                 .map_err(db_error)?
         });
-        row.map(|(u, hash)| Ok((u.into_account()?, hash)))
-            .transpose()
+        row.map(|(u, hash)| Ok((u.into_account()?, hash))).transpose()
+    }
+
+    async fn any_active_admin(&self) -> Result<bool, StoreError> {
+        let found: Option<i64> = db_run!(self, conn => {
+            users::table
+                .filter(users::role.eq("admin"))
+                .filter(users::active.eq(true))
+                .select(users::id)
+                .first(conn)
+                .await
+                .optional()
+                .map_err(db_error)?
+        });
+        Ok(found.is_some())
     }
 }

@@ -21,12 +21,9 @@ enum Cleanup {
 impl TestDb {
     async fn sqlite() -> Self {
         let path = std::env::temp_dir().join(format!("{}.db", testing::unique_name("contract")));
-        let db = Database::connect(
-            &format!("sqlite://{}", path.display()),
-            &PoolOptions::default(),
-        )
-        .await
-        .expect("opens sqlite");
+        let db = Database::connect(&format!("sqlite://{}", path.display()), &PoolOptions::default())
+            .await
+            .expect("opens sqlite");
         db.migrate().await.expect("migrates");
         Self {
             db,
@@ -36,9 +33,7 @@ impl TestDb {
 
     async fn postgres() -> Option<Self> {
         let base = testing::postgres_base_url()?;
-        let (url, schema) = testing::create_postgres_schema(&base)
-            .await
-            .expect("creates schema");
+        let (url, schema) = testing::create_postgres_schema(&base).await.expect("creates schema");
         let db = Database::connect(&url, &PoolOptions::default())
             .await
             .expect("opens postgres");
@@ -236,15 +231,8 @@ mod cases {
         )
         .await;
         assert_eq!(dup, Err(StoreError::Duplicate("email")));
-        assert_eq!(
-            UserRepository::get(db, a.id).await.expect("reads"),
-            Some(a.clone())
-        );
-        let (found, hash) = db
-            .find_credentials(&a.email)
-            .await
-            .expect("reads")
-            .expect("exists");
+        assert_eq!(UserRepository::get(db, a.id).await.expect("reads"), Some(a.clone()));
+        let (found, hash) = db.find_credentials(&a.email).await.expect("reads").expect("exists");
         assert_eq!((found, hash.as_str()), (a, "$argon2id$fake"));
         let nobody = Email::parse("nobody@example.com").expect("valid");
         assert_eq!(db.find_credentials(&nobody).await.expect("reads"), None);
@@ -258,18 +246,11 @@ mod cases {
             created_at: at(0),
             expires_at: at(100),
         };
-        SessionRepository::insert(db, session("h1"))
-            .await
-            .expect("stores");
-        SessionRepository::insert(db, session("h2"))
-            .await
-            .expect("stores");
+        SessionRepository::insert(db, session("h1")).await.expect("stores");
+        SessionRepository::insert(db, session("h2")).await.expect("stores");
         let h1 = TokenHash("h1".into());
         assert_eq!(
-            db.authenticate(&h1, at(99))
-                .await
-                .expect("reads")
-                .map(|u| u.id),
+            db.authenticate(&h1, at(99)).await.expect("reads").map(|u| u.id),
             Some(user.id)
         );
         assert_eq!(
@@ -278,9 +259,7 @@ mod cases {
             "expired at expires_at"
         );
         assert_eq!(
-            db.authenticate(&TokenHash("nope".into()), at(1))
-                .await
-                .expect("reads"),
+            db.authenticate(&TokenHash("nope".into()), at(1)).await.expect("reads"),
             None
         );
         db.revoke(&h1, at(5)).await.expect("revokes");
@@ -339,13 +318,7 @@ mod cases {
             .map(|c| c.slug.to_string())
             .collect();
         assert_eq!(active, ["hardware"]);
-        assert_eq!(
-            CategoryRepository::list(db, true)
-                .await
-                .expect("lists")
-                .len(),
-            2
-        );
+        assert_eq!(CategoryRepository::list(db, true).await.expect("lists").len(), 2);
         assert_eq!(CategoryRepository::delete(db, &hardware).await, Ok(true));
         assert_eq!(CategoryRepository::delete(db, &hardware).await, Ok(false));
         let missing = CategorySlug::parse("missing").expect("valid");
@@ -448,13 +421,7 @@ mod cases {
             TicketRepository::get(db, ticket.id()).await.expect("reads"),
             Some(ticket.clone())
         );
-        assert_eq!(
-            db.history(ticket.id(), None, 10)
-                .await
-                .expect("reads")
-                .len(),
-            1
-        );
+        assert_eq!(db.history(ticket.id(), None, 10).await.expect("reads").len(), 1);
         assert_eq!(db.pending_outbox_events().await.expect("counts"), 1);
     }
 
@@ -470,16 +437,10 @@ mod cases {
             category: CategorySlug::parse("nonexistent").expect("valid"),
             tags: Tags::parse(&["a"]).expect("valid"),
         };
-        let (ticket, event) =
-            Ticket::open(new, Actor::new(w.customer.id, Role::Customer), at(1)).expect("opens");
+        let (ticket, event) = Ticket::open(new, Actor::new(w.customer.id, Role::Customer), at(1)).expect("opens");
         let mut changes = ChangeSet::default();
-        changes
-            .push(Write::Record(event))
-            .push(Write::InsertTicket(ticket));
-        assert!(
-            db.commit(changes).await.is_err(),
-            "the foreign key refuses the ticket"
-        );
+        changes.push(Write::Record(event)).push(Write::InsertTicket(ticket));
+        assert!(db.commit(changes).await.is_err(), "the foreign key refuses the ticket");
         assert_eq!(TicketRepository::get(db, id).await.expect("reads"), None);
         assert_eq!(
             db.pending_outbox_events().await.expect("counts"),
@@ -524,17 +485,13 @@ mod cases {
             category: CategorySlug::parse("billing").expect("valid"),
             tags: Tags::default(),
         };
-        let (ticket, event) =
-            Ticket::open(new, Actor::new(w.customer.id, Role::Customer), at(2)).expect("opens");
+        let (ticket, event) = Ticket::open(new, Actor::new(w.customer.id, Role::Customer), at(2)).expect("opens");
         let mut changes = ChangeSet::default();
         changes
             .push(Write::InsertTicket(ticket))
             .push(Write::Record(event))
             .push(Write::RememberIdempotencyKey(record(id.get())));
-        assert_eq!(
-            db.commit(changes).await,
-            Err(StoreError::Duplicate("idempotency_key"))
-        );
+        assert_eq!(db.commit(changes).await, Err(StoreError::Duplicate("idempotency_key")));
         assert_eq!(
             TicketRepository::get(db, id).await.expect("reads"),
             None,
@@ -834,19 +791,12 @@ mod cases {
                     None => break,
                 }
             }
-            let in_order = keys.windows(2).all(|p| {
-                if sort.descending() {
-                    p[0] > p[1]
-                } else {
-                    p[0] < p[1]
-                }
-            });
+            let in_order = keys
+                .windows(2)
+                .all(|p| if sort.descending() { p[0] > p[1] } else { p[0] < p[1] });
             assert!(in_order, "{sort:?} out of order: {keys:?}");
             seen.sort_unstable();
-            assert_eq!(
-                seen, expected,
-                "{sort:?} must list every ticket exactly once"
-            );
+            assert_eq!(seen, expected, "{sort:?} must list every ticket exactly once");
         }
     }
 
@@ -863,10 +813,7 @@ mod cases {
                     subject: Some(Subject::parse(&format!("writer {i}")).expect("valid")),
                     ..Default::default()
                 };
-                let event = changed
-                    .update(update, agent, at(2))
-                    .expect("edits")
-                    .expect("changed");
+                let event = changed.update(update, agent, at(2)).expect("edits").expect("changed");
                 let mut changes = ChangeSet::default();
                 changes
                     .push(Write::UpdateTicket {
@@ -886,13 +833,7 @@ mod cases {
             }
         }
         assert_eq!(wins, 1);
-        assert_eq!(
-            db.history(ticket.id(), None, 10)
-                .await
-                .expect("reads")
-                .len(),
-            2
-        );
+        assert_eq!(db.history(ticket.id(), None, 10).await.expect("reads").len(), 2);
         assert_eq!(
             TicketRepository::get(db, ticket.id())
                 .await

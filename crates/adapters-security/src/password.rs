@@ -18,11 +18,7 @@ pub struct Argon2Hasher {
 impl Argon2Hasher {
     /// The recommended parameters.
     pub fn new() -> Result<Self, String> {
-        Self::with_params(
-            Params::DEFAULT_M_COST,
-            Params::DEFAULT_T_COST,
-            Params::DEFAULT_P_COST,
-        )
+        Self::with_params(Params::DEFAULT_M_COST, Params::DEFAULT_T_COST, Params::DEFAULT_P_COST)
     }
 
     /// Explicit parameters: memory in KiB, passes, lanes.
@@ -46,11 +42,7 @@ fn hash_with(params: &Params, password: &str) -> Result<String, String> {
 }
 
 fn verify_with(params: &Params, password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| {
-        argon(params)
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
-    })
+    PasswordHash::new(hash).is_ok_and(|parsed| argon(params).verify_password(password.as_bytes(), &parsed).is_ok())
 }
 
 #[async_trait]
@@ -91,11 +83,7 @@ mod tests {
         assert!(hash.starts_with("$argon2id$"));
         assert!(hasher.verify("correct horse battery", Some(&hash)).await);
         assert!(!hasher.verify("wrong horse battery", Some(&hash)).await);
-        assert!(
-            !hasher
-                .verify("correct horse battery", Some("not a phc string"))
-                .await
-        );
+        assert!(!hasher.verify("correct horse battery", Some("not a phc string")).await);
     }
 
     #[tokio::test]
@@ -104,10 +92,6 @@ mod tests {
         let a = hasher.hash("same").await.expect("hashes");
         let b = hasher.hash("same").await.expect("hashes");
         assert_ne!(a, b);
-        assert!(
-            !hasher
-                .verify("decoy password for unknown logins", None)
-                .await
-        );
+        assert!(!hasher.verify("decoy password for unknown logins", None).await);
     }
 }

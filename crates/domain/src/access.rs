@@ -38,9 +38,7 @@ impl Role {
         Self::ALL
             .into_iter()
             .find(|r| r.as_str() == raw)
-            .ok_or(ValueError::NotOneOf {
-                allowed: Self::NAMES,
-            })
+            .ok_or(ValueError::NotOneOf { allowed: Self::NAMES })
     }
 
     /// True for agents, supervisors and admins.

@@ -16,9 +16,8 @@ pub mod value_error;
 pub use access::{Actor, Role};
 pub use ids::{TicketId, UserId};
 pub use ticket::{
-    CategorySlug, Description, FieldChange, NewTicket, Priority, Subject, Tag, Tags, Ticket,
-    TicketAction, TicketError, TicketEvent, TicketEventKind, TicketNumber, TicketParts,
-    TicketStatus, TicketUpdate, Version,
+    CategorySlug, Description, FieldChange, NewTicket, Priority, Subject, Tag, Tags, Ticket, TicketAction, TicketError,
+    TicketEvent, TicketEventKind, TicketNumber, TicketParts, TicketStatus, TicketUpdate, Version,
 };
 pub use time::Timestamp;
 pub use user::{DisplayName, Email};

@@ -13,10 +13,7 @@ pub fn clean_text(raw: &str, max_chars: usize, multiline: bool) -> Result<String
         return Err(ValueError::TooLong { max: max_chars });
     }
     let allowed_control = |c: char| multiline && matches!(c, '\n' | '\r' | '\t');
-    if trimmed
-        .chars()
-        .any(|c| c.is_control() && !allowed_control(c))
-    {
+    if trimmed.chars().any(|c| c.is_control() && !allowed_control(c)) {
         return Err(ValueError::ForbiddenCharacters);
     }
     Ok(trimmed.to_owned())
@@ -24,8 +21,7 @@ pub fn clean_text(raw: &str, max_chars: usize, multiline: bool) -> Result<String
 
 /// Checks `raw` is a slug: 1 to `max` characters of `a-z`, `0-9` and single inner hyphens.
 pub fn check_slug(raw: &str, max: usize) -> Result<(), ValueError> {
-    const EXPECTED: &str =
-        "lowercase letters, digits and single hyphens (for example `billing` or `two-factor`)";
+    const EXPECTED: &str = "lowercase letters, digits and single hyphens (for example `billing` or `two-factor`)";
     if raw.is_empty() {
         return Err(ValueError::Empty);
     }
@@ -49,10 +45,7 @@ mod tests {
     fn text_is_trimmed_and_bounded() {
         assert_eq!(clean_text("  hi ", 5, false), Ok("hi".to_owned()));
         assert_eq!(clean_text("   ", 5, false), Err(ValueError::Empty));
-        assert_eq!(
-            clean_text("abcdef", 5, false),
-            Err(ValueError::TooLong { max: 5 })
-        );
+        assert_eq!(clean_text("abcdef", 5, false), Err(ValueError::TooLong { max: 5 }));
         assert_eq!(
             clean_text("äöü", 3, false),
             Ok("äöü".to_owned()),
@@ -62,14 +55,8 @@ mod tests {
 
     #[test]
     fn control_characters_are_refused_except_line_breaks_in_multiline_text() {
-        assert_eq!(
-            clean_text("a\u{0}b", 9, true),
-            Err(ValueError::ForbiddenCharacters)
-        );
-        assert_eq!(
-            clean_text("a\nb", 9, false),
-            Err(ValueError::ForbiddenCharacters)
-        );
+        assert_eq!(clean_text("a\u{0}b", 9, true), Err(ValueError::ForbiddenCharacters));
+        assert_eq!(clean_text("a\nb", 9, false), Err(ValueError::ForbiddenCharacters));
         assert_eq!(clean_text("a\r\n\tb", 9, true), Ok("a\r\n\tb".to_owned()));
     }
 

@@ -38,10 +38,7 @@ impl Timestamp {
 
     /// This instant moved by `seconds` (negative: earlier), saturating at the ends of time.
     pub const fn plus_seconds(self, seconds: i64) -> Self {
-        Self(
-            self.0
-                .saturating_add(seconds.saturating_mul(MICROS_PER_SECOND)),
-        )
+        Self(self.0.saturating_add(seconds.saturating_mul(MICROS_PER_SECOND)))
     }
 
     /// The instant at midnight UTC starting the given proleptic Gregorian date, if the
@@ -154,12 +151,8 @@ mod tests {
     #[test]
     fn displays_rfc3339_utc() {
         assert_eq!(Timestamp::UNIX_EPOCH.to_string(), "1970-01-01T00:00:00Z");
-        let t =
-            Timestamp::from_utc_date(2024, 2, 29).map(|t| t.plus_seconds(13 * 3600 + 5 * 60 + 7));
-        assert_eq!(
-            t.map(|t| t.to_string()).as_deref(),
-            Some("2024-02-29T13:05:07Z")
-        );
+        let t = Timestamp::from_utc_date(2024, 2, 29).map(|t| t.plus_seconds(13 * 3600 + 5 * 60 + 7));
+        assert_eq!(t.map(|t| t.to_string()).as_deref(), Some("2024-02-29T13:05:07Z"));
         assert_eq!(
             Timestamp::from_unix_micros(1_500_000).to_string(),
             "1970-01-01T00:00:01.500000Z"

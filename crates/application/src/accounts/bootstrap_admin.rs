@@ -30,13 +30,13 @@ impl BootstrapAdmin {
         Self { create }
     }
 
+    /// True when an active admin exists, so somebody can log in and configure the desk.
+    pub async fn any_admin(&self) -> Result<bool, AppError> {
+        Ok(self.create.users.any_active_admin().await?)
+    }
+
     /// Creates the admin, or reports that the address is taken.
-    pub async fn execute(
-        &self,
-        email: &str,
-        password: &str,
-        display_name: &str,
-    ) -> Result<BootstrapOutcome, AppError> {
+    pub async fn execute(&self, email: &str, password: &str, display_name: &str) -> Result<BootstrapOutcome, AppError> {
         let input = NewAccountInput {
             email: email.to_owned(),
             display_name: display_name.to_owned(),
@@ -51,8 +51,7 @@ impl BootstrapAdmin {
         match self.create.create(input).await {
             Ok(account) => Ok(BootstrapOutcome::Created(account)),
             Err(AppError::Conflict {
-                code: "email_taken",
-                ..
+                code: "email_taken", ..
             }) => Ok(BootstrapOutcome::AlreadyExists),
             Err(e) => Err(e),
         }

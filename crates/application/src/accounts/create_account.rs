@@ -48,11 +48,7 @@ impl CreateAccount {
     }
 
     /// Creates the account. `actor` is `None` for an anonymous sign-up.
-    pub async fn execute(
-        &self,
-        actor: Option<Actor>,
-        input: NewAccountInput,
-    ) -> Result<UserAccount, AppError> {
+    pub async fn execute(&self, actor: Option<Actor>, input: NewAccountInput) -> Result<UserAccount, AppError> {
         match actor {
             None if self.self_registration && input.role == Role::Customer => {}
             None => return Err(AppError::Unauthenticated),
@@ -75,15 +71,9 @@ impl CreateAccount {
         v.check("password", check_password(&input.password));
         v.finish()?;
         let (Some(email), Some(display_name)) = (email, display_name) else {
-            return Err(AppError::Internal(
-                "validator let an invalid field through".into(),
-            ));
+            return Err(AppError::Internal("validator let an invalid field through".into()));
         };
-        let password_hash = self
-            .hasher
-            .hash(&input.password)
-            .await
-            .map_err(AppError::Internal)?;
+        let password_hash = self.hasher.hash(&input.password).await.map_err(AppError::Internal)?;
         let account = NewAccount {
             email,
             display_name,
@@ -109,17 +99,10 @@ mod tests {
 
     fn use_case(users: MockUserRepository, self_registration: bool) -> CreateAccount {
         let mut hasher = MockPasswordHasher::new();
-        hasher
-            .expect_hash()
-            .returning(|p| Ok(format!("hashed:{p}")));
+        hasher.expect_hash().returning(|p| Ok(format!("hashed:{p}")));
         let mut clock = MockClock::new();
         clock.expect_now().return_const(Timestamp::UNIX_EPOCH);
-        CreateAccount::new(
-            Arc::new(users),
-            Arc::new(hasher),
-            Arc::new(clock),
-            self_registration,
-        )
+        CreateAccount::new(Arc::new(users), Arc::new(hasher), Arc::new(clock), self_registration)
     }
 
     fn input(role: Role) -> NewAccountInput {
@@ -147,10 +130,7 @@ mod tests {
         let mut users = MockUserRepository::new();
         users
             .expect_insert()
-            .withf(|a| {
-                a.password_hash == "hashed:long enough password"
-                    && a.email.as_str() == "cu@example.com"
-            })
+            .withf(|a| a.password_hash == "hashed:long enough password" && a.email.as_str() == "cu@example.com")
             .times(1)
             .returning(|a| Ok(stored(a)));
         let agent = Actor::new(UserId::new(1), Role::Agent);
@@ -185,12 +165,7 @@ mod tests {
     async fn self_registration_creates_customers() {
         let mut users = MockUserRepository::new();
         users.expect_insert().times(1).returning(|a| Ok(stored(a)));
-        assert!(
-            use_case(users, true)
-                .execute(None, input(Role::Customer))
-                .await
-                .is_ok()
-        );
+        assert!(use_case(users, true).execute(None, input(Role::Customer)).await.is_ok());
     }
 
     #[tokio::test]
@@ -215,13 +190,9 @@ mod tests {
     #[tokio::test]
     async fn a_taken_address_is_a_conflict() {
         let mut users = MockUserRepository::new();
-        users
-            .expect_insert()
-            .returning(|_| Err(StoreError::Duplicate("email")));
+        users.expect_insert().returning(|_| Err(StoreError::Duplicate("email")));
         let admin = Actor::new(UserId::new(1), Role::Admin);
-        let err = use_case(users, false)
-            .execute(Some(admin), input(Role::Customer))
-            .await;
+        let err = use_case(users, false).execute(Some(admin), input(Role::Customer)).await;
         assert!(matches!(
             err,
             Err(AppError::Conflict {

@@ -31,11 +31,7 @@ pub struct Authenticate {
 
 impl Authenticate {
     /// Wires the use case.
-    pub fn new(
-        sessions: Arc<dyn SessionRepository>,
-        tokens: Arc<dyn TokenIssuer>,
-        clock: Arc<dyn Clock>,
-    ) -> Self {
+    pub fn new(sessions: Arc<dyn SessionRepository>, tokens: Arc<dyn TokenIssuer>, clock: Arc<dyn Clock>) -> Self {
         Self {
             sessions,
             tokens,

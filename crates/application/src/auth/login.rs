@@ -5,9 +5,7 @@ use std::sync::Arc;
 use domain::{Email, Timestamp};
 
 use crate::error::AppError;
-use crate::ports::{
-    Clock, PasswordHasher, Session, SessionRepository, TokenIssuer, UserRepository,
-};
+use crate::ports::{Clock, PasswordHasher, Session, SessionRepository, TokenIssuer, UserRepository};
 
 use super::authenticate::Principal;
 
@@ -92,8 +90,8 @@ impl Login {
 mod tests {
     use super::*;
     use crate::ports::{
-        MockClock, MockPasswordHasher, MockSessionRepository, MockTokenIssuer, MockUserRepository,
-        TokenHash, UserAccount,
+        MockClock, MockPasswordHasher, MockSessionRepository, MockTokenIssuer, MockUserRepository, TokenHash,
+        UserAccount,
     };
     use domain::{DisplayName, Role, UserId};
 
@@ -108,19 +106,13 @@ mod tests {
         }
     }
 
-    fn login(
-        users: MockUserRepository,
-        sessions: MockSessionRepository,
-        hasher: MockPasswordHasher,
-    ) -> Login {
+    fn login(users: MockUserRepository, sessions: MockSessionRepository, hasher: MockPasswordHasher) -> Login {
         let mut tokens = MockTokenIssuer::new();
         tokens
             .expect_issue()
             .returning(|| ("tkn".to_owned(), TokenHash("h".to_owned())));
         let mut clock = MockClock::new();
-        clock
-            .expect_now()
-            .return_const(Timestamp::from_unix_seconds(1000));
+        clock.expect_now().return_const(Timestamp::from_unix_seconds(1000));
         Login::new(
             Arc::new(users),
             Arc::new(sessions),
@@ -171,9 +163,7 @@ mod tests {
             .times(1)
             .returning(|_, _| false);
         let sessions = MockSessionRepository::new();
-        let err = login(users, sessions, hasher)
-            .execute("nobody@example.com", "pw")
-            .await;
+        let err = login(users, sessions, hasher).execute("nobody@example.com", "pw").await;
         assert!(matches!(err, Err(AppError::InvalidCredentials)));
     }
 

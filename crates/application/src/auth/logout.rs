@@ -15,11 +15,7 @@ pub struct Logout {
 
 impl Logout {
     /// Wires the use case.
-    pub fn new(
-        sessions: Arc<dyn SessionRepository>,
-        tokens: Arc<dyn TokenIssuer>,
-        clock: Arc<dyn Clock>,
-    ) -> Self {
+    pub fn new(sessions: Arc<dyn SessionRepository>, tokens: Arc<dyn TokenIssuer>, clock: Arc<dyn Clock>) -> Self {
         Self {
             sessions,
             tokens,

@@ -29,10 +29,7 @@ mod tests {
 
     #[test]
     fn length_bounds() {
-        assert_eq!(
-            check_password("short"),
-            Err(ValueError::TooShort { min: 10 })
-        );
+        assert_eq!(check_password("short"), Err(ValueError::TooShort { min: 10 }));
         assert_eq!(check_password("          "), Err(ValueError::Empty));
         assert!(check_password("correct horse").is_ok());
         assert!(check_password(&"x".repeat(257)).is_err());

@@ -32,22 +32,15 @@ impl CreateCategory {
     }
 
     /// Creates the category, active. A taken slug is a conflict.
-    pub async fn execute(
-        &self,
-        actor: Actor,
-        input: NewCategoryInput,
-    ) -> Result<Category, AppError> {
+    pub async fn execute(&self, actor: Actor, input: NewCategoryInput) -> Result<Category, AppError> {
         super::require_admin(&actor)?;
         let mut v = Validator::default();
         let slug = v.check("slug", CategorySlug::parse(&input.slug));
         let name = super::check_name(&mut v, &input.name);
-        let description =
-            super::check_description(&mut v, input.description.as_deref().unwrap_or(""));
+        let description = super::check_description(&mut v, input.description.as_deref().unwrap_or(""));
         v.finish()?;
         let (Some(slug), Some(name), Some(description)) = (slug, name, description) else {
-            return Err(AppError::Internal(
-                "validator let an invalid field through".into(),
-            ));
+            return Err(AppError::Internal("validator let an invalid field through".into()));
         };
         let now = self.clock.now();
         let category = Category {
@@ -58,19 +51,13 @@ impl CreateCategory {
             created_at: now,
             updated_at: now,
         };
-        self.categories
-            .insert(category.clone())
-            .await
-            .map_err(|e| match e {
-                StoreError::Duplicate(_) => AppError::Conflict {
-                    code: "category_exists",
-                    message: format!(
-                        "a category with the slug `{}` already exists",
-                        category.slug
-                    ),
-                },
-                other => other.into(),
-            })?;
+        self.categories.insert(category.clone()).await.map_err(|e| match e {
+            StoreError::Duplicate(_) => AppError::Conflict {
+                code: "category_exists",
+                message: format!("a category with the slug `{}` already exists", category.slug),
+            },
+            other => other.into(),
+        })?;
         Ok(category)
     }
 }

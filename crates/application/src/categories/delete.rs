@@ -28,9 +28,7 @@ impl DeleteCategory {
             Ok(false) => Err(AppError::NotFound("category")),
             Err(StoreError::Reference(_)) => Err(AppError::Conflict {
                 code: "category_in_use",
-                message: format!(
-                    "tickets use the category `{slug}`; deactivate it instead (PATCH with active=false)"
-                ),
+                message: format!("tickets use the category `{slug}`; deactivate it instead (PATCH with active=false)"),
             }),
             Err(e) => Err(e.into()),
         }
@@ -49,9 +47,7 @@ mod tests {
         repo.expect_delete()
             .returning(|_| Err(StoreError::Reference("category")));
         let admin = Actor::new(UserId::new(1), Role::Admin);
-        let err = DeleteCategory::new(Arc::new(repo))
-            .execute(admin, "billing")
-            .await;
+        let err = DeleteCategory::new(Arc::new(repo)).execute(admin, "billing").await;
         assert!(matches!(
             err,
             Err(AppError::Conflict {

@@ -20,14 +20,7 @@ impl ListCategories {
     }
 
     /// The categories, ordered by slug. Customers never see inactive ones.
-    pub async fn execute(
-        &self,
-        actor: Actor,
-        include_inactive: bool,
-    ) -> Result<Vec<Category>, AppError> {
-        Ok(self
-            .categories
-            .list(include_inactive && actor.is_staff())
-            .await?)
+    pub async fn execute(&self, actor: Actor, include_inactive: bool) -> Result<Vec<Category>, AppError> {
+        Ok(self.categories.list(include_inactive && actor.is_staff()).await?)
     }
 }

@@ -32,19 +32,11 @@ impl UpdateCategory {
     }
 
     /// Applies the changes and returns the category.
-    pub async fn execute(
-        &self,
-        actor: Actor,
-        slug: &str,
-        input: UpdateCategoryInput,
-    ) -> Result<Category, AppError> {
+    pub async fn execute(&self, actor: Actor, slug: &str, input: UpdateCategoryInput) -> Result<Category, AppError> {
         super::require_admin(&actor)?;
         let slug = super::parse_slug(slug)?;
         let mut v = Validator::default();
-        let name = input
-            .name
-            .as_deref()
-            .and_then(|n| super::check_name(&mut v, n));
+        let name = input.name.as_deref().and_then(|n| super::check_name(&mut v, n));
         let description = input
             .description
             .as_deref()

@@ -16,9 +16,7 @@ pub use idempotency::{IdempotencyRecord, IdempotencyRepository};
 pub use security::{PasswordHasher, TokenHash, TokenIssuer};
 pub use sessions::{Session, SessionRepository};
 pub use store::{ChangeSet, StoreError, UnitOfWork, Write};
-pub use tickets::{
-    HistoryEntry, Page, TicketCursor, TicketFilter, TicketQuery, TicketRepository, TicketSort,
-};
+pub use tickets::{HistoryEntry, Page, TicketCursor, TicketFilter, TicketQuery, TicketRepository, TicketSort};
 pub use users::{NewAccount, UserAccount, UserRepository};
 
 #[cfg(any(test, feature = "mocks"))]

@@ -28,11 +28,7 @@ pub trait SessionRepository: Send + Sync {
     async fn insert(&self, session: Session) -> Result<(), StoreError>;
     /// The active account behind an unexpired, unrevoked session with this hash.
     /// MUST return `None` for expired or revoked sessions and for deactivated accounts.
-    async fn authenticate(
-        &self,
-        token_hash: &TokenHash,
-        now: Timestamp,
-    ) -> Result<Option<UserAccount>, StoreError>;
+    async fn authenticate(&self, token_hash: &TokenHash, now: Timestamp) -> Result<Option<UserAccount>, StoreError>;
     /// Revokes the session; revoking an unknown or revoked session is not an error.
     async fn revoke(&self, token_hash: &TokenHash, now: Timestamp) -> Result<(), StoreError>;
 }

@@ -1,9 +1,7 @@
 //! Reading tickets and their history.
 
 use async_trait::async_trait;
-use domain::{
-    CategorySlug, Priority, Tag, Ticket, TicketEventKind, TicketId, TicketStatus, Timestamp, UserId,
-};
+use domain::{CategorySlug, Priority, Tag, Ticket, TicketEventKind, TicketId, TicketStatus, Timestamp, UserId};
 
 use super::store::StoreError;
 
@@ -156,10 +154,5 @@ pub trait TicketRepository: Send + Sync {
     async fn list(&self, query: &TicketQuery) -> Result<Page<Ticket, TicketCursor>, StoreError>;
     /// The ticket's history, oldest first, entries with ids greater than `after`, at
     /// most `limit`.
-    async fn history(
-        &self,
-        id: TicketId,
-        after: Option<i64>,
-        limit: u32,
-    ) -> Result<Vec<HistoryEntry>, StoreError>;
+    async fn history(&self, id: TicketId, after: Option<i64>, limit: u32) -> Result<Vec<HistoryEntry>, StoreError>;
 }

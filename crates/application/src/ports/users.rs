@@ -47,8 +47,7 @@ pub trait UserRepository: Send + Sync {
     /// The account with this id.
     async fn get(&self, id: UserId) -> Result<Option<UserAccount>, StoreError>;
     /// The account with this login and its password hash.
-    async fn find_credentials(
-        &self,
-        email: &Email,
-    ) -> Result<Option<(UserAccount, String)>, StoreError>;
+    async fn find_credentials(&self, email: &Email) -> Result<Option<(UserAccount, String)>, StoreError>;
+    /// True when at least one active admin account exists.
+    async fn any_active_admin(&self) -> Result<bool, StoreError>;
 }

@@ -54,9 +54,7 @@ impl ChangeStatus {
         let reason = check_reason(input.reason)?;
         // Customers asking for `assigned` get the domain's refusal, not a lookup.
         let assignee = match (to, input.assignee_id) {
-            (TicketStatus::Assigned, Some(id)) if actor.is_staff() => {
-                Some(self.check_assignee(UserId::new(id)).await?)
-            }
+            (TicketStatus::Assigned, Some(id)) if actor.is_staff() => Some(self.check_assignee(UserId::new(id)).await?),
             (TicketStatus::Assigned, _) => Some(actor.user_id),
             (_, Some(_)) => {
                 return Err(AppError::invalid(

@@ -1,8 +1,6 @@
 //! Opening a ticket.
 
-use domain::{
-    Actor, CategorySlug, Description, NewTicket, Priority, Role, Subject, Tags, Ticket, UserId,
-};
+use domain::{Actor, CategorySlug, Description, NewTicket, Priority, Role, Subject, Tags, Ticket, UserId};
 
 use crate::error::{AppError, Validator};
 use crate::fingerprint::fingerprint;
@@ -57,11 +55,7 @@ impl CreateTicket {
     }
 
     /// Opens the ticket, or returns the one this idempotency key opened before.
-    pub async fn execute(
-        &self,
-        actor: Actor,
-        input: CreateTicketInput,
-    ) -> Result<CreatedTicket, AppError> {
+    pub async fn execute(&self, actor: Actor, input: CreateTicketInput) -> Result<CreatedTicket, AppError> {
         let key = check_key(input.idempotency_key.as_deref())?;
         let print = request_fingerprint(&input);
         if let Some(key) = key {
@@ -80,18 +74,10 @@ impl CreateTicket {
         let tags = v.check("tags", Tags::parse(&input.tags));
         let customer_id = self.customer_for(&mut v, actor, input.customer_id).await?;
         v.finish()?;
-        let (
-            Some(subject),
-            Some(description),
-            Some(priority),
-            Some(category),
-            Some(tags),
-            Some(customer_id),
-        ) = (subject, description, priority, category, tags, customer_id)
+        let (Some(subject), Some(description), Some(priority), Some(category), Some(tags), Some(customer_id)) =
+            (subject, description, priority, category, tags, customer_id)
         else {
-            return Err(AppError::Internal(
-                "validator let an invalid field through".into(),
-            ));
+            return Err(AppError::Internal("validator let an invalid field through".into()));
         };
         check_category(&self.ports, &category).await?;
 
@@ -132,26 +118,14 @@ impl CreateTicket {
                     .replay(actor, key, &print)
                     .await?
                     .ok_or_else(|| AppError::Internal("idempotency key vanished".into())),
-                None => Err(AppError::Internal(
-                    "duplicate idempotency key without a key".into(),
-                )),
+                None => Err(AppError::Internal("duplicate idempotency key without a key".into())),
             },
             Err(e) => Err(e.into()),
         }
     }
 
-    async fn replay(
-        &self,
-        actor: Actor,
-        key: &str,
-        print: &str,
-    ) -> Result<Option<CreatedTicket>, AppError> {
-        let Some(record) = self
-            .ports
-            .idempotency
-            .find(actor.user_id, SCOPE, key)
-            .await?
-        else {
+    async fn replay(&self, actor: Actor, key: &str, print: &str) -> Result<Option<CreatedTicket>, AppError> {
+        let Some(record) = self.ports.idempotency.find(actor.user_id, SCOPE, key).await? else {
             return Ok(None);
         };
         if record.fingerprint != print {
@@ -163,10 +137,7 @@ impl CreateTicket {
             .get(domain::TicketId::new(record.resource_id))
             .await?
             .ok_or_else(|| AppError::Internal("idempotency key names a missing ticket".into()))?;
-        Ok(Some(CreatedTicket {
-            ticket,
-            replayed: true,
-        }))
+        Ok(Some(CreatedTicket { ticket, replayed: true }))
     }
 
     /// Whose ticket this is: the customer themself, or the customer staff name.
@@ -181,10 +152,7 @@ impl CreateTicket {
             // Someone else's id: the domain refuses it as a forbidden action.
             (Role::Customer, Some(id)) => Ok(Some(UserId::new(id))),
             (_, None) => {
-                v.fail(
-                    "customer_id",
-                    "is required when staff open a ticket for a customer",
-                );
+                v.fail("customer_id", "is required when staff open a ticket for a customer");
                 Ok(None)
             }
             (_, Some(id)) => match self.ports.users.get(UserId::new(id)).await? {
@@ -199,10 +167,7 @@ impl CreateTicket {
 }
 
 /// Checks a category exists and is active.
-pub(super) async fn check_category(
-    ports: &TicketPorts,
-    slug: &CategorySlug,
-) -> Result<(), AppError> {
+pub(super) async fn check_category(ports: &TicketPorts, slug: &CategorySlug) -> Result<(), AppError> {
     match ports.categories.get(slug).await? {
         Some(c) if c.active => Ok(()),
         _ => Err(AppError::invalid(
@@ -215,11 +180,7 @@ pub(super) async fn check_category(
 fn check_key(key: Option<&str>) -> Result<Option<&str>, AppError> {
     match key {
         None => Ok(None),
-        Some(k)
-            if !k.is_empty()
-                && k.len() <= IDEMPOTENCY_KEY_MAX_LEN
-                && k.bytes().all(|b| b.is_ascii_graphic()) =>
-        {
+        Some(k) if !k.is_empty() && k.len() <= IDEMPOTENCY_KEY_MAX_LEN && k.bytes().all(|b| b.is_ascii_graphic()) => {
             Ok(Some(k))
         }
         Some(_) => Err(AppError::invalid(
@@ -238,8 +199,5 @@ fn request_fingerprint(input: &CreateTicketInput) -> String {
         input.category.as_str(),
         customer.as_str(),
     ];
-    fingerprint(
-        head.into_iter()
-            .chain(input.tags.iter().map(String::as_str)),
-    )
+    fingerprint(head.into_iter().chain(input.tags.iter().map(String::as_str)))
 }

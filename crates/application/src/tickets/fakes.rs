@@ -3,14 +3,12 @@
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use domain::{
-    CategorySlug, DisplayName, Email, Role, Ticket, TicketEvent, TicketId, Timestamp, UserId,
-};
+use domain::{CategorySlug, DisplayName, Email, Role, Ticket, TicketEvent, TicketId, Timestamp, UserId};
 
 use crate::ports::{
-    Category, CategoryChanges, CategoryRepository, ChangeSet, Clock, HistoryEntry,
-    IdempotencyRecord, IdempotencyRepository, NewAccount, Page, StoreError, TicketCursor,
-    TicketQuery, TicketRepository, UnitOfWork, UserAccount, UserRepository, Write,
+    Category, CategoryChanges, CategoryRepository, ChangeSet, Clock, HistoryEntry, IdempotencyRecord,
+    IdempotencyRepository, NewAccount, Page, StoreError, TicketCursor, TicketQuery, TicketRepository, UnitOfWork,
+    UserAccount, UserRepository, Write,
 };
 
 use super::TicketPorts;
@@ -96,11 +94,7 @@ impl UnitOfWork for Fake {
         for w in &changes.writes {
             match w {
                 Write::UpdateTicket { ticket, expected } => {
-                    let stored = s
-                        .tickets
-                        .iter()
-                        .find(|t| t.id() == ticket.id())
-                        .map(|t| t.version());
+                    let stored = s.tickets.iter().find(|t| t.id() == ticket.id()).map(|t| t.version());
                     if stored != Some(*expected) {
                         return Err(StoreError::VersionConflict);
                     }
@@ -150,24 +144,14 @@ impl TicketRepository for Fake {
         let items = s
             .tickets
             .iter()
-            .filter(|t| {
-                query
-                    .filter
-                    .customer_id
-                    .is_none_or(|c| t.customer_id() == c)
-            })
+            .filter(|t| query.filter.customer_id.is_none_or(|c| t.customer_id() == c))
             .take(query.limit as usize)
             .cloned()
             .collect();
         Ok(Page { items, next: None })
     }
 
-    async fn history(
-        &self,
-        id: TicketId,
-        after: Option<i64>,
-        limit: u32,
-    ) -> Result<Vec<HistoryEntry>, StoreError> {
+    async fn history(&self, id: TicketId, after: Option<i64>, limit: u32) -> Result<Vec<HistoryEntry>, StoreError> {
         Ok(self
             .state()
             .events
@@ -196,11 +180,12 @@ impl UserRepository for Fake {
         Ok(self.state().users.iter().find(|u| u.id == id).cloned())
     }
 
-    async fn find_credentials(
-        &self,
-        _: &Email,
-    ) -> Result<Option<(UserAccount, String)>, StoreError> {
+    async fn find_credentials(&self, _: &Email) -> Result<Option<(UserAccount, String)>, StoreError> {
         Ok(None)
+    }
+
+    async fn any_active_admin(&self) -> Result<bool, StoreError> {
+        Ok(self.state().users.iter().any(|u| u.active && u.role == Role::Admin))
     }
 }
 
@@ -211,24 +196,14 @@ impl CategoryRepository for Fake {
     }
 
     async fn get(&self, slug: &CategorySlug) -> Result<Option<Category>, StoreError> {
-        Ok(self
-            .state()
-            .categories
-            .iter()
-            .find(|c| c.slug == *slug)
-            .cloned())
+        Ok(self.state().categories.iter().find(|c| c.slug == *slug).cloned())
     }
 
     async fn insert(&self, _: Category) -> Result<(), StoreError> {
         Ok(())
     }
 
-    async fn update(
-        &self,
-        _: &CategorySlug,
-        _: CategoryChanges,
-        _: Timestamp,
-    ) -> Result<Option<Category>, StoreError> {
+    async fn update(&self, _: &CategorySlug, _: CategoryChanges, _: Timestamp) -> Result<Option<Category>, StoreError> {
         Ok(None)
     }
 

@@ -30,11 +30,7 @@ impl TicketHistory {
     ) -> Result<Page<HistoryEntry, i64>, AppError> {
         let limit = check_limit(limit)?;
         let ticket = load_visible(&self.ports, &actor, reference).await?;
-        let mut items = self
-            .ports
-            .tickets
-            .history(ticket.id(), after, limit + 1)
-            .await?;
+        let mut items = self.ports.tickets.history(ticket.id(), after, limit + 1).await?;
         let next = if items.len() > limit as usize {
             items.truncate(limit as usize);
             items.last().map(|e| e.id)

@@ -22,9 +22,7 @@ use std::sync::Arc;
 use domain::{Actor, Ticket, TicketId, TicketNumber};
 
 use crate::error::AppError;
-use crate::ports::{
-    CategoryRepository, Clock, IdempotencyRepository, TicketRepository, UnitOfWork, UserRepository,
-};
+use crate::ports::{CategoryRepository, Clock, IdempotencyRepository, TicketRepository, UnitOfWork, UserRepository};
 
 /// The default page size of lists.
 pub const DEFAULT_LIMIT: u32 = 25;
@@ -63,11 +61,7 @@ pub fn parse_ticket_ref(reference: &str) -> Result<TicketId, AppError> {
 }
 
 /// Loads a ticket the actor may see; otherwise "not found", whether it exists or not.
-pub(crate) async fn load_visible(
-    ports: &TicketPorts,
-    actor: &Actor,
-    reference: &str,
-) -> Result<Ticket, AppError> {
+pub(crate) async fn load_visible(ports: &TicketPorts, actor: &Actor, reference: &str) -> Result<Ticket, AppError> {
     let id = parse_ticket_ref(reference)?;
     match ports.tickets.get(id).await? {
         Some(ticket) if ticket.is_visible_to(actor) => Ok(ticket),
@@ -79,10 +73,7 @@ fn check_limit(limit: Option<u32>) -> Result<u32, AppError> {
     match limit {
         None => Ok(DEFAULT_LIMIT),
         Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-        Some(_) => Err(AppError::invalid(
-            "limit",
-            format!("must be between 1 and {MAX_LIMIT}"),
-        )),
+        Some(_) => Err(AppError::invalid("limit", format!("must be between 1 and {MAX_LIMIT}"))),
     }
 }
 

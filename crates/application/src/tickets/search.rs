@@ -52,11 +52,7 @@ impl SearchTickets {
     }
 
     /// One page. Customers see only their own tickets whatever they ask for.
-    pub async fn execute(
-        &self,
-        actor: Actor,
-        input: TicketListInput,
-    ) -> Result<Page<Ticket, TicketCursor>, AppError> {
+    pub async fn execute(&self, actor: Actor, input: TicketListInput) -> Result<Page<Ticket, TicketCursor>, AppError> {
         let mut v = Validator::default();
         let statuses: Vec<TicketStatus> = input
             .statuses
@@ -72,10 +68,7 @@ impl SearchTickets {
             .category
             .as_deref()
             .and_then(|c| v.check("category", CategorySlug::parse(c)));
-        let tag = input
-            .tag
-            .as_deref()
-            .and_then(|t| v.check("tag", Tag::parse(t)));
+        let tag = input.tag.as_deref().and_then(|t| v.check("tag", Tag::parse(t)));
         let sort = match input.sort.as_deref() {
             None => TicketSort::default(),
             Some(s) => TicketSort::parse(s).unwrap_or_else(|| {
@@ -98,10 +91,7 @@ impl SearchTickets {
         let limit = match check_limit(input.limit) {
             Ok(n) => n,
             Err(_) => {
-                v.fail(
-                    "limit",
-                    format!("must be between 1 and {}", super::MAX_LIMIT),
-                );
+                v.fail("limit", format!("must be between 1 and {}", super::MAX_LIMIT));
                 super::DEFAULT_LIMIT
             }
         };

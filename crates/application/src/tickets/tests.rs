@@ -71,17 +71,11 @@ async fn every_bad_field_is_reported_and_nothing_is_written() {
         tags: vec!["no spaces".into()],
         ..CreateTicketInput::default()
     };
-    let Err(AppError::Invalid(fields)) = CreateTicket::new(fake.ports())
-        .execute(actor(CUSTOMER), bad)
-        .await
-    else {
+    let Err(AppError::Invalid(fields)) = CreateTicket::new(fake.ports()).execute(actor(CUSTOMER), bad).await else {
         panic!("expected a validation error");
     };
     let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
-    assert_eq!(
-        names,
-        ["subject", "description", "priority", "category", "tags"]
-    );
+    assert_eq!(names, ["subject", "description", "priority", "category", "tags"]);
     assert_eq!(fake.state().commits, 0);
 }
 
@@ -162,14 +156,8 @@ async fn a_retry_with_the_same_idempotency_key_returns_the_first_ticket() {
         idempotency_key: Some("k-1".into()),
         ..input()
     };
-    let first = create
-        .execute(actor(CUSTOMER), keyed.clone())
-        .await
-        .expect("opens");
-    let again = create
-        .execute(actor(CUSTOMER), keyed.clone())
-        .await
-        .expect("replays");
+    let first = create.execute(actor(CUSTOMER), keyed.clone()).await.expect("opens");
+    let again = create.execute(actor(CUSTOMER), keyed.clone()).await.expect("replays");
     assert!(!first.replayed && again.replayed);
     assert_eq!(first.ticket.id(), again.ticket.id());
     assert_eq!(fake.state().tickets.len(), 1);
@@ -195,9 +183,7 @@ async fn another_customers_ticket_is_not_found_for_every_use_case() {
         Err(AppError::NotFound("ticket"))
     ));
     assert!(matches!(
-        TicketHistory::new(ports.clone())
-            .execute(other, &id, None, None)
-            .await,
+        TicketHistory::new(ports.clone()).execute(other, &id, None, None).await,
         Err(AppError::NotFound("ticket"))
     ));
     let update = UpdateTicketInput {
@@ -205,15 +191,11 @@ async fn another_customers_ticket_is_not_found_for_every_use_case() {
         ..Default::default()
     };
     assert!(matches!(
-        UpdateTicket::new(ports.clone())
-            .execute(other, &id, update, None)
-            .await,
+        UpdateTicket::new(ports.clone()).execute(other, &id, update, None).await,
         Err(AppError::NotFound("ticket"))
     ));
     assert!(matches!(
-        CloseTicket::new(ports.clone())
-            .execute(other, &id, None, None)
-            .await,
+        CloseTicket::new(ports.clone()).execute(other, &id, None, None).await,
         Err(AppError::NotFound("ticket"))
     ));
     let to = ChangeStatusInput {
@@ -224,11 +206,7 @@ async fn another_customers_ticket_is_not_found_for_every_use_case() {
         ChangeStatus::new(ports).execute(other, &id, to, None).await,
         Err(AppError::NotFound("ticket"))
     ));
-    assert_eq!(
-        fake.state().events.len(),
-        1,
-        "only the creation was recorded"
-    );
+    assert_eq!(fake.state().events.len(), 1, "only the creation was recorded");
 }
 
 #[tokio::test]
@@ -246,12 +224,8 @@ async fn a_stale_if_match_is_refused_and_a_current_one_accepted() {
         .await
         .expect("current version");
     assert_eq!(updated.version().get(), 2);
-    let stale = update
-        .execute(actor(CUSTOMER), &id, edit("v3"), Some(1))
-        .await;
-    assert!(
-        matches!(stale, Err(AppError::PreconditionFailed { expected: 1, current }) if current.get() == 2)
-    );
+    let stale = update.execute(actor(CUSTOMER), &id, edit("v3"), Some(1)).await;
+    assert!(matches!(stale, Err(AppError::PreconditionFailed { expected: 1, current }) if current.get() == 2));
 }
 
 #[tokio::test]
@@ -265,12 +239,7 @@ async fn a_lost_race_is_retried_without_if_match_and_reported_with_it() {
         ..Default::default()
     };
     fake.state().lose_races = 1;
-    assert!(
-        update
-            .execute(actor(CUSTOMER), &id, edit.clone(), None)
-            .await
-            .is_ok()
-    );
+    assert!(update.execute(actor(CUSTOMER), &id, edit.clone(), None).await.is_ok());
     fake.state().lose_races = 1;
     let edit = UpdateTicketInput {
         subject: Some("raced".into()),
@@ -320,10 +289,7 @@ async fn assigning_defaults_to_the_acting_agent_and_checks_named_assignees() {
         to: "assigned".into(),
         ..Default::default()
     };
-    let assigned = change
-        .execute(actor(AGENT), &id, to_me, None)
-        .await
-        .expect("assigns");
+    let assigned = change.execute(actor(AGENT), &id, to_me, None).await.expect("assigns");
     assert_eq!(assigned.assignee_id(), Some(UserId::new(AGENT)));
     assert_eq!(assigned.status(), TicketStatus::Assigned);
 }
@@ -341,10 +307,7 @@ async fn customers_list_only_their_own_tickets() {
         customer_id: Some(OTHER_CUSTOMER),
         ..Default::default()
     };
-    let page = search
-        .execute(actor(CUSTOMER), asked_for_other)
-        .await
-        .expect("lists");
+    let page = search.execute(actor(CUSTOMER), asked_for_other).await.expect("lists");
     assert_eq!(page.items.len(), 1);
     assert_eq!(page.items[0].customer_id(), UserId::new(CUSTOMER));
     assert_eq!(
@@ -367,10 +330,7 @@ async fn list_parameters_are_validated() {
         limit: Some(0),
         ..Default::default()
     };
-    let Err(AppError::Invalid(fields)) = SearchTickets::new(fake.ports())
-        .execute(actor(AGENT), bad)
-        .await
-    else {
+    let Err(AppError::Invalid(fields)) = SearchTickets::new(fake.ports()).execute(actor(AGENT), bad).await else {
         panic!("expected a validation error");
     };
     let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();

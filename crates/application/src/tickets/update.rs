@@ -63,10 +63,7 @@ impl UpdateTicket {
                 .category
                 .as_deref()
                 .and_then(|c| v.check("category", CategorySlug::parse(c))),
-            tags: input
-                .tags
-                .as_deref()
-                .and_then(|t| v.check("tags", Tags::parse(t))),
+            tags: input.tags.as_deref().and_then(|t| v.check("tags", Tags::parse(t))),
         };
         v.finish()?;
         if let Some(category) = &update.category {

@@ -111,11 +111,7 @@ pub struct Ticket(TicketParts);
 
 impl Ticket {
     /// Opens a ticket. Customers may open tickets only for themselves.
-    pub fn open(
-        new: NewTicket,
-        actor: Actor,
-        now: Timestamp,
-    ) -> Result<(Self, TicketEvent), TicketError> {
+    pub fn open(new: NewTicket, actor: Actor, now: Timestamp) -> Result<(Self, TicketEvent), TicketError> {
         if !actor.is_staff() && new.customer_id != actor.user_id {
             return Err(TicketError::ActionForbidden {
                 action: TicketAction::OpenForAnotherCustomer,
@@ -230,11 +226,7 @@ impl Ticket {
         if let Some(s) = update.subject.as_ref().filter(|s| **s != t.subject) {
             changes.push(short_change("subject", t.subject.as_str(), s.as_str()));
         }
-        if update
-            .description
-            .as_ref()
-            .is_some_and(|d| *d != t.description)
-        {
+        if update.description.as_ref().is_some_and(|d| *d != t.description) {
             changes.push(FieldChange {
                 field: "description",
                 from: None,
@@ -278,11 +270,7 @@ impl Ticket {
         if let Some(v) = update.tags {
             t.tags = v;
         }
-        Ok(Some(self.record(
-            actor,
-            now,
-            TicketEventKind::Updated { changes },
-        )))
+        Ok(Some(self.record(actor, now, TicketEventKind::Updated { changes })))
     }
 
     /// Moves the ticket along the state machine. Moving to `assigned` goes through
@@ -306,21 +294,12 @@ impl Ticket {
             TicketStatus::Closed => t.closed_at = Some(now),
             _ => {}
         }
-        Ok(self.record(
-            actor,
-            now,
-            TicketEventKind::StatusChanged { from, to, reason },
-        ))
+        Ok(self.record(actor, now, TicketEventKind::StatusChanged { from, to, reason }))
     }
 
     /// Gives a new ticket to an agent, moving it to `assigned`. Staff only; the caller has
     /// checked that `assignee` is an active staff account.
-    pub fn assign(
-        &mut self,
-        assignee: UserId,
-        actor: Actor,
-        now: Timestamp,
-    ) -> Result<TicketEvent, TicketError> {
+    pub fn assign(&mut self, assignee: UserId, actor: Actor, now: Timestamp) -> Result<TicketEvent, TicketError> {
         let from = self.check_move(&actor, TicketStatus::Assigned)?;
         let previous = self.0.assignee_id.replace(assignee);
         self.0.status = TicketStatus::Assigned;
@@ -394,11 +373,7 @@ fn may_edit(actor: &Actor, field: &str) -> bool {
 /// may take every edge of the machine.
 fn may_move_to(actor: &Actor, from: TicketStatus, to: TicketStatus) -> bool {
     use TicketStatus::*;
-    actor.is_staff()
-        || matches!(
-            (from, to),
-            (_, Closed) | (Resolved | WaitingCustomer, InProgress)
-        )
+    actor.is_staff() || matches!((from, to), (_, Closed) | (Resolved | WaitingCustomer, InProgress))
 }
 
 #[cfg(test)]
@@ -487,18 +462,13 @@ mod tests {
     #[test]
     fn customer_sees_only_the_targets_their_role_may_take() {
         let ticket = new_ticket();
-        assert_eq!(
-            ticket.allowed_targets_for(&customer()),
-            vec![TicketStatus::Closed]
-        );
+        assert_eq!(ticket.allowed_targets_for(&customer()), vec![TicketStatus::Closed]);
     }
 
     #[test]
     fn assigning_moves_new_to_assigned_and_names_the_agent() {
         let mut ticket = new_ticket();
-        let event = ticket
-            .assign(UserId::new(20), agent(), t(5))
-            .expect("allowed");
+        let event = ticket.assign(UserId::new(20), agent(), t(5)).expect("allowed");
         assert_eq!(ticket.status(), TicketStatus::Assigned);
         assert_eq!(ticket.assignee_id(), Some(UserId::new(20)));
         assert_eq!(event.kind.event_type(), "TicketAssigned");
@@ -515,9 +485,7 @@ mod tests {
                 action: TicketAction::Assign
             })
         );
-        ticket
-            .assign(UserId::new(20), agent(), t(1))
-            .expect("agent assigns");
+        ticket.assign(UserId::new(20), agent(), t(1)).expect("agent assigns");
         assert_eq!(
             ticket
                 .transition(TicketStatus::InProgress, customer(), t(2), None)
@@ -578,9 +546,7 @@ mod tests {
             subject: Some(Subject::parse("Printer still on fire").expect("valid")),
             ..TicketUpdate::default()
         };
-        let event = ticket
-            .update(same_priority, customer(), t(2))
-            .expect("allowed");
+        let event = ticket.update(same_priority, customer(), t(2)).expect("allowed");
         let Some(TicketEvent {
             kind: TicketEventKind::Updated { changes },
             ..
@@ -597,10 +563,7 @@ mod tests {
             subject: Some(Subject::parse("x").expect("valid")),
             ..TicketUpdate::default()
         };
-        assert_eq!(
-            ticket.update(again, agent(), t(4)),
-            Err(TicketError::Closed)
-        );
+        assert_eq!(ticket.update(again, agent(), t(4)), Err(TicketError::Closed));
     }
 
     #[test]
@@ -621,10 +584,7 @@ mod tests {
             description: Some(Description::parse("More smoke").expect("valid")),
             ..TicketUpdate::default()
         };
-        let event = ticket
-            .update(update, agent(), t(1))
-            .expect("ok")
-            .expect("changed");
+        let event = ticket.update(update, agent(), t(1)).expect("ok").expect("changed");
         assert_eq!(
             event.kind,
             TicketEventKind::Updated {

@@ -42,9 +42,7 @@ impl Description {
     pub fn parse(raw: &str) -> Result<Self, ValueError> {
         let text = clean_text(raw, usize::MAX, true)?;
         if text.len() > Self::MAX_BYTES {
-            return Err(ValueError::TooLong {
-                max: Self::MAX_BYTES,
-            });
+            return Err(ValueError::TooLong { max: Self::MAX_BYTES });
         }
         Ok(Self(text))
     }
@@ -68,25 +66,16 @@ mod tests {
     #[test]
     fn subject_limits() {
         assert!(Subject::parse(&"x".repeat(200)).is_ok());
-        assert_eq!(
-            Subject::parse(&"x".repeat(201)),
-            Err(ValueError::TooLong { max: 200 })
-        );
+        assert_eq!(Subject::parse(&"x".repeat(201)), Err(ValueError::TooLong { max: 200 }));
         assert_eq!(Subject::parse(" \t "), Err(ValueError::Empty));
-        assert_eq!(
-            Subject::parse("two\nlines"),
-            Err(ValueError::ForbiddenCharacters)
-        );
+        assert_eq!(Subject::parse("two\nlines"), Err(ValueError::ForbiddenCharacters));
     }
 
     #[test]
     fn description_limit_counts_bytes() {
         assert!(Description::parse(&"x".repeat(64 * 1024)).is_ok());
         assert!(Description::parse(&"x".repeat(64 * 1024 + 1)).is_err());
-        assert!(
-            Description::parse(&"ü".repeat(40 * 1024)).is_err(),
-            "80 KiB of UTF-8"
-        );
+        assert!(Description::parse(&"ü".repeat(40 * 1024)).is_err(), "80 KiB of UTF-8");
         assert!(Description::parse("line one\nline two").is_ok());
     }
 }

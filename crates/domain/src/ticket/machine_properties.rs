@@ -19,10 +19,7 @@ fn command() -> impl Strategy<Value = Command> {
     prop_oneof![
         proptest::sample::select(TicketStatus::ALL.to_vec()).prop_map(Command::Transition),
         Just(Command::Assign),
-        (
-            proptest::sample::select(Priority::ALL.to_vec()),
-            any::<bool>()
-        )
+        (proptest::sample::select(Priority::ALL.to_vec()), any::<bool>())
             .prop_map(|(priority, subject)| Command::Update { priority, subject }),
     ]
 }
@@ -46,13 +43,9 @@ fn opened() -> Ticket {
         category: CategorySlug::parse("general").expect("valid"),
         tags: Tags::default(),
     };
-    Ticket::open(
-        new,
-        Actor::new(UserId::new(1), Role::Customer),
-        Timestamp::UNIX_EPOCH,
-    )
-    .expect("opens")
-    .0
+    Ticket::open(new, Actor::new(UserId::new(1), Role::Customer), Timestamp::UNIX_EPOCH)
+        .expect("opens")
+        .0
 }
 
 proptest! {

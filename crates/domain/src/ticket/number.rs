@@ -59,14 +59,8 @@ mod tests {
 
     #[test]
     fn pads_to_six_digits_and_grows_beyond() {
-        assert_eq!(
-            TicketNumber::for_id(TicketId::new(123)).as_str(),
-            "TKT-000123"
-        );
-        assert_eq!(
-            TicketNumber::for_id(TicketId::new(12_345_678)).as_str(),
-            "TKT-12345678"
-        );
+        assert_eq!(TicketNumber::for_id(TicketId::new(123)).as_str(), "TKT-000123");
+        assert_eq!(TicketNumber::for_id(TicketId::new(12_345_678)).as_str(), "TKT-12345678");
     }
 
     #[test]
@@ -85,10 +79,7 @@ mod tests {
             "TKT--00001",
             "42",
         ] {
-            assert!(
-                TicketNumber::parse(bad).is_err(),
-                "{bad:?} should be refused"
-            );
+            assert!(TicketNumber::parse(bad).is_err(), "{bad:?} should be refused");
         }
     }
 

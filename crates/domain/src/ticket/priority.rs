@@ -19,12 +19,7 @@ pub enum Priority {
 
 impl Priority {
     /// Every priority, lowest first.
-    pub const ALL: [Priority; 4] = [
-        Priority::Low,
-        Priority::Normal,
-        Priority::High,
-        Priority::Urgent,
-    ];
+    pub const ALL: [Priority; 4] = [Priority::Low, Priority::Normal, Priority::High, Priority::Urgent];
     const NAMES: &'static [&'static str] = &["low", "normal", "high", "urgent"];
 
     /// The stable lowercase name used in the API.
@@ -42,9 +37,7 @@ impl Priority {
         Self::ALL
             .into_iter()
             .find(|p| p.as_str() == raw)
-            .ok_or(ValueError::NotOneOf {
-                allowed: Self::NAMES,
-            })
+            .ok_or(ValueError::NotOneOf { allowed: Self::NAMES })
     }
 
     /// A small integer that sorts like the priority (1 = low ... 4 = urgent), as stored.

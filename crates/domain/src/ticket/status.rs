@@ -80,9 +80,7 @@ impl TicketStatus {
         Self::ALL
             .into_iter()
             .find(|s| s.as_str() == raw)
-            .ok_or(ValueError::NotOneOf {
-                allowed: Self::NAMES,
-            })
+            .ok_or(ValueError::NotOneOf { allowed: Self::NAMES })
     }
 }
 

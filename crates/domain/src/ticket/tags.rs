@@ -22,9 +22,9 @@ impl Tag {
         if value.len() > Self::MAX_LEN {
             return Err(ValueError::TooLong { max: Self::MAX_LEN });
         }
-        let ok = value.bytes().all(|b| {
-            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.' | b':')
-        });
+        let ok = value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.' | b':'));
         if !ok {
             return Err(ValueError::Malformed {
                 expected: "letters, digits, `-`, `_`, `.` or `:`",

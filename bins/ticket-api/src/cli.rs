@@ -1,0 +1,264 @@
+//! The command line: `serve` (default), `migrate`, `create-admin`.
+
+use std::io::BufRead as _;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::web;
+use adapters_db::{Database, PoolOptions};
+use adapters_security::{Argon2Hasher, RandomTokens};
+use application::accounts::BootstrapOutcome;
+use application::ports::SystemClock;
+use ticket_worker::Worker;
+use ticket_worker::settings::Settings;
+
+use crate::state::{AppState, Wiring};
+
+/// What to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Run the API (the default).
+    Serve,
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Create an admin account; the password comes from `TICKET_ADMIN_PASSWORD` or stdin.
+    CreateAdmin {
+        /// Its e-mail address.
+        email: String,
+        /// Its display name.
+        name: String,
+    },
+    /// Print usage.
+    Help,
+}
+
+/// Usage text.
+pub const USAGE: &str = "\
+ticket-api: the help desk's HTTP API
+
+USAGE:
+    ticket-api [serve]                                  serve the API (default)
+    ticket-api migrate                                  apply database migrations and exit
+    ticket-api create-admin --email EMAIL [--name NAME] create an admin account; the password
+                                                        is read from TICKET_ADMIN_PASSWORD or stdin
+    ticket-api --help
+
+Configuration: defaults, then ./ticket.toml or the file in TICKET_CONFIG, then
+TICKET__SECTION__KEY environment variables and DATABASE_URL (see README.md).";
+
+/// Parses the arguments after the program name.
+pub fn parse(args: &[String]) -> Result<Command, String> {
+    match args.first().map(String::as_str) {
+        None | Some("serve") if args.len() <= 1 => Ok(Command::Serve),
+        Some("migrate") if args.len() == 1 => Ok(Command::Migrate),
+        Some("-h" | "--help" | "help") => Ok(Command::Help),
+        Some("create-admin") => {
+            let (mut email, mut name) = (None, None);
+            let mut rest = args[1..].iter();
+            while let Some(flag) = rest.next() {
+                let value = rest.next().ok_or_else(|| format!("{flag} needs a value"))?;
+                match flag.as_str() {
+                    "--email" => email = Some(value.clone()),
+                    "--name" => name = Some(value.clone()),
+                    other => return Err(format!("unknown option {other}")),
+                }
+            }
+            let email = email.ok_or("create-admin needs --email")?;
+            Ok(Command::CreateAdmin {
+                email,
+                name: name.unwrap_or_else(|| "Administrator".into()),
+            })
+        }
+        Some(other) => Err(format!("unknown command `{other}`")),
+        None => Err("unexpected arguments".into()),
+    }
+}
+
+fn pool_options(settings: &Settings) -> PoolOptions {
+    PoolOptions {
+        max_connections: settings.database.max_connections,
+        acquire_timeout: Duration::from_secs(settings.database.acquire_timeout_secs),
+    }
+}
+
+async fn open(settings: &Settings, migrate: bool) -> Result<Database, String> {
+    let url = settings.database.url.expose();
+    let db = Database::connect(url, &pool_options(settings))
+        .await
+        .map_err(|e| e.to_string())?;
+    tracing::info!(backend = ?db.backend(), url = %adapters_db::redact_url(url), "connected to the database");
+    if migrate {
+        let applied = db.migrate().await.map_err(|e| e.to_string())?;
+        if applied.is_empty() {
+            tracing::info!("database schema is up to date");
+        } else {
+            tracing::info!(?applied, "applied migrations");
+        }
+    }
+    Ok(db)
+}
+
+fn wire(db: Database, settings: &Settings) -> Result<AppState, String> {
+    Ok(AppState::new(Wiring {
+        db,
+        hasher: Arc::new(Argon2Hasher::new()?),
+        tokens: Arc::new(RandomTokens),
+        clock: Arc::new(SystemClock),
+        token_ttl_seconds: settings.auth.token_ttl_minutes * 60,
+        self_registration: settings.auth.self_registration,
+    }))
+}
+
+/// Runs a command to completion.
+pub async fn run(command: Command, settings: Settings) -> Result<(), String> {
+    match command {
+        Command::Help => Ok(()),
+        Command::Migrate => open(&settings, true).await.map(|_| ()),
+        Command::CreateAdmin { email, name } => {
+            let password = match std::env::var("TICKET_ADMIN_PASSWORD") {
+                Ok(p) if !p.is_empty() => p,
+                _ => {
+                    let mut line = String::new();
+                    std::io::stdin()
+                        .lock()
+                        .read_line(&mut line)
+                        .map_err(|e| e.to_string())?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            let db = open(&settings, settings.database.migrate_on_start).await?;
+            let state = wire(db, &settings)?;
+            match state.bootstrap_admin.execute(&email, &password, &name).await {
+                Ok(BootstrapOutcome::Created(a)) => {
+                    tracing::info!(email = %a.email, id = %a.id, "admin account created");
+                    Ok(())
+                }
+                Ok(BootstrapOutcome::AlreadyExists) => {
+                    Err(format!("an account with the address {email} already exists"))
+                }
+                Err(e) => Err(describe(e)),
+            }
+        }
+        Command::Serve => serve(settings).await,
+    }
+}
+
+fn describe(e: application::AppError) -> String {
+    match e {
+        application::AppError::Invalid(fields) => fields
+            .iter()
+            .map(|f| format!("{} {}", f.field, f.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    }
+}
+
+async fn serve(settings: Settings) -> Result<(), String> {
+    let db = open(&settings, settings.database.migrate_on_start).await?;
+    let state = wire(db.clone(), &settings)?;
+    bootstrap(&state, &settings).await?;
+    let worker = settings
+        .embedded_worker()
+        .then(|| Worker::spawn(db, Duration::from_secs(settings.worker.report_interval_secs.max(1))));
+    if worker.is_some() {
+        tracing::info!(
+            "running the worker loops in-process (single-node mode; set TICKET__WORKER__EMBEDDED=false to turn off)"
+        );
+    }
+    tracing::info!(address = %settings.http.bind, "serving the API at http://{}/api/v1 (OpenAPI: /api/v1/openapi.json)", settings.http.bind);
+    let result = crate::server::serve(
+        web::Data::new(state),
+        &settings.http.bind,
+        settings.http.workers,
+        settings.http.max_body_bytes,
+        Duration::from_secs(settings.http.shutdown_timeout_secs),
+        shutdown_signal(),
+    )
+    .await
+    .map_err(|e| format!("cannot serve on {}: {e}", settings.http.bind));
+    if let Some(worker) = worker {
+        worker.shutdown().await;
+    }
+    tracing::info!("stopped");
+    result
+}
+
+/// Creates the configured admin, and tells the operator how to log in.
+async fn bootstrap(state: &AppState, settings: &Settings) -> Result<(), String> {
+    let b = &settings.bootstrap;
+    if !b.admin_email.is_empty() && !b.admin_password.expose().is_empty() {
+        match state
+            .bootstrap_admin
+            .execute(&b.admin_email, b.admin_password.expose(), &b.admin_name)
+            .await
+        {
+            Ok(BootstrapOutcome::Created(a)) => {
+                tracing::info!(email = %a.email, "created the bootstrap admin from configuration")
+            }
+            Ok(BootstrapOutcome::AlreadyExists) => {
+                tracing::info!(email = %b.admin_email, "bootstrap admin exists already; left unchanged")
+            }
+            Err(e) => return Err(format!("cannot create the bootstrap admin: {}", describe(e))),
+        }
+    }
+    match state.bootstrap_admin.any_admin().await {
+        Ok(true) => tracing::info!("log in with POST /api/v1/auth/login {{\"email\": ..., \"password\": ...}}"),
+        Ok(false) => tracing::warn!(
+            "no admin account exists yet: create one with `TICKET_ADMIN_PASSWORD=... ticket-api create-admin --email you@example.com` \
+             or start with TICKET__BOOTSTRAP__ADMIN_EMAIL and TICKET__BOOTSTRAP__ADMIN_PASSWORD set"
+        ),
+        Err(e) => tracing::warn!(error = %e, "cannot check for an admin account"),
+    }
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) {
+            (Ok(mut int), Ok(mut term)) => {
+                tokio::select! {
+                    _ = int.recv() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn parses_commands() {
+        assert_eq!(parse(&args(&[])), Ok(Command::Serve));
+        assert_eq!(parse(&args(&["serve"])), Ok(Command::Serve));
+        assert_eq!(parse(&args(&["migrate"])), Ok(Command::Migrate));
+        assert_eq!(
+            parse(&args(&["create-admin", "--email", "a@b.co"])),
+            Ok(Command::CreateAdmin {
+                email: "a@b.co".into(),
+                name: "Administrator".into()
+            })
+        );
+        assert!(parse(&args(&["create-admin"])).is_err());
+        assert!(parse(&args(&["create-admin", "--email"])).is_err());
+        assert!(parse(&args(&["frobnicate"])).is_err());
+        assert!(parse(&args(&["migrate", "now"])).is_err());
+    }
+}

@@ -1,0 +1,396 @@
+//! The JSON bodies of the API. Requests reject unknown fields; instants are RFC 3339 UTC.
+
+use application::auth::Principal;
+use application::ports::{Category, HistoryEntry, UserAccount};
+use domain::{Actor, Ticket, TicketEventKind, TicketStatus, Timestamp, UserId};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// RFC 3339 in UTC, as every instant in the API.
+pub fn instant(t: Timestamp) -> String {
+    t.to_string()
+}
+
+/// `POST /auth/login`
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// The account's e-mail address.
+    #[schema(example = "admin@example.com")]
+    pub email: String,
+    /// The account's password.
+    #[schema(example = "a long passphrase")]
+    pub password: String,
+}
+
+/// A successful login.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// The bearer token for `Authorization: Bearer ...`. Shown once.
+    pub token: String,
+    /// When the token stops working.
+    #[schema(format = DateTime)]
+    pub expires_at: String,
+    /// Who logged in.
+    pub principal: UserResponse,
+}
+
+/// A user account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserResponse {
+    /// Its id.
+    pub id: i64,
+    /// Its login address.
+    pub email: String,
+    /// The name shown for it.
+    pub display_name: String,
+    /// `customer`, `agent`, `supervisor` or `admin`.
+    #[schema(pattern = "^(customer|agent|supervisor|admin)$")]
+    pub role: String,
+    /// False once deactivated.
+    pub active: bool,
+    /// When it was created.
+    #[schema(format = DateTime)]
+    pub created_at: String,
+}
+
+impl From<&UserAccount> for UserResponse {
+    fn from(a: &UserAccount) -> Self {
+        Self {
+            id: a.id.get(),
+            email: a.email.to_string(),
+            display_name: a.display_name.to_string(),
+            role: a.role.as_str().to_owned(),
+            active: a.active,
+            created_at: instant(a.created_at),
+        }
+    }
+}
+
+impl From<&Principal> for UserResponse {
+    fn from(p: &Principal) -> Self {
+        Self::from(&p.account)
+    }
+}
+
+/// `POST /customers`
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCustomerRequest {
+    /// The login address.
+    #[schema(example = "customer@example.com")]
+    pub email: String,
+    /// The name shown.
+    pub display_name: String,
+    /// The initial password, 10 to 256 characters.
+    pub password: String,
+}
+
+/// `POST /agents`
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAgentRequest {
+    /// The login address.
+    pub email: String,
+    /// The name shown.
+    pub display_name: String,
+    /// The initial password, 10 to 256 characters.
+    pub password: String,
+    /// `agent` (default), `supervisor` or `admin`.
+    #[serde(default)]
+    #[schema(pattern = "^(agent|supervisor|admin)$")]
+    pub role: Option<String>,
+}
+
+/// `POST /tickets`
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTicketRequest {
+    /// A one-line summary, at most 200 characters.
+    #[schema(example = "Charged twice for November")]
+    pub subject: String,
+    /// The full request, at most 64 KiB.
+    pub description: String,
+    /// `low`, `normal` (default), `high` or `urgent`.
+    #[serde(default)]
+    pub priority: Option<String>,
+    /// The slug of an active category.
+    #[schema(example = "billing")]
+    pub category: String,
+    /// Labels, at most 20.
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+    /// The customer the ticket is for; required when staff open a ticket.
+    #[serde(default)]
+    pub customer_id: Option<i64>,
+}
+
+/// `PATCH /tickets/{id}`: only the fields present change.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateTicketRequest {
+    /// A new subject.
+    #[serde(default)]
+    pub subject: Option<String>,
+    /// A new description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// A new priority (staff only).
+    #[serde(default)]
+    pub priority: Option<String>,
+    /// A new category slug (staff only).
+    #[serde(default)]
+    pub category: Option<String>,
+    /// New tags, replacing the old (staff only).
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+}
+
+/// `POST /tickets/{id}/transitions`
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionRequest {
+    /// The target status.
+    #[schema(example = "in_progress")]
+    pub to: String,
+    /// With `to: assigned`, the agent to assign (default: the caller).
+    #[serde(default)]
+    pub assignee_id: Option<i64>,
+    /// Why; kept in the history.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// `POST /tickets/{id}/close` (the body is optional).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloseRequest {
+    /// Why; kept in the history.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// A ticket.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TicketResponse {
+    /// Its id.
+    pub id: i64,
+    /// Its human-readable number.
+    #[schema(example = "TKT-000123")]
+    pub number: String,
+    /// Its subject.
+    pub subject: String,
+    /// Its description.
+    pub description: String,
+    /// `new`, `assigned`, `in_progress`, `waiting_customer`, `resolved` or `closed`.
+    pub status: String,
+    /// `low`, `normal`, `high` or `urgent`.
+    pub priority: String,
+    /// Its category's slug.
+    pub category: String,
+    /// Its tags.
+    pub tags: Vec<String>,
+    /// The customer it belongs to.
+    pub customer_id: i64,
+    /// Who opened it.
+    pub created_by: i64,
+    /// The agent who owns it.
+    pub assignee_id: Option<i64>,
+    /// When it was opened.
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    /// When it last changed.
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+    /// When it was last resolved.
+    #[schema(format = DateTime)]
+    pub resolved_at: Option<String>,
+    /// When it was closed.
+    #[schema(format = DateTime)]
+    pub closed_at: Option<String>,
+    /// Its revision; also its `ETag`.
+    pub version: i64,
+    /// The statuses the caller could move it to now.
+    pub allowed_transitions: Vec<String>,
+}
+
+impl TicketResponse {
+    /// The ticket as `actor` sees it.
+    pub fn new(ticket: &Ticket, actor: &Actor) -> Self {
+        let t = ticket.parts();
+        Self {
+            id: t.id.get(),
+            number: t.number.to_string(),
+            subject: t.subject.to_string(),
+            description: t.description.to_string(),
+            status: t.status.as_str().to_owned(),
+            priority: t.priority.as_str().to_owned(),
+            category: t.category.to_string(),
+            tags: t.tags.to_strings(),
+            customer_id: t.customer_id.get(),
+            created_by: t.created_by.get(),
+            assignee_id: t.assignee_id.map(UserId::get),
+            created_at: instant(t.created_at),
+            updated_at: instant(t.updated_at),
+            resolved_at: t.resolved_at.map(instant),
+            closed_at: t.closed_at.map(instant),
+            version: t.version.get(),
+            allowed_transitions: ticket
+                .allowed_targets_for(actor)
+                .into_iter()
+                .map(|s: TicketStatus| s.as_str().to_owned())
+                .collect(),
+        }
+    }
+}
+
+/// A page of tickets.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TicketPage {
+    /// The tickets.
+    pub items: Vec<TicketResponse>,
+    /// Pass as `cursor` for the next page; `null` on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// One entry of a ticket's history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryEntryResponse {
+    /// Its position in the history.
+    pub id: i64,
+    /// `TicketCreated`, `TicketUpdated`, `TicketStatusChanged` or `TicketAssigned`.
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// Who made the change; `null` for the system.
+    pub actor_id: Option<i64>,
+    /// When.
+    #[schema(format = DateTime)]
+    pub at: String,
+    /// What changed; the fields depend on `type`.
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+}
+
+impl From<&HistoryEntry> for HistoryEntryResponse {
+    fn from(e: &HistoryEntry) -> Self {
+        let details = match &e.kind {
+            TicketEventKind::Created {
+                number,
+                customer_id,
+                priority,
+                category,
+                tags,
+            } => serde_json::json!({
+                "number": number.to_string(), "customer_id": customer_id.get(), "priority": priority.as_str(),
+                "category": category.to_string(), "tags": tags.to_strings(),
+            }),
+            TicketEventKind::Updated { changes } => serde_json::json!({
+                "changes": changes.iter().map(|c| serde_json::json!({"field": c.field, "from": c.from, "to": c.to})).collect::<Vec<_>>(),
+            }),
+            TicketEventKind::StatusChanged { from, to, reason } => serde_json::json!({
+                "from": from.as_str(), "to": to.as_str(), "reason": reason,
+            }),
+            TicketEventKind::Assigned {
+                previous,
+                assignee,
+                from,
+                to,
+            } => serde_json::json!({
+                "previous_assignee_id": previous.map(UserId::get), "assignee_id": assignee.get(),
+                "from": from.as_str(), "to": to.as_str(),
+            }),
+        };
+        Self {
+            id: e.id,
+            event_type: e.kind.event_type().to_owned(),
+            actor_id: e.actor.map(UserId::get),
+            at: instant(e.at),
+            details,
+        }
+    }
+}
+
+/// A page of history entries.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryPage {
+    /// The entries, oldest first.
+    pub items: Vec<HistoryEntryResponse>,
+    /// Pass as `cursor` for the next page; `null` on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// A category.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryResponse {
+    /// Its slug.
+    pub slug: String,
+    /// Its name.
+    pub name: String,
+    /// Its description.
+    pub description: String,
+    /// Whether new tickets may use it.
+    pub active: bool,
+    /// When it was created.
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    /// When it last changed.
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+}
+
+impl From<&Category> for CategoryResponse {
+    fn from(c: &Category) -> Self {
+        Self {
+            slug: c.slug.to_string(),
+            name: c.name.clone(),
+            description: c.description.clone(),
+            active: c.active,
+            created_at: instant(c.created_at),
+            updated_at: instant(c.updated_at),
+        }
+    }
+}
+
+/// The categories.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryList {
+    /// Ordered by slug.
+    pub items: Vec<CategoryResponse>,
+}
+
+/// `POST /categories`
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCategoryRequest {
+    /// Lowercase letters, digits and single hyphens; cannot change later.
+    #[schema(example = "billing")]
+    pub slug: String,
+    /// The name shown.
+    #[schema(example = "Billing")]
+    pub name: String,
+    /// A longer explanation.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// `PATCH /categories/{slug}`
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCategoryRequest {
+    /// A new name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// A new description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Deactivated categories stay on existing tickets but cannot be chosen.
+    #[serde(default)]
+    pub active: Option<bool>,
+}
+
+/// `GET /healthz`, `GET /readyz`
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HealthResponse {
+    /// `ok`, or `unavailable` when a dependency is down.
+    pub status: String,
+}

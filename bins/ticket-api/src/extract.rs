@@ -1,0 +1,108 @@
+//! Request extractors: the authenticated caller and the conditional-request headers.
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use application::auth::Principal;
+use futures_util::future::LocalBoxFuture;
+
+use crate::problem::ApiError;
+use crate::state::AppState;
+
+/// The longest bearer token looked up; anything longer cannot be one of ours.
+const MAX_TOKEN_LEN: usize = 256;
+
+/// The caller, authenticated by `Authorization: Bearer <token>`; 401 otherwise.
+#[derive(Debug, Clone)]
+pub struct Authenticated(pub Principal);
+
+/// The caller if a token is presented (a presented token must be valid), else `None`.
+#[derive(Debug, Clone)]
+pub struct MaybeAuthenticated(pub Option<Principal>);
+
+/// The bearer token of a request, if it carries one.
+pub fn bearer_token(req: &HttpRequest) -> Option<Result<String, ApiError>> {
+    let value = req.headers().get(header::AUTHORIZATION)?;
+    let parsed = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim().to_owned())
+        .filter(|t| !t.is_empty() && t.len() <= MAX_TOKEN_LEN);
+    Some(parsed.ok_or_else(|| ApiError::unauthenticated("the Authorization header must be `Bearer <token>`")))
+}
+
+async fn authenticate(state: Option<web::Data<AppState>>, token: String) -> Result<Principal, ApiError> {
+    let state = state.ok_or_else(|| ApiError::from(application::AppError::Internal("state missing".into())))?;
+    state.authenticate.execute(&token).await.map_err(|e| match e {
+        application::AppError::Unauthenticated => ApiError::unauthenticated("the token is unknown, expired or revoked"),
+        other => other.into(),
+    })
+}
+
+impl FromRequest for Authenticated {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = bearer_token(req);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let token = token.unwrap_or_else(|| Err(ApiError::unauthenticated("a bearer token is required")))?;
+            authenticate(state, token).await.map(Authenticated)
+        })
+    }
+}
+
+impl FromRequest for MaybeAuthenticated {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = bearer_token(req);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            match token {
+                None => Ok(MaybeAuthenticated(None)),
+                Some(token) => authenticate(state, token?).await.map(|p| MaybeAuthenticated(Some(p))),
+            }
+        })
+    }
+}
+
+/// The version named by `If-Match` (`"3"`, `W/"3"` or `3`); `None` when absent or `*`.
+pub fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
+    let Some(value) = req.headers().get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let invalid = || {
+        ApiError::bad_request(
+            "invalid_if_match",
+            "If-Match must be an ETag of this API, such as \"3\"",
+        )
+    };
+    let raw = value.to_str().map_err(|_| invalid())?.trim();
+    if raw == "*" {
+        return Ok(None);
+    }
+    let first = raw.split(',').next().unwrap_or("").trim();
+    let tag = first.strip_prefix("W/").unwrap_or(first).trim_matches('"');
+    tag.parse::<i64>().map(Some).map_err(|_| invalid())
+}
+
+/// The `ETag` of a ticket version.
+pub fn etag(version: i64) -> String {
+    format!("\"{version}\"")
+}
+
+/// The `Idempotency-Key` header, if present.
+pub fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    match req.headers().get("Idempotency-Key") {
+        None => Ok(None),
+        Some(v) => v
+            .to_str()
+            .map(|s| Some(s.to_owned()))
+            .map_err(|_| ApiError::field("Idempotency-Key", "must be visible ASCII characters")),
+    }
+}

@@ -1,0 +1,250 @@
+//! The ticket endpoints.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use application::tickets::{ChangeStatusInput, CreateTicketInput, TicketListInput, UpdateTicketInput};
+use domain::{Actor, Ticket, Timestamp};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::State;
+use crate::cursor;
+use crate::dto::{
+    CloseRequest, CreateTicketRequest, HistoryEntryResponse, HistoryPage, TicketPage, TicketResponse,
+    TransitionRequest, UpdateTicketRequest,
+};
+use crate::extract::{Authenticated, etag, idempotency_key, if_match};
+use crate::openapi::{ReadErrors, WriteErrors};
+use crate::problem::{ApiError, parse_optional_json};
+
+/// The ticket with its `ETag`.
+fn ticket_response(mut builder: actix_web::HttpResponseBuilder, ticket: &Ticket, actor: &Actor) -> HttpResponse {
+    builder
+        .insert_header(("ETag", etag(ticket.version().get())))
+        .json(TicketResponse::new(ticket, actor))
+}
+
+/// Opens a ticket. Customers open tickets for themselves; staff name the customer.
+/// A retry with the same `Idempotency-Key` returns the ticket the first request opened.
+#[utoipa::path(post, path = "/api/v1/tickets", tag = "tickets", request_body = CreateTicketRequest, security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key returns the same ticket")),
+    responses((status = 201, description = "Opened (or replayed)", body = TicketResponse,
+        headers(("Location" = String, description = "The ticket's URL"), ("ETag" = String, description = "The ticket's version"))),
+        WriteErrors))]
+pub async fn create(
+    state: State,
+    req: HttpRequest,
+    caller: Authenticated,
+    body: web::Json<CreateTicketRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let actor = caller.0.actor();
+    let input = CreateTicketInput {
+        subject: body.subject,
+        description: body.description,
+        priority: body.priority,
+        category: body.category,
+        tags: body.tags.unwrap_or_default(),
+        customer_id: body.customer_id,
+        idempotency_key: idempotency_key(&req)?,
+    };
+    let created = state.create_ticket.execute(actor, input).await?;
+    let mut builder = HttpResponse::Created();
+    builder.insert_header(("Location", format!("/api/v1/tickets/{}", created.ticket.id())));
+    if created.replayed {
+        builder.insert_header(("Idempotent-Replayed", "true"));
+    }
+    Ok(ticket_response(builder, &created.ticket, &actor))
+}
+
+/// Query of `GET /tickets`.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct TicketListQuery {
+    /// Statuses, comma-separated (any of them).
+    pub status: Option<String>,
+    /// Priorities, comma-separated (any of them).
+    pub priority: Option<String>,
+    /// A category slug.
+    pub category: Option<String>,
+    /// An assignee's user id.
+    pub assignee_id: Option<i64>,
+    /// A customer's user id (staff only; customers always see their own).
+    pub customer_id: Option<i64>,
+    /// A tag.
+    pub tag: Option<String>,
+    /// Created at or after this RFC 3339 instant.
+    pub created_after: Option<String>,
+    /// Created before this RFC 3339 instant.
+    pub created_before: Option<String>,
+    /// Words to find in subject and description (all must match; English stemming).
+    pub q: Option<String>,
+    /// `-created_at` (default), `created_at`, `-updated_at`, `updated_at`, `-priority`, `priority`.
+    pub sort: Option<String>,
+    /// Page size, 1 to 100 (default 25).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+fn list_of(raw: Option<&str>) -> Vec<String> {
+    raw.map(|s| {
+        s.split(',')
+            .map(|p| p.trim().to_owned())
+            .filter(|p| !p.is_empty())
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+fn rfc3339(field: &str, raw: Option<&str>) -> Result<Option<Timestamp>, ApiError> {
+    raw.map(|s| {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .map(|t| Timestamp::from_unix_micros(t.timestamp_micros()))
+            .map_err(|_| ApiError::field(field, "must be an RFC 3339 instant such as 2026-11-27T09:00:00Z"))
+    })
+    .transpose()
+}
+
+/// Lists the tickets the caller may see, filtered, sorted and paged.
+#[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", params(TicketListQuery), security(("bearer" = [])),
+    responses((status = 200, description = "One page", body = TicketPage), ReadErrors))]
+pub async fn list(
+    state: State,
+    caller: Authenticated,
+    query: web::Query<TicketListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let actor = caller.0.actor();
+    let input = TicketListInput {
+        statuses: list_of(q.status.as_deref()),
+        priorities: list_of(q.priority.as_deref()),
+        category: q.category,
+        assignee_id: q.assignee_id,
+        customer_id: q.customer_id,
+        tag: q.tag,
+        created_after: rfc3339("created_after", q.created_after.as_deref())?,
+        created_before: rfc3339("created_before", q.created_before.as_deref())?,
+        q: q.q,
+        sort: q.sort,
+        limit: q.limit,
+        cursor: q.cursor.as_deref().map(cursor::decode_ticket).transpose()?,
+    };
+    let page = state.search_tickets.execute(actor, input).await?;
+    Ok(HttpResponse::Ok().json(TicketPage {
+        items: page.items.iter().map(|t| TicketResponse::new(t, &actor)).collect(),
+        next_cursor: page.next.as_ref().map(cursor::encode_ticket),
+    }))
+}
+
+/// Reads a ticket by id (`123`) or number (`TKT-000123`).
+#[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Ticket id or number")),
+    responses((status = 200, description = "The ticket", body = TicketResponse,
+        headers(("ETag" = String, description = "The ticket's version"))), ReadErrors))]
+pub async fn get(state: State, caller: Authenticated, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let actor = caller.0.actor();
+    let ticket = state.get_ticket.execute(actor, &id).await?;
+    Ok(ticket_response(HttpResponse::Ok(), &ticket, &actor))
+}
+
+/// Edits fields. With `If-Match`, a stale version answers 412.
+#[utoipa::path(patch, path = "/api/v1/tickets/{id}", tag = "tickets", request_body = UpdateTicketRequest, security(("bearer" = [])),
+    params(("id" = String, Path, description = "Ticket id or number"),
+           ("If-Match" = Option<String>, Header, description = "The ETag the change is based on")),
+    responses((status = 200, description = "Updated", body = TicketResponse,
+        headers(("ETag" = String, description = "The ticket's new version"))), WriteErrors))]
+pub async fn update(
+    state: State,
+    req: HttpRequest,
+    caller: Authenticated,
+    id: web::Path<String>,
+    body: web::Json<UpdateTicketRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let actor = caller.0.actor();
+    let input = UpdateTicketInput {
+        subject: body.subject,
+        description: body.description,
+        priority: body.priority,
+        category: body.category,
+        tags: body.tags,
+    };
+    let ticket = state.update_ticket.execute(actor, &id, input, if_match(&req)?).await?;
+    Ok(ticket_response(HttpResponse::Ok(), &ticket, &actor))
+}
+
+/// Moves the ticket to another status. A move the state machine forbids answers 409
+/// with the allowed targets.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/transitions", tag = "tickets", request_body = TransitionRequest, security(("bearer" = [])),
+    params(("id" = String, Path, description = "Ticket id or number"),
+           ("If-Match" = Option<String>, Header, description = "The ETag the change is based on")),
+    responses((status = 200, description = "Moved", body = TicketResponse,
+        headers(("ETag" = String, description = "The ticket's new version"))), WriteErrors))]
+pub async fn transition(
+    state: State,
+    req: HttpRequest,
+    caller: Authenticated,
+    id: web::Path<String>,
+    body: web::Json<TransitionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let actor = caller.0.actor();
+    let input = ChangeStatusInput {
+        to: body.to,
+        assignee_id: body.assignee_id,
+        reason: body.reason,
+    };
+    let ticket = state.change_status.execute(actor, &id, input, if_match(&req)?).await?;
+    Ok(ticket_response(HttpResponse::Ok(), &ticket, &actor))
+}
+
+/// Closes the ticket. Customers may close their own.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/close", tag = "tickets", request_body(content = Option<CloseRequest>), security(("bearer" = [])),
+    params(("id" = String, Path, description = "Ticket id or number"),
+           ("If-Match" = Option<String>, Header, description = "The ETag the change is based on")),
+    responses((status = 200, description = "Closed", body = TicketResponse,
+        headers(("ETag" = String, description = "The ticket's new version"))), WriteErrors))]
+pub async fn close(
+    state: State,
+    req: HttpRequest,
+    caller: Authenticated,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let body: CloseRequest = parse_optional_json(&req, &body)?;
+    let actor = caller.0.actor();
+    let ticket = state
+        .close_ticket
+        .execute(actor, &id, body.reason, if_match(&req)?)
+        .await?;
+    Ok(ticket_response(HttpResponse::Ok(), &ticket, &actor))
+}
+
+/// Query of `GET /tickets/{id}/history`.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct HistoryQuery {
+    /// Page size, 1 to 100 (default 25).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// The ticket's history, oldest first.
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/history", tag = "tickets", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Ticket id or number"), HistoryQuery),
+    responses((status = 200, description = "One page of history", body = HistoryPage), ReadErrors))]
+pub async fn history(
+    state: State,
+    caller: Authenticated,
+    id: web::Path<String>,
+    query: web::Query<HistoryQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let after = query.cursor.as_deref().map(cursor::decode_history).transpose()?;
+    let page = state
+        .ticket_history
+        .execute(caller.0.actor(), &id, after, query.limit)
+        .await?;
+    Ok(HttpResponse::Ok().json(HistoryPage {
+        items: page.items.iter().map(HistoryEntryResponse::from).collect(),
+        next_cursor: page.next.map(cursor::encode_history),
+    }))
+}

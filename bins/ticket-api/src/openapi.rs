@@ -1,0 +1,131 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations.
+
+use std::collections::BTreeMap;
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
+use utoipa::{IntoResponses, Modify, OpenApi};
+
+use crate::handlers::{accounts, auth, categories, ops, tickets};
+use crate::problem::{FieldProblem, Problem};
+
+/// The API's document.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Ticketing API", description = "Customer-service ticketing: tickets, categories, accounts.", version = "1.0.0"),
+    paths(
+        auth::login, auth::logout, auth::me,
+        accounts::create_customer, accounts::create_agent,
+        categories::list, categories::create, categories::update, categories::delete,
+        tickets::create, tickets::list, tickets::get, tickets::update, tickets::transition, tickets::close, tickets::history,
+        ops::healthz, ops::readyz, ops::metrics,
+    ),
+    components(schemas(Problem, FieldProblem)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Logging in and out"),
+        (name = "accounts", description = "Customer and staff accounts"),
+        (name = "categories", description = "Admin-defined ticket categories"),
+        (name = "tickets", description = "Tickets, their status and history"),
+        (name = "operations", description = "Health and metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A token from POST /api/v1/auth/login"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+fn problems(list: &[(u16, &str)]) -> BTreeMap<String, RefOr<Response>> {
+    list.iter()
+        .map(|(status, description)| {
+            let content = ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build();
+            let response = ResponseBuilder::new()
+                .description(*description)
+                .content("application/problem+json", content)
+                .build();
+            (status.to_string(), RefOr::T(response))
+        })
+        .collect()
+}
+
+const BAD_REQUEST: (u16, &str) = (400, "Malformed request: JSON syntax, query string, cursor or header");
+const UNAUTHORIZED: (u16, &str) = (401, "Missing, unknown, expired or revoked bearer token");
+const FORBIDDEN: (u16, &str) = (403, "The caller's role may not do this");
+const NOT_FOUND: (u16, &str) = (404, "No such resource, or not visible to the caller");
+const CONFLICT: (u16, &str) = (
+    409,
+    "Conflicts with the current state (forbidden transition, closed ticket, taken name, resource in use)",
+);
+const PRECONDITION: (u16, &str) = (412, "If-Match names a version that is no longer current");
+const TOO_LARGE: (u16, &str) = (413, "The request body is too large");
+const MEDIA_TYPE: (u16, &str) = (415, "The body is not application/json");
+const UNPROCESSABLE: (u16, &str) = (422, "Invalid fields; `errors` lists each");
+const UNAVAILABLE: (u16, &str) = (503, "The database is unreachable; retry later");
+
+/// The problems a read may answer.
+pub struct ReadErrors;
+
+impl IntoResponses for ReadErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        problems(&[
+            BAD_REQUEST,
+            UNAUTHORIZED,
+            FORBIDDEN,
+            NOT_FOUND,
+            UNPROCESSABLE,
+            UNAVAILABLE,
+        ])
+    }
+}
+
+/// The problems a write may answer.
+pub struct WriteErrors;
+
+impl IntoResponses for WriteErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        problems(&[
+            BAD_REQUEST,
+            UNAUTHORIZED,
+            FORBIDDEN,
+            NOT_FOUND,
+            CONFLICT,
+            PRECONDITION,
+            TOO_LARGE,
+            MEDIA_TYPE,
+            UNPROCESSABLE,
+            UNAVAILABLE,
+        ])
+    }
+}
+
+/// The problems a login may answer.
+pub struct AuthErrors;
+
+impl IntoResponses for AuthErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        problems(&[
+            BAD_REQUEST,
+            UNAUTHORIZED,
+            TOO_LARGE,
+            MEDIA_TYPE,
+            UNPROCESSABLE,
+            UNAVAILABLE,
+        ])
+    }
+}

@@ -1,0 +1,286 @@
+//! Errors as RFC 9457 `application/problem+json`, mapped once from the application's
+//! errors and from actix's extractor errors. Causes of 5xx go to the log, never to the
+//! client.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use application::AppError;
+use domain::TicketError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// One invalid field.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FieldProblem {
+    /// The field's name (a JSON field, query parameter or header).
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// An RFC 9457 problem document with a stable machine-readable `code`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI reference naming the problem type: `/problems/{code}`.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    /// A short, human-readable summary of the problem type.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong in this occurrence.
+    pub detail: String,
+    /// The stable machine-readable code, such as `validation_failed`.
+    pub code: String,
+    /// The offending fields, for validation problems.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldProblem>,
+    /// For `transition_not_allowed`: the statuses the ticket could move to instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed_transitions: Option<Vec<String>>,
+    /// For `precondition_failed`: the ticket's current version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<i64>,
+}
+
+/// The error type of every handler.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    problem: Problem,
+    retry_after: Option<u32>,
+    authenticate: bool,
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.problem.code,
+            self.problem.detail
+        )
+    }
+}
+
+impl ApiError {
+    /// A problem with the given status, code and detail.
+    pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            problem: Problem {
+                problem_type: format!("/problems/{code}"),
+                title: status.canonical_reason().unwrap_or("Error").to_owned(),
+                status: status.as_u16(),
+                detail: detail.into(),
+                code: code.to_owned(),
+                errors: Vec::new(),
+                allowed_transitions: None,
+                current_version: None,
+            },
+            retry_after: None,
+            authenticate: false,
+        }
+    }
+
+    /// A 422 naming one invalid field.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        let mut e = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            format!("{field} {message}"),
+        );
+        e.problem.errors.push(FieldProblem {
+            field: field.to_owned(),
+            message,
+        });
+        e
+    }
+
+    /// A 400 for malformed requests that never reached a use case.
+    pub fn bad_request(code: &str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, detail)
+    }
+
+    /// A 401 asking for a bearer token.
+    pub fn unauthenticated(detail: &str) -> Self {
+        let mut e = Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", detail);
+        e.authenticate = true;
+        e
+    }
+
+    /// A 404.
+    pub fn not_found(what: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
+    }
+
+    /// The problem document.
+    pub fn problem(&self) -> &Problem {
+        &self.problem
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Invalid(fields) => {
+                let detail = fields
+                    .iter()
+                    .map(|f| format!("{} {}", f.field, f.message))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                let mut api = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", detail);
+                api.problem.errors = fields
+                    .into_iter()
+                    .map(|f| FieldProblem {
+                        field: f.field,
+                        message: f.message,
+                    })
+                    .collect();
+                api
+            }
+            AppError::Unauthenticated => Self::unauthenticated("a valid bearer token is required"),
+            AppError::InvalidCredentials => {
+                let mut api = Self::new(StatusCode::UNAUTHORIZED, "invalid_credentials", e.to_string());
+                api.authenticate = true;
+                api
+            }
+            AppError::NotFound(what) => Self::not_found(what),
+            AppError::Forbidden(detail) => Self::new(StatusCode::FORBIDDEN, "forbidden", detail),
+            AppError::Ticket(ref t) => {
+                let detail = t.to_string();
+                match t {
+                    TicketError::TransitionForbidden { allowed, .. } => {
+                        let mut api = Self::new(StatusCode::CONFLICT, "transition_not_allowed", detail);
+                        api.problem.allowed_transitions = Some(allowed.iter().map(|s| s.as_str().to_owned()).collect());
+                        api
+                    }
+                    TicketError::ActionForbidden { .. } => Self::new(StatusCode::FORBIDDEN, "forbidden", detail),
+                    TicketError::Closed => Self::new(StatusCode::CONFLICT, "ticket_closed", detail),
+                    TicketError::AssigneeRequired => {
+                        Self::field("assignee_id", "is required to move a ticket to assigned")
+                    }
+                    TicketError::NotVisible => Self::not_found("ticket"),
+                }
+            }
+            AppError::PreconditionFailed { current, .. } => {
+                let mut api = Self::new(StatusCode::PRECONDITION_FAILED, "precondition_failed", e.to_string());
+                api.problem.current_version = Some(current.get());
+                api
+            }
+            AppError::Conflict { code, message } => Self::new(StatusCode::CONFLICT, code, message),
+            AppError::IdempotencyKeyReused => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                e.to_string(),
+            ),
+            AppError::Unavailable(cause) => {
+                tracing::warn!(%cause, "storage unavailable");
+                let mut api = Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "service_unavailable",
+                    "the service is temporarily unavailable; retry shortly",
+                );
+                api.retry_after = Some(2);
+                api
+            }
+            AppError::Internal(cause) => {
+                tracing::error!(%cause, "internal error");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal_error",
+                    "an unexpected error occurred; it has been logged",
+                )
+            }
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status);
+        response.insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        ));
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
+        if self.authenticate {
+            response.insert_header((
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"ticketing\""),
+            ));
+        }
+        response.body(serde_json::to_string(&self.problem).unwrap_or_default())
+    }
+}
+
+/// Maps JSON body errors: syntax to 400, wrong shape to 422, size to 413, type to 415.
+pub fn json_error(err: actix_web::error::JsonPayloadError, _: &actix_web::HttpRequest) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError as J;
+    let api = match &err {
+        J::OverflowKnownLength { .. } | J::Overflow { .. } => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "the request body is too large",
+        ),
+        J::ContentType => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the body as application/json",
+        ),
+        J::Deserialize(e) if e.is_data() => {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", e.to_string())
+        }
+        J::Deserialize(e) => ApiError::bad_request("malformed_json", e.to_string()),
+        other => ApiError::bad_request("malformed_json", other.to_string()),
+    };
+    api.into()
+}
+
+/// Maps query-string errors to 400.
+pub fn query_error(err: actix_web::error::QueryPayloadError, _: &actix_web::HttpRequest) -> actix_web::Error {
+    ApiError::bad_request("invalid_query", err.to_string()).into()
+}
+
+/// Maps path errors (an id that is not a number) to 404: no such resource.
+pub fn path_error(_: actix_web::error::PathError, _: &actix_web::HttpRequest) -> actix_web::Error {
+    ApiError::not_found("resource").into()
+}
+
+/// Parses a JSON body by hand, for endpoints whose body is optional.
+pub fn parse_optional_json<T: serde::de::DeserializeOwned + Default>(
+    req: &actix_web::HttpRequest,
+    body: &[u8],
+) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    let is_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
+    if !is_json {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the body as application/json",
+        ));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        if e.is_data() {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", e.to_string())
+        } else {
+            ApiError::bad_request("malformed_json", e.to_string())
+        }
+    })
+}

@@ -1,0 +1,120 @@
+//! The actix-web application: routes, limits, error mapping, metrics and shutdown.
+
+use std::time::{Duration, Instant};
+
+use actix_web::dev::Service as _;
+use actix_web::http::StatusCode;
+use actix_web::{App, HttpResponse, HttpServer, web};
+
+use crate::handlers::{accounts, auth, categories, ops, tickets};
+use crate::problem::{ApiError, json_error, path_error, query_error};
+use crate::state::AppState;
+
+async fn route_not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::not_found("route"))
+}
+
+async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this method is not allowed on this resource",
+    ))
+}
+
+fn resource(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(method_not_allowed))
+}
+
+/// Registers every route, with the body limit and problem+json error mapping.
+pub fn configure(max_body_bytes: usize) -> impl Fn(&mut web::ServiceConfig) + Clone {
+    move |cfg: &mut web::ServiceConfig| {
+        cfg.app_data(
+            web::JsonConfig::default()
+                .limit(max_body_bytes)
+                .error_handler(json_error),
+        )
+        .app_data(web::PayloadConfig::default().limit(max_body_bytes))
+        .app_data(web::QueryConfig::default().error_handler(query_error))
+        .app_data(web::PathConfig::default().error_handler(path_error))
+        .service(resource("/healthz").route(web::get().to(ops::healthz)))
+        .service(resource("/readyz").route(web::get().to(ops::readyz)))
+        .service(resource("/metrics").route(web::get().to(ops::metrics)))
+        .service(
+            web::scope("/api/v1")
+                .service(resource("/openapi.json").route(web::get().to(ops::openapi)))
+                .service(resource("/auth/login").route(web::post().to(auth::login)))
+                .service(resource("/auth/logout").route(web::post().to(auth::logout)))
+                .service(resource("/me").route(web::get().to(auth::me)))
+                .service(resource("/customers").route(web::post().to(accounts::create_customer)))
+                .service(resource("/agents").route(web::post().to(accounts::create_agent)))
+                .service(
+                    resource("/categories")
+                        .route(web::get().to(categories::list))
+                        .route(web::post().to(categories::create)),
+                )
+                .service(
+                    resource("/categories/{slug}")
+                        .route(web::patch().to(categories::update))
+                        .route(web::delete().to(categories::delete)),
+                )
+                .service(
+                    resource("/tickets")
+                        .route(web::get().to(tickets::list))
+                        .route(web::post().to(tickets::create)),
+                )
+                .service(
+                    resource("/tickets/{id}")
+                        .route(web::get().to(tickets::get))
+                        .route(web::patch().to(tickets::update)),
+                )
+                .service(resource("/tickets/{id}/transitions").route(web::post().to(tickets::transition)))
+                .service(resource("/tickets/{id}/close").route(web::post().to(tickets::close)))
+                .service(resource("/tickets/{id}/history").route(web::get().to(tickets::history))),
+        )
+        .default_service(web::to(route_not_found));
+    }
+}
+
+/// Serves until `shutdown` resolves, then drains in-flight requests.
+pub async fn serve(
+    state: web::Data<AppState>,
+    bind: &str,
+    workers: usize,
+    max_body_bytes: usize,
+    shutdown_timeout: Duration,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let routes = configure(max_body_bytes);
+    let mut server = HttpServer::new(move || {
+        let metrics = state.metrics.clone();
+        App::new()
+            .app_data(state.clone())
+            .wrap_fn(move |req, srv| {
+                let started = Instant::now();
+                let method = req.method().to_string();
+                let metrics = metrics.clone();
+                let fut = srv.call(req);
+                async move {
+                    let res = fut.await?;
+                    let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+                    metrics.record(&method, &route, res.status().as_u16(), started.elapsed());
+                    Ok(res)
+                }
+            })
+            .configure(routes.clone())
+    })
+    .disable_signals()
+    .shutdown_timeout(shutdown_timeout.as_secs());
+    if workers > 0 {
+        server = server.workers(workers);
+    }
+    let server = server.bind(bind)?.run();
+    let handle = server.handle();
+    tokio::spawn(async move {
+        shutdown.await;
+        tracing::info!("shutting down: draining in-flight requests");
+        handle.stop(true).await;
+    });
+    server.await
+}

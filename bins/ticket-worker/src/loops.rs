@@ -1,0 +1,71 @@
+//! The worker's loops and their shutdown.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use adapters_db::Database;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// What the loops have observed, for `/metrics`.
+#[derive(Debug, Default)]
+pub struct WorkerStats {
+    /// Outbox events waiting at the last report.
+    pub outbox_pending: AtomicI64,
+    /// Completed report ticks.
+    pub ticks: AtomicI64,
+}
+
+/// Running loops; stop them with [`Worker::shutdown`].
+#[derive(Debug)]
+pub struct Worker {
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+    /// Shared counters.
+    pub stats: Arc<WorkerStats>,
+}
+
+impl Worker {
+    /// Starts the loops on the current tokio runtime.
+    pub fn spawn(db: Database, report_interval: Duration) -> Self {
+        let (stop, stopped) = watch::channel(false);
+        let stats = Arc::new(WorkerStats::default());
+        let tasks = vec![tokio::spawn(report_backlog(
+            db,
+            report_interval,
+            stopped,
+            stats.clone(),
+        ))];
+        Self { stop, tasks, stats }
+    }
+
+    /// Signals every loop to stop after its current step and waits for them.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+/// Reports how many outbox events wait for delivery, so a growing backlog is visible
+/// before the dispatcher loop exists.
+async fn report_backlog(db: Database, every: Duration, mut stopped: watch::Receiver<bool>, stats: Arc<WorkerStats>) {
+    let mut ticker = tokio::time::interval(every);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            _ = stopped.changed() => break,
+        }
+        match db.pending_outbox_events().await {
+            Ok(pending) => {
+                stats.outbox_pending.store(pending, Ordering::Relaxed);
+                tracing::info!(pending, "outbox backlog");
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot read the outbox backlog"),
+        }
+        stats.ticks.fetch_add(1, Ordering::Relaxed);
+    }
+    tracing::debug!("backlog reporter stopped");
+}

@@ -1,0 +1,226 @@
+//! Configuration shared by both binaries: built-in defaults, then an optional TOML file,
+//! then `TICKET__SECTION__KEY` environment variables (and the conventional `DATABASE_URL`).
+
+use std::fmt;
+
+use config::{Config, Environment, File, FileFormat};
+use serde::Deserialize;
+
+/// A value that never prints, for passwords and keys.
+#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret itself; call only where it is used.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_empty() { "\"\"" } else { "\"***\"" })
+    }
+}
+
+/// Everything the binaries can be configured with. Every key is documented in README.md.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// The HTTP API.
+    pub http: HttpSettings,
+    /// The database.
+    pub database: DatabaseSettings,
+    /// Logins and tokens.
+    pub auth: AuthSettings,
+    /// The first admin account.
+    pub bootstrap: BootstrapSettings,
+    /// Logging.
+    pub log: LogSettings,
+    /// The background loops.
+    pub worker: WorkerSettings,
+}
+
+/// `http.*`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSettings {
+    /// Listen address of the API.
+    pub bind: String,
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+    /// HTTP worker threads; 0 means one per CPU core.
+    pub workers: usize,
+    /// Seconds in-flight requests get to finish on shutdown.
+    pub shutdown_timeout_secs: u64,
+}
+
+/// `database.*`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `sqlite://PATH` (default `sqlite://./data/tickets.db`) or `postgres://...`.
+    pub url: Secret,
+    /// Most pooled connections.
+    pub max_connections: usize,
+    /// Seconds to wait for a pooled connection before answering 503.
+    pub acquire_timeout_secs: u64,
+    /// Apply pending migrations at start.
+    pub migrate_on_start: bool,
+}
+
+/// `auth.*`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    /// How long a login token lasts, in minutes.
+    pub token_ttl_minutes: i64,
+    /// Let anyone create a customer account with `POST /customers`.
+    pub self_registration: bool,
+}
+
+/// `bootstrap.*`: creates an admin at start when both are set and the address is free.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BootstrapSettings {
+    /// The admin's e-mail address.
+    pub admin_email: String,
+    /// The admin's password (at least 10 characters).
+    pub admin_password: Secret,
+    /// The admin's display name.
+    pub admin_name: String,
+}
+
+/// `log.*`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    /// `pretty` (human-readable) or `json`.
+    pub format: String,
+    /// A tracing filter such as `info` or `ticket_api=debug,info`; `RUST_LOG` wins when set.
+    pub level: String,
+}
+
+/// `worker.*`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerSettings {
+    /// Run the worker loops inside `ticket-api` (single-node mode). Defaults to on for
+    /// SQLite, off for PostgreSQL, where `ticket-worker` runs as its own deployment.
+    pub embedded: Option<bool>,
+    /// Listen address of the worker's `/healthz` and `/metrics`.
+    pub health_bind: String,
+    /// Seconds between reports of the outbox backlog.
+    pub report_interval_secs: u64,
+}
+
+const DEFAULTS: &str = r#"
+[http]
+bind = "127.0.0.1:8080"
+max_body_bytes = 262144
+workers = 0
+shutdown_timeout_secs = 30
+
+[database]
+url = "sqlite://./data/tickets.db"
+max_connections = 16
+acquire_timeout_secs = 5
+migrate_on_start = true
+
+[auth]
+token_ttl_minutes = 720
+self_registration = false
+
+[bootstrap]
+admin_email = ""
+admin_password = ""
+admin_name = "Administrator"
+
+[log]
+format = "pretty"
+level = "info"
+
+[worker]
+health_bind = "127.0.0.1:8081"
+report_interval_secs = 60
+"#;
+
+/// Why configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct SettingsError(String);
+
+impl Settings {
+    /// Loads defaults, then the file named by `TICKET_CONFIG` (or `./ticket.toml` if it
+    /// exists), then the environment.
+    pub fn load() -> Result<Self, SettingsError> {
+        let file = std::env::var("TICKET_CONFIG").ok();
+        let mut builder = Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
+        builder = match &file {
+            Some(path) => builder.add_source(File::with_name(path).required(true)),
+            None => builder.add_source(File::with_name("ticket.toml").required(false)),
+        };
+        builder = builder.add_source(
+            Environment::with_prefix("TICKET")
+                .prefix_separator("__")
+                .separator("__")
+                .try_parsing(true)
+                .ignore_empty(true),
+        );
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            if !url.is_empty() {
+                builder = builder
+                    .set_override("database.url", url)
+                    .map_err(|e| SettingsError(e.to_string()))?;
+            }
+        }
+        let settings: Settings = builder
+            .build()
+            .and_then(Config::try_deserialize)
+            .map_err(|e| SettingsError(e.to_string()))?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    fn check(&self) -> Result<(), SettingsError> {
+        if !matches!(self.log.format.as_str(), "pretty" | "json") {
+            return Err(SettingsError(format!(
+                "log.format must be `pretty` or `json`, not `{}`",
+                self.log.format
+            )));
+        }
+        if self.auth.token_ttl_minutes < 1 {
+            return Err(SettingsError("auth.token_ttl_minutes must be at least 1".into()));
+        }
+        if self.database.max_connections == 0 {
+            return Err(SettingsError("database.max_connections must be at least 1".into()));
+        }
+        Ok(())
+    }
+
+    /// Whether the API should run the worker loops in-process.
+    pub fn embedded_worker(&self) -> bool {
+        self.worker
+            .embedded
+            .unwrap_or_else(|| self.database.url.expose().starts_with("sqlite:"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_parse_and_secrets_do_not_print() {
+        let settings: Settings = Config::builder()
+            .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
+            .build()
+            .and_then(Config::try_deserialize)
+            .expect("defaults are valid");
+        assert_eq!(settings.http.bind, "127.0.0.1:8080");
+        assert!(settings.embedded_worker(), "SQLite runs the loops in-process");
+        let shown = format!("{:?}", Secret("hunter2hunter2".into()));
+        assert!(!shown.contains("hunter2"));
+    }
+}
