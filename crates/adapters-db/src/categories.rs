@@ -59,6 +59,7 @@ impl CategoryRepository for Database {
     }
 
     async fn get(&self, slug: &CategorySlug) -> Result<Option<Category>, StoreError> {
+        let slug = slug.clone();
         let row: Option<CategoryRow> = db_run!(self, conn => {
             categories::table.find(slug.as_str()).select(CategoryRow::as_select()).first(conn).await.optional().map_err(db_error)?
         });
@@ -89,6 +90,7 @@ impl CategoryRepository for Database {
         changes: CategoryChanges,
         now: Timestamp,
     ) -> Result<Option<Category>, StoreError> {
+        let slug = slug.clone();
         let set = CategoryChangeset {
             name: changes.name,
             description: changes.description,
@@ -108,6 +110,7 @@ impl CategoryRepository for Database {
     }
 
     async fn delete(&self, slug: &CategorySlug) -> Result<bool, StoreError> {
+        let slug = slug.clone();
         let deleted = db_run!(self, conn => {
             diesel::delete(categories::table.find(slug.as_str())).execute(conn).await.map_err(|e| match db_error(e) {
                 StoreError::Reference(_) => StoreError::Reference("category"),

@@ -19,9 +19,10 @@ impl IdempotencyRepository for Database {
         scope: &'static str,
         key: &str,
     ) -> Result<Option<IdempotencyRecord>, StoreError> {
+        let lookup = key.to_owned();
         let row: Option<(String, i64, chrono::NaiveDateTime)> = db_run!(self, conn => {
             idempotency_keys::table
-                .find((user_id.get(), scope, key))
+                .find((user_id.get(), scope, lookup.as_str()))
                 .select((idempotency_keys::fingerprint, idempotency_keys::resource_id, idempotency_keys::created_at))
                 .first(conn)
                 .await

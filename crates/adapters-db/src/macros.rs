@@ -1,57 +1,77 @@
-//! Writing a query once for both backends.
+//! Writing a query once for both backends, and running it detached.
+//!
+//! Every database call runs as its own task on the runtime that opened the database (a
+//! multi-thread one). Callers such as actix-web's single-threaded workers may drop the
+//! future they await (a client disconnects, a sibling extractor fails); the query or
+//! transaction then still completes or rolls back as a whole instead of being cut off
+//! midway. Bodies therefore capture only owned values.
 
 /// Runs `$body` with `$conn` bound to a pooled connection of whichever backend the
-/// database uses. Inside, `dialect` names that backend's SQL fragments. The body must
-/// evaluate to a `Result<_, StoreError>`-compatible value in both expansions.
+/// database uses and evaluates to the body's value; `?` inside the body and on the
+/// outcome propagates a `StoreError`. Inside, `dialect` names that backend's SQL fragments.
 macro_rules! db_run {
     ($db:expr, $conn:ident => $body:expr) => {{
-        match &*$db.pool {
-            $crate::pool::DbPool::Postgres(pool) => {
-                let mut pooled = pool.get().await.map_err($crate::error::pool_error)?;
-                let $conn: &mut diesel_async::AsyncPgConnection = &mut pooled;
-                #[allow(unused_imports)]
-                use $crate::pool::postgres_dialect as dialect;
-                $body
-            }
-            $crate::pool::DbPool::Sqlite(pool) => {
-                let mut pooled = pool.get().await.map_err($crate::error::pool_error)?;
-                let $conn: &mut $crate::pool::SqliteConnection = &mut pooled;
-                #[allow(unused_imports)]
-                use $crate::pool::sqlite_dialect as dialect;
-                $body
-            }
-        }
+        let db: $crate::pool::Database = ($db).clone();
+        let runner = db.clone();
+        runner
+            .detached(async move {
+                let value = match &*db.pool {
+                    $crate::pool::DbPool::Postgres(pool) => {
+                        let mut pooled = pool.get().await.map_err($crate::error::pool_error)?;
+                        let $conn: &mut diesel_async::AsyncPgConnection = &mut pooled;
+                        #[allow(unused_imports)]
+                        use $crate::pool::postgres_dialect as dialect;
+                        $body
+                    }
+                    $crate::pool::DbPool::Sqlite(pool) => {
+                        let mut pooled = pool.get().await.map_err($crate::error::pool_error)?;
+                        let $conn: &mut $crate::pool::SqliteConnection = &mut pooled;
+                        #[allow(unused_imports)]
+                        use $crate::pool::sqlite_dialect as dialect;
+                        $body
+                    }
+                };
+                Ok::<_, application::ports::StoreError>(value)
+            })
+            .await?
     }};
 }
 
 /// Runs `$body` inside one write transaction (`BEGIN IMMEDIATE` on SQLite, so writers
-/// queue instead of failing with "database is locked"). The body returns
-/// `Result<T, TxError>`; an `Err` rolls everything back.
+/// queue instead of failing with "database is locked") and evaluates to
+/// `Result<T, StoreError>`. The body returns `Result<T, TxError>`; an `Err` rolls
+/// everything back.
 macro_rules! db_tx {
     ($db:expr, $conn:ident => $body:expr) => {{
-        use diesel_async::AsyncConnection as _;
-        let result: Result<_, $crate::error::TxError> = match &*$db.pool {
-            $crate::pool::DbPool::Postgres(pool) => {
-                let mut pooled = pool.get().await.map_err($crate::error::pool_error)?;
-                pooled
-                    .transaction(async |$conn| {
-                        #[allow(unused_imports)]
-                        use $crate::pool::postgres_dialect as dialect;
-                        $body
-                    })
-                    .await
-            }
-            $crate::pool::DbPool::Sqlite(pool) => {
-                let mut pooled = pool.get().await.map_err($crate::error::pool_error)?;
-                pooled
-                    .immediate_transaction(async |$conn| {
-                        #[allow(unused_imports)]
-                        use $crate::pool::sqlite_dialect as dialect;
-                        $body
-                    })
-                    .await
-            }
-        };
-        result.map_err($crate::error::TxError::into_store)
+        let db: $crate::pool::Database = ($db).clone();
+        let runner = db.clone();
+        runner
+            .detached(async move {
+                use diesel_async::AsyncConnection as _;
+                let result: Result<_, $crate::error::TxError> = match &*db.pool {
+                    $crate::pool::DbPool::Postgres(pool) => {
+                        let mut pooled = pool.get().await.map_err($crate::error::pool_error)?;
+                        pooled
+                            .transaction(async |$conn| {
+                                #[allow(unused_imports)]
+                                use $crate::pool::postgres_dialect as dialect;
+                                $body
+                            })
+                            .await
+                    }
+                    $crate::pool::DbPool::Sqlite(pool) => {
+                        let mut pooled = pool.get().await.map_err($crate::error::pool_error)?;
+                        pooled
+                            .immediate_transaction(async |$conn| {
+                                #[allow(unused_imports)]
+                                use $crate::pool::sqlite_dialect as dialect;
+                                $body
+                            })
+                            .await
+                    }
+                };
+                result.map_err($crate::error::TxError::into_store)
+            })
+            .await
     }};
 }

@@ -57,6 +57,8 @@ pub(crate) enum DbPool {
 pub struct Database {
     pub(crate) pool: std::sync::Arc<DbPool>,
     backend: Backend,
+    /// The runtime that opened the database; every query runs as a task on it.
+    runtime: tokio::runtime::Handle,
 }
 
 impl std::fmt::Debug for Database {
@@ -124,9 +126,23 @@ impl Database {
         let db = Self {
             pool: std::sync::Arc::new(pool),
             backend,
+            runtime: tokio::runtime::Handle::current(),
         };
         db.ping().await.map_err(|e| ConnectError::Connect(e.to_string()))?;
         Ok(db)
+    }
+
+    /// Runs `work` as its own task, so dropping the returned future does not cut a query
+    /// or transaction off midway (see `macros.rs`).
+    pub(crate) async fn detached<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: std::future::Future<Output = Result<T, StoreError>> + Send + 'static,
+    {
+        self.runtime
+            .spawn(work)
+            .await
+            .map_err(|e| StoreError::Failure(format!("database task failed: {e}")))?
     }
 
     /// Which backend this is.
@@ -137,23 +153,23 @@ impl Database {
     /// Answers whether the database is reachable now (for `/readyz`).
     pub async fn ping(&self) -> Result<(), StoreError> {
         db_run!(self, conn => {
-            diesel::sql_query("SELECT 1").execute(conn).await.map_err(crate::error::db_error)?;
-            Ok(())
-        })
+            diesel::sql_query("SELECT 1").execute(conn).await.map_err(crate::error::db_error)?
+        });
+        Ok(())
     }
 
     /// How many outbox events wait for delivery.
     pub async fn pending_outbox_events(&self) -> Result<i64, StoreError> {
         use crate::schema::outbox;
         use diesel::{ExpressionMethods, QueryDsl};
-        db_run!(self, conn => {
+        Ok(db_run!(self, conn => {
             outbox::table
                 .filter(outbox::processed_at.is_null())
                 .count()
                 .get_result(conn)
                 .await
-                .map_err(crate::error::db_error)
-        })
+                .map_err(crate::error::db_error)?
+        }))
     }
 
     /// Applies pending migrations and returns the versions applied. Needs a multi-thread

@@ -31,6 +31,7 @@ impl SessionRepository for Database {
     }
 
     async fn authenticate(&self, token_hash: &TokenHash, now: Timestamp) -> Result<Option<UserAccount>, StoreError> {
+        let token_hash = token_hash.clone();
         let row: Option<UserRow> = db_run!(self, conn => {
             sessions::table
                 .inner_join(users::table)
@@ -48,6 +49,7 @@ impl SessionRepository for Database {
     }
 
     async fn revoke(&self, token_hash: &TokenHash, now: Timestamp) -> Result<(), StoreError> {
+        let token_hash = token_hash.clone();
         db_run!(self, conn => {
             diesel::update(sessions::table.find(&token_hash.0).filter(sessions::revoked_at.is_null()))
                 .set(sessions::revoked_at.eq(Some(to_sql(now))))

@@ -151,9 +151,11 @@ impl TicketRepository for Database {
     }
 
     async fn list(&self, query: &TicketQuery) -> Result<Page<Ticket, TicketCursor>, StoreError> {
-        let f = &query.filter;
+        let owned = query.clone();
         let after = query.after.map(|c| (c.key, c.id.get()));
         let rows: Vec<TicketRow> = db_run!(self, conn => {
+            let query = &owned;
+            let f = &query.filter;
             let mut q = tickets::table.select(TicketRow::as_select()).into_boxed();
             if !f.statuses.is_empty() {
                 q = q.filter(tickets::status.eq_any(f.statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>()));

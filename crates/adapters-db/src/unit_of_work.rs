@@ -100,9 +100,8 @@ fn duplicate_key(e: DieselError) -> TxError {
 #[async_trait]
 impl UnitOfWork for Database {
     async fn commit(&self, changes: ChangeSet) -> Result<(), StoreError> {
-        let writes = &changes.writes;
         db_tx!(self, conn => {
-            for write in writes {
+            for write in &changes.writes {
                 match write {
                     Write::InsertTicket(ticket) => {
                         diesel::insert_into(tickets::table).values(TicketRow::from_ticket(ticket)).execute(conn).await?;

@@ -39,11 +39,11 @@ impl UserRow {
 
 #[derive(Insertable)]
 #[diesel(table_name = users)]
-struct NewUserRow<'a> {
-    email: &'a str,
-    display_name: &'a str,
+struct NewUserRow {
+    email: String,
+    display_name: String,
     role: &'static str,
-    password_hash: &'a str,
+    password_hash: String,
     active: bool,
     created_at: NaiveDateTime,
 }
@@ -52,10 +52,10 @@ struct NewUserRow<'a> {
 impl UserRepository for Database {
     async fn insert(&self, account: NewAccount) -> Result<UserAccount, StoreError> {
         let row = NewUserRow {
-            email: account.email.as_str(),
-            display_name: account.display_name.as_str(),
+            email: account.email.to_string(),
+            display_name: account.display_name.to_string(),
             role: account.role.as_str(),
-            password_hash: &account.password_hash,
+            password_hash: account.password_hash,
             active: true,
             created_at: to_sql(account.created_at),
         };
@@ -81,6 +81,7 @@ impl UserRepository for Database {
     }
 
     async fn find_credentials(&self, email: &Email) -> Result<Option<(UserAccount, String)>, StoreError> {
+        let email = email.clone();
         let row: Option<(UserRow, String)> = db_run!(self, conn => {
             users::table
                 .filter(users::email.eq(email.as_str()))
