@@ -1,1 +1,371 @@
+//! Harness for the end-to-end tests: starts the real `ticket-api` binary on a fresh
+//! database (a temporary SQLite file, or a throwaway PostgreSQL schema when
+//! `TEST_DATABASE_URL` is set) and talks to it over HTTP.
 #![forbid(unsafe_code)]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use adapters_db::testing;
+pub use reqwest::{Method, StatusCode};
+pub use serde_json::{Value, json};
+
+/// The bootstrap admin every test server starts with.
+pub const ADMIN_EMAIL: &str = "admin@example.com";
+/// Its password.
+pub const ADMIN_PASSWORD: &str = "admin password 123";
+
+/// Which database a test server uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A temporary SQLite file.
+    Sqlite,
+    /// A throwaway schema in `TEST_DATABASE_URL`.
+    Postgres,
+}
+
+/// Path of a binary of this workspace, built if missing (when only this package's
+/// tests were selected).
+pub fn binary(name: &str) -> PathBuf {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    let exe = std::env::current_exe().expect("test binary path");
+    // target/<profile>/deps/<test> -> target/<profile>/<name>
+    let dir = exe.parent().and_then(Path::parent).expect("target dir").to_path_buf();
+    let path = dir.join(name);
+    if !path.exists() {
+        BUILT.get_or_init(|| {
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let status = Command::new(cargo)
+                .args(["build", "--bin", "ticket-api", "--bin", "ticket-worker"])
+                .status()
+                .expect("runs cargo build");
+            assert!(status.success(), "building the binaries failed");
+        });
+    }
+    path
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A running `ticket-api` and a client for it.
+pub struct Server {
+    child: Option<Child>,
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    /// The HTTP client.
+    pub http: reqwest::Client,
+    /// The database URL the server uses.
+    pub database_url: String,
+    log: PathBuf,
+    dir: PathBuf,
+    schema: Option<(String, String)>,
+}
+
+impl Server {
+    /// Starts a server on `backend`, or returns `None` when PostgreSQL is not configured
+    /// (and not required).
+    pub async fn start(backend: Backend) -> Option<Self> {
+        Self::start_with(backend, &[]).await
+    }
+
+    /// Starts a server with extra environment variables.
+    pub async fn start_with(backend: Backend, env: &[(&str, &str)]) -> Option<Self> {
+        let dir = std::env::temp_dir().join(testing::unique_name("e2e"));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let (database_url, schema) = match backend {
+            Backend::Sqlite => (format!("sqlite://{}", dir.join("tickets.db").display()), None),
+            Backend::Postgres => {
+                let base = testing::postgres_base_url()?;
+                let (url, schema) = testing::create_postgres_schema(&base).await.expect("creates a schema");
+                (url, Some((base, schema)))
+            }
+        };
+        let port = free_port();
+        let log = dir.join("server.log");
+        let mut server = Self {
+            child: None,
+            base: format!("http://127.0.0.1:{port}"),
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .expect("client"),
+            database_url,
+            log,
+            dir,
+            schema,
+        };
+        let mut all_env: Vec<(&str, &str)> = vec![
+            ("TICKET__BOOTSTRAP__ADMIN_EMAIL", ADMIN_EMAIL),
+            ("TICKET__BOOTSTRAP__ADMIN_PASSWORD", ADMIN_PASSWORD),
+            ("TICKET__HTTP__WORKERS", "2"),
+            ("TICKET__LOG__LEVEL", "info"),
+        ];
+        all_env.extend_from_slice(env);
+        let bind = format!("127.0.0.1:{port}");
+        all_env.push(("TICKET__HTTP__BIND", &bind));
+        server.spawn(&[], &all_env);
+        server.wait_ready().await;
+        Some(server)
+    }
+
+    /// Runs the binary with `args` against this server's database and waits for it.
+    pub fn run_command(&self, args: &[&str], env: &[(&str, &str)]) -> (ExitStatus, String) {
+        let output = Command::new(binary("ticket-api"))
+            .args(args)
+            .current_dir(&self.dir)
+            .env("DATABASE_URL", &self.database_url)
+            .env("TICKET__LOG__FORMAT", "pretty")
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .output()
+            .expect("runs ticket-api");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (output.status, text)
+    }
+
+    fn spawn(&mut self, args: &[&str], env: &[(&str, &str)]) {
+        let log = std::fs::File::create(&self.log).expect("log file");
+        let child = Command::new(binary("ticket-api"))
+            .args(args)
+            .current_dir(&self.dir)
+            .env_remove("RUST_LOG")
+            .env("DATABASE_URL", &self.database_url)
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log file"))
+            .stderr(log)
+            .spawn()
+            .expect("starts ticket-api");
+        self.child = Some(child);
+    }
+
+    async fn wait_ready(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(r) = self.http.get(format!("{}/readyz", self.base)).send().await {
+                if r.status().is_success() {
+                    return;
+                }
+            }
+            if let Some(Ok(Some(status))) = self.child.as_mut().map(Child::try_wait) {
+                panic!(
+                    "ticket-api exited with {status} before it was ready:\n{}",
+                    self.log_text()
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "ticket-api not ready after 60 s:\n{}",
+                self.log_text()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Everything the server logged so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Sends SIGTERM and waits for the process to exit.
+    pub fn terminate(&mut self) -> ExitStatus {
+        let mut child = self.child.take().expect("running");
+        let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("ticket-api did not stop within 30 s of SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// A request to `path` (relative to the server), with a bearer token if given.
+    pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> reqwest::RequestBuilder {
+        let mut r = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r
+    }
+
+    /// Sends a JSON request and returns status, headers and parsed body (`Null` if empty).
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+        let mut r = self.request(method, path, token);
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        Reply::from(r.send().await.expect("request sent")).await
+    }
+
+    /// Logs in and returns the token.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let r = self
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"email": email, "password": password})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "login of {email} failed: {}", r.body);
+        r.body["token"].as_str().expect("token").to_owned()
+    }
+
+    /// The admin's token.
+    pub async fn admin(&self) -> String {
+        self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await
+    }
+
+    /// Creates an account through the API (as `admin_token`) and logs it in; returns
+    /// (user id, token).
+    pub async fn account(&self, admin_token: &str, kind: &str, email: &str) -> (i64, String) {
+        let password = "password for tests";
+        let (path, body) = if kind == "customer" {
+            (
+                "/api/v1/customers",
+                json!({"email": email, "display_name": email, "password": password}),
+            )
+        } else {
+            (
+                "/api/v1/agents",
+                json!({"email": email, "display_name": email, "password": password, "role": kind}),
+            )
+        };
+        let r = self.call(Method::POST, path, Some(admin_token), Some(body)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "creating {email}: {}", r.body);
+        let id = r.body["id"].as_i64().expect("id");
+        (id, self.login(email, password).await)
+    }
+
+    /// Creates a category as admin.
+    pub async fn category(&self, admin_token: &str, slug: &str) {
+        let r = self
+            .call(
+                Method::POST,
+                "/api/v1/categories",
+                Some(admin_token),
+                Some(json!({"slug": slug, "name": slug})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "creating category {slug}: {}", r.body);
+    }
+
+    /// Opens a ticket and returns its JSON.
+    pub async fn ticket(&self, token: &str, body: Value) -> Value {
+        let r = self
+            .call(Method::POST, "/api/v1/tickets", Some(token), Some(body))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "opening a ticket: {}", r.body);
+        r.body
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        if let Some((base, schema)) = self.schema.take() {
+            // Best effort, on a runtime of our own: Drop cannot await.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
+                if let Ok(rt) = rt {
+                    let _ = rt.block_on(testing::drop_postgres_schema(&base, &schema));
+                }
+            })
+            .join();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Reply {
+    /// The status.
+    pub status: StatusCode,
+    /// The headers.
+    pub headers: reqwest::header::HeaderMap,
+    /// The body parsed as JSON, `Null` when empty, a string when not JSON.
+    pub body: Value,
+}
+
+impl Reply {
+    /// Reads a response.
+    pub async fn from(r: reqwest::Response) -> Self {
+        let status = r.status();
+        let headers = r.headers().clone();
+        let text = r.text().await.unwrap_or_default();
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        Self { status, headers, body }
+    }
+
+    /// A header's value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts a problem document with this status and code.
+    pub fn assert_problem(&self, status: StatusCode, code: &str) {
+        assert_eq!(
+            self.status, status,
+            "expected {status} {code}, got {}: {}",
+            self.status, self.body
+        );
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "{}",
+            self.body
+        );
+        assert_eq!(self.body["code"], code, "{}", self.body);
+        assert_eq!(self.body["status"], status.as_u16(), "{}", self.body);
+    }
+}
+
+/// Declares each test once per backend: `sqlite::name` and `postgres::name`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let server = $crate::Server::start($crate::Backend::Sqlite).await.expect("sqlite always runs");
+                    super::$case(server).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let Some(server) = $crate::Server::start($crate::Backend::Postgres).await else { return };
+                    super::$case(server).await;
+                }
+            )*
+        }
+    };
+}

@@ -48,7 +48,7 @@ pub struct Problem {
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
-    problem: Problem,
+    problem: Box<Problem>,
     retry_after: Option<u32>,
     authenticate: bool,
 }
@@ -70,7 +70,7 @@ impl ApiError {
     pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
         Self {
             status,
-            problem: Problem {
+            problem: Box::new(Problem {
                 problem_type: format!("/problems/{code}"),
                 title: status.canonical_reason().unwrap_or("Error").to_owned(),
                 status: status.as_u16(),
@@ -79,7 +79,7 @@ impl ApiError {
                 errors: Vec::new(),
                 allowed_transitions: None,
                 current_version: None,
-            },
+            }),
             retry_after: None,
             authenticate: false,
         }

@@ -1,0 +1,354 @@
+//! Every endpoint against every role: anonymous callers, the owning customer, another
+//! customer, agents, supervisors and admins.
+
+use e2e::*;
+
+e2e::on_both_backends!(
+    every_endpoint_against_every_role,
+    tokens_expire_on_logout_and_garbage_is_refused
+);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Who {
+    Anonymous,
+    Owner,
+    OtherCustomer,
+    Agent,
+    Supervisor,
+    Admin,
+}
+
+const EVERYONE: [Who; 6] = [
+    Who::Anonymous,
+    Who::Owner,
+    Who::OtherCustomer,
+    Who::Agent,
+    Who::Supervisor,
+    Who::Admin,
+];
+
+struct Cast {
+    tokens: Vec<(Who, Option<String>)>,
+    owner_id: i64,
+    admin: String,
+}
+
+impl Cast {
+    fn token(&self, who: Who) -> Option<&str> {
+        self.tokens
+            .iter()
+            .find(|(w, _)| *w == who)
+            .and_then(|(_, t)| t.as_deref())
+    }
+}
+
+async fn cast(s: &Server) -> Cast {
+    let admin = s.admin().await;
+    s.category(&admin, "billing").await;
+    let (owner_id, owner) = s.account(&admin, "customer", "owner@example.com").await;
+    let (_, other) = s.account(&admin, "customer", "other@example.com").await;
+    let (_, agent) = s.account(&admin, "agent", "agent@example.com").await;
+    let (_, supervisor) = s.account(&admin, "supervisor", "supervisor@example.com").await;
+    Cast {
+        tokens: vec![
+            (Who::Anonymous, None),
+            (Who::Owner, Some(owner)),
+            (Who::OtherCustomer, Some(other)),
+            (Who::Agent, Some(agent)),
+            (Who::Supervisor, Some(supervisor)),
+            (Who::Admin, Some(admin.clone())),
+        ],
+        owner_id,
+        admin,
+    }
+}
+
+/// The status each caller gets; `staff` covers agents, supervisors and admins unless
+/// `admin` differs.
+fn expect(who: Who, anonymous: u16, owner: u16, other: u16, staff: u16, admin: u16) -> u16 {
+    match who {
+        Who::Anonymous => anonymous,
+        Who::Owner => owner,
+        Who::OtherCustomer => other,
+        Who::Agent | Who::Supervisor => staff,
+        Who::Admin => admin,
+    }
+}
+
+async fn every_endpoint_against_every_role(s: Server) {
+    let c = cast(&s).await;
+    // A second session of the owner to set up tickets: the owner's first is logged out below.
+    let owner = &s.login("owner@example.com", "password for tests").await;
+    let mut failures = Vec::new();
+    let mut check = |what: String, got: &Reply, want: u16| {
+        if got.status.as_u16() != want {
+            failures.push(format!("{what}: want {want}, got {} {}", got.status, got.body));
+        }
+        if got.status.is_client_error() && got.header("content-type") != Some("application/problem+json") {
+            failures.push(format!("{what}: a {} without problem+json", got.status));
+        }
+    };
+
+    for (i, who) in EVERYONE.into_iter().enumerate() {
+        let token = c.token(who);
+        // A ticket of the owner for this caller to act on.
+        let t = s
+            .ticket(
+                owner,
+                json!({"subject": "mine", "description": "d", "category": "billing"}),
+            )
+            .await;
+        let id = t["id"].as_i64().expect("id");
+
+        let r = s.call(Method::GET, "/api/v1/me", token, None).await;
+        check(format!("{who:?} GET /me"), &r, expect(who, 401, 200, 200, 200, 200));
+
+        let body = json!({"email": format!("new{i}@example.com"), "display_name": "New", "password": "long enough pw"});
+        let r = s.call(Method::POST, "/api/v1/customers", token, Some(body)).await;
+        check(
+            format!("{who:?} POST /customers"),
+            &r,
+            expect(who, 401, 403, 403, 201, 201),
+        );
+
+        let body =
+            json!({"email": format!("staff{i}@example.com"), "display_name": "Staff", "password": "long enough pw"});
+        let r = s.call(Method::POST, "/api/v1/agents", token, Some(body)).await;
+        check(
+            format!("{who:?} POST /agents"),
+            &r,
+            expect(who, 401, 403, 403, 403, 201),
+        );
+
+        let r = s.call(Method::GET, "/api/v1/categories", token, None).await;
+        check(
+            format!("{who:?} GET /categories"),
+            &r,
+            expect(who, 401, 200, 200, 200, 200),
+        );
+
+        let slug = format!("cat-{i}");
+        let r = s
+            .call(
+                Method::POST,
+                "/api/v1/categories",
+                token,
+                Some(json!({"slug": slug, "name": "n"})),
+            )
+            .await;
+        check(
+            format!("{who:?} POST /categories"),
+            &r,
+            expect(who, 401, 403, 403, 403, 201),
+        );
+        if r.status != StatusCode::CREATED {
+            s.category(&c.admin, &slug).await;
+        }
+        let r = s
+            .call(
+                Method::PATCH,
+                &format!("/api/v1/categories/{slug}"),
+                token,
+                Some(json!({"name": "m"})),
+            )
+            .await;
+        check(
+            format!("{who:?} PATCH /categories/{{slug}}"),
+            &r,
+            expect(who, 401, 403, 403, 403, 200),
+        );
+        let r = s
+            .call(Method::DELETE, &format!("/api/v1/categories/{slug}"), token, None)
+            .await;
+        check(
+            format!("{who:?} DELETE /categories/{{slug}}"),
+            &r,
+            expect(who, 401, 403, 403, 403, 204),
+        );
+
+        let mut body = json!({"subject": "new", "description": "d", "category": "billing"});
+        if matches!(who, Who::Agent | Who::Supervisor | Who::Admin) {
+            body["customer_id"] = json!(c.owner_id);
+        }
+        let r = s.call(Method::POST, "/api/v1/tickets", token, Some(body)).await;
+        check(
+            format!("{who:?} POST /tickets"),
+            &r,
+            expect(who, 401, 201, 201, 201, 201),
+        );
+
+        let r = s.call(Method::GET, "/api/v1/tickets?limit=100", token, None).await;
+        check(
+            format!("{who:?} GET /tickets"),
+            &r,
+            expect(who, 401, 200, 200, 200, 200),
+        );
+        if r.status == StatusCode::OK {
+            let items = r.body["items"].as_array().cloned().unwrap_or_default();
+            let foreign = items.iter().filter(|t| t["customer_id"] != json!(c.owner_id)).count();
+            let seen_owner = items.iter().any(|t| t["id"] == json!(id));
+            match who {
+                Who::OtherCustomer => assert!(!seen_owner, "another customer listed the owner's ticket"),
+                Who::Owner => assert_eq!(foreign, 0, "the owner listed someone else's ticket"),
+                _ => assert!(seen_owner, "{who:?} should list every ticket"),
+            }
+        }
+        let r = s
+            .call(
+                Method::GET,
+                &format!("/api/v1/tickets?customer_id={}", c.owner_id),
+                token,
+                None,
+            )
+            .await;
+        if who == Who::OtherCustomer {
+            let items = r.body["items"].as_array().cloned().unwrap_or_default();
+            assert!(
+                items.iter().all(|t| t["customer_id"] != json!(c.owner_id)),
+                "a customer cannot list another's tickets by asking for them"
+            );
+        }
+        let r = s.call(Method::GET, "/api/v1/tickets?q=mine", token, None).await;
+        if who == Who::OtherCustomer {
+            assert_eq!(
+                r.body["items"],
+                json!([]),
+                "search never reaches another customer's tickets"
+            );
+        }
+
+        let path = format!("/api/v1/tickets/{id}");
+        let r = s.call(Method::GET, &path, token, None).await;
+        check(
+            format!("{who:?} GET /tickets/{{id}}"),
+            &r,
+            expect(who, 401, 200, 404, 200, 200),
+        );
+        let r = s
+            .call(Method::GET, &format!("/api/v1/tickets/TKT-{id:06}"), token, None)
+            .await;
+        check(
+            format!("{who:?} GET /tickets/{{number}}"),
+            &r,
+            expect(who, 401, 200, 404, 200, 200),
+        );
+        let r = s.call(Method::GET, &format!("{path}/history"), token, None).await;
+        check(
+            format!("{who:?} GET /tickets/{{id}}/history"),
+            &r,
+            expect(who, 401, 200, 404, 200, 200),
+        );
+        let r = s
+            .call(Method::PATCH, &path, token, Some(json!({"subject": "edited"})))
+            .await;
+        check(
+            format!("{who:?} PATCH /tickets/{{id}} subject"),
+            &r,
+            expect(who, 401, 200, 404, 200, 200),
+        );
+        let r = s
+            .call(Method::PATCH, &path, token, Some(json!({"priority": "urgent"})))
+            .await;
+        check(
+            format!("{who:?} PATCH /tickets/{{id}} priority"),
+            &r,
+            expect(who, 401, 403, 404, 200, 200),
+        );
+        let r = s
+            .call(
+                Method::POST,
+                &format!("{path}/transitions"),
+                token,
+                Some(json!({"to": "assigned"})),
+            )
+            .await;
+        check(
+            format!("{who:?} POST /tickets/{{id}}/transitions assigned"),
+            &r,
+            expect(who, 401, 403, 404, 200, 200),
+        );
+        let r = s.call(Method::POST, &format!("{path}/close"), token, None).await;
+        check(
+            format!("{who:?} POST /tickets/{{id}}/close"),
+            &r,
+            expect(who, 401, 200, 404, 200, 200),
+        );
+
+        let r = s.call(Method::POST, "/api/v1/auth/logout", token, None).await;
+        check(
+            format!("{who:?} POST /auth/logout"),
+            &r,
+            expect(who, 401, 204, 204, 204, 204),
+        );
+        if let Some(t) = token {
+            let r = s.call(Method::GET, "/api/v1/me", Some(t), None).await;
+            check(format!("{who:?} GET /me after logout"), &r, 401);
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} access failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+async fn tokens_expire_on_logout_and_garbage_is_refused(s: Server) {
+    let r = s
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"email": ADMIN_EMAIL, "password": "wrong password!"})),
+        )
+        .await;
+    r.assert_problem(StatusCode::UNAUTHORIZED, "invalid_credentials");
+    let r = s
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"email": "nobody@example.com", "password": "whatever it is"})),
+        )
+        .await;
+    r.assert_problem(StatusCode::UNAUTHORIZED, "invalid_credentials");
+    let r = s.call(Method::GET, "/api/v1/me", None, None).await;
+    r.assert_problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+    assert!(r.header("www-authenticate").is_some_and(|v| v.starts_with("Bearer")));
+    for garbage in ["tkt_nope", "Basic abc", &"x".repeat(1000)] {
+        let r = Reply::from(
+            s.request(Method::GET, "/api/v1/me", None)
+                .header("Authorization", format!("Bearer {garbage}"))
+                .send()
+                .await
+                .expect("sent"),
+        )
+        .await;
+        r.assert_problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+    }
+    let basic = Reply::from(
+        s.request(Method::GET, "/api/v1/me", None)
+            .header("Authorization", "Basic YTpi")
+            .send()
+            .await
+            .expect("sent"),
+    )
+    .await;
+    basic.assert_problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+
+    let a = s.admin().await;
+    let b = s.admin().await;
+    assert_ne!(a, b, "each login gets its own token");
+    assert_eq!(
+        s.call(Method::POST, "/api/v1/auth/logout", Some(&a), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    s.call(Method::GET, "/api/v1/me", Some(&a), None)
+        .await
+        .assert_problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+    assert_eq!(
+        s.call(Method::GET, "/api/v1/me", Some(&b), None).await.status,
+        StatusCode::OK,
+        "other sessions survive"
+    );
+}

@@ -1,0 +1,115 @@
+//! Operating the binaries: health, metrics, OpenAPI, the CLI, self-registration and
+//! graceful shutdown.
+
+use e2e::*;
+
+e2e::on_both_backends!(
+    health_metrics_and_openapi_are_served,
+    migrate_and_create_admin_subcommands_work,
+    self_registration_only_when_configured,
+    sigterm_stops_the_server_gracefully,
+);
+
+async fn health_metrics_and_openapi_are_served(s: Server) {
+    let r = s.call(Method::GET, "/healthz", None, None).await;
+    assert_eq!((r.status, r.body["status"].as_str()), (StatusCode::OK, Some("ok")));
+    let r = s.call(Method::GET, "/readyz", None, None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let doc = s.call(Method::GET, "/api/v1/openapi.json", None, None).await;
+    assert_eq!(doc.body["openapi"], "3.1.0");
+    for path in [
+        "/api/v1/tickets",
+        "/api/v1/tickets/{id}",
+        "/api/v1/tickets/{id}/transitions",
+        "/api/v1/tickets/{id}/close",
+        "/api/v1/tickets/{id}/history",
+        "/api/v1/auth/login",
+        "/api/v1/categories",
+    ] {
+        assert!(
+            doc.body["paths"][path].is_object(),
+            "{path} missing from the OpenAPI document"
+        );
+    }
+    let metrics = s
+        .request(Method::GET, "/metrics", None)
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics.contains("http_requests_total{method=\"GET\",route=\"/readyz\",status=\"200\"}"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("http_request_duration_seconds_bucket"));
+}
+
+async fn migrate_and_create_admin_subcommands_work(s: Server) {
+    let (status, out) = s.run_command(&["migrate"], &[]);
+    assert!(status.success(), "{out}");
+    assert!(out.contains("up to date"), "{out}");
+    let (status, out) = s.run_command(
+        &["create-admin", "--email", "second@example.com", "--name", "Second"],
+        &[("TICKET_ADMIN_PASSWORD", "second admin pw")],
+    );
+    assert!(status.success(), "{out}");
+    let token = s.login("second@example.com", "second admin pw").await;
+    let me = s.call(Method::GET, "/api/v1/me", Some(&token), None).await;
+    assert_eq!(me.body["role"], "admin");
+    let (status, out) = s.run_command(
+        &["create-admin", "--email", "second@example.com"],
+        &[("TICKET_ADMIN_PASSWORD", "another password")],
+    );
+    assert!(!status.success(), "an existing account is not overwritten: {out}");
+    let (status, out) = s.run_command(
+        &["create-admin", "--email", "third@example.com"],
+        &[("TICKET_ADMIN_PASSWORD", "short")],
+    );
+    assert!(!status.success() && out.contains("password"), "{out}");
+    let (status, _) = s.run_command(&["bogus"], &[]);
+    assert_eq!(status.code(), Some(2));
+}
+
+async fn self_registration_only_when_configured(s: Server) {
+    let body = json!({"email": "self@example.com", "display_name": "Self", "password": "long enough pw"});
+    s.call(Method::POST, "/api/v1/customers", None, Some(body.clone()))
+        .await
+        .assert_problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+    drop(s);
+    let Some(open) = Server::start_with(backend_of_test(), &[("TICKET__AUTH__SELF_REGISTRATION", "true")]).await else {
+        return;
+    };
+    let r = open
+        .call(Method::POST, "/api/v1/customers", None, Some(body.clone()))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.body["role"], "customer");
+    let smuggled =
+        json!({"email": "evil@example.com", "display_name": "Evil", "password": "long enough pw", "role": "admin"});
+    open.call(Method::POST, "/api/v1/customers", None, Some(smuggled))
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    open.call(Method::POST, "/api/v1/customers", None, Some(body))
+        .await
+        .assert_problem(StatusCode::CONFLICT, "email_taken");
+}
+
+/// Self-registration needs a second server; both run on the module's backend.
+fn backend_of_test() -> Backend {
+    let name = std::thread::current().name().unwrap_or("").to_owned();
+    if name.starts_with("postgres::") {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    }
+}
+
+async fn sigterm_stops_the_server_gracefully(mut s: Server) {
+    let admin = s.admin().await;
+    s.category(&admin, "billing").await;
+    let status = s.terminate();
+    assert!(status.success(), "exit status {status}:\n{}", s.log_text());
+    assert!(s.log_text().contains("stopped"), "{}", s.log_text());
+}
