@@ -81,8 +81,10 @@ pub struct CreateCustomerRequest {
     #[schema(example = "customer@example.com")]
     pub email: String,
     /// The name shown.
+    #[schema(min_length = 1, max_length = 100)]
     pub display_name: String,
     /// The initial password, 10 to 256 characters.
+    #[schema(min_length = 10, max_length = 256)]
     pub password: String,
 }
 
@@ -93,8 +95,10 @@ pub struct CreateAgentRequest {
     /// The login address.
     pub email: String,
     /// The name shown.
+    #[schema(min_length = 1, max_length = 100)]
     pub display_name: String,
     /// The initial password, 10 to 256 characters.
+    #[schema(min_length = 10, max_length = 256)]
     pub password: String,
     /// `agent` (default), `supervisor` or `admin`.
     #[serde(default)]
@@ -107,15 +111,21 @@ pub struct CreateAgentRequest {
 #[serde(deny_unknown_fields)]
 pub struct CreateTicketRequest {
     /// A one-line summary, at most 200 characters.
-    #[schema(example = "Charged twice for November")]
+    #[schema(example = "Charged twice for November", min_length = 1, max_length = 200)]
     pub subject: String,
     /// The full request, at most 64 KiB.
+    #[schema(
+        example = "My November invoice was charged twice.",
+        min_length = 1,
+        max_length = 65536
+    )]
     pub description: String,
     /// `low`, `normal` (default), `high` or `urgent`.
     #[serde(default)]
+    #[schema(pattern = "^(low|normal|high|urgent)$")]
     pub priority: Option<String>,
     /// The slug of an active category.
-    #[schema(example = "billing")]
+    #[schema(example = "billing", pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 64)]
     pub category: String,
     /// Labels, at most 20.
     #[serde(default)]
@@ -131,15 +141,19 @@ pub struct CreateTicketRequest {
 pub struct UpdateTicketRequest {
     /// A new subject.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 200)]
     pub subject: Option<String>,
     /// A new description.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 65536)]
     pub description: Option<String>,
     /// A new priority (staff only).
     #[serde(default)]
+    #[schema(pattern = "^(low|normal|high|urgent)$")]
     pub priority: Option<String>,
     /// A new category slug (staff only).
     #[serde(default)]
+    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 64)]
     pub category: Option<String>,
     /// New tags, replacing the old (staff only).
     #[serde(default)]
@@ -151,7 +165,10 @@ pub struct UpdateTicketRequest {
 #[serde(deny_unknown_fields)]
 pub struct TransitionRequest {
     /// The target status.
-    #[schema(example = "in_progress")]
+    #[schema(
+        example = "in_progress",
+        pattern = "^(new|assigned|in_progress|waiting_customer|resolved|closed)$"
+    )]
     pub to: String,
     /// With `to: assigned`, the agent to assign (default: the caller).
     #[serde(default)]
@@ -363,10 +380,10 @@ pub struct CategoryList {
 #[serde(deny_unknown_fields)]
 pub struct CreateCategoryRequest {
     /// Lowercase letters, digits and single hyphens; cannot change later.
-    #[schema(example = "billing")]
+    #[schema(example = "billing", pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 64)]
     pub slug: String,
     /// The name shown.
-    #[schema(example = "Billing")]
+    #[schema(example = "Billing", min_length = 1, max_length = 100)]
     pub name: String,
     /// A longer explanation.
     #[serde(default)]

@@ -223,29 +223,6 @@ impl ResponseError for ApiError {
     }
 }
 
-/// Maps JSON body errors: syntax to 400, wrong shape to 422, size to 413, type to 415.
-pub fn json_error(err: actix_web::error::JsonPayloadError, _: &actix_web::HttpRequest) -> actix_web::Error {
-    use actix_web::error::JsonPayloadError as J;
-    let api = match &err {
-        J::OverflowKnownLength { .. } | J::Overflow { .. } => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            "the request body is too large",
-        ),
-        J::ContentType => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send the body as application/json",
-        ),
-        J::Deserialize(e) if e.is_data() => {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", e.to_string())
-        }
-        J::Deserialize(e) => ApiError::bad_request("malformed_json", e.to_string()),
-        other => ApiError::bad_request("malformed_json", other.to_string()),
-    };
-    api.into()
-}
-
 /// Maps query-string errors to 400.
 pub fn query_error(err: actix_web::error::QueryPayloadError, _: &actix_web::HttpRequest) -> actix_web::Error {
     ApiError::bad_request("invalid_query", err.to_string()).into()
@@ -256,25 +233,43 @@ pub fn path_error(_: actix_web::error::PathError, _: &actix_web::HttpRequest) ->
     ApiError::not_found("resource").into()
 }
 
-/// Parses a JSON body by hand, for endpoints whose body is optional.
-pub fn parse_optional_json<T: serde::de::DeserializeOwned + Default>(
+fn unsupported_media_type() -> ApiError {
+    ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        "send the body as application/json",
+    )
+}
+
+fn is_json(req: &actix_web::HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .is_some_and(|v| v == "application/json" || (v.starts_with("application/") && v.ends_with("+json")))
+}
+
+/// Parses a JSON object body: syntax errors are 400, anything but an object (serde would
+/// take an array positionally) or a wrong shape is 422, a non-JSON content type is 415.
+pub fn parse_json_object<T: serde::de::DeserializeOwned>(
     req: &actix_web::HttpRequest,
     body: &[u8],
 ) -> Result<T, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(T::default());
+    if !is_json(req) {
+        return Err(unsupported_media_type());
     }
-    let is_json = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
-    if !is_json {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send the body as application/json",
-        ));
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|b| *b != b'{') {
+        // Valid JSON that is not an object, or not JSON at all: tell which.
+        return Err(match serde_json::from_slice::<serde_json::Value>(body) {
+            Ok(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_body",
+                "the body must be a JSON object",
+            ),
+            Err(e) => ApiError::bad_request("malformed_json", e.to_string()),
+        });
     }
     serde_json::from_slice(body).map_err(|e| {
         if e.is_data() {
@@ -283,4 +278,46 @@ pub fn parse_optional_json<T: serde::de::DeserializeOwned + Default>(
             ApiError::bad_request("malformed_json", e.to_string())
         }
     })
+}
+
+/// Like [`parse_json_object`], but an empty body means all defaults.
+pub fn parse_optional_json<T: serde::de::DeserializeOwned + Default>(
+    req: &actix_web::HttpRequest,
+    body: &[u8],
+) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    parse_json_object(req, body)
+}
+
+/// A JSON object request body, read within the configured size limit.
+#[derive(Debug)]
+pub struct JsonBody<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for JsonBody<T> {
+    type Error = ApiError;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &actix_web::HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let req = req.clone();
+        let bytes = actix_web::web::Bytes::from_request(&req, payload);
+        Box::pin(async move {
+            let body = bytes.await.map_err(|e| {
+                if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "payload_too_large",
+                        "the request body is too large",
+                    )
+                } else {
+                    ApiError::bad_request("unreadable_body", e.to_string())
+                }
+            })?;
+            if body.is_empty() && !is_json(&req) {
+                return Err(unsupported_media_type());
+            }
+            parse_json_object(&req, &body).map(JsonBody)
+        })
+    }
 }

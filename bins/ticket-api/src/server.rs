@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{App, HttpResponse, HttpServer, web};
 
 use crate::handlers::{accounts, auth, categories, ops, tickets};
-use crate::problem::{ApiError, json_error, path_error, query_error};
+use crate::problem::{ApiError, path_error, query_error};
 use crate::state::AppState;
 
 async fn route_not_found() -> Result<HttpResponse, ApiError> {
@@ -29,50 +29,45 @@ fn resource(path: &str) -> actix_web::Resource {
 /// Registers every route, with the body limit and problem+json error mapping.
 pub fn configure(max_body_bytes: usize) -> impl Fn(&mut web::ServiceConfig) + Clone {
     move |cfg: &mut web::ServiceConfig| {
-        cfg.app_data(
-            web::JsonConfig::default()
-                .limit(max_body_bytes)
-                .error_handler(json_error),
-        )
-        .app_data(web::PayloadConfig::default().limit(max_body_bytes))
-        .app_data(web::QueryConfig::default().error_handler(query_error))
-        .app_data(web::PathConfig::default().error_handler(path_error))
-        .service(resource("/healthz").route(web::get().to(ops::healthz)))
-        .service(resource("/readyz").route(web::get().to(ops::readyz)))
-        .service(resource("/metrics").route(web::get().to(ops::metrics)))
-        .service(
-            web::scope("/api/v1")
-                .service(resource("/openapi.json").route(web::get().to(ops::openapi)))
-                .service(resource("/auth/login").route(web::post().to(auth::login)))
-                .service(resource("/auth/logout").route(web::post().to(auth::logout)))
-                .service(resource("/me").route(web::get().to(auth::me)))
-                .service(resource("/customers").route(web::post().to(accounts::create_customer)))
-                .service(resource("/agents").route(web::post().to(accounts::create_agent)))
-                .service(
-                    resource("/categories")
-                        .route(web::get().to(categories::list))
-                        .route(web::post().to(categories::create)),
-                )
-                .service(
-                    resource("/categories/{slug}")
-                        .route(web::patch().to(categories::update))
-                        .route(web::delete().to(categories::delete)),
-                )
-                .service(
-                    resource("/tickets")
-                        .route(web::get().to(tickets::list))
-                        .route(web::post().to(tickets::create)),
-                )
-                .service(
-                    resource("/tickets/{id}")
-                        .route(web::get().to(tickets::get))
-                        .route(web::patch().to(tickets::update)),
-                )
-                .service(resource("/tickets/{id}/transitions").route(web::post().to(tickets::transition)))
-                .service(resource("/tickets/{id}/close").route(web::post().to(tickets::close)))
-                .service(resource("/tickets/{id}/history").route(web::get().to(tickets::history))),
-        )
-        .default_service(web::to(route_not_found));
+        cfg.app_data(web::PayloadConfig::default().limit(max_body_bytes))
+            .app_data(web::QueryConfig::default().error_handler(query_error))
+            .app_data(web::PathConfig::default().error_handler(path_error))
+            .service(resource("/healthz").route(web::get().to(ops::healthz)))
+            .service(resource("/readyz").route(web::get().to(ops::readyz)))
+            .service(resource("/metrics").route(web::get().to(ops::metrics)))
+            .service(
+                web::scope("/api/v1")
+                    .service(resource("/openapi.json").route(web::get().to(ops::openapi)))
+                    .service(resource("/auth/login").route(web::post().to(auth::login)))
+                    .service(resource("/auth/logout").route(web::post().to(auth::logout)))
+                    .service(resource("/me").route(web::get().to(auth::me)))
+                    .service(resource("/customers").route(web::post().to(accounts::create_customer)))
+                    .service(resource("/agents").route(web::post().to(accounts::create_agent)))
+                    .service(
+                        resource("/categories")
+                            .route(web::get().to(categories::list))
+                            .route(web::post().to(categories::create)),
+                    )
+                    .service(
+                        resource("/categories/{slug}")
+                            .route(web::patch().to(categories::update))
+                            .route(web::delete().to(categories::delete)),
+                    )
+                    .service(
+                        resource("/tickets")
+                            .route(web::get().to(tickets::list))
+                            .route(web::post().to(tickets::create)),
+                    )
+                    .service(
+                        resource("/tickets/{id}")
+                            .route(web::get().to(tickets::get))
+                            .route(web::patch().to(tickets::update)),
+                    )
+                    .service(resource("/tickets/{id}/transitions").route(web::post().to(tickets::transition)))
+                    .service(resource("/tickets/{id}/close").route(web::post().to(tickets::close)))
+                    .service(resource("/tickets/{id}/history").route(web::get().to(tickets::history))),
+            )
+            .default_service(web::to(route_not_found));
     }
 }
 

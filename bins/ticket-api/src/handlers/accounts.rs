@@ -1,6 +1,6 @@
 //! `POST /customers`, `POST /agents`.
 
-use actix_web::{HttpResponse, web};
+use actix_web::HttpResponse;
 use application::accounts::NewAccountInput;
 use domain::Role;
 
@@ -8,7 +8,7 @@ use super::State;
 use crate::dto::{CreateAgentRequest, CreateCustomerRequest, UserResponse};
 use crate::extract::{Authenticated, MaybeAuthenticated};
 use crate::openapi::WriteErrors;
-use crate::problem::ApiError;
+use crate::problem::{ApiError, JsonBody};
 
 /// Creates a customer account: staff create customers; anyone may when
 /// self-registration is configured on.
@@ -18,9 +18,9 @@ use crate::problem::ApiError;
 pub async fn create_customer(
     state: State,
     caller: MaybeAuthenticated,
-    body: web::Json<CreateCustomerRequest>,
+    body: JsonBody<CreateCustomerRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
+    let body = body.0;
     let input = NewAccountInput {
         email: body.email,
         display_name: body.display_name,
@@ -41,9 +41,9 @@ pub async fn create_customer(
 pub async fn create_agent(
     state: State,
     caller: Authenticated,
-    body: web::Json<CreateAgentRequest>,
+    body: JsonBody<CreateAgentRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
+    let body = body.0;
     let role = match body.role.as_deref() {
         None => Role::Agent,
         Some(raw) => match Role::parse(raw) {

@@ -1,18 +1,18 @@
 //! `POST /auth/login`, `POST /auth/logout`, `GET /me`.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse};
 
 use super::State;
 use crate::dto::{LoginRequest, LoginResponse, UserResponse, instant};
 use crate::extract::{Authenticated, bearer_token};
 use crate::openapi::{AuthErrors, ReadErrors};
-use crate::problem::ApiError;
+use crate::problem::{ApiError, JsonBody};
 
 /// Exchanges e-mail and password for a bearer token.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, description = "Logged in", body = LoginResponse), AuthErrors))]
-pub async fn login(state: State, body: web::Json<LoginRequest>) -> Result<HttpResponse, ApiError> {
-    let outcome = state.login.execute(&body.email, &body.password).await?;
+pub async fn login(state: State, body: JsonBody<LoginRequest>) -> Result<HttpResponse, ApiError> {
+    let outcome = state.login.execute(&body.0.email, &body.0.password).await?;
     Ok(HttpResponse::Ok().json(LoginResponse {
         token: outcome.token,
         expires_at: instant(outcome.expires_at),

@@ -9,10 +9,11 @@ use super::State;
 use crate::dto::{CategoryList, CategoryResponse, CreateCategoryRequest, UpdateCategoryRequest};
 use crate::extract::Authenticated;
 use crate::openapi::{ReadErrors, WriteErrors};
-use crate::problem::ApiError;
+use crate::problem::{ApiError, JsonBody};
 
 /// Query of `GET /categories`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CategoryQuery {
     /// Include deactivated categories (staff only; ignored for customers).
     pub include_inactive: Option<bool>,
@@ -41,9 +42,9 @@ pub async fn list(
 pub async fn create(
     state: State,
     caller: Authenticated,
-    body: web::Json<CreateCategoryRequest>,
+    body: JsonBody<CreateCategoryRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
+    let body = body.0;
     let input = NewCategoryInput {
         slug: body.slug,
         name: body.name,
@@ -57,15 +58,15 @@ pub async fn create(
 
 /// Renames, describes, activates or deactivates a category (admins only).
 #[utoipa::path(patch, path = "/api/v1/categories/{slug}", tag = "categories", request_body = UpdateCategoryRequest,
-    params(("slug" = String, Path, description = "The category's slug")), security(("bearer" = [])),
+    params(("slug" = String, Path, description = "The category's slug", example = "billing")), security(("bearer" = [])),
     responses((status = 200, description = "Updated", body = CategoryResponse), WriteErrors))]
 pub async fn update(
     state: State,
     caller: Authenticated,
     slug: web::Path<String>,
-    body: web::Json<UpdateCategoryRequest>,
+    body: JsonBody<UpdateCategoryRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
+    let body = body.0;
     let input = UpdateCategoryInput {
         name: body.name,
         description: body.description,
@@ -77,7 +78,7 @@ pub async fn update(
 
 /// Deletes an unused category (admins only); one in use answers 409.
 #[utoipa::path(delete, path = "/api/v1/categories/{slug}", tag = "categories",
-    params(("slug" = String, Path, description = "The category's slug")), security(("bearer" = [])),
+    params(("slug" = String, Path, description = "The category's slug", example = "billing")), security(("bearer" = [])),
     responses((status = 204, description = "Deleted"), WriteErrors))]
 pub async fn delete(state: State, caller: Authenticated, slug: web::Path<String>) -> Result<HttpResponse, ApiError> {
     state.delete_category.execute(caller.0.actor(), &slug).await?;

@@ -14,7 +14,7 @@ use crate::dto::{
 };
 use crate::extract::{Authenticated, etag, idempotency_key, if_match};
 use crate::openapi::{ReadErrors, WriteErrors};
-use crate::problem::{ApiError, parse_optional_json};
+use crate::problem::{ApiError, JsonBody, parse_optional_json};
 
 /// The ticket with its `ETag`.
 fn ticket_response(mut builder: actix_web::HttpResponseBuilder, ticket: &Ticket, actor: &Actor) -> HttpResponse {
@@ -34,9 +34,9 @@ pub async fn create(
     state: State,
     req: HttpRequest,
     caller: Authenticated,
-    body: web::Json<CreateTicketRequest>,
+    body: JsonBody<CreateTicketRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
+    let body = body.0;
     let actor = caller.0.actor();
     let input = CreateTicketInput {
         subject: body.subject,
@@ -58,6 +58,7 @@ pub async fn create(
 
 /// Query of `GET /tickets`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TicketListQuery {
     /// Statuses, comma-separated (any of them).
     pub status: Option<String>,
@@ -80,6 +81,7 @@ pub struct TicketListQuery {
     /// `-created_at` (default), `created_at`, `-updated_at`, `updated_at`, `-priority`, `priority`.
     pub sort: Option<String>,
     /// Page size, 1 to 100 (default 25).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -137,7 +139,7 @@ pub async fn list(
 
 /// Reads a ticket by id (`123`) or number (`TKT-000123`).
 #[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Ticket id or number")),
+    params(("id" = String, Path, description = "Ticket id or number", example = "1")),
     responses((status = 200, description = "The ticket", body = TicketResponse,
         headers(("ETag" = String, description = "The ticket's version"))), ReadErrors))]
 pub async fn get(state: State, caller: Authenticated, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -148,7 +150,7 @@ pub async fn get(state: State, caller: Authenticated, id: web::Path<String>) -> 
 
 /// Edits fields. With `If-Match`, a stale version answers 412.
 #[utoipa::path(patch, path = "/api/v1/tickets/{id}", tag = "tickets", request_body = UpdateTicketRequest, security(("bearer" = [])),
-    params(("id" = String, Path, description = "Ticket id or number"),
+    params(("id" = String, Path, description = "Ticket id or number", example = "1"),
            ("If-Match" = Option<String>, Header, description = "The ETag the change is based on")),
     responses((status = 200, description = "Updated", body = TicketResponse,
         headers(("ETag" = String, description = "The ticket's new version"))), WriteErrors))]
@@ -157,9 +159,9 @@ pub async fn update(
     req: HttpRequest,
     caller: Authenticated,
     id: web::Path<String>,
-    body: web::Json<UpdateTicketRequest>,
+    body: JsonBody<UpdateTicketRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
+    let body = body.0;
     let actor = caller.0.actor();
     let input = UpdateTicketInput {
         subject: body.subject,
@@ -175,7 +177,7 @@ pub async fn update(
 /// Moves the ticket to another status. A move the state machine forbids answers 409
 /// with the allowed targets.
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/transitions", tag = "tickets", request_body = TransitionRequest, security(("bearer" = [])),
-    params(("id" = String, Path, description = "Ticket id or number"),
+    params(("id" = String, Path, description = "Ticket id or number", example = "1"),
            ("If-Match" = Option<String>, Header, description = "The ETag the change is based on")),
     responses((status = 200, description = "Moved", body = TicketResponse,
         headers(("ETag" = String, description = "The ticket's new version"))), WriteErrors))]
@@ -184,9 +186,9 @@ pub async fn transition(
     req: HttpRequest,
     caller: Authenticated,
     id: web::Path<String>,
-    body: web::Json<TransitionRequest>,
+    body: JsonBody<TransitionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
+    let body = body.0;
     let actor = caller.0.actor();
     let input = ChangeStatusInput {
         to: body.to,
@@ -199,7 +201,7 @@ pub async fn transition(
 
 /// Closes the ticket. Customers may close their own.
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/close", tag = "tickets", request_body(content = Option<CloseRequest>), security(("bearer" = [])),
-    params(("id" = String, Path, description = "Ticket id or number"),
+    params(("id" = String, Path, description = "Ticket id or number", example = "1"),
            ("If-Match" = Option<String>, Header, description = "The ETag the change is based on")),
     responses((status = 200, description = "Closed", body = TicketResponse,
         headers(("ETag" = String, description = "The ticket's new version"))), WriteErrors))]
@@ -221,8 +223,10 @@ pub async fn close(
 
 /// Query of `GET /tickets/{id}/history`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
     /// Page size, 1 to 100 (default 25).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -230,7 +234,7 @@ pub struct HistoryQuery {
 
 /// The ticket's history, oldest first.
 #[utoipa::path(get, path = "/api/v1/tickets/{id}/history", tag = "tickets", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Ticket id or number"), HistoryQuery),
+    params(("id" = String, Path, description = "Ticket id or number", example = "1"), HistoryQuery),
     responses((status = 200, description = "One page of history", body = HistoryPage), ReadErrors))]
 pub async fn history(
     state: State,

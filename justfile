@@ -1,0 +1,45 @@
+# Development recipes. `just` comes from `cargo install just` or `pip install rust-just`.
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+pg_url := env_var_or_default("TEST_DATABASE_URL", "postgres://postgres:postgres@127.0.0.1:5432/ticketing_test")
+
+# List the recipes.
+default:
+    @just --list
+
+# Run the API on the embedded SQLite database (./data/tickets.db).
+dev:
+    cargo run --bin ticket-api
+
+# The README's test command: everything, PostgreSQL cases skip without TEST_DATABASE_URL.
+test:
+    cargo test --workspace
+
+# The whole suite with the PostgreSQL half (needs a PostgreSQL reachable at pg_url).
+test-pg:
+    TEST_DATABASE_URL={{pg_url}} REQUIRE_POSTGRES=1 cargo test --workspace
+
+# What CI runs: starts PostgreSQL (installing it if needed), fmt, clippy, tests.
+ci:
+    bash .ci/run
+
+# Formatting and lints as CI checks them.
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets -- -D warnings
+
+# Apply migrations to DATABASE_URL (default: the SQLite file).
+migrate:
+    cargo run --release --bin ticket-api -- migrate
+
+# Schemathesis against /api/v1/openapi.json (FUZZ_EXAMPLES per operation, default 100).
+fuzz:
+    tests/fuzz/run.sh
+
+# Seed PostgreSQL (BENCH_DATABASE_URL) with 1,000,000 tickets for the load test.
+seed:
+    tests/bench/seed.sh
+
+# The HTTP load test and pgbench comparison behind BENCHMARKS.md.
+bench:
+    tests/bench/run.sh
