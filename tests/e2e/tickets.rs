@@ -366,6 +366,8 @@ async fn bad_input_gets_a_clear_4xx_and_changes_nothing(s: Server) {
         let r = s
             .request(method, path, Some(&customer))
             .header("content-type", content_type.to_owned())
+            // A refused body (413) may be left unread; never reuse that connection.
+            .header("connection", "close")
             .body(body);
         async move { Reply::from(r.send().await.expect("sent")).await }
     };
@@ -436,6 +438,34 @@ async fn bad_input_gets_a_clear_4xx_and_changes_nothing(s: Server) {
     s.call(Method::GET, "/api/v1/tickets?limit=abc", Some(&customer), None)
         .await
         .assert_problem(StatusCode::BAD_REQUEST, "invalid_query");
+    s.call(Method::GET, "/api/v1/tickets?q=a%00b", Some(&customer), None)
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    for harmless in ["q=%22", "q=%22%22%20%22", "q=***", "q=-printer", "q=NEAR(a%20b)"] {
+        let r = s
+            .call(
+                Method::GET,
+                &format!("/api/v1/tickets?{harmless}"),
+                Some(&customer),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{harmless}: {}", r.body);
+    }
+    let weak = s
+        .request(Method::PATCH, &path, Some(&customer))
+        .header("If-Match", "W/\"1\"")
+        .json(&json!({"subject": "x"}))
+        .send()
+        .await
+        .expect("sent");
+    Reply::from(weak)
+        .await
+        .assert_problem(StatusCode::PRECONDITION_FAILED, "precondition_failed");
+    let huge_close = json_body(json!({"reason": "r".repeat(300 * 1024)}));
+    raw(Method::POST, &format!("{path}/close"), "application/json", huge_close)
+        .await
+        .assert_problem(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
     let bad_etag = s
         .request(Method::PATCH, &path, Some(&customer))
         .header("If-Match", "yesterday")
@@ -466,9 +496,9 @@ async fn bad_input_gets_a_clear_4xx_and_changes_nothing(s: Server) {
     s.call(Method::GET, "/api/v1/nothing-here", Some(&customer), None)
         .await
         .assert_problem(StatusCode::NOT_FOUND, "not_found");
-    s.call(Method::DELETE, "/api/v1/tickets", Some(&customer), None)
-        .await
-        .assert_problem(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
+    let r = s.call(Method::DELETE, "/api/v1/tickets", Some(&customer), None).await;
+    r.assert_problem(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
+    assert_eq!(r.header("allow"), Some("GET, POST"));
     raw(
         Method::POST,
         &format!("{path}/close"),

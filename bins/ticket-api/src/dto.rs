@@ -129,6 +129,7 @@ pub struct CreateTicketRequest {
     pub category: String,
     /// Labels, at most 20.
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub tags: Option<Vec<String>>,
     /// The customer the ticket is for; required when staff open a ticket.
     #[serde(default)]
@@ -145,7 +146,7 @@ pub struct UpdateTicketRequest {
     pub subject: Option<String>,
     /// A new description.
     #[serde(default)]
-    #[schema(min_length = 1, max_length = 65536)]
+    #[schema(min_length = 1)]
     pub description: Option<String>,
     /// A new priority (staff only).
     #[serde(default)]
@@ -157,6 +158,7 @@ pub struct UpdateTicketRequest {
     pub category: Option<String>,
     /// New tags, replacing the old (staff only).
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub tags: Option<Vec<String>>,
 }
 

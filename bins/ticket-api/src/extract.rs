@@ -71,7 +71,11 @@ impl FromRequest for MaybeAuthenticated {
     }
 }
 
-/// The version named by `If-Match` (`"3"`, `W/"3"` or `3`); `None` when absent or `*`.
+/// The version named by `If-Match` (`"3"`); `None` when absent or `*`.
+///
+/// Our ETags are strong, and `If-Match` compares strongly (RFC 9110), so a weak tag
+/// (`W/"3"`) can never match: it is passed on as version -1, which answers 412. A list
+/// of several tags is refused, since one request changes one known version.
 pub fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
     let Some(value) = req.headers().get(header::IF_MATCH) else {
         return Ok(None);
@@ -79,16 +83,24 @@ pub fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
     let invalid = || {
         ApiError::bad_request(
             "invalid_if_match",
-            "If-Match must be an ETag of this API, such as \"3\"",
+            "If-Match must be one ETag of this API, such as \"3\"",
         )
     };
     let raw = value.to_str().map_err(|_| invalid())?.trim();
     if raw == "*" {
         return Ok(None);
     }
-    let first = raw.split(',').next().unwrap_or("").trim();
-    let tag = first.strip_prefix("W/").unwrap_or(first).trim_matches('"');
-    tag.parse::<i64>().map(Some).map_err(|_| invalid())
+    if raw.contains(',') {
+        return Err(invalid());
+    }
+    if raw.starts_with("W/") {
+        return Ok(Some(-1));
+    }
+    raw.strip_prefix('"')
+        .and_then(|r| r.strip_suffix('"'))
+        .and_then(|tag| tag.parse::<i64>().ok())
+        .map(Some)
+        .ok_or_else(invalid)
 }
 
 /// The `ETag` of a ticket version.

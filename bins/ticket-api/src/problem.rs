@@ -291,6 +291,28 @@ pub fn parse_optional_json<T: serde::de::DeserializeOwned + Default>(
     parse_json_object(req, body)
 }
 
+/// Reads a request body within the configured size limit, as a problem on failure.
+fn read_body(
+    req: &actix_web::HttpRequest,
+    payload: &mut actix_web::dev::Payload,
+) -> impl std::future::Future<Output = Result<actix_web::web::Bytes, ApiError>> + 'static {
+    use actix_web::FromRequest as _;
+    let bytes = actix_web::web::Bytes::from_request(req, payload);
+    async move {
+        bytes.await.map_err(|e| {
+            if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    "the request body is too large",
+                )
+            } else {
+                ApiError::bad_request("unreadable_body", e.to_string())
+            }
+        })
+    }
+}
+
 /// A JSON object request body, read within the configured size limit.
 #[derive(Debug)]
 pub struct JsonBody<T>(pub T);
@@ -301,23 +323,31 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for JsonBo
 
     fn from_request(req: &actix_web::HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
         let req = req.clone();
-        let bytes = actix_web::web::Bytes::from_request(&req, payload);
+        let body = read_body(&req, payload);
         Box::pin(async move {
-            let body = bytes.await.map_err(|e| {
-                if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        "payload_too_large",
-                        "the request body is too large",
-                    )
-                } else {
-                    ApiError::bad_request("unreadable_body", e.to_string())
-                }
-            })?;
+            let body = body.await?;
             if body.is_empty() && !is_json(&req) {
                 return Err(unsupported_media_type());
             }
             parse_json_object(&req, &body).map(JsonBody)
+        })
+    }
+}
+
+/// A JSON object request body that may be left out entirely (then all defaults).
+#[derive(Debug)]
+pub struct OptionalJsonBody<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + Default + 'static> actix_web::FromRequest for OptionalJsonBody<T> {
+    type Error = ApiError;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &actix_web::HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let req = req.clone();
+        let body = read_body(&req, payload);
+        Box::pin(async move {
+            let body = body.await?;
+            parse_optional_json(&req, &body).map(OptionalJsonBody)
         })
     }
 }

@@ -14,16 +14,20 @@ async fn route_not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError::not_found("route"))
 }
 
-async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        "this method is not allowed on this resource",
-    ))
-}
-
-fn resource(path: &str) -> actix_web::Resource {
-    web::resource(path).default_service(web::to(method_not_allowed))
+/// A resource whose other methods answer 405 with an `Allow` header.
+fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(move || async move {
+        let error = ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!("this resource allows {allow}"),
+        );
+        let mut response = actix_web::ResponseError::error_response(&error);
+        if let Ok(value) = actix_web::http::header::HeaderValue::from_str(allow) {
+            response.headers_mut().insert(actix_web::http::header::ALLOW, value);
+        }
+        response
+    }))
 }
 
 /// Registers every route, with the body limit and problem+json error mapping.
@@ -32,40 +36,40 @@ pub fn configure(max_body_bytes: usize) -> impl Fn(&mut web::ServiceConfig) + Cl
         cfg.app_data(web::PayloadConfig::default().limit(max_body_bytes))
             .app_data(web::QueryConfig::default().error_handler(query_error))
             .app_data(web::PathConfig::default().error_handler(path_error))
-            .service(resource("/healthz").route(web::get().to(ops::healthz)))
-            .service(resource("/readyz").route(web::get().to(ops::readyz)))
-            .service(resource("/metrics").route(web::get().to(ops::metrics)))
+            .service(resource("/healthz", "GET").route(web::get().to(ops::healthz)))
+            .service(resource("/readyz", "GET").route(web::get().to(ops::readyz)))
+            .service(resource("/metrics", "GET").route(web::get().to(ops::metrics)))
             .service(
                 web::scope("/api/v1")
-                    .service(resource("/openapi.json").route(web::get().to(ops::openapi)))
-                    .service(resource("/auth/login").route(web::post().to(auth::login)))
-                    .service(resource("/auth/logout").route(web::post().to(auth::logout)))
-                    .service(resource("/me").route(web::get().to(auth::me)))
-                    .service(resource("/customers").route(web::post().to(accounts::create_customer)))
-                    .service(resource("/agents").route(web::post().to(accounts::create_agent)))
+                    .service(resource("/openapi.json", "GET").route(web::get().to(ops::openapi)))
+                    .service(resource("/auth/login", "POST").route(web::post().to(auth::login)))
+                    .service(resource("/auth/logout", "POST").route(web::post().to(auth::logout)))
+                    .service(resource("/me", "GET").route(web::get().to(auth::me)))
+                    .service(resource("/customers", "POST").route(web::post().to(accounts::create_customer)))
+                    .service(resource("/agents", "POST").route(web::post().to(accounts::create_agent)))
                     .service(
-                        resource("/categories")
+                        resource("/categories", "GET, POST")
                             .route(web::get().to(categories::list))
                             .route(web::post().to(categories::create)),
                     )
                     .service(
-                        resource("/categories/{slug}")
+                        resource("/categories/{slug}", "PATCH, DELETE")
                             .route(web::patch().to(categories::update))
                             .route(web::delete().to(categories::delete)),
                     )
                     .service(
-                        resource("/tickets")
+                        resource("/tickets", "GET, POST")
                             .route(web::get().to(tickets::list))
                             .route(web::post().to(tickets::create)),
                     )
                     .service(
-                        resource("/tickets/{id}")
+                        resource("/tickets/{id}", "GET, PATCH")
                             .route(web::get().to(tickets::get))
                             .route(web::patch().to(tickets::update)),
                     )
-                    .service(resource("/tickets/{id}/transitions").route(web::post().to(tickets::transition)))
-                    .service(resource("/tickets/{id}/close").route(web::post().to(tickets::close)))
-                    .service(resource("/tickets/{id}/history").route(web::get().to(tickets::history))),
+                    .service(resource("/tickets/{id}/transitions", "POST").route(web::post().to(tickets::transition)))
+                    .service(resource("/tickets/{id}/close", "POST").route(web::post().to(tickets::close)))
+                    .service(resource("/tickets/{id}/history", "GET").route(web::get().to(tickets::history))),
             )
             .default_service(web::to(route_not_found));
     }
@@ -87,7 +91,11 @@ pub async fn serve(
             .app_data(state.clone())
             .wrap_fn(move |req, srv| {
                 let started = Instant::now();
-                let method = req.method().to_string();
+                // Extension methods would make the label set unbounded.
+                let method = match req.method().as_str() {
+                    m @ ("GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS") => m.to_owned(),
+                    _ => "OTHER".to_owned(),
+                };
                 let metrics = metrics.clone();
                 let fut = srv.call(req);
                 async move {

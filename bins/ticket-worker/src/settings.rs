@@ -165,7 +165,9 @@ impl Settings {
             Environment::with_prefix("TICKET")
                 .prefix_separator("__")
                 .separator("__")
-                .try_parsing(true)
+                // Values stay strings until a typed field asks for a number or a bool, so a
+                // numeric-looking password is not turned into an integer and back.
+                .try_parsing(false)
                 .ignore_empty(true),
         );
         if let Ok(url) = std::env::var("DATABASE_URL") {

@@ -262,9 +262,10 @@ async fn open_sqlite(path: String) -> Result<SqliteConnection, ConnectionError> 
 /// PostgreSQL's SQL fragments.
 pub(crate) mod postgres_dialect {
     /// Opens a full-text match of `tickets`; the query text is bound next, then `)`.
-    pub(crate) const FULL_TEXT_OPEN: &str = "tickets.search @@ websearch_to_tsquery('english', ";
+    pub(crate) const FULL_TEXT_OPEN: &str = "tickets.search @@ plainto_tsquery('english', ";
 
-    /// PostgreSQL's `websearch_to_tsquery` accepts any user text as it is.
+    /// `plainto_tsquery` takes any user text as plain words, all of which must match
+    /// (the same meaning as the SQLite query), never as operators.
     pub(crate) fn full_text_query(text: &str) -> String {
         text.to_owned()
     }
@@ -279,7 +280,7 @@ pub(crate) mod sqlite_dialect {
     /// a plain "all these words" query that cannot be a syntax error.
     pub(crate) fn full_text_query(text: &str) -> String {
         text.split_whitespace()
-            .map(|w| w.replace('"', ""))
+            .map(|w| w.replace(['"', '\0'], ""))
             .filter(|w| !w.is_empty())
             .map(|w| format!("\"{w}\""))
             .collect::<Vec<_>>()

@@ -98,14 +98,19 @@ struct HistoryRow {
 }
 
 /// Narrows `$q` to rows after the cursor in the order of `$col` (then id), and orders it.
+/// The row-value comparison `(col, id) < (key, id)` lets both databases seek the
+/// `(col, id)` index instead of filtering from the start.
 macro_rules! keyset {
-    ($q:ident, $col:expr, $after:expr, $desc:expr) => {{
+    ($q:ident, $col:expr, $col_sql:literal, $key_type:ty, $after:expr, $desc:expr) => {{
         if let Some((key, id)) = $after {
-            $q = if $desc {
-                $q.filter($col.lt(key).or($col.eq(key).and(tickets::id.lt(id))))
-            } else {
-                $q.filter($col.gt(key).or($col.eq(key).and(tickets::id.gt(id))))
-            };
+            let op = if $desc { "<" } else { ">" };
+            $q = $q.filter(
+                diesel::dsl::sql::<Bool>(&format!("({}, tickets.id) {op} (", $col_sql))
+                    .bind::<$key_type, _>(key)
+                    .sql(", ")
+                    .bind::<diesel::sql_types::BigInt, _>(id)
+                    .sql(")"),
+            );
         }
         $q = if $desc {
             $q.order(($col.desc(), tickets::id.desc()))
@@ -182,26 +187,23 @@ impl TicketRepository for Database {
             if let Some(t) = f.created_before {
                 q = q.filter(tickets::created_at.lt(to_sql(t)));
             }
-            if let Some(text) = &f.text {
-                q = q.filter(
-                    diesel::dsl::sql::<Bool>(dialect::FULL_TEXT_OPEN)
-                        .bind::<Text, _>(dialect::full_text_query(text))
-                        .sql(")"),
-                );
+            let text = f.text.as_deref().map(dialect::full_text_query).filter(|t| !t.is_empty());
+            if let Some(text) = text {
+                q = q.filter(diesel::dsl::sql::<Bool>(dialect::FULL_TEXT_OPEN).bind::<Text, _>(text).sql(")"));
             }
             let desc = query.sort.descending();
             match query.sort {
                 TicketSort::CreatedAsc | TicketSort::CreatedDesc => {
                     let after = after.map(|(k, id)| (to_sql(domain::Timestamp::from_unix_micros(k)), id));
-                    keyset!(q, tickets::created_at, after, desc);
+                    keyset!(q, tickets::created_at, "tickets.created_at", diesel::sql_types::Timestamp, after, desc);
                 }
                 TicketSort::UpdatedAsc | TicketSort::UpdatedDesc => {
                     let after = after.map(|(k, id)| (to_sql(domain::Timestamp::from_unix_micros(k)), id));
-                    keyset!(q, tickets::updated_at, after, desc);
+                    keyset!(q, tickets::updated_at, "tickets.updated_at", diesel::sql_types::Timestamp, after, desc);
                 }
                 TicketSort::PriorityAsc | TicketSort::PriorityDesc => {
                     let after = after.map(|(k, id)| (i16::try_from(k).unwrap_or(0), id));
-                    keyset!(q, tickets::priority, after, desc);
+                    keyset!(q, tickets::priority, "tickets.priority", diesel::sql_types::SmallInt, after, desc);
                 }
             }
             q.limit(i64::from(query.limit) + 1).load(conn).await.map_err(db_error)?

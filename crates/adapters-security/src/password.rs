@@ -5,14 +5,21 @@ use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use async_trait::async_trait;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
 
 /// Hashes with argon2id using OWASP's recommended minimum (19 MiB, 2 passes, 1 lane).
 /// Hashes are PHC strings, so parameters can be raised later without breaking old hashes.
+///
+/// At most one hash per CPU core runs at a time (each takes ~19 MiB and a core for tens
+/// of milliseconds); further logins wait their turn, so a burst of logins cannot exhaust
+/// memory or the blocking thread pool.
 #[derive(Debug, Clone)]
 pub struct Argon2Hasher {
     params: Params,
     /// A hash verified against when the login is unknown, so that path costs the same.
     decoy: String,
+    permits: Arc<Semaphore>,
 }
 
 impl Argon2Hasher {
@@ -25,7 +32,12 @@ impl Argon2Hasher {
     pub fn with_params(memory_kib: u32, passes: u32, lanes: u32) -> Result<Self, String> {
         let params = Params::new(memory_kib, passes, lanes, None).map_err(|e| e.to_string())?;
         let decoy = hash_with(&params, "decoy password for unknown logins")?;
-        Ok(Self { params, decoy })
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        Ok(Self {
+            params,
+            decoy,
+            permits: Arc::new(Semaphore::new(cores)),
+        })
     }
 }
 
@@ -49,6 +61,7 @@ fn verify_with(params: &Params, password: &str, hash: &str) -> bool {
 impl PasswordHasher for Argon2Hasher {
     async fn hash(&self, password: &str) -> Result<String, String> {
         let (params, password) = (self.params.clone(), password.to_owned());
+        let _permit = self.permits.acquire().await.map_err(|e| e.to_string())?;
         tokio::task::spawn_blocking(move || hash_with(&params, &password))
             .await
             .map_err(|e| e.to_string())?
@@ -60,6 +73,9 @@ impl PasswordHasher for Argon2Hasher {
         let (hash, real) = match hash {
             Some(h) => (h.to_owned(), true),
             None => (self.decoy.clone(), false),
+        };
+        let Ok(_permit) = self.permits.acquire().await else {
+            return false;
         };
         let matched = tokio::task::spawn_blocking(move || verify_with(&params, &password, &hash))
             .await

@@ -80,9 +80,14 @@ impl AppError {
 
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Unavailable(m) => Self::Unavailable(m),
-            other => Self::Internal(other.to_string()),
+        match &e {
+            StoreError::Unavailable(m) => Self::Unavailable(m.clone()),
+            // A uniqueness or reference check lost a race with another request.
+            StoreError::Duplicate(_) | StoreError::Reference(_) | StoreError::VersionConflict => Self::Conflict {
+                code: "conflict",
+                message: format!("{e}; retry the request"),
+            },
+            StoreError::Failure(_) => Self::Internal(e.to_string()),
         }
     }
 }

@@ -29,9 +29,7 @@ pub async fn create_customer(
     };
     let actor = caller.0.as_ref().map(|p| p.actor());
     let account = state.create_account.execute(actor, input).await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/users/{}", account.id)))
-        .json(UserResponse::from(&account)))
+    Ok(HttpResponse::Created().json(UserResponse::from(&account)))
 }
 
 /// Creates a staff account (admins only).
@@ -58,7 +56,5 @@ pub async fn create_agent(
         role,
     };
     let account = state.create_account.execute(Some(caller.0.actor()), input).await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/users/{}", account.id)))
-        .json(UserResponse::from(&account)))
+    Ok(HttpResponse::Created().json(UserResponse::from(&account)))
 }

@@ -14,7 +14,7 @@ use crate::dto::{
 };
 use crate::extract::{Authenticated, etag, idempotency_key, if_match};
 use crate::openapi::{ReadErrors, WriteErrors};
-use crate::problem::{ApiError, JsonBody, parse_optional_json};
+use crate::problem::{ApiError, JsonBody, OptionalJsonBody};
 
 /// The ticket with its `ETag`.
 fn ticket_response(mut builder: actix_web::HttpResponseBuilder, ticket: &Ticket, actor: &Actor) -> HttpResponse {
@@ -210,9 +210,9 @@ pub async fn close(
     req: HttpRequest,
     caller: Authenticated,
     id: web::Path<String>,
-    body: web::Bytes,
+    body: OptionalJsonBody<CloseRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body: CloseRequest = parse_optional_json(&req, &body)?;
+    let body = body.0;
     let actor = caller.0.actor();
     let ticket = state
         .close_ticket

@@ -24,7 +24,8 @@ pub struct TicketFilter {
     pub created_after: Option<Timestamp>,
     /// Created strictly before this instant.
     pub created_before: Option<Timestamp>,
-    /// Full-text search over subject and description; every word must match.
+    /// Full-text search over subject and description: every word must match (English
+    /// stemming; PostgreSQL also ignores stopwords such as "the").
     pub text: Option<String>,
 }
 

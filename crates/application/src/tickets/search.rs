@@ -83,6 +83,12 @@ impl SearchTickets {
                 v.fail("q", format!("must be at most {QUERY_MAX_CHARS} characters"));
                 None
             }
+            Some(q) if q.chars().any(char::is_control) => {
+                v.fail("q", "must not contain control characters");
+                None
+            }
+            // Nothing a word could be made of: no text filter at all.
+            Some(q) if !q.chars().any(char::is_alphanumeric) => None,
             Some(q) => Some(q.to_owned()),
         };
         if input.cursor.is_some_and(|c| c.sort != sort) {

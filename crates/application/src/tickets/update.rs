@@ -66,14 +66,21 @@ impl UpdateTicket {
             tags: input.tags.as_deref().and_then(|t| v.check("tags", Tags::parse(t))),
         };
         v.finish()?;
-        if let Some(category) = &update.category {
-            // Only a change of category needs an active one; keeping an old one is fine.
-            let current = super::load_visible(&self.ports, &actor, reference).await?;
-            if current.parts().category != *category {
-                check_category(&self.ports, category).await?;
-            }
-        }
+        // Moving to a category needs an active one; keeping the current one (even if it
+        // was deactivated since) is fine. Decided against the state `mutate` loads.
+        let category_check = match &update.category {
+            Some(category) => Some(check_category(&self.ports, category).await),
+            None => None,
+        };
         mutate(&self.ports, actor, reference, if_match, |ticket, now| {
+            if let (Some(category), Some(Err(_))) = (&update.category, &category_check) {
+                if ticket.parts().category != *category {
+                    return Err(AppError::invalid(
+                        "category",
+                        format!("there is no active category `{category}`"),
+                    ));
+                }
+            }
             Ok(ticket.update(update.clone(), actor, now)?)
         })
         .await
