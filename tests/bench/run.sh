@@ -34,6 +34,18 @@ for _ in $(seq 1 100); do curl -sf "$base/readyz" >/dev/null && break; sleep 0.2
 json() { curl -sf "$@" -H 'content-type: application/json'; }
 token() { python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'; }
 rss() { awk '/VmRSS/ {print $2}' "/proc/$server/status"; }
+# CPU seconds (user + system) used so far by a set of processes.
+cpu_of() { for p in "$@"; do [ -r "/proc/$p/stat" ] && awk '{print $14 + $15}' "/proc/$p/stat"; done | awk -v hz="$(getconf CLK_TCK)" '{s += $1} END {printf "%.1f", s / hz}'; }
+# Busy CPU seconds of the whole machine (everything but idle and iowait).
+machine_busy() { awk -v hz="$(getconf CLK_TCK)" '/^cpu / {printf "%.1f", ($2 + $3 + $4 + $7 + $8 + $9) / hz}' /proc/stat; }
+cpu_split() { # label, then run the rest as the workload; records API and machine CPU seconds
+    local label=$1; shift
+    local api0 all0 api1 all1
+    api0=$(cpu_of "$server"); all0=$(machine_busy)
+    "$@"
+    api1=$(cpu_of "$server"); all1=$(machine_busy)
+    echo "$label|$(echo "$api1 - $api0" | bc)|$(echo "$all1 - $all0" | bc)" >> "$work/cpu.txt"
+}
 hwm() { awk '/VmHWM/ {print $2}' "/proc/$server/status"; }
 admin=$(json "$api/auth/login" -d '{"email":"bench-admin@example.com","password":"bench admin password"}' | token)
 json "$api/customers" -H "authorization: Bearer $admin" \
@@ -67,16 +79,20 @@ BENCH_TOKEN=$customer wrk -t2 -c"$conc" -d5s -s tests/bench/create_ticket.lua "$
 BENCH_TOKEN=$agent wrk -t2 -c"$conc" -d5s -s tests/bench/list_tickets.lua "$base" >/dev/null
 
 echo "== POST /api/v1/tickets, $conc connections, ${seconds}s"
-BENCH_TOKEN=$customer wrk -t2 -c"$conc" -d"${seconds}s" --latency -s tests/bench/create_ticket.lua "$base" | tee "$work/create.txt"
+cpu_split "POST /api/v1/tickets" sh -c "BENCH_TOKEN=$customer wrk -t2 -c$conc -d${seconds}s --latency -s tests/bench/create_ticket.lua $base > $work/create.txt"
+cat "$work/create.txt"
 create_rss=$(rss)
 echo "== GET /api/v1/tickets (filtered first page), $conc connections, ${seconds}s"
-BENCH_TOKEN=$agent wrk -t2 -c"$conc" -d"${seconds}s" --latency -s tests/bench/list_tickets.lua "$base" | tee "$work/list.txt"
+cpu_split "GET /api/v1/tickets (filtered page)" sh -c "BENCH_TOKEN=$agent wrk -t2 -c$conc -d${seconds}s --latency -s tests/bench/list_tickets.lua $base > $work/list.txt"
+cat "$work/list.txt"
 list_rss=$(rss)
 
 echo "== pgbench: the SQL of one create, $conc clients, ${seconds}s"
 token_hash=$(printf '%s' "$customer" | sha256sum | cut -d' ' -f1)
-mkdir -p "$work/pgbench" && (cd "$work/pgbench" && pgbench -n -M prepared -c "$conc" -j 2 -T "$seconds" -l \
-    -D token_hash="$token_hash" -D customer_id="$customer_id" -f "$OLDPWD/tests/bench/create_ticket.pgbench" "$url") | tee "$work/pgbench.txt"
+mkdir -p "$work/pgbench"
+cpu_split "pgbench (same SQL as one create)" sh -c "cd $work/pgbench && pgbench -n -M prepared -c $conc -j 2 -T $seconds -l \
+    -D token_hash=$token_hash -D customer_id=$customer_id -f $PWD/tests/bench/create_ticket.pgbench '$url' > $work/pgbench.txt"
+cat "$work/pgbench.txt"
 pg_line=$(python3 - "$work/pgbench" "$work/pgbench.txt" <<'PY'
 import glob, re, sys
 lat = []
@@ -105,3 +121,8 @@ echo
 echo "POST /tickets reaches $(( 100 * api_rps / pg_tps )) % of pgbench's rate."
 echo "ticket-api resident memory: $create_rss KiB after the create phase, $list_rss KiB after the list phase, peak $(hwm) KiB."
 echo "tickets: $tickets_before before, $tickets_after after; $(nproc) cores; $(date -u +%Y-%m-%dT%H:%MZ)"
+echo
+echo "CPU seconds used during each ${seconds}s phase (of $(( $(nproc) * seconds )) available):"
+echo "| workload | ticket-api | whole machine (PostgreSQL, load generator, ticket-api) |"
+echo "|---|---|---|"
+while IFS= read -r l; do echo "| ${l//|/ | } |"; done < "$work/cpu.txt"

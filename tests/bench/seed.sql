@@ -24,7 +24,7 @@ SELECT row_number() OVER (ORDER BY id) AS n, id FROM users WHERE email LIKE 'see
 INSERT INTO tickets (id, number, customer_id, created_by, subject, description, priority, category, tags,
                      status, assignee_id, created_at, updated_at, resolved_at, closed_at, version)
 SELECT g,
-       'TKT-' || lpad(g::text, 6, '0'),
+       'TKT-' || CASE WHEN g < 100000 THEN lpad(g::text, 6, '0') ELSE g::text END,
        c.id, c.id,
        (ARRAY['Printer jams', 'Invoice charged twice', 'Cannot log in', 'Parcel not delivered', 'Refund request',
               'Password reset fails', 'Screen flickers', 'Wrong address on order'])[1 + g % 8] || ' #' || g,

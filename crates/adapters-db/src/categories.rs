@@ -14,6 +14,7 @@ use crate::time::{from_sql, to_sql};
 
 #[derive(Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = categories)]
+#[diesel(treat_none_as_default_value = false)]
 struct CategoryRow {
     slug: String,
     name: String,

@@ -20,7 +20,9 @@ use crate::time::{from_sql, to_sql};
 /// A `tickets` row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = tickets)]
-#[diesel(treat_none_as_null = true)]
+// NULL rather than DEFAULT for `None`: the INSERT's SQL is then the same for every row,
+// so diesel-async caches the prepared statement instead of preparing it each time.
+#[diesel(treat_none_as_null = true, treat_none_as_default_value = false)]
 pub(crate) struct TicketRow {
     pub id: i64,
     pub number: String,
@@ -87,6 +89,11 @@ impl TicketRow {
     }
 }
 
+diesel::define_sql_function! {
+    /// PostgreSQL's `nextval(sequence)`, as a typed function so the statement is cached.
+    fn nextval(sequence: Text) -> diesel::sql_types::BigInt;
+}
+
 #[derive(Debug, Queryable, Selectable)]
 #[diesel(table_name = ticket_history)]
 struct HistoryRow {
@@ -125,7 +132,7 @@ impl TicketRepository for Database {
     async fn next_id(&self) -> Result<TicketId, StoreError> {
         let id: i64 = match &*self.pool {
             crate::pool::DbPool::Postgres(_) => db_run!(self, conn => {
-                diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>("nextval('ticket_id_seq')"))
+                diesel::select(nextval("ticket_id_seq"))
                     .get_result(conn)
                     .await
                     .map_err(db_error)?

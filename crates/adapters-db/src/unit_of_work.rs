@@ -16,6 +16,7 @@ use crate::time::to_sql;
 
 #[derive(Insertable)]
 #[diesel(table_name = ticket_history)]
+#[diesel(treat_none_as_default_value = false)]
 struct NewHistoryRow {
     ticket_id: i64,
     actor_id: Option<i64>,
@@ -27,6 +28,7 @@ struct NewHistoryRow {
 
 #[derive(Insertable)]
 #[diesel(table_name = outbox)]
+#[diesel(treat_none_as_default_value = false)]
 struct NewOutboxRow {
     event_type: &'static str,
     aggregate_id: i64,
@@ -37,6 +39,7 @@ struct NewOutboxRow {
 
 #[derive(Insertable)]
 #[diesel(table_name = ticket_tags)]
+#[diesel(treat_none_as_default_value = false)]
 struct TagRow {
     ticket_id: i64,
     tag: String,
@@ -44,6 +47,7 @@ struct TagRow {
 
 #[derive(Insertable)]
 #[diesel(table_name = idempotency_keys)]
+#[diesel(treat_none_as_default_value = false)]
 struct IdempotencyRow {
     user_id: i64,
     scope: &'static str,

@@ -39,6 +39,7 @@ impl UserRow {
 
 #[derive(Insertable)]
 #[diesel(table_name = users)]
+#[diesel(treat_none_as_default_value = false)]
 struct NewUserRow {
     email: String,
     display_name: String,
