@@ -37,9 +37,15 @@ pub fn binary(name: &str) -> PathBuf {
     let path = dir.join(name);
     if !path.exists() {
         BUILT.get_or_init(|| {
+            // Only when this package's tests were selected alone (`cargo test -p e2e`):
+            // `cargo test --workspace` builds the binaries for ticket-api's own tests.
             let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
             let status = Command::new(cargo)
-                .args(["build", "--bin", "ticket-api", "--bin", "ticket-worker"])
+                .arg("build")
+                .arg("--manifest-path")
+                .arg(manifest)
+                .args(["-p", "ticket-api", "-p", "ticket-worker", "--bins"])
                 .status()
                 .expect("runs cargo build");
             assert!(status.success(), "building the binaries failed");
