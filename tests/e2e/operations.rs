@@ -8,6 +8,7 @@ e2e::on_both_backends!(
     migrate_and_create_admin_subcommands_work,
     self_registration_only_when_configured,
     sigterm_stops_the_server_gracefully,
+    the_worker_connects_reports_and_stops_gracefully,
 );
 
 async fn health_metrics_and_openapi_are_served(s: Server) {
@@ -112,4 +113,40 @@ async fn sigterm_stops_the_server_gracefully(mut s: Server) {
     let status = s.terminate();
     assert!(status.success(), "exit status {status}:\n{}", s.log_text());
     assert!(s.log_text().contains("stopped"), "{}", s.log_text());
+}
+
+async fn the_worker_connects_reports_and_stops_gracefully(s: Server) {
+    let admin = s.admin().await;
+    s.category(&admin, "billing").await;
+    let (_, customer) = s.account(&admin, "customer", "cu@example.com").await;
+    s.ticket(
+        &customer,
+        json!({"subject": "s", "description": "d", "category": "billing"}),
+    )
+    .await;
+    let bind = format!("127.0.0.1:{}", free_port());
+    let worker = s.spawn_worker(&bind);
+    let metrics_url = format!("http://{bind}/metrics");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let metrics = loop {
+        if let Ok(r) = s.http.get(&metrics_url).send().await {
+            let text = r.text().await.unwrap_or_default();
+            // The ticket's creation waits in the outbox (no dispatcher consumes it yet).
+            if text.contains("ticket_worker_ticks_total") && !text.contains("ticket_worker_ticks_total 0") {
+                break text;
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the worker did not report:\n{}",
+            s.worker_log()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert!(metrics.contains("ticket_worker_outbox_pending 1"), "{metrics}");
+    let health = s.http.get(format!("http://{bind}/healthz")).send().await.expect("sent");
+    assert_eq!(health.status(), StatusCode::OK);
+    let status = terminate(worker);
+    assert!(status.success(), "exit status {status}:\n{}", s.worker_log());
+    assert!(s.worker_log().contains("stopped"), "{}", s.worker_log());
 }

@@ -54,7 +54,8 @@ pub fn binary(name: &str) -> PathBuf {
     path
 }
 
-fn free_port() -> u16 {
+/// A port nothing listens on right now.
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -141,6 +142,28 @@ impl Server {
         (output.status, text)
     }
 
+    /// Starts `ticket-worker` on this server's database with its health endpoint on
+    /// `health_bind`; the caller stops it.
+    pub fn spawn_worker(&self, health_bind: &str) -> Child {
+        let log = std::fs::File::create(self.dir.join("worker.log")).expect("log file");
+        Command::new(binary("ticket-worker"))
+            .current_dir(&self.dir)
+            .env_remove("RUST_LOG")
+            .env("DATABASE_URL", &self.database_url)
+            .env("TICKET__WORKER__HEALTH_BIND", health_bind)
+            .env("TICKET__WORKER__REPORT_INTERVAL_SECS", "1")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log file"))
+            .stderr(log)
+            .spawn()
+            .expect("starts ticket-worker")
+    }
+
+    /// What `ticket-worker` logged.
+    pub fn worker_log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("worker.log")).unwrap_or_default()
+    }
+
     fn spawn(&mut self, args: &[&str], env: &[(&str, &str)]) {
         let log = std::fs::File::create(&self.log).expect("log file");
         let child = Command::new(binary("ticket-api"))
@@ -185,21 +208,10 @@ impl Server {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    /// Sends SIGTERM and waits for the process to exit.
+    /// Sends SIGTERM to the server and waits for it to exit.
     pub fn terminate(&mut self) -> ExitStatus {
-        let mut child = self.child.take().expect("running");
-        let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Ok(Some(status)) = child.try_wait() {
-                return status;
-            }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                panic!("ticket-api did not stop within 30 s of SIGTERM");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let child = self.child.take().expect("running");
+        terminate(child)
     }
 
     /// A request to `path` (relative to the server), with a bearer token if given.
@@ -280,6 +292,22 @@ impl Server {
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "opening a ticket: {}", r.body);
         r.body
+    }
+}
+
+/// Sends SIGTERM to a process and waits (at most 30 s) for it to exit.
+pub fn terminate(mut child: Child) -> ExitStatus {
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("process {} did not stop within 30 s of SIGTERM", child.id());
+        }
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
