@@ -5,7 +5,8 @@ use e2e::*;
 
 e2e::on_both_backends!(
     every_endpoint_against_every_role,
-    tokens_expire_on_logout_and_garbage_is_refused
+    tokens_expire_on_logout_and_garbage_is_refused,
+    repeated_failed_logins_are_throttled,
 );
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -350,5 +351,40 @@ async fn tokens_expire_on_logout_and_garbage_is_refused(s: Server) {
         s.call(Method::GET, "/api/v1/me", Some(&b), None).await.status,
         StatusCode::OK,
         "other sessions survive"
+    );
+}
+
+async fn repeated_failed_logins_are_throttled(s: Server) {
+    // The default allows 10 failures per 15 minutes.
+    for _ in 0..10 {
+        let r = s
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"email": ADMIN_EMAIL, "password": "a wrong guess"})),
+            )
+            .await;
+        r.assert_problem(StatusCode::UNAUTHORIZED, "invalid_credentials");
+    }
+    let r = s
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})),
+        )
+        .await;
+    r.assert_problem(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts");
+    let retry: u32 = r
+        .header("retry-after")
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After");
+    assert!((1..=900).contains(&retry), "{retry}");
+    let other = s.call(Method::GET, "/api/v1/me", Some(&"x".repeat(10)), None).await;
+    assert_eq!(
+        other.status,
+        StatusCode::UNAUTHORIZED,
+        "other requests are not throttled"
     );
 }

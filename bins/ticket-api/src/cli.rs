@@ -8,6 +8,7 @@ use actix_web::web;
 use adapters_db::{Database, PoolOptions};
 use adapters_security::{Argon2Hasher, RandomTokens};
 use application::accounts::BootstrapOutcome;
+use application::auth::LoginThrottle;
 use application::ports::SystemClock;
 use ticket_worker::Worker;
 use ticket_worker::settings::Settings;
@@ -106,6 +107,10 @@ fn wire(db: Database, settings: &Settings) -> Result<AppState, String> {
         clock: Arc::new(SystemClock),
         token_ttl_seconds: settings.auth.token_ttl_minutes * 60,
         self_registration: settings.auth.self_registration,
+        login_throttle: Arc::new(LoginThrottle::new(
+            settings.auth.max_failed_logins,
+            settings.auth.failed_login_window_minutes * 60,
+        )),
     }))
 }
 

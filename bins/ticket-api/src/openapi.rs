@@ -77,6 +77,7 @@ const TOO_LARGE: (u16, &str) = (413, "The request body is too large");
 const MEDIA_TYPE: (u16, &str) = (415, "The body is not application/json");
 const UNPROCESSABLE: (u16, &str) = (422, "Invalid fields; `errors` lists each");
 const UNAVAILABLE: (u16, &str) = (503, "The database is unreachable; retry later");
+const TOO_MANY: (u16, &str) = (429, "Too many failed logins for this account; see Retry-After");
 
 /// The problems a read may answer.
 pub struct ReadErrors;
@@ -125,6 +126,7 @@ impl IntoResponses for AuthErrors {
             TOO_LARGE,
             MEDIA_TYPE,
             UNPROCESSABLE,
+            TOO_MANY,
             UNAVAILABLE,
         ])
     }

@@ -177,6 +177,11 @@ impl From<AppError> for ApiError {
                 "idempotency_key_reused",
                 e.to_string(),
             ),
+            AppError::TooManyAttempts { retry_after_seconds } => {
+                let mut api = Self::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", e.to_string());
+                api.retry_after = u32::try_from(retry_after_seconds).ok();
+                api
+            }
             AppError::Unavailable(cause) => {
                 tracing::warn!(%cause, "storage unavailable");
                 let mut api = Self::new(

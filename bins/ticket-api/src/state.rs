@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use adapters_db::Database;
 use application::accounts::{BootstrapAdmin, CreateAccount};
-use application::auth::{Authenticate, Login, Logout};
+use application::auth::{Authenticate, Login, LoginThrottle, Logout};
 use application::categories::{CreateCategory, DeleteCategory, ListCategories, UpdateCategory};
 use application::ports::{Clock, PasswordHasher, TokenIssuer};
 use application::tickets::{
@@ -67,6 +67,8 @@ pub struct Wiring {
     pub token_ttl_seconds: i64,
     /// Whether anonymous callers may sign up as customers.
     pub self_registration: bool,
+    /// Failed-login throttling.
+    pub login_throttle: Arc<LoginThrottle>,
 }
 
 impl AppState {
@@ -91,6 +93,7 @@ impl AppState {
                 w.tokens.clone(),
                 w.clock.clone(),
                 w.token_ttl_seconds,
+                w.login_throttle.clone(),
             ),
             logout: Logout::new(db.clone(), w.tokens.clone(), w.clock.clone()),
             bootstrap_admin: BootstrapAdmin::new(create_account.clone()),

@@ -78,6 +78,11 @@ pub struct AuthSettings {
     pub token_ttl_minutes: i64,
     /// Let anyone create a customer account with `POST /customers`.
     pub self_registration: bool,
+    /// Failed logins allowed per account within the window before further attempts
+    /// answer 429.
+    pub max_failed_logins: usize,
+    /// The window of `max_failed_logins`, in minutes.
+    pub failed_login_window_minutes: i64,
 }
 
 /// `bootstrap.*`: creates an admin at start when both are set and the address is free.
@@ -131,6 +136,8 @@ migrate_on_start = true
 [auth]
 token_ttl_minutes = 720
 self_registration = false
+max_failed_logins = 10
+failed_login_window_minutes = 15
 
 [bootstrap]
 admin_email = ""

@@ -63,6 +63,12 @@ pub enum AppError {
     /// An `Idempotency-Key` was reused with a different request.
     #[error("this Idempotency-Key was already used for a different request")]
     IdempotencyKeyReused,
+    /// Too many failed logins on this account; try again after the given seconds.
+    #[error("too many failed logins; try again in {retry_after_seconds} seconds")]
+    TooManyAttempts {
+        /// Seconds until the next attempt is accepted.
+        retry_after_seconds: i64,
+    },
     /// Storage cannot be reached now; retry later.
     #[error("the service is temporarily unavailable")]
     Unavailable(String),

@@ -8,6 +8,7 @@ use crate::error::AppError;
 use crate::ports::{Clock, PasswordHasher, Session, SessionRepository, TokenIssuer, UserRepository};
 
 use super::authenticate::Principal;
+use super::throttle::LoginThrottle;
 
 /// A successful login.
 #[derive(Debug, Clone)]
@@ -29,6 +30,7 @@ pub struct Login {
     tokens: Arc<dyn TokenIssuer>,
     clock: Arc<dyn Clock>,
     token_ttl_seconds: i64,
+    throttle: Arc<LoginThrottle>,
 }
 
 impl Login {
@@ -40,6 +42,7 @@ impl Login {
         tokens: Arc<dyn TokenIssuer>,
         clock: Arc<dyn Clock>,
         token_ttl_seconds: i64,
+        throttle: Arc<LoginThrottle>,
     ) -> Self {
         Self {
             users,
@@ -48,13 +51,22 @@ impl Login {
             tokens,
             clock,
             token_ttl_seconds,
+            throttle,
         }
     }
 
     /// Checks the credentials and opens a session. An unknown address, a wrong password
     /// and a deactivated account all give [`AppError::InvalidCredentials`] after the same
     /// amount of hashing work, so logins do not reveal which addresses exist.
+    ///
+    /// Too many failed logins on one account within the throttle's window answer
+    /// [`AppError::TooManyAttempts`] without checking the password at all.
     pub async fn execute(&self, email: &str, password: &str) -> Result<LoginOutcome, AppError> {
+        let key = email.trim().to_lowercase();
+        let started = self.clock.now();
+        if let Err(retry_after_seconds) = self.throttle.check(&key, started) {
+            return Err(AppError::TooManyAttempts { retry_after_seconds });
+        }
         let found = match Email::parse(email) {
             Ok(email) => self.users.find_credentials(&email).await?,
             Err(_) => None,
@@ -65,8 +77,12 @@ impl Login {
             .await;
         let account = match found {
             Some((account, _)) if verified && account.active => account,
-            _ => return Err(AppError::InvalidCredentials),
+            _ => {
+                self.throttle.failed(&key, started);
+                return Err(AppError::InvalidCredentials);
+            }
         };
+        self.throttle.succeeded(&key);
         let now = self.clock.now();
         let (token, token_hash) = self.tokens.issue();
         let expires_at = now.plus_seconds(self.token_ttl_seconds);
@@ -120,6 +136,7 @@ mod tests {
             Arc::new(tokens),
             Arc::new(clock),
             3600,
+            Arc::new(LoginThrottle::new(3, 60)),
         )
     }
 
@@ -179,5 +196,46 @@ mod tests {
             .execute("ada@example.com", "pw")
             .await;
         assert!(matches!(err, Err(AppError::InvalidCredentials)));
+    }
+}
+
+#[cfg(test)]
+mod throttling {
+    use super::*;
+    use crate::ports::{MockClock, MockPasswordHasher, MockSessionRepository, MockTokenIssuer, MockUserRepository};
+
+    #[tokio::test]
+    async fn repeated_failures_lock_the_account_without_checking_passwords() {
+        let mut users = MockUserRepository::new();
+        users.expect_find_credentials().times(2).returning(|_| Ok(None));
+        let mut hasher = MockPasswordHasher::new();
+        hasher.expect_verify().times(2).returning(|_, _| false);
+        let mut clock = MockClock::new();
+        clock.expect_now().return_const(Timestamp::from_unix_seconds(1000));
+        let login = Login::new(
+            Arc::new(users),
+            Arc::new(MockSessionRepository::new()),
+            Arc::new(hasher),
+            Arc::new(MockTokenIssuer::new()),
+            Arc::new(clock),
+            3600,
+            Arc::new(LoginThrottle::new(2, 900)),
+        );
+        for _ in 0..2 {
+            assert!(matches!(
+                login.execute("x@example.com", "guess").await,
+                Err(AppError::InvalidCredentials)
+            ));
+        }
+        let third = login.execute("X@example.com ", "guess").await;
+        assert!(
+            matches!(
+                third,
+                Err(AppError::TooManyAttempts {
+                    retry_after_seconds: 900
+                })
+            ),
+            "{third:?}"
+        );
     }
 }

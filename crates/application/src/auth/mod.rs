@@ -4,8 +4,10 @@ mod authenticate;
 mod login;
 mod logout;
 mod password;
+mod throttle;
 
 pub use authenticate::{Authenticate, Principal};
 pub use login::{Login, LoginOutcome};
 pub use logout::Logout;
 pub use password::check_password;
+pub use throttle::LoginThrottle;
