@@ -165,7 +165,7 @@ async fn serve(settings: Settings) -> Result<(), String> {
     bootstrap(&state, &settings).await?;
     let worker = settings
         .embedded_worker()
-        .then(|| Worker::spawn(db, Duration::from_secs(settings.worker.report_interval_secs.max(1))));
+        .then(|| Worker::spawn(db, settings.worker_intervals()));
     if worker.is_some() {
         tracing::info!(
             "running the worker loops in-process (single-node mode; set TICKET__WORKER__EMBEDDED=false to turn off)"

@@ -48,8 +48,12 @@ fn metrics(stats: &WorkerStats) -> String {
          ticket_worker_outbox_pending {}\n\
          # HELP ticket_worker_ticks_total Completed loop ticks.\n\
          # TYPE ticket_worker_ticks_total counter\n\
-         ticket_worker_ticks_total {}\n",
+         ticket_worker_ticks_total {}\n\
+         # HELP ticket_worker_sessions_purged_total Ended login sessions deleted.\n\
+         # TYPE ticket_worker_sessions_purged_total counter\n\
+         ticket_worker_sessions_purged_total {}\n",
         stats.outbox_pending.load(Ordering::Relaxed),
-        stats.ticks.load(Ordering::Relaxed)
+        stats.ticks.load(Ordering::Relaxed),
+        stats.sessions_purged.load(Ordering::Relaxed)
     )
 }

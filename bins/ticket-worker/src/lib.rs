@@ -11,4 +11,4 @@ pub mod loops;
 pub mod settings;
 pub mod telemetry;
 
-pub use loops::Worker;
+pub use loops::{Intervals, Worker};

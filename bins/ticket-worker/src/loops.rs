@@ -5,6 +5,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use adapters_db::Database;
+use application::auth::PurgeEndedSessions;
+use application::ports::SystemClock;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -15,6 +17,17 @@ pub struct WorkerStats {
     pub outbox_pending: AtomicI64,
     /// Completed report ticks.
     pub ticks: AtomicI64,
+    /// Login sessions deleted since start.
+    pub sessions_purged: AtomicI64,
+}
+
+/// How often the loops run.
+#[derive(Debug, Clone, Copy)]
+pub struct Intervals {
+    /// Between reports of the outbox backlog.
+    pub report: Duration,
+    /// Between purges of ended login sessions.
+    pub session_purge: Duration,
 }
 
 /// Running loops; stop them with [`Worker::shutdown`].
@@ -28,15 +41,15 @@ pub struct Worker {
 
 impl Worker {
     /// Starts the loops on the current tokio runtime.
-    pub fn spawn(db: Database, report_interval: Duration) -> Self {
+    pub fn spawn(db: Database, every: Intervals) -> Self {
         let (stop, stopped) = watch::channel(false);
         let stats = Arc::new(WorkerStats::default());
-        let tasks = vec![tokio::spawn(report_backlog(
-            db,
-            report_interval,
-            stopped,
-            stats.clone(),
-        ))];
+        // Ended sessions are kept a day for audits before they go.
+        let purge = PurgeEndedSessions::new(Arc::new(db.clone()), Arc::new(SystemClock), 86_400);
+        let tasks = vec![
+            tokio::spawn(report_backlog(db, every.report, stopped.clone(), stats.clone())),
+            tokio::spawn(purge_sessions(purge, every.session_purge, stopped, stats.clone())),
+        ];
         Self { stop, tasks, stats }
     }
 
@@ -68,4 +81,31 @@ async fn report_backlog(db: Database, every: Duration, mut stopped: watch::Recei
         stats.ticks.fetch_add(1, Ordering::Relaxed);
     }
     tracing::debug!("backlog reporter stopped");
+}
+
+/// Deletes ended login sessions now and then.
+async fn purge_sessions(
+    purge: PurgeEndedSessions,
+    every: Duration,
+    mut stopped: watch::Receiver<bool>,
+    stats: Arc<WorkerStats>,
+) {
+    let mut ticker = tokio::time::interval(every);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            _ = stopped.changed() => break,
+        }
+        match purge.execute().await {
+            Ok(0) => {}
+            Ok(n) => {
+                stats
+                    .sessions_purged
+                    .fetch_add(i64::try_from(n).unwrap_or(i64::MAX), Ordering::Relaxed);
+                tracing::info!(deleted = n, "purged ended login sessions");
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot purge ended login sessions"),
+        }
+    }
+    tracing::debug!("session purger stopped");
 }

@@ -118,6 +118,8 @@ pub struct WorkerSettings {
     pub health_bind: String,
     /// Seconds between reports of the outbox backlog.
     pub report_interval_secs: u64,
+    /// Seconds between purges of ended login sessions.
+    pub session_purge_interval_secs: u64,
 }
 
 const DEFAULTS: &str = r#"
@@ -151,6 +153,7 @@ level = "info"
 [worker]
 health_bind = "127.0.0.1:8081"
 report_interval_secs = 60
+session_purge_interval_secs = 3600
 "#;
 
 /// Why configuration could not be loaded.
@@ -206,6 +209,14 @@ impl Settings {
             return Err(SettingsError("database.max_connections must be at least 1".into()));
         }
         Ok(())
+    }
+
+    /// The loops' intervals.
+    pub fn worker_intervals(&self) -> crate::loops::Intervals {
+        crate::loops::Intervals {
+            report: std::time::Duration::from_secs(self.worker.report_interval_secs.max(1)),
+            session_purge: std::time::Duration::from_secs(self.worker.session_purge_interval_secs.max(1)),
+        }
     }
 
     /// Whether the API should run the worker loops in-process.

@@ -59,4 +59,17 @@ impl SessionRepository for Database {
         });
         Ok(())
     }
+
+    async fn delete_ended_before(&self, before: Timestamp) -> Result<u64, StoreError> {
+        let cutoff = to_sql(before);
+        let deleted = db_run!(self, conn => {
+            // Revoked sessions go once they would have expired, so the expires_at index
+            // serves the whole delete.
+            diesel::delete(sessions::table.filter(sessions::expires_at.lt(cutoff)))
+            .execute(conn)
+            .await
+            .map_err(db_error)?
+        });
+        Ok(deleted as u64)
+    }
 }

@@ -272,6 +272,26 @@ mod cases {
                 .is_some(),
             "other sessions live on"
         );
+        let mut old = session("h3");
+        old.expires_at = at(50);
+        SessionRepository::insert(db, old).await.expect("stores");
+        assert_eq!(
+            db.delete_ended_before(at(60)).await,
+            Ok(1),
+            "only the session that expired before 60 s"
+        );
+        assert!(
+            db.authenticate(&TokenHash("h2".into()), at(6))
+                .await
+                .expect("reads")
+                .is_some()
+        );
+        assert_eq!(db.delete_ended_before(at(60)).await, Ok(0));
+        assert_eq!(
+            db.delete_ended_before(at(101)).await,
+            Ok(2),
+            "h1 (revoked) and h2 once expired"
+        );
     }
 
     pub async fn categories_in_use_cannot_be_deleted(db: &Database) {

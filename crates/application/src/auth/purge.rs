@@ -1,0 +1,54 @@
+//! Removing ended login sessions.
+
+use std::sync::Arc;
+
+use crate::error::AppError;
+use crate::ports::{Clock, SessionRepository};
+
+/// Deletes sessions that expired more than a grace period ago (revoked ones too, once
+/// they would have expired), so the table holds only sessions that can still matter.
+/// Run periodically by the worker.
+#[derive(Clone)]
+pub struct PurgeEndedSessions {
+    sessions: Arc<dyn SessionRepository>,
+    clock: Arc<dyn Clock>,
+    grace_seconds: i64,
+}
+
+impl PurgeEndedSessions {
+    /// Wires the use case; sessions are kept `grace_seconds` after they end (for audits).
+    pub fn new(sessions: Arc<dyn SessionRepository>, clock: Arc<dyn Clock>, grace_seconds: i64) -> Self {
+        Self {
+            sessions,
+            clock,
+            grace_seconds: grace_seconds.max(0),
+        }
+    }
+
+    /// Deletes them and returns how many.
+    pub async fn execute(&self) -> Result<u64, AppError> {
+        let before = self.clock.now().plus_seconds(-self.grace_seconds);
+        Ok(self.sessions.delete_ended_before(before).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ports::{MockClock, MockSessionRepository};
+    use domain::Timestamp;
+
+    #[tokio::test]
+    async fn deletes_what_ended_before_the_grace_period() {
+        let mut sessions = MockSessionRepository::new();
+        sessions
+            .expect_delete_ended_before()
+            .withf(|before| *before == Timestamp::from_unix_seconds(1_000 - 86_400))
+            .times(1)
+            .returning(|_| Ok(3));
+        let mut clock = MockClock::new();
+        clock.expect_now().return_const(Timestamp::from_unix_seconds(1_000));
+        let purge = PurgeEndedSessions::new(Arc::new(sessions), Arc::new(clock), 86_400);
+        assert_eq!(purge.execute().await.ok(), Some(3));
+    }
+}
