@@ -173,6 +173,18 @@ mod cases {
         at: Timestamp,
     }
 
+    /// The change set of one accepted command on `before`.
+    fn update_of(before: &Ticket, after: Ticket, event: TicketEvent) -> ChangeSet {
+        let mut changes = ChangeSet::default();
+        changes
+            .push(Write::UpdateTicket {
+                ticket: after,
+                expected: before.version(),
+            })
+            .push(Write::Record(event));
+        changes
+    }
+
     async fn open(db: &Database, spec: Spec<'_>) -> Ticket {
         let id = db.next_id().await.expect("allocates id");
         let new = NewTicket {
@@ -394,14 +406,9 @@ mod cases {
         let mut changed = ticket.clone();
         let agent = Actor::new(w.agent.id, Role::Agent);
         let event = changed.assign(w.agent.id, agent, at(2)).expect("assigns");
-        let mut changes = ChangeSet::default();
-        changes
-            .push(Write::UpdateTicket {
-                ticket: changed.clone(),
-                expected: ticket.version(),
-            })
-            .push(Write::Record(event));
-        db.commit(changes).await.expect("commits");
+        db.commit(update_of(&ticket, changed.clone(), event))
+            .await
+            .expect("commits");
         assert_eq!(
             TicketRepository::get(db, ticket.id()).await.expect("reads"),
             Some(changed)
@@ -566,14 +573,9 @@ mod cases {
         let event = assigned
             .assign(w.agent.id, Actor::new(w.agent.id, Role::Agent), at(4))
             .expect("assigns");
-        let mut changes = ChangeSet::default();
-        changes
-            .push(Write::UpdateTicket {
-                ticket: assigned,
-                expected: b.version(),
-            })
-            .push(Write::Record(event));
-        db.commit(changes).await.expect("commits");
+        db.commit(update_of(&b, assigned.clone(), event))
+            .await
+            .expect("commits");
         let (a, b, c) = (a.id().get(), b.id().get(), c.id().get());
 
         assert_eq!(ids(db, TicketFilter::default()).await, [a, b, c]);
@@ -753,14 +755,9 @@ mod cases {
             .update(update, Actor::new(w.agent.id, Role::Agent), at(3))
             .expect("edits")
             .expect("changed");
-        let mut changes = ChangeSet::default();
-        changes
-            .push(Write::UpdateTicket {
-                ticket: edited,
-                expected: printer.version(),
-            })
-            .push(Write::Record(event));
-        db.commit(changes).await.expect("commits");
+        db.commit(update_of(&printer, edited.clone(), event))
+            .await
+            .expect("commits");
         assert_eq!(
             ids(db, search("scanner")).await,
             [printer.id().get()],
