@@ -18,21 +18,20 @@ fn decode_text(raw: &str) -> Result<String, ApiError> {
 
 /// Encodes a ticket list position.
 pub fn encode_ticket(c: &TicketCursor) -> String {
-    URL_SAFE_NO_PAD.encode(format!("t1|{}|{}|{}", c.sort.as_str(), c.key, c.id.get()))
+    URL_SAFE_NO_PAD.encode(format!("t2|{}|{}|{}|{}", c.sort.as_str(), c.key, c.created, c.id.get()))
 }
 
 /// Decodes a ticket list position.
 pub fn decode_ticket(raw: &str) -> Result<TicketCursor, ApiError> {
     let text = decode_text(raw)?;
-    let mut parts = text.split('|');
-    let (Some("t1"), Some(sort), Some(key), Some(id), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
-    else {
+    let fields: Vec<&str> = text.split('|').collect();
+    let ["t2", sort, key, created, id] = fields.as_slice() else {
         return Err(invalid());
     };
     Ok(TicketCursor {
         sort: TicketSort::parse(sort).ok_or_else(invalid)?,
         key: key.parse().map_err(|_| invalid())?,
+        created: created.parse().map_err(|_| invalid())?,
         id: TicketId::new(id.parse().map_err(|_| invalid())?),
     })
 }
@@ -59,6 +58,7 @@ mod tests {
         let c = TicketCursor {
             sort: TicketSort::PriorityDesc,
             key: 4,
+            created: 1_800_000_000_000_000,
             id: TicketId::new(77),
         };
         assert_eq!(decode_ticket(&encode_ticket(&c)).ok(), Some(c));

@@ -209,8 +209,25 @@ impl TicketRepository for Database {
                     keyset!(q, tickets::updated_at, "tickets.updated_at", diesel::sql_types::Timestamp, after, desc);
                 }
                 TicketSort::PriorityAsc | TicketSort::PriorityDesc => {
-                    let after = after.map(|(k, id)| (i16::try_from(k).unwrap_or(0), id));
-                    keyset!(q, tickets::priority, "tickets.priority", diesel::sql_types::SmallInt, after, desc);
+                    // (priority, created_at, id): urgent first, newest first within a
+                    // priority, served by the index of the same columns.
+                    if let Some(c) = query.after {
+                        let op = if desc { "<" } else { ">" };
+                        q = q.filter(
+                            diesel::dsl::sql::<Bool>(&format!("(tickets.priority, tickets.created_at, tickets.id) {op} ("))
+                                .bind::<diesel::sql_types::SmallInt, _>(i16::try_from(c.key).unwrap_or(0))
+                                .sql(", ")
+                                .bind::<diesel::sql_types::Timestamp, _>(to_sql(domain::Timestamp::from_unix_micros(c.created)))
+                                .sql(", ")
+                                .bind::<diesel::sql_types::BigInt, _>(c.id.get())
+                                .sql(")"),
+                        );
+                    }
+                    q = if desc {
+                        q.order((tickets::priority.desc(), tickets::created_at.desc(), tickets::id.desc()))
+                    } else {
+                        q.order((tickets::priority.asc(), tickets::created_at.asc(), tickets::id.asc()))
+                    };
                 }
             }
             q.limit(i64::from(query.limit) + 1).load(conn).await.map_err(db_error)?
@@ -221,11 +238,7 @@ impl TicketRepository for Database {
             .collect::<Result<Vec<_>, _>>()?;
         let next = if items.len() > query.limit as usize {
             items.truncate(query.limit as usize);
-            items.last().map(|t| TicketCursor {
-                sort: query.sort,
-                key: query.sort.key_of(t),
-                id: t.id(),
-            })
+            items.last().map(|t| TicketCursor::after(query.sort, t))
         } else {
             None
         };

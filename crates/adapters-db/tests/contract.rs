@@ -801,7 +801,12 @@ mod cases {
                 assert!(page.items.len() <= 3);
                 for t in &page.items {
                     seen.push(t.id().get());
-                    keys.push((sort.key_of(t), t.id().get()));
+                    keys.push(match sort {
+                        TicketSort::PriorityAsc | TicketSort::PriorityDesc => {
+                            (sort.key_of(t), t.parts().created_at.unix_micros(), t.id().get())
+                        }
+                        _ => (sort.key_of(t), 0, t.id().get()),
+                    });
                 }
                 match page.next {
                     Some(cursor) => after = Some(cursor),

@@ -59,7 +59,7 @@ CREATE TABLE tickets (
 -- Keyset pagination for each sort order, and each list filter with the default order.
 CREATE INDEX tickets_created ON tickets (created_at, id);
 CREATE INDEX tickets_updated ON tickets (updated_at, id);
-CREATE INDEX tickets_priority ON tickets (priority, id);
+CREATE INDEX tickets_priority_created ON tickets (priority, created_at, id);
 CREATE INDEX tickets_status_created ON tickets (status, created_at, id);
 CREATE INDEX tickets_customer_created ON tickets (customer_id, created_at, id);
 CREATE INDEX tickets_assignee_created ON tickets (assignee_id, created_at, id);

@@ -41,9 +41,9 @@ pub enum TicketSort {
     UpdatedDesc,
     /// Least recently changed first.
     UpdatedAsc,
-    /// Most urgent first.
+    /// Most urgent first; newest first within a priority.
     PriorityDesc,
-    /// Least urgent first.
+    /// Least urgent first; oldest first within a priority.
     PriorityAsc,
 }
 
@@ -95,15 +95,30 @@ impl TicketSort {
     }
 }
 
-/// Where a page of tickets starts: just after the ticket with this sort key and id.
+/// Where a page of tickets starts: just after the ticket with these sort keys and id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TicketCursor {
     /// The order the cursor belongs to.
     pub sort: TicketSort,
-    /// The last ticket's sort key.
+    /// The last ticket's sort key ([`TicketSort::key_of`]).
     pub key: i64,
+    /// The last ticket's creation instant in microseconds: the second key of the
+    /// priority orders (unused by the others).
+    pub created: i64,
     /// The last ticket's id.
     pub id: TicketId,
+}
+
+impl TicketCursor {
+    /// The position just after `ticket` in `sort` order.
+    pub fn after(sort: TicketSort, ticket: &Ticket) -> Self {
+        Self {
+            sort,
+            key: sort.key_of(ticket),
+            created: ticket.parts().created_at.unix_micros(),
+            id: ticket.id(),
+        }
+    }
 }
 
 /// A ticket list request.
