@@ -4,6 +4,7 @@
 //! that changes a ticket builds one [`ports::ChangeSet`] (new state, history, outbox) and
 //! commits it through [`ports::UnitOfWork`], so a command is one transaction.
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 pub mod accounts;
 pub mod auth;

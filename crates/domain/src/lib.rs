@@ -4,6 +4,7 @@
 //! This crate has no dependencies so other services can reuse it and CI can test it with
 //! no database and no network. Time is the crate's own [`Timestamp`]; callers supply "now".
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 pub mod access;
 pub mod ids;
