@@ -1,6 +1,6 @@
 //! Opening a ticket.
 
-use domain::{Actor, CategorySlug, Description, NewTicket, Priority, Role, Subject, Tags, Ticket, UserId};
+use domain::{Actor, CategorySlug, Description, NewTicket, Priority, Role, Subject, Tag, Tags, Ticket, UserId};
 
 use crate::error::{AppError, Validator};
 use crate::fingerprint::fingerprint;
@@ -57,12 +57,6 @@ impl CreateTicket {
     /// Opens the ticket, or returns the one this idempotency key opened before.
     pub async fn execute(&self, actor: Actor, input: CreateTicketInput) -> Result<CreatedTicket, AppError> {
         let key = check_key(input.idempotency_key.as_deref())?;
-        let print = request_fingerprint(&input);
-        if let Some(key) = key {
-            if let Some(found) = self.replay(actor, key, &print).await? {
-                return Ok(found);
-            }
-        }
         let mut v = Validator::default();
         let subject = v.check("subject", Subject::parse(&input.subject));
         let description = v.check("description", Description::parse(&input.description));
@@ -79,6 +73,15 @@ impl CreateTicket {
         else {
             return Err(AppError::Internal("validator let an invalid field through".into()));
         };
+        // The fingerprint is taken from the parsed values, so a retry that differs only
+        // in spelling (whitespace, tag order or case, an explicit default priority) is
+        // still the same request.
+        let print = request_fingerprint(&subject, &description, priority, &category, &tags, customer_id);
+        if let Some(key) = key {
+            if let Some(found) = self.replay(actor, key, &print).await? {
+                return Ok(found);
+            }
+        }
         check_category(&self.ports, &category).await?;
 
         let id = self.ports.tickets.next_id().await?;
@@ -190,14 +193,21 @@ fn check_key(key: Option<&str>) -> Result<Option<&str>, AppError> {
     }
 }
 
-fn request_fingerprint(input: &CreateTicketInput) -> String {
-    let customer = input.customer_id.map(|c| c.to_string()).unwrap_or_default();
+fn request_fingerprint(
+    subject: &Subject,
+    description: &Description,
+    priority: Priority,
+    category: &CategorySlug,
+    tags: &Tags,
+    customer_id: UserId,
+) -> String {
+    let customer = customer_id.to_string();
     let head = [
-        input.subject.as_str(),
-        input.description.as_str(),
-        input.priority.as_deref().unwrap_or(""),
-        input.category.as_str(),
+        subject.as_str(),
+        description.as_str(),
+        priority.as_str(),
+        category.as_str(),
         customer.as_str(),
     ];
-    fingerprint(head.into_iter().chain(input.tags.iter().map(String::as_str)))
+    fingerprint(head.into_iter().chain(tags.iter().map(Tag::as_str)))
 }
