@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod access;
+pub mod comment;
 pub mod ids;
 pub mod text;
 pub mod ticket;
