@@ -95,11 +95,10 @@ impl Server {
                 (url, Some((base, schema)))
             }
         };
-        let port = free_port();
         let log = dir.join("server.log");
         let mut server = Self {
             child: None,
-            base: format!("http://127.0.0.1:{port}"),
+            base: String::new(),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(30))
                 .build()
@@ -116,11 +115,24 @@ impl Server {
             ("TICKET__LOG__LEVEL", "info"),
         ];
         all_env.extend_from_slice(env);
-        let bind = format!("127.0.0.1:{port}");
-        all_env.push(("TICKET__HTTP__BIND", &bind));
-        server.spawn(&[], &all_env);
-        server.wait_ready().await;
-        Some(server)
+        // A port found free can be taken by a parallel test before the server binds it:
+        // then the server exits, and the next port is tried.
+        for _ in 0..5 {
+            let bind = format!("127.0.0.1:{}", free_port());
+            server.base = format!("http://{bind}");
+            let mut with_bind = all_env.clone();
+            with_bind.push(("TICKET__HTTP__BIND", &bind));
+            server.spawn(&[], &with_bind);
+            match server.wait_ready().await {
+                Ok(()) => return Some(server),
+                Err(log) if log.contains("cannot serve on") => continue,
+                Err(log) => panic!("ticket-api exited before it was ready:\n{log}"),
+            }
+        }
+        panic!(
+            "ticket-api could not bind a port in five attempts:\n{}",
+            server.log_text()
+        );
     }
 
     /// Runs the binary with `args` against this server's database and waits for it.
@@ -180,19 +192,22 @@ impl Server {
         self.child = Some(child);
     }
 
-    async fn wait_ready(&mut self) {
+    /// Waits until the server answers `/readyz`; `Err(log)` if it exited first.
+    async fn wait_ready(&mut self) -> Result<(), String> {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            if let Ok(r) = self.http.get(format!("{}/readyz", self.base)).send().await {
-                if r.status().is_success() {
-                    return;
-                }
-            }
+            // Exit first: another test's server may answer on a port this one failed to bind.
             if let Some(Ok(Some(status))) = self.child.as_mut().map(Child::try_wait) {
-                panic!(
-                    "ticket-api exited with {status} before it was ready:\n{}",
-                    self.log_text()
-                );
+                return Err(format!("exit status {status}\n{}", self.log_text()));
+            }
+            // Ready means our process bound the port (actix logs it) and answers.
+            let bound = format!("listening on: {}", self.base.trim_start_matches("http://"));
+            if self.log_text().contains(&bound) {
+                if let Ok(r) = self.http.get(format!("{}/readyz", self.base)).send().await {
+                    if r.status().is_success() {
+                        return Ok(());
+                    }
+                }
             }
             assert!(
                 Instant::now() < deadline,
