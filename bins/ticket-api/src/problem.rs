@@ -296,15 +296,17 @@ pub fn parse_optional_json<T: serde::de::DeserializeOwned + Default>(
     parse_json_object(req, body)
 }
 
-/// Reads a request body within the configured size limit, as a problem on failure.
-fn read_body(
+/// Reads a request body within the configured size limit, then parses it with `parse`.
+fn read_and_parse<T: 'static>(
     req: &actix_web::HttpRequest,
     payload: &mut actix_web::dev::Payload,
-) -> impl std::future::Future<Output = Result<actix_web::web::Bytes, ApiError>> + 'static {
+    parse: fn(&actix_web::HttpRequest, &[u8]) -> Result<T, ApiError>,
+) -> futures_util::future::LocalBoxFuture<'static, Result<T, ApiError>> {
     use actix_web::FromRequest as _;
-    let bytes = actix_web::web::Bytes::from_request(req, payload);
-    async move {
-        bytes.await.map_err(|e| {
+    let req = req.clone();
+    let bytes = actix_web::web::Bytes::from_request(&req, payload);
+    Box::pin(async move {
+        let body = bytes.await.map_err(|e| {
             if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
@@ -314,8 +316,9 @@ fn read_body(
             } else {
                 ApiError::bad_request("unreadable_body", e.to_string())
             }
-        })
-    }
+        })?;
+        parse(&req, &body)
+    })
 }
 
 /// A JSON object request body, read within the configured size limit.
@@ -327,15 +330,8 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for JsonBo
     type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &actix_web::HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
-        let req = req.clone();
-        let body = read_body(&req, payload);
-        Box::pin(async move {
-            let body = body.await?;
-            if body.is_empty() && !is_json(&req) {
-                return Err(unsupported_media_type());
-            }
-            parse_json_object(&req, &body).map(JsonBody)
-        })
+        let parsed = read_and_parse(req, payload, parse_json_object::<T>);
+        Box::pin(async move { parsed.await.map(JsonBody) })
     }
 }
 
@@ -348,11 +344,7 @@ impl<T: serde::de::DeserializeOwned + Default + 'static> actix_web::FromRequest 
     type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &actix_web::HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
-        let req = req.clone();
-        let body = read_body(&req, payload);
-        Box::pin(async move {
-            let body = body.await?;
-            parse_optional_json(&req, &body).map(OptionalJsonBody)
-        })
+        let parsed = read_and_parse(req, payload, parse_optional_json::<T>);
+        Box::pin(async move { parsed.await.map(OptionalJsonBody) })
     }
 }

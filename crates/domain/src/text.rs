@@ -19,6 +19,16 @@ pub fn clean_text(raw: &str, max_chars: usize, multiline: bool) -> Result<String
     Ok(trimmed.to_owned())
 }
 
+/// Trims multi-line text and checks it is non-empty, at most `max_bytes` bytes of UTF-8
+/// and free of control characters other than line breaks and tabs.
+pub fn clean_long_text(raw: &str, max_bytes: usize) -> Result<String, ValueError> {
+    let text = clean_text(raw, usize::MAX, true)?;
+    if text.len() > max_bytes {
+        return Err(ValueError::TooLong { max: max_bytes });
+    }
+    Ok(text)
+}
+
 /// Checks `raw` is a slug: 1 to `max` characters of `a-z`, `0-9` and single inner hyphens.
 pub fn check_slug(raw: &str, max: usize) -> Result<(), ValueError> {
     const EXPECTED: &str = "lowercase letters, digits and single hyphens (for example `billing` or `two-factor`)";

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::text::clean_text;
+use crate::text::clean_long_text;
 use crate::value_error::ValueError;
 
 /// A comment's text: non-empty, at most 64 KiB of UTF-8, line breaks allowed.
@@ -15,11 +15,7 @@ impl CommentBody {
 
     /// Trims and checks a body.
     pub fn parse(raw: &str) -> Result<Self, ValueError> {
-        let text = clean_text(raw, usize::MAX, true)?;
-        if text.len() > Self::MAX_BYTES {
-            return Err(ValueError::TooLong { max: Self::MAX_BYTES });
-        }
-        Ok(Self(text))
+        clean_long_text(raw, Self::MAX_BYTES).map(Self)
     }
 
     /// The text.

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::text::clean_text;
+use crate::text::{clean_long_text, clean_text};
 use crate::value_error::ValueError;
 
 /// A ticket's one-line subject: 1 to 200 characters after trimming.
@@ -40,11 +40,7 @@ impl Description {
 
     /// Trims and checks a description.
     pub fn parse(raw: &str) -> Result<Self, ValueError> {
-        let text = clean_text(raw, usize::MAX, true)?;
-        if text.len() > Self::MAX_BYTES {
-            return Err(ValueError::TooLong { max: Self::MAX_BYTES });
-        }
-        Ok(Self(text))
+        clean_long_text(raw, Self::MAX_BYTES).map(Self)
     }
 
     /// The description.
