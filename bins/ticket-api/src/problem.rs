@@ -116,11 +116,6 @@ impl ApiError {
     pub fn not_found(what: &str) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
     }
-
-    /// The problem document.
-    pub fn problem(&self) -> &Problem {
-        &self.problem
-    }
 }
 
 impl From<AppError> for ApiError {
