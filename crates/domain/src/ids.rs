@@ -36,3 +36,11 @@ id_type!(
     /// Identifies a user account: a customer or a member of staff.
     UserId
 );
+id_type!(
+    /// Identifies a comment (a public comment or an internal note).
+    CommentId
+);
+id_type!(
+    /// Identifies an uploaded file.
+    AttachmentId
+);

@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod access;
+pub mod attachment;
 pub mod comment;
 pub mod ids;
 pub mod text;
@@ -16,7 +17,9 @@ pub mod user;
 pub mod value_error;
 
 pub use access::{Actor, Role};
-pub use ids::{TicketId, UserId};
+pub use attachment::{Attachment, FileName, MediaType};
+pub use comment::{Comment, CommentBody, Visibility};
+pub use ids::{AttachmentId, CommentId, TicketId, UserId};
 pub use ticket::{
     CategorySlug, Description, FieldChange, NewTicket, Priority, Subject, Tag, Tags, Ticket, TicketAction, TicketError,
     TicketEvent, TicketEventKind, TicketNumber, TicketParts, TicketStatus, TicketUpdate, Version,

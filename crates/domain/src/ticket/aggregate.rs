@@ -1,7 +1,8 @@
 //! The ticket aggregate: its state and the commands that change it.
 
 use crate::access::Actor;
-use crate::ids::{TicketId, UserId};
+use crate::comment::{Comment, CommentBody, CommentRefusal, Visibility, effects_of};
+use crate::ids::{CommentId, TicketId, UserId};
 use crate::time::Timestamp;
 
 use super::category::CategorySlug;
@@ -97,6 +98,16 @@ pub struct TicketParts {
     pub resolved_at: Option<Timestamp>,
     /// When it was closed.
     pub closed_at: Option<Timestamp>,
+    /// When staff first replied publicly: the first response the SLA measures.
+    pub first_response_at: Option<Timestamp>,
+    /// When the customer last commented.
+    pub last_customer_comment_at: Option<Timestamp>,
+    /// When staff last replied publicly.
+    pub last_agent_reply_at: Option<Timestamp>,
+    /// How many public comments (customer comments and agent replies) it has.
+    pub public_comment_count: u32,
+    /// How many internal notes it has. Staff only: never shown to a customer.
+    pub internal_note_count: u32,
     /// Its revision.
     pub version: Version,
 }
@@ -146,6 +157,11 @@ impl Ticket {
             updated_at: now,
             resolved_at: None,
             closed_at: None,
+            first_response_at: None,
+            last_customer_comment_at: None,
+            last_agent_reply_at: None,
+            public_comment_count: 0,
+            internal_note_count: 0,
             version: Version::FIRST,
         });
         Ok((ticket, event))
@@ -195,6 +211,15 @@ impl Ticket {
     /// Callers answer "not found" otherwise, so a ticket's existence does not leak.
     pub fn is_visible_to(&self, actor: &Actor) -> bool {
         actor.is_staff() || self.0.customer_id == actor.user_id
+    }
+
+    /// The number of comments `actor` may read: public ones for the customer, all for staff.
+    pub fn comment_count_for(&self, actor: &Actor) -> u32 {
+        if actor.is_staff() {
+            self.0.public_comment_count + self.0.internal_note_count
+        } else {
+            self.0.public_comment_count
+        }
     }
 
     /// The statuses `actor` could move this ticket to now.
@@ -313,6 +338,86 @@ impl Ticket {
                 to: TicketStatus::Assigned,
             },
         ))
+    }
+
+    /// Adds a comment written by `actor`; `body` may be `None` for a comment that only
+    /// carries `attachments` files.
+    ///
+    /// A public comment is activity on the ticket: it raises the version, records the
+    /// first response (staff's first public reply), the last customer comment or the last
+    /// agent reply, and a customer answering a `waiting_customer` ticket or replying to a
+    /// `resolved` one moves it to `in_progress` (a second event). An internal note leaves
+    /// every field a customer can see alone, the version and `updated_at` included, so
+    /// nothing betrays it. Closed tickets take no comments; customers write no notes.
+    pub fn add_comment(
+        &mut self,
+        id: CommentId,
+        body: Option<CommentBody>,
+        visibility: Visibility,
+        attachments: u32,
+        actor: Actor,
+        now: Timestamp,
+    ) -> Result<(Comment, Vec<TicketEvent>), TicketError> {
+        self.ensure_visible(&actor)?;
+        let answered = self.0.first_response_at.is_some();
+        let effects = effects_of(self.0.status, answered, &actor, visibility).map_err(|r| match r {
+            CommentRefusal::TicketClosed => TicketError::Closed,
+            CommentRefusal::InternalNoteByCustomer => TicketError::ActionForbidden {
+                action: TicketAction::WriteInternalNote,
+            },
+        })?;
+        let comment = Comment {
+            id,
+            ticket_id: self.0.id,
+            author_id: actor.user_id,
+            by_staff: actor.is_staff(),
+            visibility,
+            body,
+            created_at: now,
+        };
+        let kind = TicketEventKind::CommentAdded {
+            comment_id: id,
+            visibility,
+            by_staff: comment.by_staff,
+            first_response: effects.first_response,
+            attachments,
+        };
+        if visibility == Visibility::Internal {
+            self.0.internal_note_count += 1;
+            let event = TicketEvent {
+                ticket_id: self.0.id,
+                actor: Some(actor.user_id),
+                at: now,
+                kind,
+            };
+            return Ok((comment, vec![event]));
+        }
+        let t = &mut self.0;
+        t.public_comment_count += 1;
+        if effects.first_response {
+            t.first_response_at = Some(now);
+        }
+        if effects.customer_comment {
+            t.last_customer_comment_at = Some(now);
+        }
+        if effects.agent_reply {
+            t.last_agent_reply_at = Some(now);
+        }
+        let mut events = vec![self.record(actor, now, kind)];
+        if let Some((from, to)) = effects.status_change {
+            self.0.status = to;
+            events.push(TicketEvent {
+                ticket_id: self.0.id,
+                actor: Some(actor.user_id),
+                at: now,
+                kind: TicketEventKind::StatusChanged {
+                    from,
+                    to,
+                    reason: Some("the customer replied".to_owned()),
+                },
+            });
+        }
+        Ok((comment, events))
     }
 
     fn ensure_visible(&self, actor: &Actor) -> Result<(), TicketError> {
@@ -594,6 +699,146 @@ mod tests {
                     to: None
                 }]
             }
+        );
+    }
+
+    fn body(text: &str) -> Option<CommentBody> {
+        Some(CommentBody::parse(text).expect("valid"))
+    }
+
+    #[test]
+    fn an_internal_note_leaves_no_trace_a_customer_could_see() {
+        let mut ticket = new_ticket();
+        let before = ticket.clone();
+        let (note, events) = ticket
+            .add_comment(
+                CommentId::new(1),
+                body("customer is rude"),
+                Visibility::Internal,
+                0,
+                agent(),
+                t(9),
+            )
+            .expect("agents write notes");
+        assert_eq!(note.visibility, Visibility::Internal);
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].kind.visibility(), Visibility::Internal);
+        assert_eq!(ticket.version(), before.version(), "the ETag does not move");
+        assert_eq!(ticket.parts().updated_at, before.parts().updated_at);
+        assert_eq!(ticket.parts().first_response_at, None, "a note is not a response");
+        assert_eq!(ticket.comment_count_for(&customer()), 0);
+        assert_eq!(ticket.comment_count_for(&agent()), 1);
+        let mut expected = before.parts().clone();
+        expected.internal_note_count = 1;
+        assert_eq!(ticket.parts(), &expected, "only the staff-only counter changed");
+    }
+
+    #[test]
+    fn the_first_public_agent_reply_is_the_first_response() {
+        let mut ticket = new_ticket();
+        let (_, events) = ticket
+            .add_comment(CommentId::new(1), body("looking"), Visibility::Public, 0, agent(), t(5))
+            .expect("ok");
+        assert_eq!(ticket.parts().first_response_at, Some(t(5)));
+        assert_eq!(ticket.parts().last_agent_reply_at, Some(t(5)));
+        assert_eq!(ticket.version(), Version::FIRST.next());
+        assert!(matches!(
+            events[0].kind,
+            TicketEventKind::CommentAdded {
+                first_response: true,
+                ..
+            }
+        ));
+        let (_, events) = ticket
+            .add_comment(
+                CommentId::new(2),
+                body("still looking"),
+                Visibility::Public,
+                0,
+                agent(),
+                t(8),
+            )
+            .expect("ok");
+        assert_eq!(ticket.parts().first_response_at, Some(t(5)), "recorded once");
+        assert_eq!(ticket.parts().last_agent_reply_at, Some(t(8)));
+        assert!(matches!(
+            events[0].kind,
+            TicketEventKind::CommentAdded {
+                first_response: false,
+                ..
+            }
+        ));
+        assert_eq!(ticket.comment_count_for(&customer()), 2);
+    }
+
+    #[test]
+    fn a_customer_reply_reopens_or_resumes_and_closed_refuses() {
+        for waiting in [TicketStatus::WaitingCustomer, TicketStatus::Resolved] {
+            let mut ticket = new_ticket();
+            ticket.assign(UserId::new(20), agent(), t(1)).expect("ok");
+            ticket
+                .transition(TicketStatus::InProgress, agent(), t(2), None)
+                .expect("ok");
+            ticket.transition(waiting, agent(), t(3), None).expect("ok");
+            let version = ticket.version();
+            let (comment, events) = ticket
+                .add_comment(CommentId::new(1), None, Visibility::Public, 2, customer(), t(4))
+                .expect("customers reply with files only");
+            assert!(!comment.by_staff);
+            assert_eq!(ticket.status(), TicketStatus::InProgress);
+            assert_eq!(ticket.version(), version.next(), "one command, one version");
+            assert_eq!(ticket.parts().last_customer_comment_at, Some(t(4)));
+            assert_eq!(events.len(), 2);
+            assert!(matches!(
+                events[1].kind,
+                TicketEventKind::StatusChanged { from, to: TicketStatus::InProgress, .. } if from == waiting
+            ));
+        }
+        let mut ticket = new_ticket();
+        ticket
+            .transition(TicketStatus::Closed, customer(), t(1), None)
+            .expect("ok");
+        let before = ticket.clone();
+        assert_eq!(
+            ticket
+                .add_comment(
+                    CommentId::new(1),
+                    body("hello?"),
+                    Visibility::Public,
+                    0,
+                    customer(),
+                    t(2)
+                )
+                .map(|_| ()),
+            Err(TicketError::Closed)
+        );
+        assert_eq!(ticket, before);
+    }
+
+    #[test]
+    fn customers_write_no_notes_and_strangers_nothing() {
+        let mut ticket = new_ticket();
+        assert_eq!(
+            ticket
+                .add_comment(
+                    CommentId::new(1),
+                    body("psst"),
+                    Visibility::Internal,
+                    0,
+                    customer(),
+                    t(1)
+                )
+                .map(|_| ()),
+            Err(TicketError::ActionForbidden {
+                action: TicketAction::WriteInternalNote
+            })
+        );
+        let stranger = Actor::new(UserId::new(99), Role::Customer);
+        assert_eq!(
+            ticket
+                .add_comment(CommentId::new(1), body("hi"), Visibility::Public, 0, stranger, t(1))
+                .map(|_| ()),
+            Err(TicketError::NotVisible)
         );
     }
 }

@@ -15,6 +15,8 @@ pub enum TicketAction {
     Transition(TicketStatus),
     /// Give the ticket to an agent.
     Assign,
+    /// Write an internal note (staff only).
+    WriteInternalNote,
 }
 
 impl fmt::Display for TicketAction {
@@ -24,6 +26,7 @@ impl fmt::Display for TicketAction {
             Self::EditField(field) => write!(f, "change the {field}"),
             Self::Transition(to) => write!(f, "move the ticket to {to}"),
             Self::Assign => write!(f, "assign the ticket"),
+            Self::WriteInternalNote => write!(f, "write internal notes"),
         }
     }
 }

@@ -3,7 +3,8 @@
 //! Every accepted change yields exactly one event. The store keeps each event as a history
 //! entry and publishes it through the outbox in the same transaction as the change.
 
-use crate::ids::{TicketId, UserId};
+use crate::comment::Visibility;
+use crate::ids::{CommentId, TicketId, UserId};
 use crate::time::Timestamp;
 
 use super::category::CategorySlug;
@@ -66,9 +67,31 @@ pub enum TicketEventKind {
         /// The status after.
         to: TicketStatus,
     },
+    /// A comment, agent reply or internal note was added.
+    CommentAdded {
+        /// The comment.
+        comment_id: CommentId,
+        /// Who may read it; an internal note's event is itself internal.
+        visibility: Visibility,
+        /// Written by staff rather than the customer.
+        by_staff: bool,
+        /// It is the ticket's first response (staff's first public reply).
+        first_response: bool,
+        /// How many files came with it.
+        attachments: u32,
+    },
 }
 
 impl TicketEventKind {
+    /// Who may see this event in the ticket's history and be notified of it: the event
+    /// of an internal note is internal, every other event public.
+    pub const fn visibility(&self) -> Visibility {
+        match self {
+            Self::CommentAdded { visibility, .. } => *visibility,
+            _ => Visibility::Public,
+        }
+    }
+
     /// The stable event type name used in the outbox and the history API.
     pub const fn event_type(&self) -> &'static str {
         match self {
@@ -76,6 +99,7 @@ impl TicketEventKind {
             Self::Updated { .. } => "TicketUpdated",
             Self::StatusChanged { .. } => "TicketStatusChanged",
             Self::Assigned { .. } => "TicketAssigned",
+            Self::CommentAdded { .. } => "CommentAdded",
         }
     }
 }
