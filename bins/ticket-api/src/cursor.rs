@@ -49,6 +49,20 @@ pub fn decode_history(raw: &str) -> Result<i64, ApiError> {
         .ok_or_else(invalid)
 }
 
+/// Encodes a comment or attachment position: `kind` tells the two apart.
+pub fn encode_id(kind: &str, id: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{kind}1|{id}"))
+}
+
+/// Decodes a position [`encode_id`] made with the same `kind`.
+pub fn decode_id(kind: &str, raw: &str) -> Result<i64, ApiError> {
+    decode_text(raw)?
+        .strip_prefix(&format!("{kind}1|"))
+        .and_then(|id| id.parse().ok())
+        .filter(|id| *id >= 0)
+        .ok_or_else(invalid)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,5 +81,7 @@ mod tests {
             assert!(decode_ticket(bad).is_err(), "{bad}");
         }
         assert!(decode_history(&encode_ticket(&c)).is_err());
+        assert_eq!(decode_id("c", &encode_id("c", 9)).ok(), Some(9));
+        assert!(decode_id("a", &encode_id("c", 9)).is_err(), "kinds do not mix");
     }
 }

@@ -1,8 +1,8 @@
 //! The JSON bodies of the API. Requests reject unknown fields; instants are RFC 3339 UTC.
 
 use application::auth::Principal;
-use application::ports::{Category, HistoryEntry, UserAccount};
-use domain::{Actor, Ticket, TicketEventKind, TicketStatus, Timestamp, UserId};
+use application::ports::{Category, CommentView, HistoryEntry, UserAccount};
+use domain::{Actor, Attachment, Ticket, TicketEventKind, TicketStatus, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -227,6 +227,20 @@ pub struct TicketResponse {
     /// When it was closed.
     #[schema(format = DateTime)]
     pub closed_at: Option<String>,
+    /// When staff first replied publicly (the first response); `null` until then.
+    #[schema(format = DateTime)]
+    pub first_response_at: Option<String>,
+    /// When the customer last commented.
+    #[schema(format = DateTime)]
+    pub last_customer_comment_at: Option<String>,
+    /// When staff last replied publicly.
+    #[schema(format = DateTime)]
+    pub last_agent_reply_at: Option<String>,
+    /// The comments the caller can read: public ones for the customer, all for staff.
+    pub comment_count: u32,
+    /// Internal notes; present for staff only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub internal_note_count: Option<u32>,
     /// Its revision; also its `ETag`.
     pub version: i64,
     /// The statuses the caller could move it to now.
@@ -253,6 +267,11 @@ impl TicketResponse {
             updated_at: instant(t.updated_at),
             resolved_at: t.resolved_at.map(instant),
             closed_at: t.closed_at.map(instant),
+            first_response_at: t.first_response_at.map(instant),
+            last_customer_comment_at: t.last_customer_comment_at.map(instant),
+            last_agent_reply_at: t.last_agent_reply_at.map(instant),
+            comment_count: ticket.comment_count_for(actor),
+            internal_note_count: actor.is_staff().then_some(t.internal_note_count),
             version: t.version.get(),
             allowed_transitions: ticket
                 .allowed_targets_for(actor)
@@ -277,7 +296,8 @@ pub struct TicketPage {
 pub struct HistoryEntryResponse {
     /// Its position in the history.
     pub id: i64,
-    /// `TicketCreated`, `TicketUpdated`, `TicketStatusChanged` or `TicketAssigned`.
+    /// `TicketCreated`, `TicketUpdated`, `TicketStatusChanged`, `TicketAssigned` or
+    /// `CommentAdded` (internal notes' entries are shown to staff only).
     #[serde(rename = "type")]
     pub event_type: String,
     /// Who made the change; `null` for the system.
@@ -318,6 +338,16 @@ impl From<&HistoryEntry> for HistoryEntryResponse {
                 "previous_assignee_id": previous.map(UserId::get), "assignee_id": assignee.get(),
                 "from": from.as_str(), "to": to.as_str(),
             }),
+            TicketEventKind::CommentAdded {
+                comment_id,
+                visibility,
+                by_staff,
+                first_response,
+                attachments,
+            } => serde_json::json!({
+                "comment_id": comment_id.get(), "visibility": visibility.as_str(), "by_staff": by_staff,
+                "first_response": first_response, "attachments": attachments,
+            }),
         };
         Self {
             id: e.id,
@@ -334,6 +364,160 @@ impl From<&HistoryEntry> for HistoryEntryResponse {
 pub struct HistoryPage {
     /// The entries, oldest first.
     pub items: Vec<HistoryEntryResponse>,
+    /// Pass as `cursor` for the next page; `null` on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// `POST /tickets/{id}/comments` as JSON (multipart carries the same fields plus files).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddCommentRequest {
+    /// The text, at most 64 KiB.
+    #[schema(example = "Could you send a screenshot?", min_length = 1, max_length = 65536)]
+    pub body: String,
+    /// `public` (default) or `internal` (staff only: an internal note).
+    #[serde(default)]
+    #[schema(pattern = "^(public|internal)$")]
+    pub visibility: Option<String>,
+}
+
+/// The multipart form of `POST /tickets/{id}/comments`.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub struct AddCommentForm {
+    /// The text; may be left out when files are attached.
+    pub body: Option<String>,
+    /// `public` (default) or `internal` (staff only).
+    #[schema(pattern = "^(public|internal)$")]
+    pub visibility: Option<String>,
+    /// The files (any part with a file name is a file).
+    #[schema(value_type = Vec<String>, format = Binary)]
+    pub files: Vec<Vec<u8>>,
+}
+
+/// The multipart form of `POST /tickets/{id}/attachments`.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    /// `public` (default) or `internal` (staff only).
+    #[schema(pattern = "^(public|internal)$")]
+    pub visibility: Option<String>,
+    /// The files (any part with a file name is a file).
+    #[schema(value_type = Vec<String>, format = Binary)]
+    pub files: Vec<Vec<u8>>,
+}
+
+/// Who wrote a comment.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuthorResponse {
+    /// Their user id.
+    pub id: i64,
+    /// Their display name.
+    pub name: String,
+    /// `customer` or `agent` (any member of staff).
+    #[schema(pattern = "^(customer|agent)$")]
+    pub kind: String,
+}
+
+/// A file.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttachmentResponse {
+    /// Its id.
+    pub id: i64,
+    /// The ticket it belongs to.
+    pub ticket_id: i64,
+    /// The comment it came with.
+    pub comment_id: i64,
+    /// Its (sanitised) file name.
+    pub file_name: String,
+    /// Its type, established from its bytes.
+    pub content_type: String,
+    /// Its size in bytes.
+    pub size_bytes: u64,
+    /// SHA-256 of the bytes, lowercase hex.
+    pub sha256: String,
+    /// `public` or `internal` (the comment's).
+    pub visibility: String,
+    /// Who uploaded it.
+    pub uploaded_by: i64,
+    /// When.
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    /// Where to download it.
+    pub download_url: String,
+}
+
+impl From<&Attachment> for AttachmentResponse {
+    fn from(a: &Attachment) -> Self {
+        Self {
+            id: a.id.get(),
+            ticket_id: a.ticket_id.get(),
+            comment_id: a.comment_id.get(),
+            file_name: a.file_name.to_string(),
+            content_type: a.media_type.to_string(),
+            size_bytes: a.size_bytes,
+            sha256: a.sha256.clone(),
+            visibility: a.visibility.as_str().to_owned(),
+            uploaded_by: a.uploaded_by.get(),
+            created_at: instant(a.created_at),
+            download_url: format!("/api/v1/attachments/{}", a.id),
+        }
+    }
+}
+
+/// A comment, agent reply or internal note.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommentResponse {
+    /// Its id.
+    pub id: i64,
+    /// The ticket it belongs to.
+    pub ticket_id: i64,
+    /// Who wrote it.
+    pub author: AuthorResponse,
+    /// `public` or `internal`.
+    pub visibility: String,
+    /// Its text; `null` for a comment that only carries files.
+    pub body: Option<String>,
+    /// Its files.
+    pub attachments: Vec<AttachmentResponse>,
+    /// When it was written.
+    #[schema(format = DateTime)]
+    pub created_at: String,
+}
+
+impl From<&CommentView> for CommentResponse {
+    fn from(v: &CommentView) -> Self {
+        let c = &v.comment;
+        Self {
+            id: c.id.get(),
+            ticket_id: c.ticket_id.get(),
+            author: AuthorResponse {
+                id: c.author_id.get(),
+                name: v.author_name.clone(),
+                kind: if c.by_staff { "agent" } else { "customer" }.to_owned(),
+            },
+            visibility: c.visibility.as_str().to_owned(),
+            body: c.body.as_ref().map(|b| b.to_string()),
+            attachments: v.attachments.iter().map(AttachmentResponse::from).collect(),
+            created_at: instant(c.created_at),
+        }
+    }
+}
+
+/// A page of comments.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommentPage {
+    /// The comments, oldest first.
+    pub items: Vec<CommentResponse>,
+    /// Pass as `cursor` for the next page; `null` on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// A page of files.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttachmentPage {
+    /// The files, oldest first.
+    pub items: Vec<AttachmentResponse>,
     /// Pass as `cursor` for the next page; `null` on the last.
     pub next_cursor: Option<String>,
 }

@@ -15,3 +15,4 @@ pub mod openapi;
 pub mod problem;
 pub mod server;
 pub mod state;
+pub mod upload;

@@ -6,18 +6,19 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{IntoResponses, Modify, OpenApi};
 
-use crate::handlers::{accounts, auth, categories, ops, tickets};
+use crate::handlers::{accounts, auth, categories, comments, ops, tickets};
 use crate::problem::{FieldProblem, Problem};
 
 /// The API's document.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Ticketing API", description = "Customer-service ticketing: tickets, categories, accounts.", version = "1.0.0"),
+    info(title = "Ticketing API", description = "Customer-service ticketing: tickets, conversations, categories, accounts.", version = "1.0.0"),
     paths(
         auth::login, auth::logout, auth::me,
         accounts::create_customer, accounts::create_agent,
         categories::list, categories::create, categories::update, categories::delete,
         tickets::create, tickets::list, tickets::get, tickets::update, tickets::transition, tickets::close, tickets::history,
+        comments::list, comments::add, comments::upload, comments::list_attachments, comments::download,
         ops::healthz, ops::readyz, ops::metrics,
     ),
     components(schemas(Problem, FieldProblem)),
@@ -27,6 +28,7 @@ use crate::problem::{FieldProblem, Problem};
         (name = "accounts", description = "Customer and staff accounts"),
         (name = "categories", description = "Admin-defined ticket categories"),
         (name = "tickets", description = "Tickets, their status and history"),
+        (name = "comments", description = "The conversation: comments, internal notes and files"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -73,10 +75,13 @@ const CONFLICT: (u16, &str) = (
     "Conflicts with the current state (forbidden transition, closed ticket, taken name, resource in use)",
 );
 const PRECONDITION: (u16, &str) = (412, "If-Match names a version that is no longer current");
-const TOO_LARGE: (u16, &str) = (413, "The request body is too large");
-const MEDIA_TYPE: (u16, &str) = (415, "The body is not application/json");
+const TOO_LARGE: (u16, &str) = (413, "The request body, or a file in it, is too large");
+const MEDIA_TYPE: (u16, &str) = (
+    415,
+    "The body's content type is not accepted, or an uploaded file's type is not allowed",
+);
 const UNPROCESSABLE: (u16, &str) = (422, "Invalid fields; `errors` lists each");
-const UNAVAILABLE: (u16, &str) = (503, "The database is unreachable; retry later");
+const UNAVAILABLE: (u16, &str) = (503, "The database or the file store is unreachable; retry later");
 const TOO_MANY: (u16, &str) = (429, "Too many failed logins for this account; see Retry-After");
 
 /// The problems a read may answer.

@@ -177,6 +177,10 @@ impl From<AppError> for ApiError {
                 api.retry_after = u32::try_from(retry_after_seconds).ok();
                 api
             }
+            AppError::PayloadTooLarge(detail) => Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", detail),
+            AppError::UnsupportedMediaType(detail) => {
+                Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", detail)
+            }
             AppError::Unavailable(cause) => {
                 tracing::warn!(%cause, "storage unavailable");
                 let mut api = Self::new(
@@ -292,7 +296,7 @@ pub fn parse_optional_json<T: serde::de::DeserializeOwned + Default>(
 }
 
 /// Reads a request body within the configured size limit, then parses it with `parse`.
-fn read_and_parse<T: 'static>(
+pub(crate) fn read_and_parse<T: 'static>(
     req: &actix_web::HttpRequest,
     payload: &mut actix_web::dev::Payload,
     parse: fn(&actix_web::HttpRequest, &[u8]) -> Result<T, ApiError>,

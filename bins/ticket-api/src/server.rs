@@ -6,7 +6,7 @@ use actix_web::dev::Service as _;
 use actix_web::http::StatusCode;
 use actix_web::{App, HttpResponse, HttpServer, web};
 
-use crate::handlers::{accounts, auth, categories, ops, tickets};
+use crate::handlers::{accounts, auth, categories, comments, ops, tickets};
 use crate::problem::{ApiError, path_error, query_error};
 use crate::state::AppState;
 
@@ -69,7 +69,18 @@ pub fn configure(max_body_bytes: usize) -> impl Fn(&mut web::ServiceConfig) + Cl
                     )
                     .service(resource("/tickets/{id}/transitions", "POST").route(web::post().to(tickets::transition)))
                     .service(resource("/tickets/{id}/close", "POST").route(web::post().to(tickets::close)))
-                    .service(resource("/tickets/{id}/history", "GET").route(web::get().to(tickets::history))),
+                    .service(resource("/tickets/{id}/history", "GET").route(web::get().to(tickets::history)))
+                    .service(
+                        resource("/tickets/{id}/comments", "GET, POST")
+                            .route(web::get().to(comments::list))
+                            .route(web::post().to(comments::add)),
+                    )
+                    .service(
+                        resource("/tickets/{id}/attachments", "GET, POST")
+                            .route(web::get().to(comments::list_attachments))
+                            .route(web::post().to(comments::upload)),
+                    )
+                    .service(resource("/attachments/{id}", "GET").route(web::get().to(comments::download))),
             )
             .default_service(web::to(route_not_found));
     }

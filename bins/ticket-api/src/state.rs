@@ -6,12 +6,16 @@ use adapters_db::Database;
 use application::accounts::{BootstrapAdmin, CreateAccount};
 use application::auth::{Authenticate, Login, LoginThrottle, Logout};
 use application::categories::{CreateCategory, DeleteCategory, ListCategories, UpdateCategory};
-use application::ports::{Clock, PasswordHasher, TokenIssuer};
+use application::comments::{
+    AddComment, AttachmentRules, CommentPorts, DownloadAttachment, ListAttachments, ListComments,
+};
+use application::ports::{BlobStore, Clock, PasswordHasher, TokenIssuer};
 use application::tickets::{
     ChangeStatus, CloseTicket, CreateTicket, GetTicket, SearchTickets, TicketHistory, TicketPorts, UpdateTicket,
 };
 
 use crate::metrics::Metrics;
+use crate::upload::UploadLimits;
 
 /// Everything handlers need; shared by all workers.
 pub struct AppState {
@@ -47,6 +51,16 @@ pub struct AppState {
     pub search_tickets: SearchTickets,
     /// `GET /tickets/{id}/history`
     pub ticket_history: TicketHistory,
+    /// `POST /tickets/{id}/comments`, `POST /tickets/{id}/attachments`
+    pub add_comment: AddComment,
+    /// `GET /tickets/{id}/comments`
+    pub list_comments: ListComments,
+    /// `GET /tickets/{id}/attachments`
+    pub list_attachments: ListAttachments,
+    /// `GET /attachments/{id}`
+    pub download_attachment: DownloadAttachment,
+    /// Limits of multipart uploads, enforced while the body streams in.
+    pub upload_limits: UploadLimits,
     /// For `/readyz`.
     pub db: Database,
     /// For `/metrics`.
@@ -69,6 +83,12 @@ pub struct Wiring {
     pub self_registration: bool,
     /// Failed-login throttling.
     pub login_throttle: Arc<LoginThrottle>,
+    /// Where attachment bytes live.
+    pub blobs: Arc<dyn BlobStore>,
+    /// What uploads must meet.
+    pub attachment_rules: AttachmentRules,
+    /// The largest upload request, in bytes.
+    pub max_request_bytes: u64,
 }
 
 impl AppState {
@@ -82,6 +102,16 @@ impl AppState {
             categories: db.clone(),
             idempotency: db.clone(),
             clock: w.clock.clone(),
+        };
+        let conversation = CommentPorts {
+            tickets: ports.clone(),
+            comments: db.clone(),
+            blobs: w.blobs.clone(),
+        };
+        let upload_limits = UploadLimits {
+            max_file_bytes: w.attachment_rules.max_file_bytes,
+            max_request_bytes: w.max_request_bytes,
+            max_files: w.attachment_rules.max_files,
         };
         let create_account = CreateAccount::new(db.clone(), w.hasher.clone(), w.clock.clone(), w.self_registration);
         Self {
@@ -109,6 +139,11 @@ impl AppState {
             close_ticket: CloseTicket::new(ports.clone()),
             search_tickets: SearchTickets::new(ports.clone()),
             ticket_history: TicketHistory::new(ports),
+            add_comment: AddComment::new(conversation.clone(), w.attachment_rules),
+            list_comments: ListComments::new(conversation.clone()),
+            list_attachments: ListAttachments::new(conversation.clone()),
+            download_attachment: DownloadAttachment::new(conversation),
+            upload_limits,
             db: w.db,
             metrics: Arc::new(Metrics::default()),
         }

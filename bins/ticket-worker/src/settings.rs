@@ -40,6 +40,46 @@ pub struct Settings {
     pub log: LogSettings,
     /// The background loops.
     pub worker: WorkerSettings,
+    /// Uploaded files.
+    pub attachments: AttachmentSettings,
+}
+
+/// `attachments.*`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttachmentSettings {
+    /// `local` (a directory, the default) or `s3` (S3-compatible object storage).
+    pub store: String,
+    /// The directory of the `local` store.
+    pub path: String,
+    /// The largest file, in bytes.
+    pub max_file_bytes: u64,
+    /// The largest upload request (all files and fields), in bytes.
+    pub max_request_bytes: u64,
+    /// The most files on one comment.
+    pub max_files: u32,
+    /// Accepted types, comma-separated, as established from the files' bytes.
+    pub allowed_types: String,
+    /// The `s3` store.
+    pub s3: S3Settings,
+}
+
+/// `attachments.s3.*`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Settings {
+    /// The bucket.
+    pub bucket: String,
+    /// The region.
+    pub region: String,
+    /// The endpoint of an S3-compatible service (MinIO, R2, ...); empty for AWS.
+    pub endpoint: String,
+    /// The access key id; empty to use the environment's credentials.
+    pub access_key_id: String,
+    /// The secret access key.
+    pub secret_access_key: Secret,
+    /// Allow an `http://` endpoint.
+    pub allow_http: bool,
 }
 
 /// `http.*`
@@ -150,6 +190,22 @@ admin_name = "Administrator"
 format = "pretty"
 level = "info"
 
+[attachments]
+store = "local"
+path = "./data/attachments"
+max_file_bytes = 10485760
+max_request_bytes = 26214400
+max_files = 10
+allowed_types = "image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain,text/csv,application/zip,application/vnd.openxmlformats-officedocument.wordprocessingml.document,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,application/vnd.openxmlformats-officedocument.presentationml.presentation,application/vnd.oasis.opendocument.text,application/vnd.oasis.opendocument.spreadsheet"
+
+[attachments.s3]
+bucket = ""
+region = "us-east-1"
+endpoint = ""
+access_key_id = ""
+secret_access_key = ""
+allow_http = false
+
 [worker]
 health_bind = "127.0.0.1:8081"
 report_interval_secs = 60
@@ -207,6 +263,23 @@ impl Settings {
         }
         if self.database.max_connections == 0 {
             return Err(SettingsError("database.max_connections must be at least 1".into()));
+        }
+        let a = &self.attachments;
+        if !matches!(a.store.as_str(), "local" | "s3") {
+            return Err(SettingsError(format!(
+                "attachments.store must be `local` or `s3`, not `{}`",
+                a.store
+            )));
+        }
+        if a.store == "s3" && a.s3.bucket.is_empty() {
+            return Err(SettingsError(
+                "attachments.s3.bucket is required with attachments.store = \"s3\"".into(),
+            ));
+        }
+        if a.max_file_bytes == 0 || a.max_request_bytes < a.max_file_bytes {
+            return Err(SettingsError(
+                "attachments.max_file_bytes must be positive and at most attachments.max_request_bytes".into(),
+            ));
         }
         Ok(())
     }

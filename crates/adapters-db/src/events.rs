@@ -3,7 +3,8 @@
 
 use application::ports::StoreError;
 use domain::{
-    CategorySlug, FieldChange, Priority, Tags, TicketEvent, TicketEventKind, TicketNumber, TicketStatus, UserId,
+    CategorySlug, CommentId, FieldChange, Priority, Tags, TicketEvent, TicketEventKind, TicketNumber, TicketStatus,
+    UserId, Visibility,
 };
 use serde::{Deserialize, Serialize};
 
@@ -49,6 +50,15 @@ struct AssignedJson {
     to: String,
 }
 
+#[derive(Serialize, Deserialize)]
+struct CommentJson {
+    comment_id: i64,
+    visibility: String,
+    by_staff: bool,
+    first_response: bool,
+    attachments: u32,
+}
+
 /// The event's details as JSON text.
 pub(crate) fn details_json(kind: &TicketEventKind) -> String {
     let value = match kind {
@@ -91,11 +101,25 @@ pub(crate) fn details_json(kind: &TicketEventKind) -> String {
             from: from.as_str().to_owned(),
             to: to.as_str().to_owned(),
         }),
+        TicketEventKind::CommentAdded {
+            comment_id,
+            visibility,
+            by_staff,
+            first_response,
+            attachments,
+        } => serde_json::to_value(CommentJson {
+            comment_id: comment_id.get(),
+            visibility: visibility.as_str().to_owned(),
+            by_staff: *by_staff,
+            first_response: *first_response,
+            attachments: *attachments,
+        }),
     };
     value.map(|v| v.to_string()).unwrap_or_else(|_| "{}".to_owned())
 }
 
-/// The outbox payload: the event with its ticket, actor and instant.
+/// The outbox payload: the event with its ticket, actor, instant and visibility (the
+/// notification dispatcher must not tell a customer about an `internal` event).
 pub(crate) fn payload_json(event: &TicketEvent) -> String {
     let details: serde_json::Value = serde_json::from_str(&details_json(&event.kind)).unwrap_or_default();
     serde_json::json!({
@@ -103,6 +127,7 @@ pub(crate) fn payload_json(event: &TicketEvent) -> String {
         "ticket_id": event.ticket_id.get(),
         "actor_id": event.actor.map(UserId::get),
         "occurred_at": event.at.to_string(),
+        "visibility": event.kind.visibility().as_str(),
         "details": details,
     })
     .to_string()
@@ -152,6 +177,16 @@ pub(crate) fn parse_details(event_type: &str, details: &str) -> Result<TicketEve
                 assignee: UserId::new(j.assignee),
                 from: status(&j.from)?,
                 to: status(&j.to)?,
+            }
+        }
+        "CommentAdded" => {
+            let j: CommentJson = serde_json::from_str(details).map_err(|e| bad(&e))?;
+            TicketEventKind::CommentAdded {
+                comment_id: CommentId::new(j.comment_id),
+                visibility: Visibility::parse(&j.visibility).map_err(|e| bad(&e))?,
+                by_staff: j.by_staff,
+                first_response: j.first_response,
+                attachments: j.attachments,
             }
         }
         other => return Err(bad(&format!("unknown event type `{other}`"))),
@@ -207,6 +242,13 @@ mod tests {
                 assignee: UserId::new(9),
                 from: TicketStatus::New,
                 to: TicketStatus::Assigned,
+            },
+            TicketEventKind::CommentAdded {
+                comment_id: CommentId::new(5),
+                visibility: Visibility::Internal,
+                by_staff: true,
+                first_response: false,
+                attachments: 2,
             },
         ];
         for kind in kinds {

@@ -11,6 +11,7 @@
 mod macros;
 
 mod categories;
+mod comments;
 mod error;
 mod events;
 mod idempotency;

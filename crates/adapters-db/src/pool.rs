@@ -261,8 +261,14 @@ async fn open_sqlite(path: String) -> Result<SqliteConnection, ConnectionError> 
 
 /// PostgreSQL's SQL fragments.
 pub(crate) mod postgres_dialect {
-    /// Opens a full-text match of `tickets`; the query text is bound next, then `)`.
-    pub(crate) const FULL_TEXT_OPEN: &str = "tickets.search @@ plainto_tsquery('english', ";
+    /// A full-text match of a ticket or its comments is written as
+    /// `FULL_TEXT_TICKET ? FULL_TEXT_COMMENTS ? FULL_TEXT_CLOSE_*`, the query text bound
+    /// twice; `_PUBLIC` leaves internal notes out.
+    pub(crate) const FULL_TEXT_TICKET: &str = "(tickets.search @@ plainto_tsquery('english', ";
+    pub(crate) const FULL_TEXT_COMMENTS: &str =
+        ") OR tickets.id IN (SELECT c.ticket_id FROM comments c WHERE c.search @@ plainto_tsquery('english', ";
+    pub(crate) const FULL_TEXT_CLOSE_PUBLIC: &str = ") AND c.visibility = 'public'))";
+    pub(crate) const FULL_TEXT_CLOSE_ANY: &str = ")))";
 
     /// `plainto_tsquery` takes any user text as plain words, all of which must match
     /// (the same meaning as the SQLite query), never as operators.
@@ -273,8 +279,12 @@ pub(crate) mod postgres_dialect {
 
 /// SQLite's SQL fragments.
 pub(crate) mod sqlite_dialect {
-    /// Opens a full-text match of `tickets`; the query text is bound next, then `)`.
-    pub(crate) const FULL_TEXT_OPEN: &str = "tickets.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ";
+    /// A full-text match of a ticket or its comments, as in the PostgreSQL dialect.
+    pub(crate) const FULL_TEXT_TICKET: &str = "(tickets.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ";
+    pub(crate) const FULL_TEXT_COMMENTS: &str = ") OR tickets.id IN (SELECT c.ticket_id FROM comments c \
+         WHERE c.id IN (SELECT rowid FROM comments_fts WHERE comments_fts MATCH ";
+    pub(crate) const FULL_TEXT_CLOSE_PUBLIC: &str = ") AND c.visibility = 'public'))";
+    pub(crate) const FULL_TEXT_CLOSE_ANY: &str = ")))";
 
     /// FTS5 has a query syntax of its own; quoting every word turns any user text into
     /// a plain "all these words" query that cannot be a syntax error.

@@ -1,5 +1,5 @@
 //! The tables, written by hand with portable SQL types (see migrations/).
-//! PostgreSQL's generated `tickets.search` column is left out: only raw SQL reads it.
+//! PostgreSQL's generated `search` columns are left out: only raw SQL reads them.
 
 diesel::table! {
     users (id) {
@@ -52,6 +52,11 @@ diesel::table! {
         resolved_at -> Nullable<Timestamp>,
         closed_at -> Nullable<Timestamp>,
         version -> BigInt,
+        first_response_at -> Nullable<Timestamp>,
+        last_customer_comment_at -> Nullable<Timestamp>,
+        last_agent_reply_at -> Nullable<Timestamp>,
+        public_comment_count -> Integer,
+        internal_note_count -> Integer,
     }
 }
 
@@ -107,7 +112,37 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    comments (id) {
+        id -> BigInt,
+        ticket_id -> BigInt,
+        author_id -> BigInt,
+        by_staff -> Bool,
+        visibility -> Text,
+        body -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    attachments (id) {
+        id -> BigInt,
+        ticket_id -> BigInt,
+        comment_id -> BigInt,
+        uploaded_by -> BigInt,
+        visibility -> Text,
+        file_name -> Text,
+        media_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        blob_key -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(comments -> users (author_id));
+diesel::joinable!(attachments -> comments (comment_id));
 diesel::joinable!(ticket_tags -> tickets (ticket_id));
 diesel::joinable!(ticket_history -> tickets (ticket_id));
 
@@ -121,4 +156,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     idempotency_keys,
     id_sequences,
+    comments,
+    attachments,
 );

@@ -40,6 +40,15 @@ pub(crate) struct TicketRow {
     pub resolved_at: Option<NaiveDateTime>,
     pub closed_at: Option<NaiveDateTime>,
     pub version: i64,
+    pub first_response_at: Option<NaiveDateTime>,
+    pub last_customer_comment_at: Option<NaiveDateTime>,
+    pub last_agent_reply_at: Option<NaiveDateTime>,
+    // Counters move only by the increments of `Write::InsertComment`, so an update from a
+    // ticket read before a concurrent internal note cannot set them back.
+    #[diesel(skip_update)]
+    pub public_comment_count: i32,
+    #[diesel(skip_update)]
+    pub internal_note_count: i32,
 }
 
 impl TicketRow {
@@ -62,6 +71,11 @@ impl TicketRow {
             resolved_at: t.resolved_at.map(to_sql),
             closed_at: t.closed_at.map(to_sql),
             version: t.version.get(),
+            first_response_at: t.first_response_at.map(to_sql),
+            last_customer_comment_at: t.last_customer_comment_at.map(to_sql),
+            last_agent_reply_at: t.last_agent_reply_at.map(to_sql),
+            public_comment_count: i32::try_from(t.public_comment_count).unwrap_or(i32::MAX),
+            internal_note_count: i32::try_from(t.internal_note_count).unwrap_or(i32::MAX),
         }
     }
 
@@ -84,6 +98,11 @@ impl TicketRow {
             updated_at: from_sql(self.updated_at),
             resolved_at: self.resolved_at.map(from_sql),
             closed_at: self.closed_at.map(from_sql),
+            first_response_at: self.first_response_at.map(from_sql),
+            last_customer_comment_at: self.last_customer_comment_at.map(from_sql),
+            last_agent_reply_at: self.last_agent_reply_at.map(from_sql),
+            public_comment_count: u32::try_from(self.public_comment_count).map_err(|e| bad(&e))?,
+            internal_note_count: u32::try_from(self.internal_note_count).map_err(|e| bad(&e))?,
             version: Version::new(self.version),
         }))
     }
@@ -196,7 +215,14 @@ impl TicketRepository for Database {
             }
             let text = f.text.as_deref().map(dialect::full_text_query).filter(|t| !t.is_empty());
             if let Some(text) = text {
-                q = q.filter(diesel::dsl::sql::<Bool>(dialect::FULL_TEXT_OPEN).bind::<Text, _>(text).sql(")"));
+                let close = if f.text_in_internal_notes { dialect::FULL_TEXT_CLOSE_ANY } else { dialect::FULL_TEXT_CLOSE_PUBLIC };
+                q = q.filter(
+                    diesel::dsl::sql::<Bool>(dialect::FULL_TEXT_TICKET)
+                        .bind::<Text, _>(text.clone())
+                        .sql(dialect::FULL_TEXT_COMMENTS)
+                        .bind::<Text, _>(text)
+                        .sql(close),
+                );
             }
             let desc = query.sort.descending();
             match query.sort {
@@ -245,12 +271,22 @@ impl TicketRepository for Database {
         Ok(Page { items, next })
     }
 
-    async fn history(&self, id: TicketId, after: Option<i64>, limit: u32) -> Result<Vec<HistoryEntry>, StoreError> {
+    async fn history(
+        &self,
+        id: TicketId,
+        include_internal: bool,
+        after: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<HistoryEntry>, StoreError> {
         let rows: Vec<HistoryRow> = db_run!(self, conn => {
-            ticket_history::table
+            let mut q = ticket_history::table
                 .filter(ticket_history::ticket_id.eq(id.get()))
                 .filter(ticket_history::id.gt(after.unwrap_or(0)))
-                .order(ticket_history::id.asc())
+                .into_boxed();
+            if !include_internal {
+                q = q.filter(ticket_history::visibility.eq("public"));
+            }
+            q.order(ticket_history::id.asc())
                 .limit(i64::from(limit))
                 .select(HistoryRow::as_select())
                 .load(conn)

@@ -7,10 +7,11 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::RunQueryDsl;
 use domain::{Ticket, TicketEvent, UserId};
 
+use crate::comments::{AttachmentRow, CommentRow};
 use crate::error::TxError;
 use crate::events::{details_json, payload_json};
 use crate::pool::Database;
-use crate::schema::{idempotency_keys, outbox, ticket_history, ticket_tags, tickets};
+use crate::schema::{attachments, comments, idempotency_keys, outbox, ticket_history, ticket_tags, tickets};
 use crate::tickets::TicketRow;
 use crate::time::to_sql;
 
@@ -76,7 +77,7 @@ fn history_row(e: &TicketEvent) -> NewHistoryRow {
         actor_id: e.actor.map(UserId::get),
         event_type: e.kind.event_type(),
         details: details_json(&e.kind),
-        visibility: "public",
+        visibility: e.kind.visibility().as_str(),
         occurred_at: to_sql(e.at),
     }
 }
@@ -132,6 +133,32 @@ impl UnitOfWork for Database {
                     Write::Record(event) => {
                         diesel::insert_into(ticket_history::table).values(history_row(event)).execute(conn).await?;
                         diesel::insert_into(outbox::table).values(outbox_row(event)).execute(conn).await?;
+                    }
+                    Write::InsertComment(comment) => {
+                        diesel::insert_into(comments::table).values(CommentRow::from_comment(comment)).execute(conn).await?;
+                        // Count it, unless a concurrent close won: then the caller retries
+                        // on fresh state and the domain refuses.
+                        let open = tickets::id.eq(comment.ticket_id.get()).and(tickets::status.ne("closed"));
+                        let counted = if comment.visibility == domain::Visibility::Internal {
+                            diesel::update(tickets::table.filter(open))
+                                .set(tickets::internal_note_count.eq(tickets::internal_note_count + 1))
+                                .execute(conn)
+                                .await?
+                        } else {
+                            diesel::update(tickets::table.filter(open))
+                                .set(tickets::public_comment_count.eq(tickets::public_comment_count + 1))
+                                .execute(conn)
+                                .await?
+                        };
+                        if counted == 0 {
+                            return Err(TxError::Store(StoreError::VersionConflict));
+                        }
+                    }
+                    Write::InsertAttachment(attachment) => {
+                        diesel::insert_into(attachments::table)
+                            .values(AttachmentRow::from_attachment(attachment))
+                            .execute(conn)
+                            .await?;
                     }
                     Write::RememberIdempotencyKey(r) => {
                         diesel::insert_into(idempotency_keys::table)

@@ -98,6 +98,11 @@ contract!(
     full_text_search_matches_words_and_stems,
     keyset_pages_cover_every_ticket_once_in_every_order,
     concurrent_commits_on_one_version_let_exactly_one_win,
+    comments_are_counted_and_listed_by_visibility,
+    comment_and_attachment_ids_are_unique_and_increasing,
+    a_comment_on_a_closed_ticket_writes_nothing,
+    a_failing_attachment_rolls_back_the_comment,
+    full_text_search_reaches_comments_but_internal_notes_only_for_staff,
 );
 
 #[test]
@@ -413,13 +418,13 @@ mod cases {
             TicketRepository::get(db, ticket.id()).await.expect("reads"),
             Some(changed)
         );
-        let history = db.history(ticket.id(), None, 10).await.expect("reads");
+        let history = db.history(ticket.id(), true, None, 10).await.expect("reads");
         let types: Vec<&str> = history.iter().map(|h| h.kind.event_type()).collect();
         assert_eq!(types, ["TicketCreated", "TicketAssigned"]);
         assert_eq!(history[1].actor, Some(w.agent.id));
         assert_eq!(history[1].at, at(2));
         assert_eq!(
-            db.history(ticket.id(), Some(history[0].id), 10)
+            db.history(ticket.id(), true, Some(history[0].id), 10)
                 .await
                 .expect("reads")
                 .len(),
@@ -448,7 +453,7 @@ mod cases {
             TicketRepository::get(db, ticket.id()).await.expect("reads"),
             Some(ticket.clone())
         );
-        assert_eq!(db.history(ticket.id(), None, 10).await.expect("reads").len(), 1);
+        assert_eq!(db.history(ticket.id(), true, None, 10).await.expect("reads").len(), 1);
         assert_eq!(db.pending_outbox_events().await.expect("counts"), 1);
     }
 
@@ -855,13 +860,360 @@ mod cases {
             }
         }
         assert_eq!(wins, 1);
-        assert_eq!(db.history(ticket.id(), None, 10).await.expect("reads").len(), 2);
+        assert_eq!(db.history(ticket.id(), true, None, 10).await.expect("reads").len(), 2);
         assert_eq!(
             TicketRepository::get(db, ticket.id())
                 .await
                 .expect("reads")
                 .map(|t| t.version().get()),
             Some(2)
+        );
+    }
+
+    const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+
+    /// Adds a comment as the application does: the ticket's change (public only), the
+    /// comment, its files' records and its events in one change set.
+    async fn comment_on(
+        db: &Database,
+        ticket: TicketId,
+        actor: Actor,
+        visibility: Visibility,
+        body: &str,
+        files: &[&str],
+        seconds: i64,
+    ) -> Result<(Ticket, Comment, Vec<Attachment>), StoreError> {
+        let mut t = TicketRepository::get(db, ticket).await.expect("reads").expect("exists");
+        let before = t.version();
+        let id = db.next_comment_id().await.expect("allocates");
+        let ids = db.next_attachment_ids(files.len() as u32).await.expect("allocates");
+        let body = CommentBody::parse(body).ok();
+        let (comment, events) = t
+            .add_comment(id, body, visibility, files.len() as u32, actor, at(seconds))
+            .expect("accepted");
+        let attachments: Vec<Attachment> = ids
+            .into_iter()
+            .zip(files)
+            .map(|(aid, name)| Attachment {
+                id: aid,
+                ticket_id: ticket,
+                comment_id: id,
+                uploaded_by: actor.user_id,
+                visibility,
+                file_name: FileName::sanitize(name),
+                media_type: MediaType::parse("image/png").expect("valid"),
+                size_bytes: PNG.len() as u64,
+                sha256: "00".repeat(32),
+                blob_key: Attachment::blob_key_for(ticket, aid),
+                created_at: at(seconds),
+            })
+            .collect();
+        let mut changes = ChangeSet::default();
+        if visibility == Visibility::Public {
+            changes.push(Write::UpdateTicket {
+                ticket: t.clone(),
+                expected: before,
+            });
+        }
+        changes.push(Write::InsertComment(comment.clone()));
+        for a in &attachments {
+            changes.push(Write::InsertAttachment(a.clone()));
+        }
+        for e in events {
+            changes.push(Write::Record(e));
+        }
+        db.commit(changes).await?;
+        Ok((t, comment, attachments))
+    }
+
+    fn conversation<C>(ticket: TicketId, include_internal: bool, after: Option<C>, limit: u32) -> ConversationQuery<C> {
+        ConversationQuery {
+            ticket_id: ticket,
+            include_internal,
+            after,
+            limit,
+        }
+    }
+
+    pub async fn comments_are_counted_and_listed_by_visibility(db: &Database) {
+        let w = world(db).await;
+        let ticket = open(db, spec(w.customer.id, "Broken", 1)).await;
+        let customer = Actor::new(w.customer.id, Role::Customer);
+        let agent = Actor::new(w.agent.id, Role::Agent);
+        let (_, question, files) = comment_on(
+            db,
+            ticket.id(),
+            customer,
+            Visibility::Public,
+            "see attached",
+            &["a.png", "b.png"],
+            2,
+        )
+        .await
+        .expect("commits");
+        let (_, note, note_files) = comment_on(
+            db,
+            ticket.id(),
+            agent,
+            Visibility::Internal,
+            "suspicious",
+            &["c.png"],
+            3,
+        )
+        .await
+        .expect("commits");
+        let (_, reply, _) = comment_on(db, ticket.id(), agent, Visibility::Public, "fixed", &[], 4)
+            .await
+            .expect("commits");
+
+        let stored = TicketRepository::get(db, ticket.id())
+            .await
+            .expect("reads")
+            .expect("exists");
+        let p = stored.parts();
+        assert_eq!((p.public_comment_count, p.internal_note_count), (2, 1));
+        assert_eq!(
+            p.version.get(),
+            3,
+            "two public comments moved the version, the note did not"
+        );
+        assert_eq!(p.first_response_at, Some(at(4)));
+        assert_eq!(p.last_customer_comment_at, Some(at(2)));
+        assert_eq!(p.last_agent_reply_at, Some(at(4)));
+        assert_eq!(p.updated_at, at(4));
+
+        let public = db
+            .list_comments(conversation(ticket.id(), false, None, 10))
+            .await
+            .expect("lists");
+        let ids: Vec<CommentId> = public.items.iter().map(|v| v.comment.id).collect();
+        assert_eq!(ids, [question.id, reply.id]);
+        assert_eq!(public.items[0].attachments, files);
+        assert_eq!(public.items[0].comment, question);
+        assert_eq!(public.items[0].author_name, "Someone");
+        let all = db
+            .list_comments(conversation(ticket.id(), true, None, 10))
+            .await
+            .expect("lists");
+        assert_eq!(all.items.len(), 3);
+        assert_eq!(all.items[1].comment, note);
+        assert_eq!(all.items[1].attachments, note_files);
+
+        let first = db
+            .list_comments(conversation(ticket.id(), true, None, 2))
+            .await
+            .expect("lists");
+        assert_eq!(first.next, Some(note.id));
+        let rest = db
+            .list_comments(conversation(ticket.id(), true, first.next, 2))
+            .await
+            .expect("lists");
+        assert_eq!((rest.items.len(), rest.next), (1, None));
+
+        let public_files = db
+            .list_attachments(conversation(ticket.id(), false, None, 10))
+            .await
+            .expect("lists");
+        assert_eq!(public_files.items, files);
+        let all_files = db
+            .list_attachments(conversation(ticket.id(), true, None, 2))
+            .await
+            .expect("lists");
+        assert_eq!(all_files.next, Some(files[1].id));
+        assert_eq!(
+            db.get_attachment(note_files[0].id).await.expect("reads"),
+            Some(note_files[0].clone())
+        );
+        assert_eq!(
+            db.get_attachment(AttachmentId::new(999_999)).await.expect("reads"),
+            None
+        );
+        let view = db.get_comment(question.id).await.expect("reads").expect("exists");
+        assert_eq!(view.attachments.len(), 2);
+
+        let customer_history = db.history(ticket.id(), false, None, 10).await.expect("reads");
+        assert!(
+            customer_history
+                .iter()
+                .all(|e| e.kind.visibility() == Visibility::Public),
+            "no internal entry for customers"
+        );
+        assert_eq!(customer_history.len(), 3);
+        let staff_history = db.history(ticket.id(), true, None, 10).await.expect("reads");
+        assert_eq!(staff_history.len(), 4);
+        assert!(matches!(
+            staff_history[2].kind,
+            TicketEventKind::CommentAdded {
+                visibility: Visibility::Internal,
+                attachments: 1,
+                ..
+            }
+        ));
+        assert_eq!(db.pending_outbox_events().await.expect("counts"), 4);
+    }
+
+    pub async fn comment_and_attachment_ids_are_unique_and_increasing(db: &Database) {
+        let a = db.next_comment_id().await.expect("allocates");
+        let b = db.next_comment_id().await.expect("allocates");
+        assert!(b > a);
+        let batch = db.next_attachment_ids(3).await.expect("allocates");
+        assert_eq!(batch.len(), 3);
+        assert!(batch.windows(2).all(|w| w[1] > w[0]));
+        let more = db.next_attachment_ids(1).await.expect("allocates");
+        assert!(more[0] > batch[2]);
+        assert!(db.next_attachment_ids(0).await.expect("allocates").is_empty());
+    }
+
+    pub async fn a_comment_on_a_closed_ticket_writes_nothing(db: &Database) {
+        let w = world(db).await;
+        let ticket = open(db, spec(w.customer.id, "Done", 1)).await;
+        let agent = Actor::new(w.agent.id, Role::Agent);
+        // The note is decided on an open ticket; a close commits before it.
+        let mut read = TicketRepository::get(db, ticket.id())
+            .await
+            .expect("reads")
+            .expect("exists");
+        let id = db.next_comment_id().await.expect("allocates");
+        let (note, events) = read
+            .add_comment(
+                id,
+                CommentBody::parse("late").ok(),
+                Visibility::Internal,
+                0,
+                agent,
+                at(3),
+            )
+            .expect("accepted on the open ticket");
+        let mut closed = ticket.clone();
+        let close = closed
+            .transition(TicketStatus::Closed, agent, at(2), None)
+            .expect("closes");
+        db.commit(update_of(&ticket, closed, close)).await.expect("commits");
+        let mut changes = ChangeSet::default();
+        changes.push(Write::InsertComment(note));
+        for e in events {
+            changes.push(Write::Record(e));
+        }
+        assert_eq!(db.commit(changes).await, Err(StoreError::VersionConflict));
+        let all = db
+            .list_comments(conversation(ticket.id(), true, None, 10))
+            .await
+            .expect("lists");
+        assert!(all.items.is_empty());
+        assert_eq!(db.history(ticket.id(), true, None, 10).await.expect("reads").len(), 2);
+        let stored = TicketRepository::get(db, ticket.id())
+            .await
+            .expect("reads")
+            .expect("exists");
+        assert_eq!(stored.parts().internal_note_count, 0);
+    }
+
+    pub async fn a_failing_attachment_rolls_back_the_comment(db: &Database) {
+        let w = world(db).await;
+        let ticket = open(db, spec(w.customer.id, "Files", 1)).await;
+        let customer = Actor::new(w.customer.id, Role::Customer);
+        let (_, _, files) = comment_on(db, ticket.id(), customer, Visibility::Public, "one", &["a.png"], 2)
+            .await
+            .expect("commits");
+        // A second comment whose attachment reuses the first blob key: the unique key
+        // fails the last write, and nothing of the change set may remain.
+        let mut t = TicketRepository::get(db, ticket.id())
+            .await
+            .expect("reads")
+            .expect("exists");
+        let before = t.version();
+        let id = db.next_comment_id().await.expect("allocates");
+        let (comment, events) = t
+            .add_comment(
+                id,
+                CommentBody::parse("two").ok(),
+                Visibility::Public,
+                1,
+                customer,
+                at(3),
+            )
+            .expect("accepted");
+        let mut clash = files[0].clone();
+        clash.id = db.next_attachment_ids(1).await.expect("allocates")[0];
+        clash.comment_id = id;
+        let mut changes = ChangeSet::default();
+        changes.push(Write::UpdateTicket {
+            ticket: t,
+            expected: before,
+        });
+        changes.push(Write::InsertComment(comment));
+        for e in events {
+            changes.push(Write::Record(e));
+        }
+        changes.push(Write::InsertAttachment(clash));
+        assert!(db.commit(changes).await.is_err());
+        let stored = TicketRepository::get(db, ticket.id())
+            .await
+            .expect("reads")
+            .expect("exists");
+        assert_eq!(stored.version(), before);
+        assert_eq!(stored.parts().public_comment_count, 1);
+        let all = db
+            .list_comments(conversation(ticket.id(), true, None, 10))
+            .await
+            .expect("lists");
+        assert_eq!(all.items.len(), 1);
+        assert_eq!(
+            db.list_attachments(conversation(ticket.id(), true, None, 10))
+                .await
+                .expect("lists")
+                .items
+                .len(),
+            1
+        );
+        assert_eq!(db.history(ticket.id(), true, None, 10).await.expect("reads").len(), 2);
+    }
+
+    pub async fn full_text_search_reaches_comments_but_internal_notes_only_for_staff(db: &Database) {
+        let w = world(db).await;
+        let ticket = open(db, spec(w.customer.id, "Printer broken", 1)).await;
+        let other = open(db, spec(w.customer.id, "Invoice question", 2)).await;
+        let customer = Actor::new(w.customer.id, Role::Customer);
+        let agent = Actor::new(w.agent.id, Role::Agent);
+        comment_on(
+            db,
+            ticket.id(),
+            customer,
+            Visibility::Public,
+            "the toner cartridges leak",
+            &[],
+            3,
+        )
+        .await
+        .expect("commits");
+        comment_on(
+            db,
+            other.id(),
+            agent,
+            Visibility::Internal,
+            "chargeback fraudster suspected",
+            &[],
+            4,
+        )
+        .await
+        .expect("commits");
+        let search = |q: &str, staff: bool| TicketFilter {
+            text: Some(q.into()),
+            text_in_internal_notes: staff,
+            ..Default::default()
+        };
+        assert_eq!(ids(db, search("cartridge leaking", false)).await, [ticket.id().get()]);
+        assert_eq!(ids(db, search("fraudster", false)).await, Vec::<i64>::new());
+        assert_eq!(ids(db, search("fraudster", true)).await, [other.id().get()]);
+        assert_eq!(
+            ids(db, search("invoice", false)).await,
+            [other.id().get()],
+            "subjects still match"
+        );
+        assert_eq!(
+            ids(db, search("printer", true)).await,
+            [ticket.id().get()],
+            "one match per ticket"
         );
     }
 }

@@ -69,6 +69,12 @@ pub enum AppError {
         /// Seconds until the next attempt is accepted.
         retry_after_seconds: i64,
     },
+    /// An upload is larger than the limits allow.
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// An upload's type is not accepted, or its bytes contradict its declared type.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// Storage cannot be reached now; retry later.
     #[error("the service is temporarily unavailable")]
     Unavailable(String),

@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod categories;
+pub mod comments;
 mod error;
 mod fingerprint;
 pub mod ports;

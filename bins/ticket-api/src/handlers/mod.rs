@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod categories;
+pub mod comments;
 pub mod ops;
 pub mod tickets;
 

@@ -1,8 +1,10 @@
 //! The ports: what the use cases need from the outside world, stated with their error
 //! contracts. Adapters implement them; the binaries wire adapters to use cases.
 
+mod blobs;
 mod categories;
 mod clock;
+mod comments;
 mod idempotency;
 mod security;
 mod sessions;
@@ -10,8 +12,10 @@ mod store;
 mod tickets;
 mod users;
 
+pub use blobs::{BlobError, BlobStore};
 pub use categories::{Category, CategoryChanges, CategoryRepository};
 pub use clock::{Clock, SystemClock};
+pub use comments::{CommentRepository, CommentView, ConversationQuery};
 pub use idempotency::{IdempotencyRecord, IdempotencyRepository};
 pub use security::{PasswordHasher, TokenHash, TokenIssuer};
 pub use sessions::{Session, SessionRepository};
@@ -20,9 +24,13 @@ pub use tickets::{HistoryEntry, Page, TicketCursor, TicketFilter, TicketQuery, T
 pub use users::{NewAccount, UserAccount, UserRepository};
 
 #[cfg(any(test, feature = "mocks"))]
+pub use blobs::MockBlobStore;
+#[cfg(any(test, feature = "mocks"))]
 pub use categories::MockCategoryRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use clock::MockClock;
+#[cfg(any(test, feature = "mocks"))]
+pub use comments::MockCommentRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use idempotency::MockIdempotencyRepository;
 #[cfg(any(test, feature = "mocks"))]

@@ -1,7 +1,7 @@
 //! Atomic writes: one command, one transaction.
 
 use async_trait::async_trait;
-use domain::{Ticket, TicketEvent, Version};
+use domain::{Attachment, Comment, Ticket, TicketEvent, Version};
 
 use super::idempotency::IdempotencyRecord;
 
@@ -40,6 +40,11 @@ pub enum Write {
     },
     /// Append the event to the ticket's history and to the outbox.
     Record(TicketEvent),
+    /// Insert a comment and count it on its ticket (public comments or internal notes),
+    /// provided the ticket is not closed.
+    InsertComment(Comment),
+    /// Insert an attachment's record; its blob was stored before the commit.
+    InsertAttachment(Attachment),
     /// Remember which ticket an idempotent create produced.
     RememberIdempotencyKey(IdempotencyRecord),
 }
@@ -67,6 +72,8 @@ pub trait UnitOfWork: Send + Sync {
     ///
     /// MUST return [`StoreError::VersionConflict`] (and write nothing) when an
     /// [`Write::UpdateTicket`] finds another version stored, and
-    /// [`StoreError::Duplicate`]`("idempotency_key")` when the key was remembered already.
+    /// [`StoreError::Duplicate`]`("idempotency_key")` when the key was remembered already,
+    /// and [`StoreError::VersionConflict`] when a [`Write::InsertComment`] finds its ticket
+    /// closed (a concurrent close won; a retry sees it).
     async fn commit(&self, changes: ChangeSet) -> Result<(), StoreError>;
 }

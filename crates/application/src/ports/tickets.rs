@@ -24,9 +24,12 @@ pub struct TicketFilter {
     pub created_after: Option<Timestamp>,
     /// Created strictly before this instant.
     pub created_before: Option<Timestamp>,
-    /// Full-text search over subject and description: every word must match (English
-    /// stemming; PostgreSQL also ignores stopwords such as "the").
+    /// Full-text search over subject, description and the comments: every word must match
+    /// in one of them (English stemming; PostgreSQL also ignores stopwords such as "the").
     pub text: Option<String>,
+    /// Let `text` match internal notes too. Only ever true for staff, so a note's words
+    /// never make a ticket match for a customer.
+    pub text_in_internal_notes: bool,
 }
 
 /// The order of a ticket list. Ties are broken by id in the same direction.
@@ -169,6 +172,13 @@ pub trait TicketRepository: Send + Sync {
     /// `next` is set when more follow.
     async fn list(&self, query: &TicketQuery) -> Result<Page<Ticket, TicketCursor>, StoreError>;
     /// The ticket's history, oldest first, entries with ids greater than `after`, at
-    /// most `limit`.
-    async fn history(&self, id: TicketId, after: Option<i64>, limit: u32) -> Result<Vec<HistoryEntry>, StoreError>;
+    /// most `limit`; internal entries (those of internal notes) only with
+    /// `include_internal`.
+    async fn history(
+        &self,
+        id: TicketId,
+        include_internal: bool,
+        after: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<HistoryEntry>, StoreError>;
 }

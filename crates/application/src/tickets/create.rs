@@ -180,7 +180,7 @@ pub(super) async fn check_category(ports: &TicketPorts, slug: &CategorySlug) -> 
     }
 }
 
-fn check_key(key: Option<&str>) -> Result<Option<&str>, AppError> {
+pub(crate) fn check_key(key: Option<&str>) -> Result<Option<&str>, AppError> {
     match key {
         None => Ok(None),
         Some(k) if !k.is_empty() && k.len() <= IDEMPOTENCY_KEY_MAX_LEN && k.bytes().all(|b| b.is_ascii_graphic()) => {

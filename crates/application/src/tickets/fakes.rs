@@ -3,12 +3,15 @@
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use domain::{CategorySlug, DisplayName, Email, Role, Ticket, TicketEvent, TicketId, Timestamp, UserId};
+use domain::{
+    Attachment, AttachmentId, CategorySlug, Comment, CommentId, DisplayName, Email, Role, Ticket, TicketEvent,
+    TicketId, TicketStatus, Timestamp, UserId, Visibility,
+};
 
 use crate::ports::{
-    Category, CategoryChanges, CategoryRepository, ChangeSet, Clock, HistoryEntry, IdempotencyRecord,
-    IdempotencyRepository, NewAccount, Page, StoreError, TicketCursor, TicketQuery, TicketRepository, UnitOfWork,
-    UserAccount, UserRepository, Write,
+    BlobError, BlobStore, Category, CategoryChanges, CategoryRepository, ChangeSet, Clock, CommentRepository,
+    CommentView, ConversationQuery, HistoryEntry, IdempotencyRecord, IdempotencyRepository, NewAccount, Page,
+    StoreError, TicketCursor, TicketQuery, TicketRepository, UnitOfWork, UserAccount, UserRepository, Write,
 };
 
 use super::TicketPorts;
@@ -25,6 +28,15 @@ pub(crate) struct State {
     pub commits: usize,
     /// Fail this many upcoming commits with a version conflict, as if another writer won.
     pub lose_races: usize,
+    pub comments: Vec<Comment>,
+    pub attachments: Vec<Attachment>,
+    pub blobs: std::collections::BTreeMap<String, Vec<u8>>,
+    pub next_comment_id: i64,
+    pub next_attachment_id: i64,
+    /// Blob puts that succeed before the store starts failing; `None` never fails.
+    pub blob_puts_left: Option<usize>,
+    /// Fail every upcoming commit with this error.
+    pub fail_commits: Option<StoreError>,
 }
 
 /// A database in a mutex.
@@ -86,6 +98,9 @@ impl Clock for FixedClock {
 impl UnitOfWork for Fake {
     async fn commit(&self, changes: ChangeSet) -> Result<(), StoreError> {
         let mut s = self.state();
+        if let Some(e) = s.fail_commits.clone() {
+            return Err(e);
+        }
         if s.lose_races > 0 {
             s.lose_races -= 1;
             return Err(StoreError::VersionConflict);
@@ -107,7 +122,16 @@ impl UnitOfWork for Fake {
                         return Err(StoreError::Duplicate("idempotency_key"));
                     }
                 }
-                Write::InsertTicket(_) | Write::Record(_) => {}
+                Write::InsertComment(c) => {
+                    let closed = s
+                        .tickets
+                        .iter()
+                        .any(|t| t.id() == c.ticket_id && t.status() == TicketStatus::Closed);
+                    if closed {
+                        return Err(StoreError::VersionConflict);
+                    }
+                }
+                Write::InsertTicket(_) | Write::Record(_) | Write::InsertAttachment(_) => {}
             }
         }
         for w in changes.writes {
@@ -120,6 +144,20 @@ impl UnitOfWork for Fake {
                 }
                 Write::Record(e) => s.events.push(e),
                 Write::RememberIdempotencyKey(r) => s.keys.push(r),
+                Write::InsertComment(c) => {
+                    // A note does not rewrite the ticket; the store counts it, as the
+                    // database adapters do with an increment.
+                    let internal = c.visibility == Visibility::Internal;
+                    if let Some(t) = s.tickets.iter_mut().find(|t| t.id() == c.ticket_id) {
+                        let mut parts = t.clone().into_parts();
+                        if internal {
+                            parts.internal_note_count += 1;
+                        }
+                        *t = Ticket::restore(parts);
+                    }
+                    s.comments.push(c);
+                }
+                Write::InsertAttachment(a) => s.attachments.push(a),
             }
         }
         s.commits += 1;
@@ -151,13 +189,20 @@ impl TicketRepository for Fake {
         Ok(Page { items, next: None })
     }
 
-    async fn history(&self, id: TicketId, after: Option<i64>, limit: u32) -> Result<Vec<HistoryEntry>, StoreError> {
+    async fn history(
+        &self,
+        id: TicketId,
+        include_internal: bool,
+        after: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<HistoryEntry>, StoreError> {
         Ok(self
             .state()
             .events
             .iter()
             .enumerate()
             .filter(|(_, e)| e.ticket_id == id)
+            .filter(|(_, e)| include_internal || e.kind.visibility() == Visibility::Public)
             .map(|(i, e)| HistoryEntry {
                 id: i as i64 + 1,
                 actor: e.actor,
@@ -226,5 +271,96 @@ impl IdempotencyRepository for Fake {
             .iter()
             .find(|k| k.user_id == user_id && k.scope == scope && k.key == key)
             .cloned())
+    }
+}
+
+impl State {
+    fn view(&self, c: &Comment) -> CommentView {
+        CommentView {
+            comment: c.clone(),
+            author_name: format!("User {}", c.author_id),
+            attachments: self
+                .attachments
+                .iter()
+                .filter(|a| a.comment_id == c.id)
+                .cloned()
+                .collect(),
+        }
+    }
+}
+
+#[async_trait]
+impl CommentRepository for Fake {
+    async fn next_comment_id(&self) -> Result<CommentId, StoreError> {
+        let mut s = self.state();
+        s.next_comment_id += 1;
+        Ok(CommentId::new(s.next_comment_id))
+    }
+
+    async fn next_attachment_ids(&self, n: u32) -> Result<Vec<AttachmentId>, StoreError> {
+        let mut s = self.state();
+        let first = s.next_attachment_id + 1;
+        s.next_attachment_id += i64::from(n);
+        Ok((first..=s.next_attachment_id).map(AttachmentId::new).collect())
+    }
+
+    async fn get_comment(&self, id: CommentId) -> Result<Option<CommentView>, StoreError> {
+        let s = self.state();
+        Ok(s.comments.iter().find(|c| c.id == id).map(|c| s.view(c)))
+    }
+
+    async fn list_comments(&self, q: ConversationQuery<CommentId>) -> Result<Page<CommentView, CommentId>, StoreError> {
+        let s = self.state();
+        let items = s
+            .comments
+            .iter()
+            .filter(|c| c.ticket_id == q.ticket_id && c.is_readable_by_staff(q.include_internal))
+            .filter(|c| q.after.is_none_or(|a| c.id > a))
+            .take(q.limit as usize)
+            .map(|c| s.view(c))
+            .collect();
+        Ok(Page { items, next: None })
+    }
+
+    async fn list_attachments(
+        &self,
+        q: ConversationQuery<AttachmentId>,
+    ) -> Result<Page<Attachment, AttachmentId>, StoreError> {
+        let s = self.state();
+        let items = s
+            .attachments
+            .iter()
+            .filter(|a| a.ticket_id == q.ticket_id && (q.include_internal || a.visibility == Visibility::Public))
+            .take(q.limit as usize)
+            .cloned()
+            .collect();
+        Ok(Page { items, next: None })
+    }
+
+    async fn get_attachment(&self, id: AttachmentId) -> Result<Option<Attachment>, StoreError> {
+        Ok(self.state().attachments.iter().find(|a| a.id == id).cloned())
+    }
+}
+
+#[async_trait]
+impl BlobStore for Fake {
+    async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), BlobError> {
+        let mut s = self.state();
+        match s.blob_puts_left {
+            Some(0) => return Err(BlobError::Unavailable("disk full".into())),
+            Some(n) => s.blob_puts_left = Some(n - 1),
+            None => {}
+        }
+        s.blobs.insert(key.to_owned(), bytes);
+        Ok(())
+    }
+
+    async fn get(&self, key: &str) -> Result<Vec<u8>, BlobError> {
+        self.state().blobs.get(key).cloned().ok_or(BlobError::NotFound)
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), BlobError> {
+        self.state().blobs.remove(key);
+        Ok(())
     }
 }

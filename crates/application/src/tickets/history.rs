@@ -19,8 +19,8 @@ impl TicketHistory {
         Self { ports }
     }
 
-    /// One page of the history of a ticket the actor may see; the cursor is the last
-    /// entry's id.
+    /// One page of the history of a ticket the actor may see (without internal entries
+    /// for customers); the cursor is the last entry's id.
     pub async fn execute(
         &self,
         actor: Actor,
@@ -30,7 +30,11 @@ impl TicketHistory {
     ) -> Result<Page<HistoryEntry, i64>, AppError> {
         let limit = check_limit(limit)?;
         let ticket = load_visible(&self.ports, &actor, reference).await?;
-        let mut items = self.ports.tickets.history(ticket.id(), after, limit + 1).await?;
+        let mut items = self
+            .ports
+            .tickets
+            .history(ticket.id(), actor.is_staff(), after, limit + 1)
+            .await?;
         let next = if items.len() > limit as usize {
             items.truncate(limit as usize);
             items.last().map(|e| e.id)

@@ -11,6 +11,7 @@ mod update;
 
 pub use change_status::{ChangeStatus, ChangeStatusInput};
 pub use close::CloseTicket;
+pub(crate) use create::check_key;
 pub use create::{CreateTicket, CreateTicketInput, CreatedTicket};
 pub use get::GetTicket;
 pub use history::TicketHistory;
@@ -69,7 +70,7 @@ pub(crate) async fn load_visible(ports: &TicketPorts, actor: &Actor, reference: 
     }
 }
 
-fn check_limit(limit: Option<u32>) -> Result<u32, AppError> {
+pub(crate) fn check_limit(limit: Option<u32>) -> Result<u32, AppError> {
     match limit {
         None => Ok(DEFAULT_LIMIT),
         Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),

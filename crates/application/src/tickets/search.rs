@@ -118,6 +118,7 @@ impl SearchTickets {
             created_after: input.created_after,
             created_before: input.created_before,
             text,
+            text_in_internal_notes: actor.is_staff(),
         };
         let query = TicketQuery {
             filter,

@@ -1,0 +1,176 @@
+//! The conversation endpoints: comments, internal notes and files.
+
+use actix_web::http::header::{self, Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+use application::comments::AddCommentInput;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::State;
+use crate::cursor;
+use crate::dto::{
+    AddCommentForm, AddCommentRequest, AttachmentPage, AttachmentResponse, CommentPage, CommentResponse, UploadForm,
+};
+use crate::extract::{Authenticated, etag, idempotency_key};
+use crate::openapi::{ReadErrors, WriteErrors};
+use crate::problem::ApiError;
+use crate::upload::CommentForm;
+
+/// Query of the conversation lists.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ConversationQuery {
+    /// Page size, 1 to 100 (default 25).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// The ticket's comments, oldest first. Customers see public comments only; staff also
+/// see internal notes.
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/comments", tag = "comments", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Ticket id or number", example = "1"), ConversationQuery),
+    responses((status = 200, description = "One page of comments", body = CommentPage), ReadErrors))]
+pub async fn list(
+    state: State,
+    caller: Authenticated,
+    id: web::Path<String>,
+    query: web::Query<ConversationQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let after = query.cursor.as_deref().map(|c| cursor::decode_id("c", c)).transpose()?;
+    let page = state
+        .list_comments
+        .execute(caller.0.actor(), &id, after, query.limit)
+        .await?;
+    Ok(HttpResponse::Ok().json(CommentPage {
+        items: page.items.iter().map(CommentResponse::from).collect(),
+        next_cursor: page.next.map(|c| cursor::encode_id("c", c.get())),
+    }))
+}
+
+async fn post_comment(
+    state: State,
+    req: HttpRequest,
+    caller: Authenticated,
+    id: web::Path<String>,
+    form: CommentForm,
+) -> Result<HttpResponse, ApiError> {
+    let actor = caller.0.actor();
+    let input = AddCommentInput {
+        ticket: id.into_inner(),
+        body: form.body,
+        visibility: form.visibility,
+        files: form.files,
+        idempotency_key: idempotency_key(&req)?,
+    };
+    let added = state.add_comment.execute(actor, input).await?;
+    let mut builder = HttpResponse::Created();
+    builder
+        .insert_header((
+            header::LOCATION,
+            format!(
+                "/api/v1/tickets/{}/comments?cursor={}",
+                added.ticket.id(),
+                cursor::encode_id("c", added.comment.comment.id.get() - 1)
+            ),
+        ))
+        // The ticket's version after the comment, for a following If-Match.
+        .insert_header(("ETag", etag(added.ticket.version().get())));
+    if added.replayed {
+        builder.insert_header(("Idempotent-Replayed", "true"));
+    }
+    Ok(builder.json(CommentResponse::from(&added.comment)))
+}
+
+/// Adds a comment: a customer comment, an agent's public reply, or with
+/// `visibility: internal` an internal note (staff only; 403 for customers). Send JSON, or
+/// `multipart/form-data` with `body`, `visibility` and files. A customer answering a
+/// `waiting_customer` ticket or replying to a `resolved` one moves it to `in_progress`;
+/// staff's first public reply is the ticket's first response.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/comments", tag = "comments", security(("bearer" = [])),
+    request_body(content((AddCommentRequest = "application/json"), (AddCommentForm = "multipart/form-data"))),
+    params(("id" = String, Path, description = "Ticket id or number", example = "1"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key returns the same comment")),
+    responses((status = 201, description = "Added (or replayed)", body = CommentResponse,
+        headers(("ETag" = String, description = "The ticket's version after the comment"))), WriteErrors))]
+pub async fn add(
+    state: State,
+    req: HttpRequest,
+    caller: Authenticated,
+    id: web::Path<String>,
+    form: CommentForm,
+) -> Result<HttpResponse, ApiError> {
+    post_comment(state, req, caller, id, form).await
+}
+
+/// Uploads files to the ticket: a comment that carries only files (`multipart/form-data`
+/// with file parts and an optional `visibility`).
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/attachments", tag = "comments", security(("bearer" = [])),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    params(("id" = String, Path, description = "Ticket id or number", example = "1"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    responses((status = 201, description = "Uploaded: the comment carrying the files", body = CommentResponse), WriteErrors))]
+pub async fn upload(
+    state: State,
+    req: HttpRequest,
+    caller: Authenticated,
+    id: web::Path<String>,
+    form: CommentForm,
+) -> Result<HttpResponse, ApiError> {
+    if form.files.is_empty() {
+        return Err(ApiError::field("files", "at least one file is required"));
+    }
+    post_comment(state, req, caller, id, form).await
+}
+
+/// The ticket's files, oldest first, with the access rules of their comments.
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/attachments", tag = "comments", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Ticket id or number", example = "1"), ConversationQuery),
+    responses((status = 200, description = "One page of files", body = AttachmentPage), ReadErrors))]
+pub async fn list_attachments(
+    state: State,
+    caller: Authenticated,
+    id: web::Path<String>,
+    query: web::Query<ConversationQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let after = query.cursor.as_deref().map(|c| cursor::decode_id("a", c)).transpose()?;
+    let page = state
+        .list_attachments
+        .execute(caller.0.actor(), &id, after, query.limit)
+        .await?;
+    Ok(HttpResponse::Ok().json(AttachmentPage {
+        items: page.items.iter().map(AttachmentResponse::from).collect(),
+        next_cursor: page.next.map(|a| cursor::encode_id("a", a.get())),
+    }))
+}
+
+/// Downloads a file, always as an attachment (never rendered inline).
+#[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "comments", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Attachment id", example = 1)),
+    responses((status = 200, description = "The file's bytes", content_type = "application/octet-stream",
+        headers(("Content-Disposition" = String, description = "attachment; filename=..."),
+                ("ETag" = String, description = "The SHA-256 of the bytes"))), ReadErrors))]
+pub async fn download(state: State, caller: Authenticated, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let file = state.download_attachment.execute(caller.0.actor(), *id).await?;
+    let a = &file.attachment;
+    let disposition = ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters: vec![
+            DispositionParam::Filename(a.file_name.ascii_fallback()),
+            DispositionParam::FilenameExt(ExtendedValue {
+                charset: Charset::Ext("UTF-8".to_owned()),
+                language_tag: None,
+                value: a.file_name.as_str().as_bytes().to_vec(),
+            }),
+        ],
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, a.media_type.as_str()))
+        .insert_header(disposition)
+        .insert_header((header::ETAG, format!("\"{}\"", a.sha256)))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::CONTENT_SECURITY_POLICY, "sandbox; default-src 'none'"))
+        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
+        .body(file.bytes))
+}

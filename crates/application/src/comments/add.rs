@@ -1,0 +1,315 @@
+//! Adding a comment, an agent reply or an internal note, with files.
+
+use domain::{Actor, Attachment, CommentBody, CommentId, Ticket, Visibility};
+
+use crate::error::{AppError, Validator};
+use crate::fingerprint::fingerprint;
+use crate::ports::{ChangeSet, CommentView, IdempotencyRecord, StoreError, Write};
+use crate::tickets::{check_key, load_visible};
+
+use super::CommentPorts;
+use super::uploads::{AttachmentRules, CheckedUpload, Upload, check_uploads};
+
+/// The idempotency scope of adding a comment.
+const SCOPE: &str = "add_comment";
+/// How often a commit is retried after losing a race with another change to the ticket.
+const MAX_ATTEMPTS: usize = 3;
+
+/// A comment to add, as received.
+#[derive(Debug, Clone, Default)]
+pub struct AddCommentInput {
+    /// The ticket: `123` or `TKT-000123`.
+    pub ticket: String,
+    /// The text; may be left out when files come with the comment.
+    pub body: Option<String>,
+    /// `public` (the default) or `internal` (staff only).
+    pub visibility: Option<String>,
+    /// Files to attach.
+    pub files: Vec<Upload>,
+    /// The client's `Idempotency-Key`: a retry with the same key returns the same comment.
+    pub idempotency_key: Option<String>,
+}
+
+/// The added comment and the ticket after it.
+#[derive(Debug, Clone)]
+pub struct AddedComment {
+    /// The comment, its author's name and its files.
+    pub comment: CommentView,
+    /// The ticket as it is now.
+    pub ticket: Ticket,
+    /// True when this was a retry answered from a remembered `Idempotency-Key`.
+    pub replayed: bool,
+}
+
+/// Adds a customer comment or an agent's public reply (or, with `visibility: internal`,
+/// an internal note): the comment, its files' records, the ticket's changes and their
+/// history entries and outbox events in one transaction.
+///
+/// Files are checked (size, type from the bytes, name) and stored in the blob store
+/// before the transaction; if the transaction does not commit, they are deleted again,
+/// so a failed upload leaves neither a row nor a blob behind.
+#[derive(Clone)]
+pub struct AddComment {
+    ports: CommentPorts,
+    rules: AttachmentRules,
+}
+
+impl AddComment {
+    /// Wires the use case with the rules uploads must meet.
+    pub fn new(ports: CommentPorts, rules: AttachmentRules) -> Self {
+        Self { ports, rules }
+    }
+
+    /// Adds the comment, or returns the one this idempotency key added before.
+    pub async fn execute(&self, actor: Actor, input: AddCommentInput) -> Result<AddedComment, AppError> {
+        let key = check_key(input.idempotency_key.as_deref())?;
+        let mut v = Validator::default();
+        let visibility = match input.visibility.as_deref() {
+            None => Some(Visibility::Public),
+            Some(raw) => v.check("visibility", Visibility::parse(raw)),
+        };
+        let text = input.body.as_deref().filter(|b| !b.trim().is_empty());
+        let body = text.and_then(|raw| v.check("body", CommentBody::parse(raw)));
+        if text.is_none() && input.files.is_empty() {
+            v.fail("body", "a comment needs text or at least one file");
+        }
+        v.finish()?;
+        let Some(visibility) = visibility else {
+            return Err(AppError::Internal("validator let an invalid visibility through".into()));
+        };
+        let files = check_uploads(&self.rules, input.files)?;
+        let print = request_fingerprint(&input.ticket, body.as_ref(), visibility, &files);
+        if let Some(key) = key {
+            if let Some(found) = self.replay(actor, key, &print).await? {
+                return Ok(found);
+            }
+        }
+
+        // Refuse what the ticket refuses before storing any file.
+        let ports = &self.ports.tickets;
+        let count = u32::try_from(files.len()).unwrap_or(u32::MAX);
+        let mut probe = load_visible(ports, &actor, &input.ticket).await?;
+        probe.add_comment(
+            CommentId::new(0),
+            body.clone(),
+            visibility,
+            count,
+            actor,
+            ports.clock.now(),
+        )?;
+
+        let comment_id = self.ports.comments.next_comment_id().await?;
+        let ids = match count {
+            0 => Vec::new(),
+            n => self.ports.comments.next_attachment_ids(n).await?,
+        };
+        let now = ports.clock.now();
+        let ticket_id = probe.id();
+        let (attachments, blobs): (Vec<Attachment>, Vec<Vec<u8>>) = ids
+            .into_iter()
+            .zip(files)
+            .map(|(id, f)| {
+                let attachment = Attachment {
+                    id,
+                    ticket_id,
+                    comment_id,
+                    uploaded_by: actor.user_id,
+                    visibility,
+                    file_name: f.file_name,
+                    media_type: f.media_type,
+                    size_bytes: f.bytes.len() as u64,
+                    sha256: f.sha256,
+                    blob_key: Attachment::blob_key_for(ticket_id, id),
+                    created_at: now,
+                };
+                (attachment, f.bytes)
+            })
+            .unzip();
+        let keys: Vec<String> = attachments.iter().map(|a| a.blob_key.clone()).collect();
+        self.store_blobs(&keys, blobs).await?;
+
+        let draft = Draft {
+            ticket: &input.ticket,
+            comment_id,
+            body,
+            visibility,
+            attachments,
+            key,
+            print: &print,
+        };
+        let committed = self.commit(actor, draft).await;
+        if committed.is_err() {
+            self.delete_blobs(&keys).await;
+        }
+        match committed {
+            Ok((ticket, view)) => Ok(AddedComment {
+                comment: view,
+                ticket,
+                replayed: false,
+            }),
+            // A concurrent retry with the same key won the race: answer as it did.
+            Err(AppError::Conflict {
+                code: "idempotency_key",
+                ..
+            }) => match key {
+                Some(key) => self
+                    .replay(actor, key, &print)
+                    .await?
+                    .ok_or_else(|| AppError::Internal("idempotency key vanished".into())),
+                None => Err(AppError::Internal("duplicate idempotency key without a key".into())),
+            },
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn commit(&self, actor: Actor, d: Draft<'_>) -> Result<(Ticket, CommentView), AppError> {
+        let ports = &self.ports.tickets;
+        let count = u32::try_from(d.attachments.len()).unwrap_or(u32::MAX);
+        for _ in 0..MAX_ATTEMPTS {
+            let mut ticket = load_visible(ports, &actor, d.ticket).await?;
+            let read_version = ticket.version();
+            let now = ports.clock.now();
+            let (comment, events) =
+                ticket.add_comment(d.comment_id, d.body.clone(), d.visibility, count, actor, now)?;
+            let mut changes = ChangeSet::default();
+            if d.visibility == Visibility::Public {
+                changes.push(Write::UpdateTicket {
+                    ticket: ticket.clone(),
+                    expected: read_version,
+                });
+            }
+            changes.push(Write::InsertComment(comment.clone()));
+            for a in &d.attachments {
+                changes.push(Write::InsertAttachment(a.clone()));
+            }
+            for e in events {
+                changes.push(Write::Record(e));
+            }
+            if let Some(key) = d.key {
+                changes.push(Write::RememberIdempotencyKey(IdempotencyRecord {
+                    user_id: actor.user_id,
+                    scope: SCOPE,
+                    key: key.to_owned(),
+                    fingerprint: d.print.to_owned(),
+                    resource_id: d.comment_id.get(),
+                    created_at: now,
+                }));
+            }
+            match ports.uow.commit(changes).await {
+                Ok(()) => {
+                    let author_name = match ports.users.get(actor.user_id).await? {
+                        Some(user) => user.display_name.to_string(),
+                        None => String::new(),
+                    };
+                    let view = CommentView {
+                        comment,
+                        author_name,
+                        attachments: d.attachments,
+                    };
+                    return Ok((ticket, view));
+                }
+                Err(StoreError::VersionConflict) => continue,
+                Err(StoreError::Duplicate("idempotency_key")) => {
+                    return Err(AppError::Conflict {
+                        code: "idempotency_key",
+                        message: "a concurrent retry added this comment".into(),
+                    });
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(AppError::Conflict {
+            code: "concurrent_update",
+            message: "the ticket is being changed by others right now; try again".into(),
+        })
+    }
+
+    /// Stores every blob, or none: a failure deletes those already stored.
+    async fn store_blobs(&self, keys: &[String], blobs: Vec<Vec<u8>>) -> Result<(), AppError> {
+        for (i, (key, bytes)) in keys.iter().zip(blobs).enumerate() {
+            if let Err(e) = self.ports.blobs.put(key, bytes).await {
+                self.delete_blobs(&keys[..i]).await;
+                return Err(AppError::Unavailable(format!("storing an attachment failed: {e}")));
+            }
+        }
+        Ok(())
+    }
+
+    async fn delete_blobs(&self, keys: &[String]) {
+        for key in keys {
+            if let Err(e) = self.ports.blobs.delete(key).await {
+                // Left for the operator: the key names the ticket and attachment id, and
+                // no row refers to it.
+                tracing::warn!(blob_key = %key, error = %e, "could not delete the blob of a failed upload");
+            }
+        }
+    }
+
+    async fn replay(&self, actor: Actor, key: &str, print: &str) -> Result<Option<AddedComment>, AppError> {
+        let ports = &self.ports.tickets;
+        let Some(record) = ports.idempotency.find(actor.user_id, SCOPE, key).await? else {
+            return Ok(None);
+        };
+        if record.fingerprint != print {
+            return Err(AppError::IdempotencyKeyReused);
+        }
+        let comment = self
+            .ports
+            .comments
+            .get_comment(CommentId::new(record.resource_id))
+            .await?
+            .ok_or_else(|| AppError::Internal("idempotency key names a missing comment".into()))?;
+        let ticket = load_visible(ports, &actor, &comment.comment.ticket_id.get().to_string()).await?;
+        Ok(Some(AddedComment {
+            comment,
+            ticket,
+            replayed: true,
+        }))
+    }
+}
+
+/// Everything decided before the commit.
+struct Draft<'a> {
+    ticket: &'a str,
+    comment_id: CommentId,
+    body: Option<CommentBody>,
+    visibility: Visibility,
+    attachments: Vec<Attachment>,
+    key: Option<&'a str>,
+    print: &'a str,
+}
+
+fn request_fingerprint(
+    ticket: &str,
+    body: Option<&CommentBody>,
+    visibility: Visibility,
+    files: &[CheckedUpload],
+) -> String {
+    let head = [ticket, body.map_or("", CommentBody::as_str), visibility.as_str()];
+    let files = files
+        .iter()
+        .flat_map(|f| [f.file_name.as_str(), f.media_type.as_str(), f.sha256.as_str()]);
+    fingerprint(head.into_iter().chain(files))
+}
+
+/// Adds an internal note: staff only, never visible to the customer in any way.
+#[derive(Clone)]
+pub struct AddInternalNote {
+    inner: AddComment,
+}
+
+impl AddInternalNote {
+    /// Wires the use case with the rules uploads must meet.
+    pub fn new(ports: CommentPorts, rules: AttachmentRules) -> Self {
+        Self {
+            inner: AddComment::new(ports, rules),
+        }
+    }
+
+    /// Adds the note; `input.visibility` is ignored (always internal). Customers get 403
+    /// for a ticket they can see and 404 for any other.
+    pub async fn execute(&self, actor: Actor, mut input: AddCommentInput) -> Result<AddedComment, AppError> {
+        input.visibility = Some(Visibility::Internal.as_str().to_owned());
+        self.inner.execute(actor, input).await
+    }
+}

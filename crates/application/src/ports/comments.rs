@@ -1,0 +1,55 @@
+//! Reading a ticket's conversation: comments and attachments.
+
+use async_trait::async_trait;
+use domain::{Attachment, AttachmentId, Comment, CommentId, TicketId};
+
+use super::store::StoreError;
+use super::tickets::Page;
+
+/// A comment as read: with its author's name and its files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommentView {
+    /// The comment.
+    pub comment: Comment,
+    /// The author's display name.
+    pub author_name: String,
+    /// Its files, in upload order.
+    pub attachments: Vec<Attachment>,
+}
+
+/// Which part of a conversation to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConversationQuery<C> {
+    /// Whose conversation.
+    pub ticket_id: TicketId,
+    /// Include internal notes (and their files). Only ever true for staff.
+    pub include_internal: bool,
+    /// Start after this id (oldest first).
+    pub after: Option<C>,
+    /// How many at most.
+    pub limit: u32,
+}
+
+/// Reads comments and attachments, and allocates their ids.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait CommentRepository: Send + Sync {
+    /// Allocates a comment id (unique, increasing; unused ids are skipped).
+    async fn next_comment_id(&self) -> Result<CommentId, StoreError>;
+    /// Allocates `n` attachment ids.
+    async fn next_attachment_ids(&self, n: u32) -> Result<Vec<AttachmentId>, StoreError>;
+    /// One comment with its author's name and files.
+    async fn get_comment(&self, id: CommentId) -> Result<Option<CommentView>, StoreError>;
+    /// A page of a ticket's comments, oldest first; `next` is set when more follow.
+    async fn list_comments(
+        &self,
+        query: ConversationQuery<CommentId>,
+    ) -> Result<Page<CommentView, CommentId>, StoreError>;
+    /// A page of a ticket's files, oldest first; `next` is set when more follow.
+    async fn list_attachments(
+        &self,
+        query: ConversationQuery<AttachmentId>,
+    ) -> Result<Page<Attachment, AttachmentId>, StoreError>;
+    /// One attachment's record.
+    async fn get_attachment(&self, id: AttachmentId) -> Result<Option<Attachment>, StoreError>;
+}

@@ -1,0 +1,10 @@
+DROP TABLE attachments;
+DROP TABLE comments;
+DROP SEQUENCE attachment_id_seq;
+DROP SEQUENCE comment_id_seq;
+ALTER TABLE tickets
+    DROP COLUMN first_response_at,
+    DROP COLUMN last_customer_comment_at,
+    DROP COLUMN last_agent_reply_at,
+    DROP COLUMN public_comment_count,
+    DROP COLUMN internal_note_count;

@@ -1,0 +1,11 @@
+DROP TABLE attachments;
+DROP TRIGGER comments_fts_delete;
+DROP TRIGGER comments_fts_insert;
+DROP TABLE comments_fts;
+DROP TABLE comments;
+DELETE FROM id_sequences WHERE name IN ('comments', 'attachments');
+ALTER TABLE tickets DROP COLUMN internal_note_count;
+ALTER TABLE tickets DROP COLUMN public_comment_count;
+ALTER TABLE tickets DROP COLUMN last_agent_reply_at;
+ALTER TABLE tickets DROP COLUMN last_customer_comment_at;
+ALTER TABLE tickets DROP COLUMN first_response_at;
