@@ -64,6 +64,10 @@ async fn cast(s: &Server) -> Cast {
     }
 }
 
+fn items_of(r: &Reply) -> Vec<Value> {
+    r.body["items"].as_array().cloned().unwrap_or_default()
+}
+
 /// The status each caller gets; `staff` covers agents, supervisors and admins unless
 /// `admin` differs.
 fn expect(who: Who, anonymous: u16, owner: u16, other: u16, staff: u16, admin: u16) -> u16 {
@@ -239,6 +243,105 @@ async fn every_endpoint_against_every_role(s: Server) {
             &r,
             expect(who, 401, 200, 404, 200, 200),
         );
+        // The conversation: a public file of the owner and an internal note with a file.
+        let public = s
+            .multipart(
+                &format!("{path}/comments"),
+                Some(owner),
+                &[("body", "photo")],
+                &[("p.png", "image/png", PNG)],
+            )
+            .await;
+        let public_file = public.body["attachments"][0]["id"].as_i64().expect("public file");
+        let note = s
+            .multipart(
+                &format!("{path}/comments"),
+                Some(&c.admin),
+                &[("body", "note"), ("visibility", "internal")],
+                &[("n.png", "image/png", PNG)],
+            )
+            .await;
+        let note_file = note.body["attachments"][0]["id"].as_i64().expect("note file");
+        let r = s.call(Method::GET, &format!("{path}/comments"), token, None).await;
+        check(
+            format!("{who:?} GET /tickets/{{id}}/comments"),
+            &r,
+            expect(who, 401, 200, 404, 200, 200),
+        );
+        if who == Who::Owner {
+            assert!(
+                items_of(&r).iter().all(|c| c["visibility"] == "public"),
+                "the owner sees no note"
+            );
+        }
+        let r = s
+            .call(
+                Method::POST,
+                &format!("{path}/comments"),
+                token,
+                Some(json!({"body": "hello"})),
+            )
+            .await;
+        check(
+            format!("{who:?} POST /tickets/{{id}}/comments"),
+            &r,
+            expect(who, 401, 201, 404, 201, 201),
+        );
+        let r = s
+            .call(
+                Method::POST,
+                &format!("{path}/comments"),
+                token,
+                Some(json!({"body": "note", "visibility": "internal"})),
+            )
+            .await;
+        check(
+            format!("{who:?} POST /tickets/{{id}}/comments internal"),
+            &r,
+            expect(who, 401, 403, 404, 201, 201),
+        );
+        let r = s
+            .multipart(
+                &format!("{path}/attachments"),
+                token,
+                &[],
+                &[("f.png", "image/png", PNG)],
+            )
+            .await;
+        check(
+            format!("{who:?} POST /tickets/{{id}}/attachments"),
+            &r,
+            expect(who, 401, 201, 404, 201, 201),
+        );
+        let r = s.call(Method::GET, &format!("{path}/attachments"), token, None).await;
+        check(
+            format!("{who:?} GET /tickets/{{id}}/attachments"),
+            &r,
+            expect(who, 401, 200, 404, 200, 200),
+        );
+        if who == Who::Owner {
+            assert!(
+                items_of(&r).iter().all(|a| a["id"] != json!(note_file)),
+                "the owner lists no note file"
+            );
+        }
+        let r = s
+            .call(Method::GET, &format!("/api/v1/attachments/{public_file}"), token, None)
+            .await;
+        check(
+            format!("{who:?} GET /attachments/{{public}}"),
+            &r,
+            expect(who, 401, 200, 404, 200, 200),
+        );
+        let r = s
+            .call(Method::GET, &format!("/api/v1/attachments/{note_file}"), token, None)
+            .await;
+        check(
+            format!("{who:?} GET /attachments/{{internal}}"),
+            &r,
+            expect(who, 401, 404, 404, 200, 200),
+        );
+
         let r = s
             .call(Method::PATCH, &path, token, Some(json!({"subject": "edited"})))
             .await;

@@ -247,6 +247,54 @@ impl Server {
         Reply::from(r.send().await.expect("request sent")).await
     }
 
+    /// Sends a `multipart/form-data` request: text `fields`, then `files` as
+    /// (file name, content type, bytes) parts named `files`.
+    pub async fn multipart(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> Reply {
+        let mut form = reqwest::multipart::Form::new();
+        for (name, value) in fields {
+            form = form.text(name.to_string(), value.to_string());
+        }
+        for (file_name, content_type, bytes) in files {
+            let part = reqwest::multipart::Part::bytes(bytes.to_vec())
+                .file_name(file_name.to_string())
+                .mime_str(content_type)
+                .expect("a valid content type");
+            form = form.part("files", part);
+        }
+        let r = self.request(Method::POST, path, token).multipart(form);
+        Reply::from(r.send().await.expect("request sent")).await
+    }
+
+    /// The server's working directory: its data (`data/`) and log live here.
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
+    }
+
+    /// Every file under the server's attachment store, relative to it, sorted.
+    pub fn stored_blobs(&self) -> Vec<String> {
+        fn walk(root: &std::path::Path, dir: &std::path::Path, out: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(root, &path, out);
+                } else if let Ok(rel) = path.strip_prefix(root) {
+                    out.push(rel.display().to_string());
+                }
+            }
+        }
+        let root = self.dir.join("data").join("attachments");
+        let mut out = Vec::new();
+        walk(&root, &root, &mut out);
+        out.sort();
+        out
+    }
+
     /// Logs in and returns the token.
     pub async fn login(&self, email: &str, password: &str) -> String {
         let r = self
@@ -345,6 +393,9 @@ impl Drop for Server {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+/// The smallest bytes that are a PNG by their signature.
+pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0";
 
 /// A response, read whole.
 #[derive(Debug)]

@@ -260,4 +260,24 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn an_internal_notes_outbox_payload_says_it_is_internal() {
+        let event = TicketEvent {
+            ticket_id: domain::TicketId::new(1),
+            actor: Some(UserId::new(2)),
+            at: domain::Timestamp::from_unix_seconds(1_800_000_000),
+            kind: TicketEventKind::CommentAdded {
+                comment_id: CommentId::new(3),
+                visibility: Visibility::Internal,
+                by_staff: true,
+                first_response: false,
+                attachments: 0,
+            },
+        };
+        let payload: serde_json::Value = serde_json::from_str(&payload_json(&event)).expect("JSON");
+        assert_eq!(payload["visibility"], "internal");
+        assert_eq!(payload["details"]["visibility"], "internal");
+        assert!(payload["details"].get("body").is_none(), "the payload carries no text");
+    }
 }
