@@ -11,6 +11,7 @@ e2e::on_both_backends!(
     oversized_disallowed_and_hostile_files_are_refused_and_leave_nothing,
     a_blob_store_fault_leaves_nothing_half_written,
     comments_page_oldest_first_and_bad_input_changes_nothing,
+    the_worker_deletes_the_blob_of_an_upload_that_never_committed,
 );
 
 struct Desk {
@@ -739,4 +740,85 @@ async fn comments_page_oldest_first_and_bad_input_changes_nothing(s: Server) {
     assert_eq!(after, count, "no comment was added by bad input");
     let log = s.log_text();
     assert!(!log.contains("panicked") && !log.contains("internal error"), "{log}");
+}
+
+async fn the_worker_deletes_the_blob_of_an_upload_that_never_committed(s: Server) {
+    use application::ports::UploadIntents as _;
+    let d = desk(&s).await;
+    let id = open(&s, &d, "Crash").await;
+    let kept = s
+        .multipart(
+            &format!("/api/v1/tickets/{id}/comments"),
+            Some(&d.customer),
+            &[("body", "kept")],
+            &[("kept.png", "image/png", PNG)],
+        )
+        .await;
+    assert_eq!(kept.status, StatusCode::CREATED, "{}", kept.body);
+    let kept_id = kept.body["attachments"][0]["id"].as_i64().expect("id");
+
+    // The state a crash between storing a file and committing its comment leaves: an
+    // upload intent two hours old and its blob, and no row.
+    let orphan = format!("tickets/{id}/999999");
+    let path = s.dir().join("data").join("attachments").join(&orphan);
+    std::fs::write(&path, PNG).expect("writes the orphan");
+    let db = adapters_db::Database::connect(&s.database_url, &adapters_db::PoolOptions::default())
+        .await
+        .expect("connects");
+    let two_hours_ago = domain::Timestamp::from_unix_micros(
+        i64::try_from(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .expect("after 1970")
+                .as_micros(),
+        )
+        .expect("fits")
+            - 7_200_000_000,
+    );
+    db.record(std::slice::from_ref(&orphan), two_hours_ago)
+        .await
+        .expect("records");
+
+    let bind = format!("127.0.0.1:{}", free_port());
+    let worker = s.spawn_worker_with(&bind, &[("TICKET__WORKER__ORPHAN_SWEEP_INTERVAL_SECS", "1")]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while path.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the orphan was not swept:\n{}",
+            s.worker_log()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let metrics = s
+        .http
+        .get(format!("http://{bind}/metrics"))
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics.contains("ticket_worker_orphan_blobs_deleted_total 1"),
+        "{metrics}"
+    );
+    let status = terminate(worker);
+    assert!(status.success(), "{}", s.worker_log());
+
+    assert_eq!(
+        s.stored_blobs(),
+        [format!("tickets/{id}/{kept_id}")],
+        "the committed file stays"
+    );
+    let r = s
+        .request(
+            Method::GET,
+            &format!("/api/v1/attachments/{kept_id}"),
+            Some(&d.customer),
+        )
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status(), StatusCode::OK);
 }

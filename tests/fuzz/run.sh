@@ -42,6 +42,10 @@ customer=$(json "$api/auth/login" -d '{"email":"cu@example.com","password":"cust
 for i in 1 2 3; do
     json "$api/tickets" -H "authorization: Bearer $customer" -d "{\"subject\":\"seed $i\",\"description\":\"d\",\"category\":\"general\"}" >/dev/null
 done
+# A conversation with files, so the comment and attachment operations have targets.
+printf 'seed file\n' >"$work/seed.txt"
+curl -sf "$api/tickets/1/comments" -H "authorization: Bearer $customer" -F body='a comment' -F "files=@$work/seed.txt;type=text/plain" >/dev/null
+curl -sf "$api/tickets/1/comments" -H "authorization: Bearer $admin" -F body='a note' -F visibility=internal -F "files=@$work/seed.txt;type=text/plain" >/dev/null
 
 status=0
 for who in admin customer; do

@@ -157,6 +157,11 @@ impl Server {
     /// Starts `ticket-worker` on this server's database with its health endpoint on
     /// `health_bind`; the caller stops it.
     pub fn spawn_worker(&self, health_bind: &str) -> Child {
+        self.spawn_worker_with(health_bind, &[])
+    }
+
+    /// Like [`Server::spawn_worker`], with extra environment variables.
+    pub fn spawn_worker_with(&self, health_bind: &str, env: &[(&str, &str)]) -> Child {
         let log = std::fs::File::create(self.dir.join("worker.log")).expect("log file");
         Command::new(binary("ticket-worker"))
             .current_dir(&self.dir)
@@ -164,6 +169,7 @@ impl Server {
             .env("DATABASE_URL", &self.database_url)
             .env("TICKET__WORKER__HEALTH_BIND", health_bind)
             .env("TICKET__WORKER__REPORT_INTERVAL_SECS", "1")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log file"))
             .stderr(log)

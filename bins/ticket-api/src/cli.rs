@@ -5,13 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::web;
-use adapters_blob::{BlobConfig, ObjectBlobStore, S3Config};
 use adapters_db::{Database, PoolOptions};
 use adapters_security::{Argon2Hasher, RandomTokens};
 use application::accounts::BootstrapOutcome;
 use application::auth::LoginThrottle;
-use application::comments::AttachmentRules;
-use application::ports::SystemClock;
+use application::ports::{BlobStore, SystemClock};
 use ticket_worker::Worker;
 use ticket_worker::settings::Settings;
 
@@ -101,39 +99,8 @@ async fn open(settings: &Settings, migrate: bool) -> Result<Database, String> {
     Ok(db)
 }
 
-/// The attachment store and rules from `attachments.*`.
-fn attachments(settings: &Settings) -> Result<(Arc<ObjectBlobStore>, AttachmentRules), String> {
-    let a = &settings.attachments;
-    let config = match a.store.as_str() {
-        "s3" => BlobConfig::S3(S3Config {
-            bucket: a.s3.bucket.clone(),
-            region: a.s3.region.clone(),
-            endpoint: Some(a.s3.endpoint.clone()).filter(|e| !e.is_empty()),
-            access_key_id: Some(a.s3.access_key_id.clone()).filter(|k| !k.is_empty()),
-            secret_access_key: Some(a.s3.secret_access_key.expose().to_owned()).filter(|k| !k.is_empty()),
-            allow_http: a.s3.allow_http,
-        }),
-        _ => BlobConfig::Local {
-            root: a.path.clone().into(),
-        },
-    };
-    let store = ObjectBlobStore::open(&config).map_err(|e| e.to_string())?;
-    let mut allowed_types = Vec::new();
-    for raw in a.allowed_types.split(',').map(str::trim).filter(|t| !t.is_empty()) {
-        let t = domain::MediaType::parse(raw)
-            .ok_or_else(|| format!("attachments.allowed_types: `{raw}` is not a media type"))?;
-        allowed_types.push(t);
-    }
-    let rules = AttachmentRules {
-        max_file_bytes: a.max_file_bytes,
-        max_files: a.max_files,
-        allowed_types,
-    };
-    Ok((Arc::new(store), rules))
-}
-
-fn wire(db: Database, settings: &Settings) -> Result<AppState, String> {
-    let (blobs, attachment_rules) = attachments(settings)?;
+fn wire(db: Database, blobs: Arc<dyn BlobStore>, settings: &Settings) -> Result<AppState, String> {
+    let attachment_rules = settings.attachment_rules()?;
     Ok(AppState::new(Wiring {
         db,
         hasher: Arc::new(Argon2Hasher::new()?),
@@ -169,7 +136,8 @@ pub async fn run(command: Command, settings: Settings) -> Result<(), String> {
                 }
             };
             let db = open(&settings, settings.database.migrate_on_start).await?;
-            let state = wire(db, &settings)?;
+            let blobs = Arc::new(settings.open_blob_store()?);
+            let state = wire(db, blobs, &settings)?;
             match state.bootstrap_admin.execute(&email, &password, &name).await {
                 Ok(BootstrapOutcome::Created(a)) => {
                     tracing::info!(email = %a.email, id = %a.id, "admin account created");
@@ -198,11 +166,12 @@ fn describe(e: application::AppError) -> String {
 
 async fn serve(settings: Settings) -> Result<(), String> {
     let db = open(&settings, settings.database.migrate_on_start).await?;
-    let state = wire(db.clone(), &settings)?;
+    let blobs: Arc<dyn BlobStore> = Arc::new(settings.open_blob_store()?);
+    let state = wire(db.clone(), blobs.clone(), &settings)?;
     bootstrap(&state, &settings).await?;
     let worker = settings
         .embedded_worker()
-        .then(|| Worker::spawn(db, settings.worker_intervals()));
+        .then(|| Worker::spawn(db, blobs, settings.worker_intervals()));
     if worker.is_some() {
         tracing::info!(
             "running the worker loops in-process (single-node mode; set TICKET__WORKER__EMBEDDED=false to turn off)"

@@ -107,6 +107,7 @@ impl AppState {
             tickets: ports.clone(),
             comments: db.clone(),
             blobs: w.blobs.clone(),
+            intents: db.clone(),
         };
         let upload_limits = UploadLimits {
             max_file_bytes: w.attachment_rules.max_file_bytes,

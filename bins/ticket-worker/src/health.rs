@@ -51,9 +51,13 @@ fn metrics(stats: &WorkerStats) -> String {
          ticket_worker_ticks_total {}\n\
          # HELP ticket_worker_sessions_purged_total Ended login sessions deleted.\n\
          # TYPE ticket_worker_sessions_purged_total counter\n\
-         ticket_worker_sessions_purged_total {}\n",
+         ticket_worker_sessions_purged_total {}\n\
+         # HELP ticket_worker_orphan_blobs_deleted_total Blobs of uploads that never committed, deleted.\n\
+         # TYPE ticket_worker_orphan_blobs_deleted_total counter\n\
+         ticket_worker_orphan_blobs_deleted_total {}\n",
         stats.outbox_pending.load(Ordering::Relaxed),
         stats.ticks.load(Ordering::Relaxed),
-        stats.sessions_purged.load(Ordering::Relaxed)
+        stats.sessions_purged.load(Ordering::Relaxed),
+        stats.orphan_blobs_deleted.load(Ordering::Relaxed)
     )
 }

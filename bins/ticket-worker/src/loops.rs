@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use adapters_db::Database;
 use application::auth::PurgeEndedSessions;
-use application::ports::SystemClock;
+use application::comments::SweepOrphanBlobs;
+use application::ports::{BlobStore, SystemClock};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -19,6 +20,8 @@ pub struct WorkerStats {
     pub ticks: AtomicI64,
     /// Login sessions deleted since start.
     pub sessions_purged: AtomicI64,
+    /// Orphan blobs deleted since start.
+    pub orphan_blobs_deleted: AtomicI64,
 }
 
 /// How often the loops run.
@@ -28,6 +31,10 @@ pub struct Intervals {
     pub report: Duration,
     /// Between purges of ended login sessions.
     pub session_purge: Duration,
+    /// Between sweeps for orphan blobs.
+    pub orphan_sweep: Duration,
+    /// Age after which an uncommitted upload's blob is an orphan, in seconds.
+    pub orphan_blob_age_secs: i64,
 }
 
 /// Running loops; stop them with [`Worker::shutdown`].
@@ -41,14 +48,26 @@ pub struct Worker {
 
 impl Worker {
     /// Starts the loops on the current tokio runtime.
-    pub fn spawn(db: Database, every: Intervals) -> Self {
+    pub fn spawn(db: Database, blobs: Arc<dyn BlobStore>, every: Intervals) -> Self {
         let (stop, stopped) = watch::channel(false);
         let stats = Arc::new(WorkerStats::default());
         // Ended sessions are kept a day for audits before they go.
         let purge = PurgeEndedSessions::new(Arc::new(db.clone()), Arc::new(SystemClock), 86_400);
+        let sweep = SweepOrphanBlobs::new(
+            Arc::new(db.clone()),
+            blobs,
+            Arc::new(SystemClock),
+            every.orphan_blob_age_secs,
+        );
         let tasks = vec![
             tokio::spawn(report_backlog(db, every.report, stopped.clone(), stats.clone())),
-            tokio::spawn(purge_sessions(purge, every.session_purge, stopped, stats.clone())),
+            tokio::spawn(purge_sessions(
+                purge,
+                every.session_purge,
+                stopped.clone(),
+                stats.clone(),
+            )),
+            tokio::spawn(sweep_orphans(sweep, every.orphan_sweep, stopped, stats.clone())),
         ];
         Self { stop, tasks, stats }
     }
@@ -108,4 +127,41 @@ async fn purge_sessions(
         }
     }
     tracing::debug!("session purger stopped");
+}
+
+/// Deletes the blobs of uploads that never committed, a batch at a time. The stale
+/// intents are found through the index on their age, so an idle sweep costs one lookup.
+async fn sweep_orphans(
+    sweep: SweepOrphanBlobs,
+    every: Duration,
+    mut stopped: watch::Receiver<bool>,
+    stats: Arc<WorkerStats>,
+) {
+    const BATCH: u32 = 100;
+    let mut ticker = tokio::time::interval(every);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            _ = stopped.changed() => break,
+        }
+        loop {
+            match sweep.execute(BATCH).await {
+                Ok(0) => break,
+                Ok(n) => {
+                    stats
+                        .orphan_blobs_deleted
+                        .fetch_add(i64::try_from(n).unwrap_or(i64::MAX), Ordering::Relaxed);
+                    tracing::info!(deleted = n, "deleted blobs of uploads that never committed");
+                    if n < BATCH as usize || *stopped.borrow() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot sweep orphan blobs");
+                    break;
+                }
+            }
+        }
+    }
+    tracing::debug!("orphan sweeper stopped");
 }

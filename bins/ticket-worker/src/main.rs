@@ -39,7 +39,8 @@ async fn run(settings: Settings) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", settings.worker.health_bind))?;
     tracing::info!(address = %settings.worker.health_bind, "serving /healthz and /metrics");
-    let worker = Worker::spawn(db, settings.worker_intervals());
+    let blobs = std::sync::Arc::new(settings.open_blob_store()?);
+    let worker = Worker::spawn(db, blobs, settings.worker_intervals());
     let (stop_health, health_stopped) = tokio::sync::watch::channel(false);
     let health = tokio::spawn(health::serve(listener, worker.stats.clone(), health_stopped));
     shutdown_signal().await;

@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use adapters_blob::{BlobConfig, ObjectBlobStore, S3Config};
+use application::comments::AttachmentRules;
 use config::{Config, Environment, File, FileFormat};
 use serde::Deserialize;
 
@@ -160,6 +162,11 @@ pub struct WorkerSettings {
     pub report_interval_secs: u64,
     /// Seconds between purges of ended login sessions.
     pub session_purge_interval_secs: u64,
+    /// Seconds between sweeps for blobs of uploads that never committed.
+    pub orphan_sweep_interval_secs: u64,
+    /// Age in seconds after which an uncommitted upload's blob is an orphan; must exceed
+    /// the longest an upload request can take.
+    pub orphan_blob_age_secs: u64,
 }
 
 const DEFAULTS: &str = r#"
@@ -210,6 +217,8 @@ allow_http = false
 health_bind = "127.0.0.1:8081"
 report_interval_secs = 60
 session_purge_interval_secs = 3600
+orphan_sweep_interval_secs = 600
+orphan_blob_age_secs = 3600
 "#;
 
 /// Why configuration could not be loaded.
@@ -289,7 +298,44 @@ impl Settings {
         crate::loops::Intervals {
             report: std::time::Duration::from_secs(self.worker.report_interval_secs.max(1)),
             session_purge: std::time::Duration::from_secs(self.worker.session_purge_interval_secs.max(1)),
+            orphan_sweep: std::time::Duration::from_secs(self.worker.orphan_sweep_interval_secs.max(1)),
+            orphan_blob_age_secs: i64::try_from(self.worker.orphan_blob_age_secs.max(60)).unwrap_or(i64::MAX),
         }
+    }
+
+    /// Opens the attachment store of `attachments.*`.
+    pub fn open_blob_store(&self) -> Result<ObjectBlobStore, String> {
+        let a = &self.attachments;
+        let config = match a.store.as_str() {
+            "s3" => BlobConfig::S3(S3Config {
+                bucket: a.s3.bucket.clone(),
+                region: a.s3.region.clone(),
+                endpoint: Some(a.s3.endpoint.clone()).filter(|e| !e.is_empty()),
+                access_key_id: Some(a.s3.access_key_id.clone()).filter(|k| !k.is_empty()),
+                secret_access_key: Some(a.s3.secret_access_key.expose().to_owned()).filter(|k| !k.is_empty()),
+                allow_http: a.s3.allow_http,
+            }),
+            _ => BlobConfig::Local {
+                root: a.path.clone().into(),
+            },
+        };
+        ObjectBlobStore::open(&config).map_err(|e| e.to_string())
+    }
+
+    /// The rules uploads must meet, from `attachments.*`.
+    pub fn attachment_rules(&self) -> Result<AttachmentRules, String> {
+        let a = &self.attachments;
+        let mut allowed_types = Vec::new();
+        for raw in a.allowed_types.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+            let t = domain::MediaType::parse(raw)
+                .ok_or_else(|| format!("attachments.allowed_types: `{raw}` is not a media type"))?;
+            allowed_types.push(t);
+        }
+        Ok(AttachmentRules {
+            max_file_bytes: a.max_file_bytes,
+            max_files: a.max_files,
+            allowed_types,
+        })
     }
 
     /// Whether the API should run the worker loops in-process.

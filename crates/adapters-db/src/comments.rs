@@ -1,17 +1,18 @@
 //! Comments and attachments: rows, id allocation and the reads of a conversation.
 
-use application::ports::{CommentRepository, CommentView, ConversationQuery, Page, StoreError};
+use application::ports::{CommentRepository, CommentView, ConversationQuery, Page, StoreError, UploadIntents};
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use domain::{
-    Attachment, AttachmentId, Comment, CommentBody, CommentId, FileName, MediaType, TicketId, UserId, Visibility,
+    Attachment, AttachmentId, Comment, CommentBody, CommentId, FileName, MediaType, TicketId, Timestamp, UserId,
+    Visibility,
 };
 
 use crate::error::{corrupt, db_error};
 use crate::pool::{Database, DbPool};
-use crate::schema::{attachments, comments, id_sequences, users};
+use crate::schema::{attachments, comments, id_sequences, upload_intents, users};
 use crate::time::{from_sql, to_sql};
 
 /// A `comments` row.
@@ -301,5 +302,50 @@ impl CommentRepository for Database {
                 .map_err(db_error)?
         });
         row.map(AttachmentRow::into_attachment).transpose()
+    }
+}
+
+#[async_trait]
+impl UploadIntents for Database {
+    async fn record(&self, keys: &[String], at: Timestamp) -> Result<(), StoreError> {
+        let keys = keys.to_vec();
+        let at = to_sql(at);
+        db_tx!(self, conn => {
+            for key in &keys {
+                diesel::insert_into(upload_intents::table)
+                    .values((upload_intents::blob_key.eq(key.clone()), upload_intents::created_at.eq(at)))
+                    .on_conflict(upload_intents::blob_key)
+                    .do_update()
+                    .set(upload_intents::created_at.eq(at))
+                    .execute(conn)
+                    .await?;
+            }
+            Ok(())
+        })
+    }
+
+    async fn stale(&self, before: Timestamp, limit: u32) -> Result<Vec<String>, StoreError> {
+        let before = to_sql(before);
+        Ok(db_run!(self, conn => {
+            upload_intents::table
+                .filter(upload_intents::created_at.lt(before))
+                .order((upload_intents::created_at.asc(), upload_intents::blob_key.asc()))
+                .limit(i64::from(limit))
+                .select(upload_intents::blob_key)
+                .load::<String>(conn)
+                .await
+                .map_err(db_error)?
+        }))
+    }
+
+    async fn claim(&self, key: &str) -> Result<bool, StoreError> {
+        let key = key.to_owned();
+        let deleted: usize = db_run!(self, conn => {
+            diesel::delete(upload_intents::table.find(key))
+                .execute(conn)
+                .await
+                .map_err(db_error)?
+        });
+        Ok(deleted == 1)
     }
 }

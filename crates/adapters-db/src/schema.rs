@@ -140,6 +140,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    upload_intents (blob_key) {
+        blob_key -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(comments -> users (author_id));
 diesel::joinable!(attachments -> comments (comment_id));
@@ -158,4 +165,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     id_sequences,
     comments,
     attachments,
+    upload_intents,
 );

@@ -11,7 +11,9 @@ use crate::comments::{AttachmentRow, CommentRow};
 use crate::error::TxError;
 use crate::events::{details_json, payload_json};
 use crate::pool::Database;
-use crate::schema::{attachments, comments, idempotency_keys, outbox, ticket_history, ticket_tags, tickets};
+use crate::schema::{
+    attachments, comments, idempotency_keys, outbox, ticket_history, ticket_tags, tickets, upload_intents,
+};
 use crate::tickets::TicketRow;
 use crate::time::to_sql;
 
@@ -155,6 +157,14 @@ impl UnitOfWork for Database {
                         }
                     }
                     Write::InsertAttachment(attachment) => {
+                        // The upload's intent goes with the commit; if the orphan sweeper
+                        // claimed it first, its blob is (being) deleted: fail, keep no row.
+                        let forgotten = diesel::delete(upload_intents::table.find(attachment.blob_key.clone()))
+                            .execute(conn)
+                            .await?;
+                        if forgotten == 0 {
+                            return Err(TxError::Store(StoreError::Reference("upload intent")));
+                        }
                         diesel::insert_into(attachments::table)
                             .values(AttachmentRow::from_attachment(attachment))
                             .execute(conn)

@@ -103,6 +103,7 @@ contract!(
     a_comment_on_a_closed_ticket_writes_nothing,
     a_failing_attachment_rolls_back_the_comment,
     full_text_search_reaches_comments_but_internal_notes_only_for_staff,
+    upload_intents_are_recorded_claimed_and_found_when_stale,
 );
 
 #[test]
@@ -908,6 +909,8 @@ mod cases {
                 created_at: at(seconds),
             })
             .collect();
+        let keys: Vec<String> = attachments.iter().map(|a| a.blob_key.clone()).collect();
+        db.record(&keys, at(seconds)).await.expect("records intents");
         let mut changes = ChangeSet::default();
         if visibility == Visibility::Public {
             changes.push(Write::UpdateTicket {
@@ -1214,6 +1217,84 @@ mod cases {
             ids(db, search("printer", true)).await,
             [ticket.id().get()],
             "one match per ticket"
+        );
+    }
+
+    pub async fn upload_intents_are_recorded_claimed_and_found_when_stale(db: &Database) {
+        let keys = |ks: &[&str]| ks.iter().map(|k| (*k).to_owned()).collect::<Vec<_>>();
+        db.record(&keys(&["tickets/1/2", "tickets/1/1"]), at(0))
+            .await
+            .expect("records");
+        db.record(&keys(&["tickets/2/3"]), at(100)).await.expect("records");
+        assert_eq!(
+            db.stale(at(50), 10).await.expect("reads"),
+            keys(&["tickets/1/1", "tickets/1/2"])
+        );
+        assert_eq!(db.stale(at(50), 1).await.expect("reads").len(), 1);
+        assert!(db.claim("tickets/1/1").await.expect("claims"));
+        assert!(!db.claim("tickets/1/1").await.expect("claims"), "claimed once only");
+        // Recording again (a sweep that failed to delete) keeps one entry.
+        db.record(&keys(&["tickets/1/2"]), at(1)).await.expect("records again");
+        assert_eq!(
+            db.stale(at(200), 10).await.expect("reads"),
+            keys(&["tickets/1/2", "tickets/2/3"])
+        );
+
+        // A commit whose intent was claimed by the sweeper fails and writes nothing.
+        let w = world(db).await;
+        let ticket = open(db, spec(w.customer.id, "Swept", 1)).await;
+        let customer = Actor::new(w.customer.id, Role::Customer);
+        let mut t = TicketRepository::get(db, ticket.id())
+            .await
+            .expect("reads")
+            .expect("exists");
+        let id = db.next_comment_id().await.expect("allocates");
+        let aid = db.next_attachment_ids(1).await.expect("allocates")[0];
+        let (comment, events) = t
+            .add_comment(id, None, Visibility::Public, 1, customer, at(2))
+            .expect("accepted");
+        let attachment = Attachment {
+            id: aid,
+            ticket_id: ticket.id(),
+            comment_id: id,
+            uploaded_by: customer.user_id,
+            visibility: Visibility::Public,
+            file_name: FileName::sanitize("a.png"),
+            media_type: MediaType::parse("image/png").expect("valid"),
+            size_bytes: 10,
+            sha256: "00".repeat(32),
+            blob_key: Attachment::blob_key_for(ticket.id(), aid),
+            created_at: at(2),
+        };
+        db.record(std::slice::from_ref(&attachment.blob_key), at(2))
+            .await
+            .expect("records");
+        assert!(
+            db.claim(&attachment.blob_key).await.expect("claims"),
+            "the sweeper wins"
+        );
+        let mut changes = ChangeSet::default();
+        changes.push(Write::UpdateTicket {
+            ticket: t,
+            expected: ticket.version(),
+        });
+        changes.push(Write::InsertComment(comment));
+        changes.push(Write::InsertAttachment(attachment));
+        for e in events {
+            changes.push(Write::Record(e));
+        }
+        assert_eq!(db.commit(changes).await, Err(StoreError::Reference("upload intent")));
+        let stored = TicketRepository::get(db, ticket.id())
+            .await
+            .expect("reads")
+            .expect("exists");
+        assert_eq!(stored.version(), ticket.version());
+        assert!(
+            db.list_comments(conversation(ticket.id(), true, None, 10))
+                .await
+                .expect("lists")
+                .items
+                .is_empty()
         );
     }
 }

@@ -1,3 +1,4 @@
+DROP TABLE upload_intents;
 DROP TABLE attachments;
 DROP TABLE comments;
 DROP SEQUENCE attachment_id_seq;

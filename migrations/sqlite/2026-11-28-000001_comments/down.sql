@@ -1,3 +1,4 @@
+DROP TABLE upload_intents;
 DROP TABLE attachments;
 DROP TRIGGER comments_fts_delete;
 DROP TRIGGER comments_fts_insert;

@@ -49,3 +49,12 @@ CREATE TABLE attachments (
 );
 CREATE INDEX attachments_ticket ON attachments (ticket_id, id);
 CREATE INDEX attachments_comment ON attachments (comment_id, id);
+
+-- Blobs stored for an upload whose comment has not committed yet. The commit deletes the
+-- entry; one still here after the sweep age names an orphan blob (a crash between storing
+-- and committing), which the worker deletes.
+CREATE TABLE upload_intents (
+    blob_key   TEXT PRIMARY KEY,
+    created_at TIMESTAMP NOT NULL
+);
+CREATE INDEX upload_intents_created ON upload_intents (created_at);

@@ -126,6 +126,11 @@ impl AddComment {
             })
             .unzip();
         let keys: Vec<String> = attachments.iter().map(|a| a.blob_key.clone()).collect();
+        if !keys.is_empty() {
+            // Recorded before the first byte is stored: a crash from here on leaves an
+            // entry the worker's sweeper finds, never an unknown blob.
+            self.ports.intents.record(&keys, now).await?;
+        }
         self.store_blobs(&keys, blobs).await?;
 
         let draft = Draft {
@@ -226,21 +231,29 @@ impl AddComment {
 
     /// Stores every blob, or none: a failure deletes those already stored.
     async fn store_blobs(&self, keys: &[String], blobs: Vec<Vec<u8>>) -> Result<(), AppError> {
-        for (i, (key, bytes)) in keys.iter().zip(blobs).enumerate() {
+        for (key, bytes) in keys.iter().zip(blobs) {
             if let Err(e) = self.ports.blobs.put(key, bytes).await {
-                self.delete_blobs(&keys[..i]).await;
+                // All of them: a failed put may have left part of its blob behind.
+                self.delete_blobs(keys).await;
                 return Err(AppError::Unavailable(format!("storing an attachment failed: {e}")));
             }
         }
         Ok(())
     }
 
+    /// Deletes the blobs of an upload that did not commit, and their intents. A blob that
+    /// cannot be deleted keeps its intent, so the worker's sweeper retries it later.
     async fn delete_blobs(&self, keys: &[String]) {
         for key in keys {
-            if let Err(e) = self.ports.blobs.delete(key).await {
-                // Left for the operator: the key names the ticket and attachment id, and
-                // no row refers to it.
-                tracing::warn!(blob_key = %key, error = %e, "could not delete the blob of a failed upload");
+            match self.ports.blobs.delete(key).await {
+                Ok(()) => {
+                    if let Err(e) = self.ports.intents.claim(key).await {
+                        tracing::warn!(blob_key = %key, error = %e, "could not forget the intent of a deleted blob");
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(blob_key = %key, error = %e, "could not delete the blob of a failed upload; the sweeper will");
+                }
             }
         }
     }

@@ -4,11 +4,13 @@
 mod add;
 mod attachments;
 mod list;
+mod sweep;
 mod uploads;
 
 pub use add::{AddComment, AddCommentInput, AddInternalNote, AddedComment};
 pub use attachments::{Download, DownloadAttachment, ListAttachments};
 pub use list::ListComments;
+pub use sweep::SweepOrphanBlobs;
 pub use uploads::{AttachmentRules, Upload};
 
 use std::sync::Arc;
@@ -16,7 +18,7 @@ use std::sync::Arc;
 use domain::{Actor, Attachment, AttachmentId};
 
 use crate::error::AppError;
-use crate::ports::{BlobStore, CommentRepository};
+use crate::ports::{BlobStore, CommentRepository, UploadIntents};
 use crate::tickets::{TicketPorts, load_visible};
 
 /// The ports the conversation use cases need.
@@ -28,6 +30,8 @@ pub struct CommentPorts {
     pub comments: Arc<dyn CommentRepository>,
     /// Keeps the files' bytes.
     pub blobs: Arc<dyn BlobStore>,
+    /// Remembers blobs stored for uploads not yet committed.
+    pub intents: Arc<dyn UploadIntents>,
 }
 
 /// Loads an attachment the actor may read: its ticket is visible to the actor and, for

@@ -33,6 +33,7 @@ fn ports(fake: &Fake) -> CommentPorts {
         tickets: fake.ports(),
         comments: Arc::new(fake.clone()),
         blobs: Arc::new(fake.clone()),
+        intents: Arc::new(fake.clone()),
     }
 }
 
@@ -258,6 +259,7 @@ async fn a_blob_store_fault_leaves_no_row_and_no_blob() {
     ));
     let s = fake.state();
     assert!(s.blobs.is_empty(), "the first blob was deleted again");
+    assert!(s.intents.is_empty(), "and its intent forgotten");
     assert!(s.comments.is_empty() && s.attachments.is_empty());
     assert_eq!(s.tickets[0].parts().public_comment_count, 0);
 }
@@ -319,4 +321,75 @@ async fn a_retry_with_the_same_key_returns_the_same_comment() {
         Err(AppError::IdempotencyKeyReused)
     ));
     assert_eq!(fake.state().comments.len(), 1);
+}
+
+#[tokio::test]
+async fn a_committed_upload_leaves_no_intent_and_the_sweeper_keeps_its_blob() {
+    let fake = fake();
+    let ticket = open(&fake).await;
+    let mut input = comment(&ticket, "file");
+    input.files = vec![png("a.png")];
+    add(&fake).execute(actor(CUSTOMER), input).await.expect("added");
+    assert!(fake.state().intents.is_empty());
+    let clock = Arc::new(crate::tickets::fakes::FixedClock(domain::Timestamp::from_unix_seconds(
+        1_900_000_000,
+    )));
+    let sweep = SweepOrphanBlobs::new(Arc::new(fake.clone()), Arc::new(fake.clone()), clock, 3600);
+    assert_eq!(sweep.execute(100).await.expect("sweeps"), 0);
+    assert_eq!(fake.state().blobs.len(), 1);
+}
+
+#[tokio::test]
+async fn the_sweeper_deletes_blobs_of_uploads_that_never_committed() {
+    use crate::ports::{BlobStore, UploadIntents};
+    let fake = fake();
+    let t0 = domain::Timestamp::from_unix_seconds(1_800_000_000);
+    // A crash after storing: the intent and the blob exist, no row does.
+    fake.record(&["tickets/1/1".to_owned()], t0).await.expect("records");
+    fake.put("tickets/1/1", PNG.to_vec()).await.expect("puts");
+    // A young upload still in flight.
+    fake.record(&["tickets/1/2".to_owned()], t0.plus_seconds(3000))
+        .await
+        .expect("records");
+    fake.put("tickets/1/2", PNG.to_vec()).await.expect("puts");
+    let clock = Arc::new(crate::tickets::fakes::FixedClock(t0.plus_seconds(3700)));
+    let sweep = SweepOrphanBlobs::new(Arc::new(fake.clone()), Arc::new(fake.clone()), clock, 3600);
+    assert_eq!(sweep.execute(100).await.expect("sweeps"), 1);
+    let s = fake.state();
+    assert_eq!(s.blobs.keys().collect::<Vec<_>>(), ["tickets/1/2"]);
+    assert_eq!(s.intents.keys().collect::<Vec<_>>(), ["tickets/1/2"]);
+}
+
+#[tokio::test]
+async fn a_commit_after_the_sweeper_claimed_its_upload_fails_and_keeps_nothing() {
+    let fake = fake();
+    let ticket = open(&fake).await;
+    let mut input = comment(&ticket, "slow upload");
+    input.files = vec![png("a.png")];
+    let mut swept = ports(&fake);
+    swept.intents = Arc::new(Forgetful);
+    let result = AddComment::new(swept, AttachmentRules::default())
+        .execute(actor(CUSTOMER), input)
+        .await;
+    assert!(matches!(result, Err(AppError::Conflict { .. })), "{result:?}");
+    let s = fake.state();
+    assert!(s.attachments.is_empty() && s.comments.is_empty() && s.blobs.is_empty());
+}
+
+/// Upload intents that are swept the moment they are recorded.
+struct Forgetful;
+
+#[async_trait::async_trait]
+impl crate::ports::UploadIntents for Forgetful {
+    async fn record(&self, _: &[String], _: domain::Timestamp) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    async fn stale(&self, _: domain::Timestamp, _: u32) -> Result<Vec<String>, StoreError> {
+        Ok(Vec::new())
+    }
+
+    async fn claim(&self, _: &str) -> Result<bool, StoreError> {
+        Ok(false)
+    }
 }

@@ -1,7 +1,7 @@
 //! Reading a ticket's conversation: comments and attachments.
 
 use async_trait::async_trait;
-use domain::{Attachment, AttachmentId, Comment, CommentId, TicketId};
+use domain::{Attachment, AttachmentId, Comment, CommentId, TicketId, Timestamp};
 
 use super::store::StoreError;
 use super::tickets::Page;
@@ -52,4 +52,21 @@ pub trait CommentRepository: Send + Sync {
     ) -> Result<Page<Attachment, AttachmentId>, StoreError>;
     /// One attachment's record.
     async fn get_attachment(&self, id: AttachmentId) -> Result<Option<Attachment>, StoreError>;
+}
+
+/// Remembers the blobs of uploads that have not committed yet, so a crash between storing
+/// a file and committing its comment cannot leave an orphan blob for good.
+///
+/// [`crate::ports::Write::InsertAttachment`] deletes its key's entry in the comment's
+/// transaction and MUST fail the transaction when the entry is gone (the sweeper claimed
+/// it): then no row ever names a blob the sweeper deletes.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait UploadIntents: Send + Sync {
+    /// Records that blobs are about to be stored under `keys` (committed before they are).
+    async fn record(&self, keys: &[String], at: Timestamp) -> Result<(), StoreError>;
+    /// Keys recorded before `before` whose comment never committed, oldest first.
+    async fn stale(&self, before: Timestamp, limit: u32) -> Result<Vec<String>, StoreError>;
+    /// Deletes the entry of `key`; true when this call deleted it (it was still there).
+    async fn claim(&self, key: &str) -> Result<bool, StoreError>;
 }

@@ -15,7 +15,7 @@ mod users;
 pub use blobs::{BlobError, BlobStore};
 pub use categories::{Category, CategoryChanges, CategoryRepository};
 pub use clock::{Clock, SystemClock};
-pub use comments::{CommentRepository, CommentView, ConversationQuery};
+pub use comments::{CommentRepository, CommentView, ConversationQuery, UploadIntents};
 pub use idempotency::{IdempotencyRecord, IdempotencyRepository};
 pub use security::{PasswordHasher, TokenHash, TokenIssuer};
 pub use sessions::{Session, SessionRepository};
@@ -30,7 +30,7 @@ pub use categories::MockCategoryRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use clock::MockClock;
 #[cfg(any(test, feature = "mocks"))]
-pub use comments::MockCommentRepository;
+pub use comments::{MockCommentRepository, MockUploadIntents};
 #[cfg(any(test, feature = "mocks"))]
 pub use idempotency::MockIdempotencyRepository;
 #[cfg(any(test, feature = "mocks"))]

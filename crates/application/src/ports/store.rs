@@ -43,7 +43,8 @@ pub enum Write {
     /// Insert a comment and count it on its ticket (public comments or internal notes),
     /// provided the ticket is not closed.
     InsertComment(Comment),
-    /// Insert an attachment's record; its blob was stored before the commit.
+    /// Insert an attachment's record and delete its upload intent; its blob was stored
+    /// before the commit. Fails the commit if the intent is gone (swept as an orphan).
     InsertAttachment(Attachment),
     /// Remember which ticket an idempotent create produced.
     RememberIdempotencyKey(IdempotencyRecord),

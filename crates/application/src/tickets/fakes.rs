@@ -11,7 +11,8 @@ use domain::{
 use crate::ports::{
     BlobError, BlobStore, Category, CategoryChanges, CategoryRepository, ChangeSet, Clock, CommentRepository,
     CommentView, ConversationQuery, HistoryEntry, IdempotencyRecord, IdempotencyRepository, NewAccount, Page,
-    StoreError, TicketCursor, TicketQuery, TicketRepository, UnitOfWork, UserAccount, UserRepository, Write,
+    StoreError, TicketCursor, TicketQuery, TicketRepository, UnitOfWork, UploadIntents, UserAccount, UserRepository,
+    Write,
 };
 
 use super::TicketPorts;
@@ -37,6 +38,8 @@ pub(crate) struct State {
     pub blob_puts_left: Option<usize>,
     /// Fail every upcoming commit with this error.
     pub fail_commits: Option<StoreError>,
+    /// Upload intents: blob key and when it was recorded.
+    pub intents: std::collections::BTreeMap<String, Timestamp>,
 }
 
 /// A database in a mutex.
@@ -131,7 +134,12 @@ impl UnitOfWork for Fake {
                         return Err(StoreError::VersionConflict);
                     }
                 }
-                Write::InsertTicket(_) | Write::Record(_) | Write::InsertAttachment(_) => {}
+                Write::InsertAttachment(a) => {
+                    if !s.intents.contains_key(&a.blob_key) {
+                        return Err(StoreError::Reference("upload intent"));
+                    }
+                }
+                Write::InsertTicket(_) | Write::Record(_) => {}
             }
         }
         for w in changes.writes {
@@ -157,7 +165,10 @@ impl UnitOfWork for Fake {
                     }
                     s.comments.push(c);
                 }
-                Write::InsertAttachment(a) => s.attachments.push(a),
+                Write::InsertAttachment(a) => {
+                    s.intents.remove(&a.blob_key);
+                    s.attachments.push(a);
+                }
             }
         }
         s.commits += 1;
@@ -362,5 +373,31 @@ impl BlobStore for Fake {
     async fn delete(&self, key: &str) -> Result<(), BlobError> {
         self.state().blobs.remove(key);
         Ok(())
+    }
+}
+
+#[async_trait]
+impl UploadIntents for Fake {
+    async fn record(&self, keys: &[String], at: Timestamp) -> Result<(), StoreError> {
+        let mut s = self.state();
+        for k in keys {
+            s.intents.insert(k.clone(), at);
+        }
+        Ok(())
+    }
+
+    async fn stale(&self, before: Timestamp, limit: u32) -> Result<Vec<String>, StoreError> {
+        Ok(self
+            .state()
+            .intents
+            .iter()
+            .filter(|(_, at)| **at < before)
+            .take(limit as usize)
+            .map(|(k, _)| k.clone())
+            .collect())
+    }
+
+    async fn claim(&self, key: &str) -> Result<bool, StoreError> {
+        Ok(self.state().intents.remove(key).is_some())
     }
 }
