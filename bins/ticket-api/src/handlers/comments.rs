@@ -148,7 +148,7 @@ pub async fn list_attachments(
 /// Downloads a file, always as an attachment (never rendered inline).
 #[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "comments", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Attachment id", example = 1)),
-    responses((status = 200, description = "The file's bytes", content_type = "application/octet-stream",
+    responses((status = 200, description = "The file's bytes, with the type established at upload", body = [u8], content_type = "*/*",
         headers(("Content-Disposition" = String, description = "attachment; filename=..."),
                 ("ETag" = String, description = "The SHA-256 of the bytes"))), ReadErrors))]
 pub async fn download(state: State, caller: Authenticated, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
