@@ -379,6 +379,54 @@ async fn files_upload_and_download_with_the_comment_access_rules(s: Server) {
     let png_id = files[0]["id"].as_i64().expect("id");
     let txt_id = files[1]["id"].as_i64().expect("id");
 
+    // Windows browsers call CSV "application/vnd.ms-excel"; the bytes say text, so CSV.
+    let r = s
+        .multipart(
+            &format!("/api/v1/tickets/{id}/comments"),
+            Some(&d.customer),
+            &[],
+            &[("export.csv", "application/vnd.ms-excel", b"caf\xe9;1\r\nthe;2\r\n")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.body["attachments"][0]["content_type"], "text/csv");
+
+    // A line break in a part's header is a malformed form, refused before any use.
+    s.multipart(
+        &format!("/api/v1/tickets/{id}/comments"),
+        Some(&d.customer),
+        &[],
+        &[("a.txt\r\nX-Injected: 1", "text/plain", b"text")],
+    )
+    .await
+    .assert_problem(StatusCode::BAD_REQUEST, "malformed_multipart");
+    // A name with quotes and semicolons cannot add parameters or headers to the download.
+    let r = s
+        .multipart(
+            &format!("/api/v1/tickets/{id}/comments"),
+            Some(&d.customer),
+            &[],
+            &[("a\"; filename=evil.html; x=\".txt", "text/plain", b"text")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let odd = r.body["attachments"][0]["id"].as_i64().expect("id");
+    let dl = s
+        .request(Method::GET, &format!("/api/v1/attachments/{odd}"), Some(&d.customer))
+        .send()
+        .await
+        .expect("sent");
+    assert!(dl.headers().get("x-injected").is_none());
+    let disposition = dl
+        .headers()
+        .get("content-disposition")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(disposition.starts_with("attachment; filename=\""), "{disposition}");
+    assert!(!disposition.contains("evil.html\""), "{disposition}");
+    assert_eq!(dl.bytes().await.expect("body").as_ref(), b"text");
+
     // Files only, to the ticket.
     let r = s
         .multipart(
@@ -422,7 +470,7 @@ async fn files_upload_and_download_with_the_comment_access_rules(s: Server) {
             None,
         )
         .await;
-    assert_eq!(items(&rest).len(), 1);
+    assert_eq!(items(&rest).len(), 2);
 
     for token in [&d.customer, &d.agent] {
         let r = s
@@ -467,7 +515,7 @@ async fn files_upload_and_download_with_the_comment_access_rules(s: Server) {
     s.call(Method::GET, &format!("/api/v1/attachments/{png_id}"), None, None)
         .await
         .assert_problem(StatusCode::UNAUTHORIZED, "unauthenticated");
-    assert_eq!(s.stored_blobs().len(), 3);
+    assert_eq!(s.stored_blobs().len(), 5);
 }
 
 async fn oversized_disallowed_and_hostile_files_are_refused_and_leave_nothing(s: Server) {
@@ -512,6 +560,22 @@ async fn oversized_disallowed_and_hostile_files_are_refused_and_leave_nothing(s:
             .await;
         r.assert_problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
     }
+    // Too many files, and a text field that is not UTF-8.
+    let eleven: Vec<(&str, &str, &[u8])> = (0..11).map(|_| ("p.png", "image/png", PNG)).collect();
+    s.multipart(&path, Some(&d.customer), &[("body", "many")], &eleven)
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let form = reqwest::multipart::Form::new().part("body", reqwest::multipart::Part::bytes(vec![0xff, 0xfe, 0x41]));
+    let r = s
+        .request(Method::POST, &path, Some(&d.customer))
+        .multipart(form)
+        .send()
+        .await
+        .expect("sent");
+    Reply::from(r)
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+
     // One good and one bad file: neither is kept.
     let r = s
         .multipart(

@@ -116,11 +116,24 @@ async fn read_form(
     if declared.is_some_and(|n| n > give_up_at) {
         return Err(request_too_large());
     }
+    // Files plus a few text fields; a stream of empty parts must not run forever.
+    let max_parts = limits.max_files as usize + 8;
+    let mut parts = 0;
     let mut total: u64 = 0;
     let mut failure: Option<ApiError> = None;
     let mut form = CommentForm::default();
     while let Some(field) = multipart.next().await {
         let mut field = field.map_err(malformed)?;
+        parts += 1;
+        if parts > max_parts {
+            return Err(ApiError::field(
+                "files",
+                format!(
+                    "a form has at most {max_parts} parts (at most {} files)",
+                    limits.max_files
+                ),
+            ));
+        }
         let name = field.name().unwrap_or_default().to_owned();
         let file_name = field
             .content_disposition()
@@ -161,6 +174,7 @@ async fn read_form(
             continue;
         }
         let text = |bytes: Vec<u8>| String::from_utf8(bytes).map_err(|_| ApiError::field(&name, "must be UTF-8 text"));
+        // Errors below are kept, not returned, so the rest of the body is still drained.
         match (file_name, name.as_str()) {
             (Some(_), _) if form.files.len() >= limits.max_files as usize => {
                 failure = Some(ApiError::field(
@@ -173,8 +187,14 @@ async fn read_form(
                 declared_type,
                 bytes,
             }),
-            (None, "body") => form.body = Some(text(bytes)?),
-            (None, "visibility") => form.visibility = Some(text(bytes)?),
+            (None, "body") => match text(bytes) {
+                Ok(t) => form.body = Some(t),
+                Err(e) => failure = Some(e),
+            },
+            (None, "visibility") => match text(bytes) {
+                Ok(t) => form.visibility = Some(t),
+                Err(e) => failure = Some(e),
+            },
             (None, other) => {
                 failure = Some(ApiError::field(
                     other,

@@ -104,6 +104,7 @@ contract!(
     a_failing_attachment_rolls_back_the_comment,
     full_text_search_reaches_comments_but_internal_notes_only_for_staff,
     upload_intents_are_recorded_claimed_and_found_when_stale,
+    concurrent_comments_and_notes_are_all_counted,
 );
 
 #[test]
@@ -1296,5 +1297,49 @@ mod cases {
                 .items
                 .is_empty()
         );
+    }
+
+    pub async fn concurrent_comments_and_notes_are_all_counted(db: &Database) {
+        let w = world(db).await;
+        let ticket = open(db, spec(w.customer.id, "Busy", 1)).await;
+        let customer = Actor::new(w.customer.id, Role::Customer);
+        let agent = Actor::new(w.agent.id, Role::Agent);
+        let mut tasks = Vec::new();
+        for i in 0..16 {
+            let db = db.clone();
+            let id = ticket.id();
+            let (actor, visibility) = if i % 2 == 0 {
+                (agent, Visibility::Internal)
+            } else {
+                (customer, Visibility::Public)
+            };
+            tasks.push(tokio::spawn(async move {
+                // Public comments are version-guarded: retry a lost race on fresh state,
+                // as the use case does.
+                for _ in 0..50 {
+                    match comment_on(&db, id, actor, visibility, "busy", &[], 2).await {
+                        Ok(_) => return true,
+                        Err(StoreError::VersionConflict) => tokio::task::yield_now().await,
+                        Err(e) => panic!("{e}"),
+                    }
+                }
+                false
+            }));
+        }
+        for task in tasks {
+            assert!(task.await.expect("joins"), "a comment never got through");
+        }
+        let stored = TicketRepository::get(db, ticket.id())
+            .await
+            .expect("reads")
+            .expect("exists");
+        let p = stored.parts();
+        assert_eq!((p.public_comment_count, p.internal_note_count), (8, 8));
+        assert_eq!(p.version.get(), 9, "one version per public comment, none per note");
+        let all = db
+            .list_comments(conversation(ticket.id(), true, None, 100))
+            .await
+            .expect("lists");
+        assert_eq!(all.items.len(), 16);
     }
 }

@@ -67,14 +67,6 @@ async fn post_comment(
     let added = state.add_comment.execute(actor, input).await?;
     let mut builder = HttpResponse::Created();
     builder
-        .insert_header((
-            header::LOCATION,
-            format!(
-                "/api/v1/tickets/{}/comments?cursor={}",
-                added.ticket.id(),
-                cursor::encode_id("c", added.comment.comment.id.get() - 1)
-            ),
-        ))
         // The ticket's version after the comment, for a following If-Match.
         .insert_header(("ETag", etag(added.ticket.version().get())));
     if added.replayed {

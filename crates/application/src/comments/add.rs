@@ -5,7 +5,7 @@ use domain::{Actor, Attachment, CommentBody, CommentId, Ticket, Visibility};
 use crate::error::{AppError, Validator};
 use crate::fingerprint::fingerprint;
 use crate::ports::{ChangeSet, CommentView, IdempotencyRecord, StoreError, Write};
-use crate::tickets::{check_key, load_visible};
+use crate::tickets::{check_key, load_visible, parse_ticket_ref};
 
 use super::CommentPorts;
 use super::uploads::{AttachmentRules, CheckedUpload, Upload, check_uploads};
@@ -60,7 +60,8 @@ impl AddComment {
         Self { ports, rules }
     }
 
-    /// Adds the comment, or returns the one this idempotency key added before.
+    /// Adds the comment, or returns the one this idempotency key added before. Nothing
+    /// fallible runs after the commit: blobs are deleted only when it did not happen.
     pub async fn execute(&self, actor: Actor, input: AddCommentInput) -> Result<AddedComment, AppError> {
         let key = check_key(input.idempotency_key.as_deref())?;
         let mut v = Validator::default();
@@ -78,7 +79,9 @@ impl AddComment {
             return Err(AppError::Internal("validator let an invalid visibility through".into()));
         };
         let files = check_uploads(&self.rules, input.files)?;
-        let print = request_fingerprint(&input.ticket, body.as_ref(), visibility, &files);
+        // By id, so `1` and `TKT-000001` are the same request.
+        let ticket_ref = parse_ticket_ref(&input.ticket)?.get().to_string();
+        let print = request_fingerprint(&ticket_ref, body.as_ref(), visibility, &files);
         if let Some(key) = key {
             if let Some(found) = self.replay(actor, key, &print).await? {
                 return Ok(found);
@@ -98,6 +101,11 @@ impl AddComment {
             ports.clock.now(),
         )?;
 
+        // Read before anything is stored, so nothing can fail after the commit.
+        let author_name = match ports.users.get(actor.user_id).await? {
+            Some(user) => user.display_name.to_string(),
+            None => String::new(),
+        };
         let comment_id = self.ports.comments.next_comment_id().await?;
         let ids = match count {
             0 => Vec::new(),
@@ -135,6 +143,7 @@ impl AddComment {
 
         let draft = Draft {
             ticket: &input.ticket,
+            author_name,
             comment_id,
             body,
             visibility,
@@ -202,13 +211,9 @@ impl AddComment {
             }
             match ports.uow.commit(changes).await {
                 Ok(()) => {
-                    let author_name = match ports.users.get(actor.user_id).await? {
-                        Some(user) => user.display_name.to_string(),
-                        None => String::new(),
-                    };
                     let view = CommentView {
                         comment,
-                        author_name,
+                        author_name: d.author_name,
                         attachments: d.attachments,
                     };
                     return Ok((ticket, view));
@@ -272,6 +277,10 @@ impl AddComment {
             .get_comment(CommentId::new(record.resource_id))
             .await?
             .ok_or_else(|| AppError::Internal("idempotency key names a missing comment".into()))?;
+        // The caller's role may have changed since: never replay a note to a customer.
+        if !comment.comment.is_readable_by_staff(actor.is_staff()) {
+            return Err(AppError::NotFound("comment"));
+        }
         let ticket = load_visible(ports, &actor, &comment.comment.ticket_id.get().to_string()).await?;
         Ok(Some(AddedComment {
             comment,
@@ -284,6 +293,7 @@ impl AddComment {
 /// Everything decided before the commit.
 struct Draft<'a> {
     ticket: &'a str,
+    author_name: String,
     comment_id: CommentId,
     body: Option<CommentBody>,
     visibility: Visibility,

@@ -88,21 +88,12 @@ pub(crate) fn check_uploads(rules: &AttachmentRules, uploads: Vec<Upload>) -> Re
             if u.bytes.is_empty() {
                 return Err(AppError::invalid("files", format!("`{file_name}` is empty")));
             }
-            let declared = match u.declared_type.as_deref() {
-                None => None,
-                Some(raw) => Some(MediaType::parse(raw).ok_or_else(|| {
-                    AppError::UnsupportedMediaType(format!("`{file_name}` has an unreadable content type"))
-                })?),
-            };
+            // Only a hint: an unreadable declaration is no declaration.
+            let declared = u.declared_type.as_deref().and_then(MediaType::parse);
             let media_type = sniff(&u.bytes, declared.as_ref(), &rules.allowed_types).map_err(|e| {
-                let hint = match &e {
-                    TypeRefusal::NotAllowed { .. } => {
-                        let names: Vec<&str> = rules.allowed_types.iter().map(MediaType::as_str).collect();
-                        format!("; accepted: {}", names.join(", "))
-                    }
-                    TypeRefusal::Mismatch { .. } => String::new(),
-                };
-                AppError::UnsupportedMediaType(format!("`{file_name}`: {e}{hint}"))
+                let TypeRefusal::NotAllowed { .. } = &e;
+                let names: Vec<&str> = rules.allowed_types.iter().map(MediaType::as_str).collect();
+                AppError::UnsupportedMediaType(format!("`{file_name}`: {e}; accepted: {}", names.join(", ")))
             })?;
             let sha256 = hex(&Sha256::digest(&u.bytes));
             Ok(CheckedUpload {

@@ -20,13 +20,19 @@ impl FileName {
         let last = raw.rsplit(['/', '\\']).next().unwrap_or_default();
         let cleaned: String = last
             .chars()
+            .filter(|c| !is_format_character(*c))
             .map(|c| match c {
                 '<' | '>' | ':' | '"' | '|' | '?' | '*' | ';' => '_',
                 c if c.is_control() => '_',
                 c => c,
             })
             .collect();
-        let trimmed = cleaned.trim().trim_start_matches('.').trim();
+        // Leading dots hide files; trailing dots and spaces are dropped by Windows.
+        let trimmed = cleaned
+            .trim()
+            .trim_start_matches('.')
+            .trim_end_matches(['.', ' '])
+            .trim();
         if trimmed.is_empty() || trimmed.chars().all(|c| c == '_') {
             return Self(Self::FALLBACK.to_owned());
         }
@@ -58,6 +64,15 @@ impl FileName {
             })
             .collect()
     }
+}
+
+/// Invisible characters that reorder or hide text (bidirectional overrides such as
+/// U+202E, zero-width characters, the soft hyphen, the byte-order mark): they let
+/// `invoice\u{202e}fdp.exe` show as `invoiceexe.pdf`.
+fn is_format_character(c: char) -> bool {
+    matches!(c,
+        '\u{00ad}' | '\u{061c}' | '\u{180e}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}')
 }
 
 fn truncate_keeping_extension(name: &str, max: usize) -> String {
@@ -99,6 +114,10 @@ mod tests {
             ("inv<o>ice\u{0}.pdf", "inv_o_ice_.pdf"),
             ("naïve résumé.txt", "naïve résumé.txt"),
             ("\"; rm -rf", "__ rm -rf"),
+            ("invoice\u{202e}fdp.exe", "invoicefdp.exe"),
+            ("zero\u{200b}width.txt", "zerowidth.txt"),
+            ("trailing.txt. . ", "trailing.txt"),
+            ("line\r\nbreak.txt", "line__break.txt"),
         ] {
             assert_eq!(FileName::sanitize(raw).as_str(), want, "{raw:?}");
         }

@@ -29,10 +29,6 @@ impl MediaType {
     fn from_static(s: &'static str) -> Self {
         Self(s.to_owned())
     }
-
-    fn is_text(&self) -> bool {
-        self.0.starts_with("text/")
-    }
 }
 
 impl fmt::Display for MediaType {
@@ -46,14 +42,8 @@ impl fmt::Display for MediaType {
 pub enum TypeRefusal {
     /// The bytes are of a type the help desk does not accept.
     NotAllowed {
-        /// The type found in the bytes.
-        detected: MediaType,
-    },
-    /// The client declared a type the bytes are not.
-    Mismatch {
-        /// What the client said.
-        declared: MediaType,
-        /// What the bytes are.
+        /// The type found in the bytes (refined by the declared type where the bytes
+        /// allow it).
         detected: MediaType,
     },
 }
@@ -62,9 +52,6 @@ impl fmt::Display for TypeRefusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::NotAllowed { detected } => write!(f, "files of type {detected} are not accepted"),
-            Self::Mismatch { declared, detected } => {
-                write!(f, "the file was declared as {declared} but its content is {detected}")
-            }
         }
     }
 }
@@ -81,9 +68,16 @@ const SIGNATURES: &[(usize, &[u8], &str)] = &[
     (0, b"PK\x03\x04", "application/zip"),
     (0, b"PK\x05\x06", "application/zip"),
     (0, b"\x1f\x8b", "application/gzip"),
-    (0, b"MZ", "application/x-msdownload"),
     (0, b"\x7fELF", "application/x-executable"),
     (0, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "application/x-ole-storage"),
+];
+
+/// Names clients use for CSV (Windows browsers say `application/vnd.ms-excel`).
+const CSV_ALIASES: &[&str] = &[
+    "text/x-csv",
+    "application/csv",
+    "application/vnd.ms-excel",
+    "text/comma-separated-values",
 ];
 
 /// Formats that are ZIP containers: a ZIP's bytes may be declared as one of these.
@@ -95,29 +89,25 @@ const ZIP_BASED: &[&str] = &[
     "application/vnd.oasis.opendocument.spreadsheet",
 ];
 
-/// Decides a file's type from its bytes and the type the client declared, then checks it
-/// against `allowed`.
+/// Decides a file's type from its bytes, with the type the client declared as a hint
+/// only, then checks it against `allowed`.
 ///
-/// The bytes decide: a known signature (PNG, JPEG, GIF, WebP, PDF, ZIP, ...) gives its
-/// type; otherwise valid UTF-8 without control characters (other than tab and line
-/// breaks) is text; anything else is `application/octet-stream`. The declared type only
-/// refines within what the bytes allow: a ZIP may be a declared office document, text may
-/// be a declared `text/csv`. A declared type the bytes contradict is a
-/// [`TypeRefusal::Mismatch`]; `application/octet-stream` declares nothing.
+/// The bytes decide: a known signature (PNG, JPEG, GIF, WebP, PDF, ZIP, executables, ...)
+/// gives its type; markup (HTML, SVG, XML) anywhere near the start is `text/html`; text
+/// (UTF-8, or a legacy 8-bit encoding, without control characters other than tab, form
+/// feed and line breaks) is `text/plain`; anything else is `application/octet-stream`.
+/// The declared type only refines what the bytes allow: a ZIP may be a declared office
+/// document, text a declared `text/csv` (or one of the names browsers use for CSV) or other
+/// text type. A declared type the bytes contradict is ignored, never believed.
 pub fn sniff(bytes: &[u8], declared: Option<&MediaType>, allowed: &[MediaType]) -> Result<MediaType, TypeRefusal> {
     let detected = detect(bytes);
-    let declared = declared.filter(|d| d.as_str() != "application/octet-stream");
-    let chosen = match declared {
-        None => detected,
-        Some(d) if *d == detected => detected,
-        Some(d) if detected.as_str() == "application/zip" && ZIP_BASED.contains(&d.as_str()) => d.clone(),
-        Some(d) if detected.as_str() == "text/plain" && d.is_text() && d.as_str() != "text/html" => d.clone(),
-        Some(d) => {
-            return Err(TypeRefusal::Mismatch {
-                declared: d.clone(),
-                detected,
-            });
+    let chosen = match declared.map(MediaType::as_str) {
+        Some(d) if detected.as_str() == "application/zip" && ZIP_BASED.contains(&d) => MediaType(d.to_owned()),
+        Some(d) if detected.as_str() == "text/plain" && CSV_ALIASES.contains(&d) => MediaType::from_static("text/csv"),
+        Some(d) if detected.as_str() == "text/plain" && d.starts_with("text/") && !is_markup_type(d) => {
+            MediaType(d.to_owned())
         }
+        _ => detected,
     };
     if allowed.contains(&chosen) {
         Ok(chosen)
@@ -126,9 +116,18 @@ pub fn sniff(bytes: &[u8], declared: Option<&MediaType>, allowed: &[MediaType]) 
     }
 }
 
+fn is_markup_type(t: &str) -> bool {
+    matches!(t, "text/html" | "text/xml" | "text/javascript" | "text/ecmascript") || t.ends_with("+xml")
+}
+
 fn detect(bytes: &[u8]) -> MediaType {
     if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
         return MediaType::from_static("image/webp");
+    }
+    // A DOS/Windows executable: "MZ" and a header with NUL bytes (text starting with
+    // "MZ" is still text).
+    if bytes.starts_with(b"MZ") && bytes[..bytes.len().min(64)].contains(&0) {
+        return MediaType::from_static("application/x-msdownload");
     }
     if let Some((_, _, t)) = SIGNATURES
         .iter()
@@ -139,34 +138,60 @@ fn detect(bytes: &[u8]) -> MediaType {
     if looks_like_markup(bytes) {
         return MediaType::from_static("text/html");
     }
-    match std::str::from_utf8(bytes) {
-        Ok(text) if text.chars().all(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r')) => {
-            MediaType::from_static("text/plain")
-        }
-        _ => MediaType::from_static("application/octet-stream"),
+    if is_text(bytes) {
+        MediaType::from_static("text/plain")
+    } else {
+        MediaType::from_static("application/octet-stream")
     }
 }
 
-/// HTML and SVG are text, but a browser runs their scripts; they are told apart so that
-/// an allow-list with `text/plain` does not let them in.
+/// UTF-8 (or UTF-16 with its byte-order mark, or a legacy 8-bit encoding such as
+/// Windows-1252) without control characters other than tab, line breaks and form feed.
+fn is_text(bytes: &[u8]) -> bool {
+    if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+        return true;
+    }
+    let allowed_control = |b: u8| matches!(b, b'\t' | b'\n' | b'\r' | 0x0c);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text
+            .chars()
+            .all(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r' | '\u{c}')),
+        Err(_) => bytes.iter().all(|&b| (b >= 0x20 && b != 0x7f) || allowed_control(b)),
+    }
+}
+
+/// Tags and prefixes that make a browser, mail client or previewer treat text as markup.
+const MARKUP: &[&str] = &[
+    "<!doctype",
+    "<html",
+    "<script",
+    "<svg",
+    "<?xml",
+    "<head",
+    "<body",
+    "<iframe",
+    "<object",
+    "<embed",
+    "<meta",
+    "<style",
+    "<img",
+    "<link",
+    "<form",
+    "<base",
+    "<!--",
+    "<a ",
+    "<div",
+    "<math",
+    "<xsl",
+];
+
+/// HTML, SVG and XML are text, but a browser runs their scripts; they are told apart so
+/// that an allow-list with `text/plain` does not let them in. The first 8 KiB are searched,
+/// not only the start, since browsers sniff past leading text.
 fn looks_like_markup(bytes: &[u8]) -> bool {
-    let head = &bytes[..bytes.len().min(512)];
-    let head = String::from_utf8_lossy(head)
-        .trim_start_matches('\u{feff}')
-        .trim_start()
-        .to_ascii_lowercase();
-    [
-        "<!doctype html",
-        "<html",
-        "<script",
-        "<svg",
-        "<?xml",
-        "<head",
-        "<body",
-        "<iframe",
-    ]
-    .iter()
-    .any(|p| head.starts_with(p))
+    let head = &bytes[..bytes.len().min(8 * 1024)];
+    let head = String::from_utf8_lossy(head).to_ascii_lowercase();
+    MARKUP.iter().any(|p| head.contains(p))
 }
 
 #[cfg(test)]
@@ -211,21 +236,47 @@ mod tests {
             sniff(b"PK\x03\x04rest", Some(&t(ZIP_BASED[0])), &allowed()),
             Ok(t(ZIP_BASED[0]))
         );
+        assert_eq!(sniff(b"MZ is a town in text", None, &allowed()), Ok(t("text/plain")));
     }
 
     #[test]
-    fn a_declared_type_the_bytes_contradict_is_refused() {
+    fn browser_names_and_legacy_encodings_are_understood() {
+        for declared in ["application/vnd.ms-excel", "text/x-csv", "application/csv"] {
+            assert_eq!(
+                sniff(b"a;b\n1;2\n", Some(&t(declared)), &allowed()),
+                Ok(t("text/csv")),
+                "{declared}"
+            );
+        }
+        // Windows-1252 "café" and UTF-16 with a byte-order mark are text.
         assert_eq!(
-            sniff(b"MZ\x90\0 windows program", Some(&t("image/png")), &allowed()),
-            Err(TypeRefusal::Mismatch {
-                declared: t("image/png"),
+            sniff(b"caf\xe9;1\n", Some(&t("text/csv")), &allowed()),
+            Ok(t("text/csv"))
+        );
+        assert_eq!(sniff(b"\xff\xfeh\0i\0", None, &allowed()), Ok(t("text/plain")));
+        // A wrong or generic declaration is ignored: the bytes are a PNG.
+        assert_eq!(sniff(PNG, Some(&t("image/jpg")), &allowed()), Ok(t("image/png")));
+    }
+
+    #[test]
+    fn a_declared_type_the_bytes_contradict_is_not_believed() {
+        assert_eq!(
+            sniff(b"MZ\x90\0\x03\0 windows program", Some(&t("image/png")), &allowed()),
+            Err(TypeRefusal::NotAllowed {
                 detected: t("application/x-msdownload")
             })
         );
-        assert!(matches!(
+        assert_eq!(
             sniff(b"just text", Some(&t("application/pdf")), &allowed()),
-            Err(TypeRefusal::Mismatch { .. })
-        ));
+            Ok(t("text/plain")),
+            "stored as what it is"
+        );
+        assert!(
+            sniff(b"<html>", Some(&t("text/plain")), &allowed()).is_err(),
+            "markup stays markup"
+        );
+        assert!(sniff(b"a,b\n<img src=x onerror=alert(1)>", Some(&t("text/csv")), &allowed()).is_err());
+        assert!(sniff(b"notes\n\n<!-- hidden --><script>x</script>", None, &allowed()).is_err());
     }
 
     #[test]
@@ -243,9 +294,5 @@ mod tests {
                 "{detected}"
             );
         }
-        assert!(
-            sniff(b"<html>", Some(&t("text/plain")), &allowed()).is_err(),
-            "markup declared as text is still markup"
-        );
     }
 }
