@@ -56,8 +56,11 @@ async fn comment(s: &Server, token: &str, id: i64, body: Value) -> Reply {
 }
 
 async fn ticket(s: &Server, token: &str, id: i64) -> Reply {
-    s.call(Method::GET, &format!("/api/v1/tickets/{id}"), Some(token), None)
-        .await
+    get(s, token, &format!("/api/v1/tickets/{id}")).await
+}
+
+async fn get(s: &Server, token: &str, path: &str) -> Reply {
+    s.call(Method::GET, path, Some(token), None).await
 }
 
 async fn move_to(s: &Server, d: &Desk, id: i64, to: &str) {
@@ -143,14 +146,7 @@ async fn a_conversation_moves_the_ticket_and_records_the_first_response(s: Serve
         "a reply reopens"
     );
 
-    let history = s
-        .call(
-            Method::GET,
-            &format!("/api/v1/tickets/{id}/history?limit=100"),
-            Some(&d.customer),
-            None,
-        )
-        .await;
+    let history = get(&s, &d.customer, &format!("/api/v1/tickets/{id}/history?limit=100")).await;
     let moves: Vec<(Value, Value)> = items(&history)
         .iter()
         .filter(|e| e["type"] == "TicketStatusChanged" && e["details"]["reason"] == "the customer replied")
@@ -195,14 +191,7 @@ async fn an_internal_note_leaves_no_trace_for_the_customer(s: Server) {
     let r = comment(&s, &d.agent, id, json!({"body": "Customer asked politely"})).await;
     assert_eq!(r.status, StatusCode::CREATED);
     let before = ticket(&s, &d.customer, id).await;
-    let before_history = s
-        .call(
-            Method::GET,
-            &format!("/api/v1/tickets/{id}/history"),
-            Some(&d.customer),
-            None,
-        )
-        .await;
+    let before_history = get(&s, &d.customer, &format!("/api/v1/tickets/{id}/history")).await;
 
     let note = s
         .multipart(
@@ -221,14 +210,7 @@ async fn an_internal_note_leaves_no_trace_for_the_customer(s: Server) {
     let file_id = note.body["attachments"][0]["id"].as_i64().expect("file id");
 
     // The comment list.
-    let list = s
-        .call(
-            Method::GET,
-            &format!("/api/v1/tickets/{id}/comments"),
-            Some(&d.customer),
-            None,
-        )
-        .await;
+    let list = get(&s, &d.customer, &format!("/api/v1/tickets/{id}/comments")).await;
     assert_eq!(list.status, StatusCode::OK);
     assert!(
         items(&list)
@@ -236,14 +218,7 @@ async fn an_internal_note_leaves_no_trace_for_the_customer(s: Server) {
             .all(|c| c["id"] != note_id && c["visibility"] == "public")
     );
     assert_eq!(items(&list).len(), 1);
-    let staff_list = s
-        .call(
-            Method::GET,
-            &format!("/api/v1/tickets/{id}/comments"),
-            Some(&d.agent),
-            None,
-        )
-        .await;
+    let staff_list = get(&s, &d.agent, &format!("/api/v1/tickets/{id}/comments")).await;
     assert_eq!(items(&staff_list).len(), 2, "staff see everything");
 
     // The ticket: counts, version, ETag, updated_at, no staff-only field.
@@ -258,28 +233,14 @@ async fn an_internal_note_leaves_no_trace_for_the_customer(s: Server) {
     let staff_view = ticket(&s, &d.agent, id).await;
     assert_eq!(staff_view.body["internal_note_count"], 1);
     assert_eq!(staff_view.body["comment_count"], 2);
-    let listed = s.call(Method::GET, "/api/v1/tickets", Some(&d.customer), None).await;
+    let listed = get(&s, &d.customer, "/api/v1/tickets").await;
     assert_eq!(items(&listed)[0]["comment_count"], 1);
 
     // The history.
-    let history = s
-        .call(
-            Method::GET,
-            &format!("/api/v1/tickets/{id}/history"),
-            Some(&d.customer),
-            None,
-        )
-        .await;
+    let history = get(&s, &d.customer, &format!("/api/v1/tickets/{id}/history")).await;
     assert_eq!(history.body, before_history.body, "no history entry for the customer");
     assert!(!history.body.to_string().contains("internal"));
-    let staff_history = s
-        .call(
-            Method::GET,
-            &format!("/api/v1/tickets/{id}/history"),
-            Some(&d.agent),
-            None,
-        )
-        .await;
+    let staff_history = get(&s, &d.agent, &format!("/api/v1/tickets/{id}/history")).await;
     assert!(
         items(&staff_history)
             .iter()
@@ -290,9 +251,7 @@ async fn an_internal_note_leaves_no_trace_for_the_customer(s: Server) {
     let search = |token: String| {
         let s = &s;
         async move {
-            let r = s
-                .call(Method::GET, "/api/v1/tickets?q=fraudster", Some(&token), None)
-                .await;
+            let r = get(s, &token, "/api/v1/tickets?q=fraudster").await;
             assert_eq!(r.status, StatusCode::OK);
             items(&r).len()
         }
@@ -303,34 +262,16 @@ async fn an_internal_note_leaves_no_trace_for_the_customer(s: Server) {
         "a note's words never match for a customer"
     );
     assert_eq!(search(d.agent.clone()).await, 1);
-    let public_words = s
-        .call(Method::GET, "/api/v1/tickets?q=politely", Some(&d.customer), None)
-        .await;
+    let public_words = get(&s, &d.customer, "/api/v1/tickets?q=politely").await;
     assert_eq!(items(&public_words).len(), 1, "public comments are searchable");
 
     // Attachments: not listed, not downloadable, whatever the id.
-    let files = s
-        .call(
-            Method::GET,
-            &format!("/api/v1/tickets/{id}/attachments"),
-            Some(&d.customer),
-            None,
-        )
-        .await;
+    let files = get(&s, &d.customer, &format!("/api/v1/tickets/{id}/attachments")).await;
     assert_eq!(files.status, StatusCode::OK);
     assert_eq!(items(&files).len(), 0);
-    let download = s
-        .call(
-            Method::GET,
-            &format!("/api/v1/attachments/{file_id}"),
-            Some(&d.customer),
-            None,
-        )
-        .await;
+    let download = get(&s, &d.customer, &format!("/api/v1/attachments/{file_id}")).await;
     download.assert_problem(StatusCode::NOT_FOUND, "not_found");
-    let missing = s
-        .call(Method::GET, "/api/v1/attachments/999999", Some(&d.customer), None)
-        .await;
+    let missing = get(&s, &d.customer, "/api/v1/attachments/999999").await;
     assert_eq!(missing.body["detail"], download.body["detail"], "no existence leak");
     let staff_download = s.request(Method::GET, &format!("/api/v1/attachments/{file_id}"), Some(&d.agent));
     let bytes = staff_download.send().await.expect("sent").bytes().await.expect("body");
@@ -345,7 +286,7 @@ async fn an_internal_note_leaves_no_trace_for_the_customer(s: Server) {
         format!("/api/v1/tickets/{id}/attachments"),
         format!("/api/v1/attachments/{file_id}"),
     ] {
-        s.call(Method::GET, &path, Some(&d.other), None)
+        get(&s, &d.other, &path)
             .await
             .assert_problem(StatusCode::NOT_FOUND, "not_found");
     }
@@ -452,24 +393,15 @@ async fn files_upload_and_download_with_the_comment_access_rules(s: Server) {
         .await
         .assert_problem(StatusCode::BAD_REQUEST, "malformed_multipart");
 
-    let list = s
-        .call(
-            Method::GET,
-            &format!("/api/v1/tickets/{id}/attachments?limit=2"),
-            Some(&d.customer),
-            None,
-        )
-        .await;
+    let list = get(&s, &d.customer, &format!("/api/v1/tickets/{id}/attachments?limit=2")).await;
     assert_eq!(items(&list).len(), 2);
     let cursor = list.body["next_cursor"].as_str().expect("a second page");
-    let rest = s
-        .call(
-            Method::GET,
-            &format!("/api/v1/tickets/{id}/attachments?limit=2&cursor={cursor}"),
-            Some(&d.customer),
-            None,
-        )
-        .await;
+    let rest = get(
+        &s,
+        &d.customer,
+        &format!("/api/v1/tickets/{id}/attachments?limit=2&cursor={cursor}"),
+    )
+    .await;
     assert_eq!(items(&rest).len(), 2);
 
     for token in [&d.customer, &d.agent] {
@@ -504,14 +436,9 @@ async fn files_upload_and_download_with_the_comment_access_rules(s: Server) {
     );
     assert_eq!(&r.bytes().await.expect("body")[..], text);
 
-    s.call(
-        Method::GET,
-        &format!("/api/v1/attachments/{png_id}"),
-        Some(&d.other),
-        None,
-    )
-    .await
-    .assert_problem(StatusCode::NOT_FOUND, "not_found");
+    get(&s, &d.other, &format!("/api/v1/attachments/{png_id}"))
+        .await
+        .assert_problem(StatusCode::NOT_FOUND, "not_found");
     s.call(Method::GET, &format!("/api/v1/attachments/{png_id}"), None, None)
         .await
         .assert_problem(StatusCode::UNAUTHORIZED, "unauthenticated");
@@ -592,7 +519,7 @@ async fn oversized_disallowed_and_hostile_files_are_refused_and_leave_nothing(s:
     let after = ticket(&s, &d.agent, id).await;
     assert_eq!(after.body, before.body, "refused uploads change nothing");
     assert!(s.stored_blobs().is_empty(), "no blob: {:?}", s.stored_blobs());
-    let list = s.call(Method::GET, &path, Some(&d.agent), None).await;
+    let list = get(&s, &d.agent, &path).await;
     assert!(items(&list).is_empty());
 
     // A hostile name is reduced to its last component and never reaches the file system.
@@ -637,14 +564,7 @@ async fn a_blob_store_fault_leaves_nothing_half_written(s: Server) {
     std::fs::create_dir_all(blocker.parent().expect("parent")).expect("creates dirs");
     std::fs::write(&blocker, b"in the way").expect("writes");
     let before = ticket(&s, &d.agent, id).await;
-    let history = s
-        .call(
-            Method::GET,
-            &format!("/api/v1/tickets/{id}/history"),
-            Some(&d.agent),
-            None,
-        )
-        .await;
+    let history = get(&s, &d.agent, &format!("/api/v1/tickets/{id}/history")).await;
 
     let r = s
         .multipart(
@@ -662,25 +582,11 @@ async fn a_blob_store_fault_leaves_nothing_half_written(s: Server) {
         before.body,
         "the ticket did not change"
     );
-    let list = s.call(Method::GET, &path, Some(&d.agent), None).await;
+    let list = get(&s, &d.agent, &path).await;
     assert!(items(&list).is_empty(), "no comment row");
-    let files = s
-        .call(
-            Method::GET,
-            &format!("/api/v1/tickets/{id}/attachments"),
-            Some(&d.agent),
-            None,
-        )
-        .await;
+    let files = get(&s, &d.agent, &format!("/api/v1/tickets/{id}/attachments")).await;
     assert!(items(&files).is_empty(), "no attachment row");
-    let again = s
-        .call(
-            Method::GET,
-            &format!("/api/v1/tickets/{id}/history"),
-            Some(&d.agent),
-            None,
-        )
-        .await;
+    let again = get(&s, &d.agent, &format!("/api/v1/tickets/{id}/history")).await;
     assert_eq!(again.body, history.body, "no history entry");
     assert_eq!(
         s.stored_blobs(),
@@ -713,7 +619,7 @@ async fn comments_page_oldest_first_and_bad_input_changes_nothing(s: Server) {
     let mut seen = Vec::new();
     let mut next = format!("{path}?limit=2");
     loop {
-        let r = s.call(Method::GET, &next, Some(&d.customer), None).await;
+        let r = get(&s, &d.customer, &next).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         seen.extend(
             items(&r)
@@ -744,11 +650,7 @@ async fn comments_page_oldest_first_and_bad_input_changes_nothing(s: Server) {
         .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused");
 
     let before = ticket(&s, &d.agent, id).await;
-    let count = items(
-        &s.call(Method::GET, &format!("{path}?limit=100"), Some(&d.agent), None)
-            .await,
-    )
-    .len();
+    let count = items(&get(&s, &d.agent, &format!("{path}?limit=100")).await).len();
     for (body, status, code) in [
         (json!({"body": ""}), 422, "validation_failed"),
         (json!({"body": "   "}), 422, "validation_failed"),
@@ -785,22 +687,18 @@ async fn comments_page_oldest_first_and_bad_input_changes_nothing(s: Server) {
     Reply::from(r)
         .await
         .assert_problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
-    s.call(Method::GET, &format!("{path}?cursor=garbage"), Some(&d.customer), None)
+    get(&s, &d.customer, &format!("{path}?cursor=garbage"))
         .await
         .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
-    s.call(Method::GET, "/api/v1/tickets/999999/comments", Some(&d.agent), None)
+    get(&s, &d.agent, "/api/v1/tickets/999999/comments")
         .await
         .assert_problem(StatusCode::NOT_FOUND, "not_found");
-    s.call(Method::GET, "/api/v1/attachments/abc", Some(&d.agent), None)
+    get(&s, &d.agent, "/api/v1/attachments/abc")
         .await
         .assert_problem(StatusCode::NOT_FOUND, "not_found");
 
     assert_eq!(ticket(&s, &d.agent, id).await.body, before.body);
-    let after = items(
-        &s.call(Method::GET, &format!("{path}?limit=100"), Some(&d.agent), None)
-            .await,
-    )
-    .len();
+    let after = items(&get(&s, &d.agent, &format!("{path}?limit=100")).await).len();
     assert_eq!(after, count, "no comment was added by bad input");
     let log = s.log_text();
     assert!(!log.contains("panicked") && !log.contains("internal error"), "{log}");

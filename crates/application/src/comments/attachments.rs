@@ -3,10 +3,9 @@
 use domain::{Actor, Attachment, AttachmentId};
 
 use crate::error::AppError;
-use crate::ports::{BlobError, ConversationQuery, Page};
-use crate::tickets::{check_limit, load_visible};
+use crate::ports::{BlobError, Page};
 
-use super::{CommentPorts, load_readable};
+use super::{CommentPorts, conversation_query, load_readable};
 
 /// Lists a ticket's files, oldest first: all for staff, those on public comments for the
 /// customer.
@@ -29,14 +28,7 @@ impl ListAttachments {
         after: Option<i64>,
         limit: Option<u32>,
     ) -> Result<Page<Attachment, AttachmentId>, AppError> {
-        let limit = check_limit(limit)?;
-        let ticket = load_visible(&self.ports.tickets, &actor, reference).await?;
-        let query = ConversationQuery {
-            ticket_id: ticket.id(),
-            include_internal: actor.is_staff(),
-            after: after.map(AttachmentId::new),
-            limit,
-        };
+        let query = conversation_query(&self.ports, &actor, reference, after.map(AttachmentId::new), limit).await?;
         Ok(self.ports.comments.list_attachments(query).await?)
     }
 }

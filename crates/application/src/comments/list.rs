@@ -3,10 +3,9 @@
 use domain::{Actor, CommentId};
 
 use crate::error::AppError;
-use crate::ports::{CommentView, ConversationQuery, Page};
-use crate::tickets::{check_limit, load_visible};
+use crate::ports::{CommentView, Page};
 
-use super::CommentPorts;
+use super::{CommentPorts, conversation_query};
 
 /// Lists a ticket's comments, oldest first: everything for staff, public comments only
 /// for the customer.
@@ -30,14 +29,7 @@ impl ListComments {
         after: Option<i64>,
         limit: Option<u32>,
     ) -> Result<Page<CommentView, CommentId>, AppError> {
-        let limit = check_limit(limit)?;
-        let ticket = load_visible(&self.ports.tickets, &actor, reference).await?;
-        let query = ConversationQuery {
-            ticket_id: ticket.id(),
-            include_internal: actor.is_staff(),
-            after: after.map(CommentId::new),
-            limit,
-        };
+        let query = conversation_query(&self.ports, &actor, reference, after.map(CommentId::new), limit).await?;
         Ok(self.ports.comments.list_comments(query).await?)
     }
 }

@@ -18,8 +18,8 @@ use std::sync::Arc;
 use domain::{Actor, Attachment, AttachmentId};
 
 use crate::error::AppError;
-use crate::ports::{BlobStore, CommentRepository, UploadIntents};
-use crate::tickets::{TicketPorts, load_visible};
+use crate::ports::{BlobStore, CommentRepository, ConversationQuery, UploadIntents};
+use crate::tickets::{TicketPorts, check_limit, load_visible};
 
 /// The ports the conversation use cases need.
 #[derive(Clone)]
@@ -32,6 +32,25 @@ pub struct CommentPorts {
     pub blobs: Arc<dyn BlobStore>,
     /// Remembers blobs stored for uploads not yet committed.
     pub intents: Arc<dyn UploadIntents>,
+}
+
+/// The page of `reference`'s conversation `actor` asked for: internal notes for staff
+/// only, "not found" for a ticket the actor may not see.
+pub(crate) async fn conversation_query<C>(
+    ports: &CommentPorts,
+    actor: &Actor,
+    reference: &str,
+    after: Option<C>,
+    limit: Option<u32>,
+) -> Result<ConversationQuery<C>, AppError> {
+    let limit = check_limit(limit)?;
+    let ticket = load_visible(&ports.tickets, actor, reference).await?;
+    Ok(ConversationQuery {
+        ticket_id: ticket.id(),
+        include_internal: actor.is_staff(),
+        after,
+        limit,
+    })
 }
 
 /// Loads an attachment the actor may read: its ticket is visible to the actor and, for
