@@ -10,6 +10,7 @@ pub mod access;
 pub mod attachment;
 pub mod comment;
 pub mod ids;
+pub mod sla;
 pub mod text;
 pub mod ticket;
 pub mod time;
