@@ -1,0 +1,176 @@
+//! A ticket's SLA: its targets under the policy that applies, and how ticket events move
+//! their clocks.
+
+use crate::ticket::TicketStatus;
+use crate::time::Timestamp;
+
+use super::calendar::{BusinessCalendar, CalendarError};
+use super::target::{Crossing, SlaTarget, TargetKind};
+
+/// What the applicable policy promises, in business seconds per target (a policy may
+/// leave any out).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyTerms {
+    /// First response.
+    pub first_response: Option<i64>,
+    /// Next response, per cycle.
+    pub next_response: Option<i64>,
+    /// Resolution.
+    pub resolution: Option<i64>,
+    /// Percent of a target at which it is at risk (default 80).
+    pub warning_percent: u8,
+    /// Statuses in which the resolution clock pauses (default `waiting_customer`).
+    pub pause_statuses: Vec<TicketStatus>,
+}
+
+impl PolicyTerms {
+    fn length(&self, kind: TargetKind) -> Option<i64> {
+        match kind {
+            TargetKind::FirstResponse => self.first_response,
+            TargetKind::NextResponse => self.next_response,
+            TargetKind::Resolution => self.resolution,
+        }
+    }
+}
+
+/// A crossing of one of the ticket's targets.
+pub type TargetCrossing = (TargetKind, Crossing);
+
+/// The targets of one ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TicketSla {
+    /// At most one per kind; a new next-response cycle replaces the previous one.
+    pub targets: Vec<SlaTarget>,
+}
+
+impl TicketSla {
+    /// The targets of a ticket opened at `at` (first response and resolution; next
+    /// response starts with the first customer comment after a staff reply).
+    pub fn open(terms: &PolicyTerms, at: Timestamp, calendar: &BusinessCalendar) -> Result<Self, CalendarError> {
+        let mut targets = Vec::new();
+        for kind in [TargetKind::FirstResponse, TargetKind::Resolution] {
+            if let Some(len) = terms.length(kind) {
+                targets.push(SlaTarget::start(kind, len, terms.warning_percent, at, calendar)?);
+            }
+        }
+        Ok(Self { targets })
+    }
+
+    /// The target of `kind`, if the ticket has one.
+    pub fn target(&self, kind: TargetKind) -> Option<&SlaTarget> {
+        self.targets.iter().find(|t| t.kind == kind)
+    }
+
+    fn target_mut(&mut self, kind: TargetKind) -> Option<&mut SlaTarget> {
+        self.targets.iter_mut().find(|t| t.kind == kind)
+    }
+
+    /// The ticket moved from `from` to `to` at `at`: resolution pauses in a pausing status,
+    /// resumes out of it, is met at `resolved` or `closed` and resumes on a reopen; the
+    /// response targets end when the ticket closes.
+    pub fn on_status_change(
+        &mut self,
+        terms: &PolicyTerms,
+        from: TicketStatus,
+        to: TicketStatus,
+        at: Timestamp,
+        calendar: &BusinessCalendar,
+    ) -> Result<Vec<TargetCrossing>, CalendarError> {
+        let mut crossed = Vec::new();
+        let finished = matches!(to, TicketStatus::Resolved | TicketStatus::Closed);
+        if let Some(r) = self.target_mut(TargetKind::Resolution) {
+            if finished {
+                crossed.extend(r.meet(at, calendar).map(|c| (TargetKind::Resolution, c)));
+            } else if terms.pause_statuses.contains(&to) {
+                r.pause(at, calendar);
+            } else if terms.pause_statuses.contains(&from) || from == TicketStatus::Resolved {
+                r.resume(at, calendar)?;
+            }
+        }
+        if to == TicketStatus::Closed {
+            for kind in [TargetKind::FirstResponse, TargetKind::NextResponse] {
+                if let Some(t) = self.target_mut(kind) {
+                    crossed.extend(t.meet(at, calendar).map(|c| (kind, c)));
+                }
+            }
+        }
+        Ok(crossed)
+    }
+
+    /// A public comment at `at`: a staff reply meets the first response and the running
+    /// next response; a customer comment after a staff reply starts a new next-response
+    /// cycle.
+    pub fn on_public_comment(
+        &mut self,
+        terms: &PolicyTerms,
+        by_staff: bool,
+        at: Timestamp,
+        calendar: &BusinessCalendar,
+    ) -> Result<Vec<TargetCrossing>, CalendarError> {
+        let mut crossed = Vec::new();
+        if by_staff {
+            for kind in [TargetKind::FirstResponse, TargetKind::NextResponse] {
+                if let Some(t) = self.target_mut(kind) {
+                    crossed.extend(t.meet(at, calendar).map(|c| (kind, c)));
+                }
+            }
+            return Ok(crossed);
+        }
+        let replied = self
+            .target(TargetKind::FirstResponse)
+            .is_none_or(|t| t.met_at.is_some());
+        let cycle_open = self
+            .target(TargetKind::NextResponse)
+            .is_some_and(|t| t.met_at.is_none());
+        if let (true, false, Some(len)) = (replied, cycle_open, terms.next_response) {
+            let next = SlaTarget::start(TargetKind::NextResponse, len, terms.warning_percent, at, calendar)?;
+            self.targets.retain(|t| t.kind != TargetKind::NextResponse);
+            self.targets.push(next);
+        }
+        Ok(crossed)
+    }
+
+    /// The ticket's priority or category changed and `terms` now apply: open targets take
+    /// the new lengths with the business time already consumed; a target the new policy
+    /// lacks is dropped, one it adds starts now.
+    pub fn reapply(
+        &mut self,
+        terms: &PolicyTerms,
+        now: Timestamp,
+        calendar: &BusinessCalendar,
+    ) -> Result<(), CalendarError> {
+        self.targets
+            .retain(|t| t.met_at.is_some() || terms.length(t.kind).is_some());
+        for t in &mut self.targets {
+            if t.met_at.is_none() {
+                if let Some(len) = terms.length(t.kind) {
+                    t.retarget(len, terms.warning_percent, now, calendar)?;
+                }
+            }
+        }
+        for kind in [TargetKind::FirstResponse, TargetKind::Resolution] {
+            if let (None, Some(len)) = (self.target(kind), terms.length(kind)) {
+                self.targets
+                    .push(SlaTarget::start(kind, len, terms.warning_percent, now, calendar)?);
+            }
+        }
+        Ok(())
+    }
+
+    /// Records every warning and breach `now` has crossed, once each.
+    pub fn observe(&mut self, now: Timestamp) -> Vec<TargetCrossing> {
+        self.targets
+            .iter_mut()
+            .flat_map(|t| {
+                let kind = t.kind;
+                t.observe(now).into_iter().map(move |c| (kind, c))
+            })
+            .collect()
+    }
+
+    /// The earliest instant the monitor must look at this ticket again; indexed in
+    /// storage so a monitor tick finds what is due without scanning open tickets.
+    pub fn next_deadline(&self) -> Option<Timestamp> {
+        self.targets.iter().filter_map(SlaTarget::next_deadline).min()
+    }
+}
