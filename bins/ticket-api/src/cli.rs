@@ -115,6 +115,7 @@ fn wire(db: Database, blobs: Arc<dyn BlobStore>, settings: &Settings) -> Result<
         blobs,
         attachment_rules,
         max_request_bytes: settings.attachments.max_request_bytes,
+        calendars: Arc::new(adapters_calendar::IanaCalendars),
     }))
 }
 

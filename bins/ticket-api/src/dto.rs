@@ -597,3 +597,92 @@ pub struct HealthResponse {
     /// `ok`, or `unavailable` when a dependency is down.
     pub status: String,
 }
+
+/// A business calendar, as configured.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarRequest {
+    /// An IANA time zone name, such as `Europe/Berlin`, or `UTC`.
+    #[schema(example = "Europe/Berlin")]
+    pub time_zone: String,
+    /// Open intervals per day (`mon` ... `sun`) in local time: `[["09:00","17:00"]]`, several
+    /// a day allowed, `"24:00"` as an end. A missing day is closed.
+    #[serde(default)]
+    #[schema(value_type = Object, example = json!({"mon": [["09:00", "12:00"], ["13:00", "17:00"]], "tue": [["09:00", "17:00"]]}))]
+    pub weekly: std::collections::BTreeMap<String, Vec<(String, String)>>,
+    /// Dates (`YYYY-MM-DD`) closed all day.
+    #[serde(default)]
+    pub holidays: Vec<String>,
+    /// RFC 5545 rules generating holidays.
+    #[serde(default)]
+    pub holiday_rules: Vec<HolidayRuleRequest>,
+}
+
+/// One holiday rule.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HolidayRuleRequest {
+    /// Such as `FREQ=YEARLY;BYMONTH=5;BYDAY=-1MO` (US Memorial Day); `UNTIL` may be a date.
+    #[schema(example = "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=25")]
+    pub rrule: String,
+    /// The rule's start date, `YYYY-MM-DD`.
+    #[schema(example = "2020-01-01")]
+    pub dtstart: String,
+}
+
+/// `POST /sla/preview`
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreviewRequest {
+    /// The calendar, inline.
+    pub calendar: CalendarRequest,
+    /// When the clock starts (RFC 3339).
+    #[schema(example = "2026-11-27T16:00:00Z")]
+    pub start: String,
+    /// The target in business minutes.
+    #[schema(minimum = 0, maximum = 10000000, example = 240)]
+    pub minutes: i64,
+}
+
+/// A run of what was counted.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CountedRun {
+    /// `weeks` (whole weeks counted at once, holidays subtracted) or `windows` (single open
+    /// windows).
+    pub kind: String,
+    /// For `weeks`: how many; for `windows`: how many windows.
+    pub count: i64,
+    /// Where it begins: a local date for `weeks`, an instant for `windows`.
+    pub from: String,
+    /// For `windows`: where the last ended.
+    #[schema(format = DateTime)]
+    pub until: Option<String>,
+    /// Business seconds counted in it.
+    pub seconds: i64,
+}
+
+/// The answer of `POST /sla/preview`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PreviewResponse {
+    /// When the target falls due.
+    #[schema(format = DateTime)]
+    pub due_at: String,
+    /// The start asked about.
+    #[schema(format = DateTime)]
+    pub start: String,
+    /// The target in business minutes.
+    pub minutes: i64,
+    /// Where counting began: the start, or the next opening.
+    #[schema(format = DateTime)]
+    pub counting_starts_at: String,
+    /// What was counted, in order.
+    pub counted: Vec<CountedRun>,
+    /// Holidays in the range on which the calendar would have been open.
+    pub holidays_in_range: Vec<String>,
+    /// The calendar's zone and the zone database version the answer comes from.
+    pub time_zone: String,
+    /// The IANA database version, such as `2025b`.
+    pub tzdb_version: String,
+    /// The derivation in words.
+    pub explanation: String,
+}

@@ -6,7 +6,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{IntoResponses, Modify, OpenApi};
 
-use crate::handlers::{accounts, auth, categories, comments, ops, tickets};
+use crate::handlers::{accounts, auth, categories, comments, ops, sla, tickets};
 use crate::problem::{FieldProblem, Problem};
 
 /// The API's document.
@@ -19,6 +19,7 @@ use crate::problem::{FieldProblem, Problem};
         categories::list, categories::create, categories::update, categories::delete,
         tickets::create, tickets::list, tickets::get, tickets::update, tickets::transition, tickets::close, tickets::history,
         comments::list, comments::add, comments::upload, comments::list_attachments, comments::download,
+        sla::preview,
         ops::healthz, ops::readyz, ops::metrics,
     ),
     components(schemas(Problem, FieldProblem)),
@@ -29,6 +30,7 @@ use crate::problem::{FieldProblem, Problem};
         (name = "categories", description = "Admin-defined ticket categories"),
         (name = "tickets", description = "Tickets, their status and history"),
         (name = "comments", description = "The conversation: comments, internal notes and files"),
+        (name = "sla", description = "Service levels: business calendars and due instants"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

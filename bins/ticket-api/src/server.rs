@@ -6,7 +6,7 @@ use actix_web::dev::Service as _;
 use actix_web::http::StatusCode;
 use actix_web::{App, HttpResponse, HttpServer, web};
 
-use crate::handlers::{accounts, auth, categories, comments, ops, tickets};
+use crate::handlers::{accounts, auth, categories, comments, ops, sla, tickets};
 use crate::problem::{ApiError, path_error, query_error};
 use crate::state::AppState;
 
@@ -80,7 +80,8 @@ pub fn configure(max_body_bytes: usize) -> impl Fn(&mut web::ServiceConfig) + Cl
                             .route(web::get().to(comments::list_attachments))
                             .route(web::post().to(comments::upload)),
                     )
-                    .service(resource("/attachments/{id}", "GET").route(web::get().to(comments::download))),
+                    .service(resource("/attachments/{id}", "GET").route(web::get().to(comments::download)))
+                    .service(resource("/sla/preview", "POST").route(web::post().to(sla::preview))),
             )
             .default_service(web::to(route_not_found));
     }

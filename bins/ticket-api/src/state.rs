@@ -9,7 +9,8 @@ use application::categories::{CreateCategory, DeleteCategory, ListCategories, Up
 use application::comments::{
     AddComment, AttachmentRules, CommentPorts, DownloadAttachment, ListAttachments, ListComments,
 };
-use application::ports::{BlobStore, Clock, PasswordHasher, TokenIssuer};
+use application::ports::{BlobStore, CalendarSupport, Clock, PasswordHasher, TokenIssuer};
+use application::sla::PreviewDueDate;
 use application::tickets::{
     ChangeStatus, CloseTicket, CreateTicket, GetTicket, SearchTickets, TicketHistory, TicketPorts, UpdateTicket,
 };
@@ -61,6 +62,8 @@ pub struct AppState {
     pub download_attachment: DownloadAttachment,
     /// Limits of multipart uploads, enforced while the body streams in.
     pub upload_limits: UploadLimits,
+    /// `POST /sla/preview`
+    pub preview_due_date: PreviewDueDate,
     /// For `/readyz`.
     pub db: Database,
     /// For `/metrics`.
@@ -89,6 +92,8 @@ pub struct Wiring {
     pub attachment_rules: AttachmentRules,
     /// The largest upload request, in bytes.
     pub max_request_bytes: u64,
+    /// Time zones and holiday rules.
+    pub calendars: Arc<dyn CalendarSupport>,
 }
 
 impl AppState {
@@ -145,6 +150,7 @@ impl AppState {
             list_attachments: ListAttachments::new(conversation.clone()),
             download_attachment: DownloadAttachment::new(conversation),
             upload_limits,
+            preview_due_date: PreviewDueDate::new(w.calendars.clone()),
             db: w.db,
             metrics: Arc::new(Metrics::default()),
         }

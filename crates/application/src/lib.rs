@@ -13,6 +13,7 @@ pub mod comments;
 mod error;
 mod fingerprint;
 pub mod ports;
+pub mod sla;
 pub mod tickets;
 
 pub use error::{AppError, FieldError};

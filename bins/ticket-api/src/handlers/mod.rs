@@ -5,6 +5,7 @@ pub mod auth;
 pub mod categories;
 pub mod comments;
 pub mod ops;
+pub mod sla;
 pub mod tickets;
 
 use actix_web::web;

@@ -97,7 +97,7 @@ fn list_of(raw: Option<&str>) -> Vec<String> {
     .unwrap_or_default()
 }
 
-fn rfc3339(field: &str, raw: Option<&str>) -> Result<Option<Timestamp>, ApiError> {
+pub(crate) fn rfc3339(field: &str, raw: Option<&str>) -> Result<Option<Timestamp>, ApiError> {
     raw.map(|s| {
         chrono::DateTime::parse_from_rfc3339(s)
             .map(|t| Timestamp::from_unix_micros(t.timestamp_micros()))

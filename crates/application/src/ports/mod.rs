@@ -2,6 +2,7 @@
 //! contracts. Adapters implement them; the binaries wire adapters to use cases.
 
 mod blobs;
+mod calendars;
 mod categories;
 mod clock;
 mod comments;
@@ -13,6 +14,7 @@ mod tickets;
 mod users;
 
 pub use blobs::{BlobError, BlobStore};
+pub use calendars::{CalendarSupport, HolidayRuleSpec};
 pub use categories::{Category, CategoryChanges, CategoryRepository};
 pub use clock::{Clock, SystemClock};
 pub use comments::{CommentRepository, CommentView, ConversationQuery, UploadIntents};

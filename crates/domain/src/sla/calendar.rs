@@ -43,6 +43,27 @@ impl fmt::Display for CalendarError {
 
 impl std::error::Error for CalendarError {}
 
+/// What an addition of business time counted, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counted {
+    /// Whole weeks counted in one step, from a local date on, holidays subtracted.
+    Weeks {
+        /// The first local date.
+        from: LocalDate,
+        /// How many weeks.
+        weeks: i64,
+        /// The business seconds they held.
+        seconds: i64,
+    },
+    /// One open window, or the part of it that was needed.
+    Window {
+        /// Where counting in it began.
+        from: Timestamp,
+        /// Where it ended (the due instant for the last one).
+        until: Timestamp,
+    },
+}
+
 /// One open stretch of a day, in local wall-clock time: `start` < `end`, `end` may be
 /// `24:00`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,12 +198,35 @@ impl BusinessCalendar {
         &self.weekly
     }
 
+    /// The holidays.
+    pub fn holidays(&self) -> &dyn Holidays {
+        self.holidays.as_ref()
+    }
+
     /// The earliest instant at which exactly `seconds` of open time have passed since
     /// `start`. Counting starts at the next opening when `start` is outside open hours;
     /// zero returns `start`; a count that completes at the end of an interval returns
     /// that end. Whole weeks without an offset change are counted in one step (their
     /// holidays subtracted), so a year costs little more than a day.
     pub fn add_business_time(&self, start: Timestamp, seconds: i64) -> Result<Timestamp, CalendarError> {
+        self.add_counting(start, seconds, &mut |_| {})
+    }
+
+    /// Like [`BusinessCalendar::add_business_time`], and says what was counted: the
+    /// stretches of whole weeks and the single open windows, in order, for explaining a
+    /// due instant.
+    pub fn explain_add(&self, start: Timestamp, seconds: i64) -> Result<(Timestamp, Vec<Counted>), CalendarError> {
+        let mut counted = Vec::new();
+        let due = self.add_counting(start, seconds, &mut |c| counted.push(c))?;
+        Ok((due, counted))
+    }
+
+    fn add_counting(
+        &self,
+        start: Timestamp,
+        seconds: i64,
+        record: &mut dyn FnMut(Counted),
+    ) -> Result<Timestamp, CalendarError> {
         if seconds < 0 {
             return Err(CalendarError::NegativeDuration);
         }
@@ -208,11 +252,17 @@ impl BusinessCalendar {
                 let (weeks, micros) = walk.skip(date, remaining, i64::MAX);
                 if weeks > 0 {
                     remaining -= micros;
+                    let from = date;
                     date = date.plus_days(7 * weeks);
                     cursor = self.day_start_micros(date);
                     if micros > 0 {
                         last_open = date;
                     }
+                    record(Counted::Weeks {
+                        from,
+                        weeks,
+                        seconds: micros / MICROS,
+                    });
                     continue;
                 }
             }
@@ -223,6 +273,11 @@ impl BusinessCalendar {
                 }
                 last_open = date;
                 let available = close - from;
+                let used = available.min(remaining);
+                record(Counted::Window {
+                    from: Timestamp::from_unix_micros(from),
+                    until: Timestamp::from_unix_micros(from + used),
+                });
                 if available >= remaining {
                     return Ok(Timestamp::from_unix_micros(from + remaining));
                 }
@@ -268,7 +323,7 @@ impl BusinessCalendar {
     }
 
     /// The local date at `t` in the calendar's zone.
-    fn local_date_of(&self, t: Timestamp) -> LocalDate {
+    pub fn local_date_of(&self, t: Timestamp) -> LocalDate {
         let s = t.unix_micros().div_euclid(MICROS);
         let wall = s + i64::from(self.zone.offset_at(s));
         LocalDate::from_days(wall.div_euclid(DAY))

@@ -11,7 +11,7 @@ mod clock;
 mod target;
 mod zone;
 
-pub use calendar::{BusinessCalendar, CalendarError, HolidaySet, Holidays, OpenInterval, WeeklyHours};
+pub use calendar::{BusinessCalendar, CalendarError, Counted, HolidaySet, Holidays, OpenInterval, WeeklyHours};
 pub use civil::{LocalDate, TimeOfDay, Weekday};
 pub use clock::{PolicyTerms, TargetCrossing, TicketSla};
 pub use target::{Crossing, SlaTarget, TargetKind, TargetStatus};

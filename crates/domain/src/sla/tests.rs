@@ -384,3 +384,32 @@ proptest! {
         );
     }
 }
+
+#[test]
+fn an_explanation_lists_whole_weeks_and_windows_in_order() {
+    let c = office(Arc::new(Utc), &["2026-12-25"]);
+    // Friday 16:00 + 90 h: Friday's last hour, then whole weeks, then the rest.
+    let start = utc("2026-11-27 16:00");
+    let (due, counted) = c.explain_add(start, 90 * HOUR).expect("computes");
+    assert_eq!(due, add(&c, start, 90 * HOUR));
+    assert_eq!(
+        counted[0],
+        Counted::Window {
+            from: utc("2026-11-27 16:00"),
+            until: utc("2026-11-27 17:00")
+        }
+    );
+    let total: i64 = counted
+        .iter()
+        .map(|c| match c {
+            Counted::Weeks { seconds, .. } => *seconds,
+            Counted::Window { from, until } => until.unix_seconds() - from.unix_seconds(),
+        })
+        .sum();
+    assert_eq!(total, 90 * HOUR);
+    assert!(
+        counted.iter().any(|c| matches!(c, Counted::Weeks { weeks: 2, .. })),
+        "{counted:?}"
+    );
+    assert!(matches!(counted.last(), Some(Counted::Window { until, .. }) if *until == due));
+}

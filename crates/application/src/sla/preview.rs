@@ -1,0 +1,65 @@
+//! `POST /sla/preview`: what a calendar makes of a start and a target, explained.
+
+use std::sync::Arc;
+
+use domain::sla::CalendarError;
+use domain::{Actor, Timestamp};
+
+use crate::error::AppError;
+use crate::ports::CalendarSupport;
+
+use super::explain::{Explanation, explain};
+use super::spec::{CalendarSpec, build_calendar};
+
+/// The longest target previewed: about 19 years of minutes.
+pub const MAX_PREVIEW_MINUTES: i64 = 10_000_000;
+
+/// A what-if question.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreviewInput {
+    /// The calendar, inline.
+    pub calendar: CalendarSpec,
+    /// When the clock starts.
+    pub start: Timestamp,
+    /// The target, in business minutes.
+    pub minutes: i64,
+}
+
+/// Computes a due instant on a calendar being designed, with its explanation: a tool for
+/// admins writing policies, and a way to check the arithmetic from outside.
+#[derive(Clone)]
+pub struct PreviewDueDate {
+    support: Arc<dyn CalendarSupport>,
+}
+
+impl PreviewDueDate {
+    /// Wires the use case.
+    pub fn new(support: Arc<dyn CalendarSupport>) -> Self {
+        Self { support }
+    }
+
+    /// The version of the zone database the answers come from.
+    pub fn zone_database_version(&self) -> String {
+        self.support.zone_database_version().to_owned()
+    }
+
+    /// Admins only. Bad calendars and targets are 422 with the offending fields.
+    pub fn execute(&self, actor: Actor, input: PreviewInput) -> Result<Explanation, AppError> {
+        if !actor.is_admin() {
+            return Err(AppError::Forbidden(
+                "only admins design SLA calendars and policies".into(),
+            ));
+        }
+        if !(0..=MAX_PREVIEW_MINUTES).contains(&input.minutes) {
+            return Err(AppError::invalid(
+                "minutes",
+                format!("must be between 0 and {MAX_PREVIEW_MINUTES}"),
+            ));
+        }
+        let calendar = build_calendar(&input.calendar, self.support.as_ref(), "calendar")?;
+        explain(&calendar, input.start, input.minutes * 60).map_err(|e| match e {
+            CalendarError::NeverOpen => AppError::invalid("calendar", e),
+            other => AppError::invalid("minutes", other),
+        })
+    }
+}

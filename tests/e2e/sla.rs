@@ -1,0 +1,135 @@
+//! `POST /sla/preview` end to end: the real zone database and holiday rules behind the
+//! API, the explanation, and bad calendars answering 422.
+
+use e2e::*;
+
+e2e::on_both_backends!(
+    a_preview_explains_a_due_instant_across_a_holiday,
+    a_preview_follows_the_clock_change,
+    bad_calendars_and_callers_are_refused,
+);
+
+fn berlin_office() -> Value {
+    let day = json!([["09:00", "17:00"]]);
+    json!({
+        "time_zone": "Europe/Berlin",
+        "weekly": {"mon": day, "tue": day, "wed": day, "thu": day, "fri": day},
+        "holiday_rules": [{"rrule": "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=25,26", "dtstart": "2020-01-01"}]
+    })
+}
+
+async fn preview(s: &Server, token: Option<&str>, body: Value) -> Reply {
+    s.call(Method::POST, "/api/v1/sla/preview", token, Some(body)).await
+}
+
+async fn a_preview_explains_a_due_instant_across_a_holiday(s: Server) {
+    let admin = s.admin().await;
+    // Wednesday 23 December 17:00 in Berlin (16:00Z) is closing time; 10 business hours
+    // are Thursday's eight, then Christmas (Friday), the weekend, and Monday's first two.
+    let r = preview(
+        &s,
+        Some(&admin),
+        json!({"calendar": berlin_office(), "start": "2026-12-23T16:00:00Z", "minutes": 600}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["due_at"], "2026-12-28T10:00:00Z");
+    assert_eq!(r.body["counting_starts_at"], "2026-12-24T08:00:00Z");
+    assert_eq!(r.body["holidays_in_range"], json!(["2026-12-25"]));
+    assert_eq!(r.body["tzdb_version"].as_str().map(str::len), Some(5));
+    let counted: i64 = r.body["counted"]
+        .as_array()
+        .map(|runs| runs.iter().filter_map(|x| x["seconds"].as_i64()).sum())
+        .unwrap_or_default();
+    assert_eq!(counted, 600 * 60);
+    let text = r.body["explanation"].as_str().unwrap_or_default();
+    assert!(text.contains("Closed on holidays 2026-12-25"), "{text}");
+    assert!(text.contains("next opening, 2026-12-24T08:00:00Z"), "{text}");
+
+    // A year of business time costs little and lands on a weekday in office hours.
+    let r = preview(
+        &s,
+        Some(&admin),
+        json!({"calendar": berlin_office(), "start": "2026-11-27T08:00:00Z", "minutes": 2088 * 60}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.body["counted"]
+            .as_array()
+            .is_some_and(|runs| runs.iter().any(|x| x["kind"] == "weeks")),
+        "whole weeks are counted at once: {}",
+        r.body
+    );
+}
+
+async fn a_preview_follows_the_clock_change(s: Server) {
+    let admin = s.admin().await;
+    // Berlin 29 March 2026 02:30 does not exist: the window opens at the change, 01:00Z.
+    let calendar = json!({"time_zone": "Europe/Berlin", "weekly": {"sun": [["02:30", "04:00"]]}});
+    let r = preview(
+        &s,
+        Some(&admin),
+        json!({"calendar": calendar, "start": "2026-03-29T00:00:00Z", "minutes": 1}),
+    )
+    .await;
+    assert_eq!(r.body["due_at"], "2026-03-29T01:01:00Z", "{}", r.body);
+    // New York, 24x7: the fall-back day has 1500 minutes.
+    let always: serde_json::Map<String, Value> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        .iter()
+        .map(|d| ((*d).to_owned(), json!([["00:00", "24:00"]])))
+        .collect();
+    let calendar = json!({"time_zone": "America/New_York", "weekly": always});
+    let r = preview(
+        &s,
+        Some(&admin),
+        json!({"calendar": calendar, "start": "2026-11-01T04:00:00Z", "minutes": 1500}),
+    )
+    .await;
+    assert_eq!(r.body["due_at"], "2026-11-02T05:00:00Z", "{}", r.body);
+}
+
+async fn bad_calendars_and_callers_are_refused(s: Server) {
+    let admin = s.admin().await;
+    let (_, agent) = s.account(&admin, "agent", "agent@example.com").await;
+    let (_, customer) = s.account(&admin, "customer", "cu@example.com").await;
+    let good = json!({"calendar": berlin_office(), "start": "2026-12-23T16:00:00Z", "minutes": 60});
+    for (token, status) in [(Some(agent.as_str()), 403), (Some(customer.as_str()), 403), (None, 401)] {
+        let r = preview(&s, token, good.clone()).await;
+        assert_eq!(r.status.as_u16(), status, "{}", r.body);
+    }
+    let mut cases = Vec::new();
+    let mut zone = berlin_office();
+    zone["time_zone"] = json!("Mars/Olympus");
+    cases.push((zone, "calendar.time_zone"));
+    let mut rule = berlin_office();
+    rule["holiday_rules"] = json!([{"rrule": "FREQ=SOMETIMES", "dtstart": "2020-01-01"}]);
+    cases.push((rule, "calendar.holiday_rules[0].rrule"));
+    let mut overlap = berlin_office();
+    overlap["weekly"]["mon"] = json!([["09:00", "13:00"], ["12:00", "17:00"]]);
+    cases.push((overlap, "calendar.weekly"));
+    let mut day = berlin_office();
+    day["weekly"]["someday"] = json!([["09:00", "17:00"]]);
+    cases.push((day, "calendar.weekly.someday"));
+    cases.push((json!({"time_zone": "UTC", "weekly": {}}), "calendar"));
+    for (calendar, field) in cases {
+        let r = preview(
+            &s,
+            Some(&admin),
+            json!({"calendar": calendar, "start": "2026-12-23T16:00:00Z", "minutes": 60}),
+        )
+        .await;
+        r.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        assert_eq!(r.body["errors"][0]["field"], field, "{}", r.body);
+    }
+    for (start, minutes, field) in [("yesterday", 60, "start"), ("2026-12-23T16:00:00Z", -1, "minutes")] {
+        let r = preview(
+            &s,
+            Some(&admin),
+            json!({"calendar": berlin_office(), "start": start, "minutes": minutes}),
+        )
+        .await;
+        r.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        assert_eq!(r.body["errors"][0]["field"], field, "{}", r.body);
+    }
+}
