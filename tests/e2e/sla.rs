@@ -7,6 +7,7 @@ e2e::on_both_backends!(
     a_preview_explains_a_due_instant_across_a_holiday,
     a_preview_follows_the_clock_change,
     bad_calendars_and_callers_are_refused,
+    admins_manage_calendars_and_preview_with_a_stored_one,
 );
 
 fn berlin_office() -> Value {
@@ -132,4 +133,123 @@ async fn bad_calendars_and_callers_are_refused(s: Server) {
         r.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
         assert_eq!(r.body["errors"][0]["field"], field, "{}", r.body);
     }
+}
+
+async fn admins_manage_calendars_and_preview_with_a_stored_one(s: Server) {
+    let admin = s.admin().await;
+    let (_, agent) = s.account(&admin, "agent", "agent@example.com").await;
+    let mut body = berlin_office();
+    body["name"] = json!("Berlin office");
+    let r = s
+        .call(Method::POST, "/api/v1/sla/calendars", Some(&admin), Some(body.clone()))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = r.body["id"].as_i64().expect("id");
+    assert_eq!(
+        r.header("location"),
+        Some(format!("/api/v1/sla/calendars/{id}").as_str())
+    );
+    assert_eq!(r.body["weekly"]["mon"], json!([["09:00", "17:00"]]));
+    assert_eq!(
+        r.body["holiday_rules"][0]["rrule"],
+        "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=25,26"
+    );
+    s.call(Method::POST, "/api/v1/sla/calendars", Some(&admin), Some(body.clone()))
+        .await
+        .assert_problem(StatusCode::CONFLICT, "calendar_exists");
+    let mut never = json!({"name": "Never", "time_zone": "UTC", "weekly": {}});
+    let r = s
+        .call(Method::POST, "/api/v1/sla/calendars", Some(&admin), Some(never.clone()))
+        .await;
+    r.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(r.body["errors"][0]["field"], "weekly");
+    never["weekly"] = json!({"sat": [["10:00", "12:00"]]});
+    never["holidays"] = json!(["2026-12-26"]);
+    let r = s
+        .call(Method::POST, "/api/v1/sla/calendars", Some(&admin), Some(never))
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::CREATED,
+        "a calendar open on Saturdays is fine: {}",
+        r.body
+    );
+    let saturday = r.body["id"].as_i64().expect("id");
+
+    // The preview by id uses the stored calendar.
+    let r = preview(
+        &s,
+        Some(&admin),
+        json!({"calendar": id, "start": "2026-12-23T16:00:00Z", "minutes": 600}),
+    )
+    .await;
+    assert_eq!(r.body["due_at"], "2026-12-28T10:00:00Z", "{}", r.body);
+    assert_eq!(r.body["time_zone"], "Europe/Berlin");
+    let r = preview(
+        &s,
+        Some(&admin),
+        json!({"calendar": 999_999, "start": "2026-12-23T16:00:00Z", "minutes": 1}),
+    )
+    .await;
+    r.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+
+    // Changes are checked as a whole; a bad one changes nothing.
+    let path = format!("/api/v1/sla/calendars/{id}");
+    let r = s
+        .call(
+            Method::PATCH,
+            &path,
+            Some(&admin),
+            Some(json!({"time_zone": "Atlantis/Capital"})),
+        )
+        .await;
+    r.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let r = s
+        .call(
+            Method::PATCH,
+            &path,
+            Some(&admin),
+            Some(json!({"holidays": ["2026-12-24"], "name": "Berlin"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["time_zone"], "Europe/Berlin");
+    assert_eq!(r.body["holidays"], json!(["2026-12-24"]));
+    let list = s.call(Method::GET, "/api/v1/sla/calendars", Some(&admin), None).await;
+    let names: Vec<Value> = list.body["items"]
+        .as_array()
+        .map(|items| items.iter().map(|c| c["name"].clone()).collect())
+        .unwrap_or_default();
+    assert_eq!(names, [json!("Berlin"), json!("Never")]);
+
+    // Only admins.
+    for (method, path, body) in [
+        (Method::GET, "/api/v1/sla/calendars".to_owned(), None),
+        (Method::POST, "/api/v1/sla/calendars".to_owned(), Some(body)),
+        (Method::PATCH, path.clone(), Some(json!({"name": "x"}))),
+        (Method::DELETE, path.clone(), None),
+    ] {
+        s.call(method.clone(), &path, Some(&agent), body.clone())
+            .await
+            .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+        let r = s.call(method, &path, None, body).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    let r = s
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/sla/calendars/{saturday}"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    s.call(
+        Method::DELETE,
+        &format!("/api/v1/sla/calendars/{saturday}"),
+        Some(&admin),
+        None,
+    )
+    .await
+    .assert_problem(StatusCode::NOT_FOUND, "not_found");
 }

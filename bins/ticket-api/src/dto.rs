@@ -630,12 +630,22 @@ pub struct HolidayRuleRequest {
     pub dtstart: String,
 }
 
+/// A calendar named by id, or given inline.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum CalendarRef {
+    /// The id of a stored calendar.
+    Id(i64),
+    /// A calendar configuration.
+    Inline(CalendarRequest),
+}
+
 /// `POST /sla/preview`
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PreviewRequest {
-    /// The calendar, inline.
-    pub calendar: CalendarRequest,
+    /// The calendar: a stored calendar's id, or a configuration inline.
+    pub calendar: CalendarRef,
     /// When the clock starts (RFC 3339).
     #[schema(example = "2026-11-27T16:00:00Z")]
     pub start: String,
@@ -685,4 +695,106 @@ pub struct PreviewResponse {
     pub tzdb_version: String,
     /// The derivation in words.
     pub explanation: String,
+}
+
+/// `POST /sla/calendars`
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCalendarRequest {
+    /// A unique name.
+    #[schema(example = "Berlin office", min_length = 1, max_length = 100)]
+    pub name: String,
+    /// An IANA time zone name, or `UTC`.
+    #[schema(example = "Europe/Berlin")]
+    pub time_zone: String,
+    /// Open intervals per day, as in `POST /sla/preview`.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub weekly: std::collections::BTreeMap<String, Vec<(String, String)>>,
+    /// Dates closed all day.
+    #[serde(default)]
+    pub holidays: Vec<String>,
+    /// Rules generating holidays.
+    #[serde(default)]
+    pub holiday_rules: Vec<HolidayRuleRequest>,
+}
+
+/// `PATCH /sla/calendars/{id}`: fields present replace the stored ones.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCalendarRequest {
+    /// A new name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// A new zone.
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    /// New weekly hours (all days).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub weekly: Option<std::collections::BTreeMap<String, Vec<(String, String)>>>,
+    /// New holiday dates.
+    #[serde(default)]
+    pub holidays: Option<Vec<String>>,
+    /// New holiday rules.
+    #[serde(default)]
+    pub holiday_rules: Option<Vec<HolidayRuleRequest>>,
+}
+
+/// A stored business calendar.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CalendarResponse {
+    /// Its id.
+    pub id: i64,
+    /// Its name.
+    pub name: String,
+    /// Its zone.
+    pub time_zone: String,
+    /// Open intervals per day.
+    #[schema(value_type = Object)]
+    pub weekly: serde_json::Value,
+    /// Dates closed all day.
+    pub holidays: Vec<String>,
+    /// Rules generating holidays.
+    #[schema(value_type = Vec<Object>)]
+    pub holiday_rules: Vec<serde_json::Value>,
+    /// When it was created.
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    /// When it last changed.
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+}
+
+impl From<&application::ports::StoredCalendar> for CalendarResponse {
+    fn from(c: &application::ports::StoredCalendar) -> Self {
+        let weekly: serde_json::Map<String, serde_json::Value> = c
+            .spec
+            .weekly
+            .iter()
+            .map(|(day, intervals)| (day.clone(), serde_json::json!(intervals)))
+            .collect();
+        Self {
+            id: c.id,
+            name: c.name.clone(),
+            time_zone: c.spec.time_zone.clone(),
+            weekly: serde_json::Value::Object(weekly),
+            holidays: c.spec.holidays.clone(),
+            holiday_rules: c
+                .spec
+                .holiday_rules
+                .iter()
+                .map(|(rrule, dtstart)| serde_json::json!({"rrule": rrule, "dtstart": dtstart}))
+                .collect(),
+            created_at: instant(c.created_at),
+            updated_at: instant(c.updated_at),
+        }
+    }
+}
+
+/// The calendars.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CalendarList {
+    /// By name.
+    pub items: Vec<CalendarResponse>,
 }

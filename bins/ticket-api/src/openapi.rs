@@ -19,7 +19,7 @@ use crate::problem::{FieldProblem, Problem};
         categories::list, categories::create, categories::update, categories::delete,
         tickets::create, tickets::list, tickets::get, tickets::update, tickets::transition, tickets::close, tickets::history,
         comments::list, comments::add, comments::upload, comments::list_attachments, comments::download,
-        sla::preview,
+        sla::preview, sla::list_calendars, sla::create_calendar, sla::update_calendar, sla::delete_calendar,
         ops::healthz, ops::readyz, ops::metrics,
     ),
     components(schemas(Problem, FieldProblem)),

@@ -81,7 +81,17 @@ pub fn configure(max_body_bytes: usize) -> impl Fn(&mut web::ServiceConfig) + Cl
                             .route(web::post().to(comments::upload)),
                     )
                     .service(resource("/attachments/{id}", "GET").route(web::get().to(comments::download)))
-                    .service(resource("/sla/preview", "POST").route(web::post().to(sla::preview))),
+                    .service(resource("/sla/preview", "POST").route(web::post().to(sla::preview)))
+                    .service(
+                        resource("/sla/calendars", "GET, POST")
+                            .route(web::get().to(sla::list_calendars))
+                            .route(web::post().to(sla::create_calendar)),
+                    )
+                    .service(
+                        resource("/sla/calendars/{id}", "PATCH, DELETE")
+                            .route(web::patch().to(sla::update_calendar))
+                            .route(web::delete().to(sla::delete_calendar)),
+                    ),
             )
             .default_service(web::to(route_not_found));
     }

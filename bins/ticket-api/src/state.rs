@@ -10,7 +10,7 @@ use application::comments::{
     AddComment, AttachmentRules, CommentPorts, DownloadAttachment, ListAttachments, ListComments,
 };
 use application::ports::{BlobStore, CalendarSupport, Clock, PasswordHasher, TokenIssuer};
-use application::sla::PreviewDueDate;
+use application::sla::{CalendarPorts, CreateCalendar, DeleteCalendar, ListCalendars, PreviewDueDate, UpdateCalendar};
 use application::tickets::{
     ChangeStatus, CloseTicket, CreateTicket, GetTicket, SearchTickets, TicketHistory, TicketPorts, UpdateTicket,
 };
@@ -64,6 +64,14 @@ pub struct AppState {
     pub upload_limits: UploadLimits,
     /// `POST /sla/preview`
     pub preview_due_date: PreviewDueDate,
+    /// `GET /sla/calendars`
+    pub list_calendars: ListCalendars,
+    /// `POST /sla/calendars`
+    pub create_calendar: CreateCalendar,
+    /// `PATCH /sla/calendars/{id}`
+    pub update_calendar: UpdateCalendar,
+    /// `DELETE /sla/calendars/{id}`
+    pub delete_calendar: DeleteCalendar,
     /// For `/readyz`.
     pub db: Database,
     /// For `/metrics`.
@@ -119,6 +127,11 @@ impl AppState {
             max_request_bytes: w.max_request_bytes,
             max_files: w.attachment_rules.max_files,
         };
+        let calendar_ports = CalendarPorts {
+            calendars: db.clone(),
+            support: w.calendars.clone(),
+            clock: w.clock.clone(),
+        };
         let create_account = CreateAccount::new(db.clone(), w.hasher.clone(), w.clock.clone(), w.self_registration);
         Self {
             authenticate: Authenticate::new(db.clone(), w.tokens.clone(), w.clock.clone()),
@@ -150,7 +163,11 @@ impl AppState {
             list_attachments: ListAttachments::new(conversation.clone()),
             download_attachment: DownloadAttachment::new(conversation),
             upload_limits,
-            preview_due_date: PreviewDueDate::new(w.calendars.clone()),
+            preview_due_date: PreviewDueDate::new(w.calendars.clone(), db.clone()),
+            list_calendars: ListCalendars::new(calendar_ports.clone()),
+            create_calendar: CreateCalendar::new(calendar_ports.clone()),
+            update_calendar: UpdateCalendar::new(calendar_ports.clone()),
+            delete_calendar: DeleteCalendar::new(calendar_ports),
             db: w.db,
             metrics: Arc::new(Metrics::default()),
         }

@@ -18,6 +18,7 @@ mod idempotency;
 mod pool;
 mod schema;
 mod sessions;
+mod sla;
 mod tickets;
 mod time;
 mod unit_of_work;

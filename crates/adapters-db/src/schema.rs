@@ -147,6 +147,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sla_calendars (id) {
+        id -> BigInt,
+        name -> Text,
+        time_zone -> Text,
+        weekly -> Text,
+        holidays -> Text,
+        holiday_rules -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(comments -> users (author_id));
 diesel::joinable!(attachments -> comments (comment_id));
@@ -166,4 +179,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     comments,
     attachments,
     upload_intents,
+    sla_calendars,
 );

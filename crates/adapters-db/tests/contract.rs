@@ -105,6 +105,7 @@ contract!(
     full_text_search_reaches_comments_but_internal_notes_only_for_staff,
     upload_intents_are_recorded_claimed_and_found_when_stale,
     concurrent_comments_and_notes_are_all_counted,
+    sla_calendars_round_trip_with_unique_names,
 );
 
 #[test]
@@ -1341,5 +1342,66 @@ mod cases {
             .await
             .expect("lists");
         assert_eq!(all.items.len(), 16);
+    }
+
+    pub async fn sla_calendars_round_trip_with_unique_names(db: &Database) {
+        use application::sla::CalendarSpec;
+        let day = vec![
+            ("09:00".to_owned(), "12:00".to_owned()),
+            ("13:00".to_owned(), "17:00".to_owned()),
+        ];
+        let spec = CalendarSpec {
+            time_zone: "Europe/Berlin".into(),
+            weekly: vec![("fri".into(), day.clone()), ("mon".into(), day)],
+            holidays: vec!["2026-12-25".into()],
+            holiday_rules: vec![("FREQ=YEARLY;BYMONTH=5;BYDAY=-1MO".into(), "2020-01-01".into())],
+        };
+        let calendar = StoredCalendar {
+            id: 0,
+            name: "Office".into(),
+            spec: spec.clone(),
+            created_at: at(0),
+            updated_at: at(0),
+        };
+        let saved = db.insert_calendar(calendar.clone()).await.expect("inserts");
+        assert!(saved.id > 0);
+        assert_eq!(db.get_calendar(saved.id).await.expect("reads"), Some(saved.clone()));
+        assert_eq!(
+            db.insert_calendar(calendar.clone()).await,
+            Err(StoreError::Duplicate("name"))
+        );
+        let other = db
+            .insert_calendar(StoredCalendar {
+                name: "24x7".into(),
+                ..calendar
+            })
+            .await
+            .expect("inserts");
+        let names: Vec<String> = db
+            .list_calendars()
+            .await
+            .expect("lists")
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(names, ["24x7", "Office"]);
+        let renamed = StoredCalendar {
+            name: "Office".into(),
+            ..other.clone()
+        };
+        assert_eq!(db.update_calendar(renamed).await, Err(StoreError::Duplicate("name")));
+        let changed = StoredCalendar {
+            spec: CalendarSpec {
+                holidays: vec![],
+                ..spec
+            },
+            updated_at: at(5),
+            ..saved.clone()
+        };
+        assert!(db.update_calendar(changed.clone()).await.expect("updates"));
+        assert_eq!(db.get_calendar(saved.id).await.expect("reads"), Some(changed));
+        assert!(db.delete_calendar(other.id).await.expect("deletes"));
+        assert!(!db.delete_calendar(other.id).await.expect("deletes"));
+        assert_eq!(db.get_calendar(other.id).await.expect("reads"), None);
     }
 }

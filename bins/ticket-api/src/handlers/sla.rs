@@ -1,14 +1,88 @@
 //! The SLA endpoints.
 
-use actix_web::HttpResponse;
-use application::sla::{CalendarSpec, PreviewInput, explain::Step};
+use actix_web::{HttpResponse, web};
+use application::sla::{CalendarChanges, CalendarSource, CalendarSpec, PreviewInput, explain::Step};
 
 use super::State;
-use crate::dto::{CountedRun, PreviewRequest, PreviewResponse, instant};
+use crate::dto::{
+    CalendarList, CalendarRef, CalendarResponse, CountedRun, CreateCalendarRequest, HolidayRuleRequest, PreviewRequest,
+    PreviewResponse, UpdateCalendarRequest, instant,
+};
 use crate::extract::Authenticated;
 use crate::handlers::tickets::rfc3339;
-use crate::openapi::WriteErrors;
+use crate::openapi::{ReadErrors, WriteErrors};
 use crate::problem::{ApiError, JsonBody};
+
+fn rules(rules: Vec<HolidayRuleRequest>) -> Vec<(String, String)> {
+    rules.into_iter().map(|r| (r.rrule, r.dtstart)).collect()
+}
+
+/// The business calendars (admins).
+#[utoipa::path(get, path = "/api/v1/sla/calendars", tag = "sla", security(("bearer" = [])),
+    responses((status = 200, description = "Every calendar, by name", body = CalendarList), ReadErrors))]
+pub async fn list_calendars(state: State, caller: Authenticated) -> Result<HttpResponse, ApiError> {
+    let calendars = state.list_calendars.execute(caller.0.actor()).await?;
+    Ok(HttpResponse::Ok().json(CalendarList {
+        items: calendars.iter().map(CalendarResponse::from).collect(),
+    }))
+}
+
+/// Creates a business calendar (admins). It is checked as a whole: a valid zone, sorted
+/// non-overlapping intervals, valid dates and rules, and open at least once in ten years.
+#[utoipa::path(post, path = "/api/v1/sla/calendars", tag = "sla", request_body = CreateCalendarRequest, security(("bearer" = [])),
+    responses((status = 201, description = "Created", body = CalendarResponse), WriteErrors))]
+pub async fn create_calendar(
+    state: State,
+    caller: Authenticated,
+    body: JsonBody<CreateCalendarRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.0;
+    let spec = CalendarSpec {
+        time_zone: b.time_zone,
+        weekly: b.weekly.into_iter().collect(),
+        holidays: b.holidays,
+        holiday_rules: rules(b.holiday_rules),
+    };
+    let saved = state.create_calendar.execute(caller.0.actor(), &b.name, spec).await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/sla/calendars/{}", saved.id)))
+        .json(CalendarResponse::from(&saved)))
+}
+
+/// Changes a business calendar (admins); the result is checked as a whole.
+#[utoipa::path(patch, path = "/api/v1/sla/calendars/{id}", tag = "sla", request_body = UpdateCalendarRequest, security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Calendar id")),
+    responses((status = 200, description = "Updated", body = CalendarResponse), WriteErrors))]
+pub async fn update_calendar(
+    state: State,
+    caller: Authenticated,
+    id: web::Path<i64>,
+    body: JsonBody<UpdateCalendarRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.0;
+    let changes = CalendarChanges {
+        name: b.name,
+        time_zone: b.time_zone,
+        weekly: b.weekly.map(|w| w.into_iter().collect()),
+        holidays: b.holidays,
+        holiday_rules: b.holiday_rules.map(rules),
+    };
+    let saved = state.update_calendar.execute(caller.0.actor(), *id, changes).await?;
+    Ok(HttpResponse::Ok().json(CalendarResponse::from(&saved)))
+}
+
+/// Deletes a business calendar (admins).
+#[utoipa::path(delete, path = "/api/v1/sla/calendars/{id}", tag = "sla", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Calendar id")),
+    responses((status = 204, description = "Deleted"), WriteErrors))]
+pub async fn delete_calendar(
+    state: State,
+    caller: Authenticated,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    state.delete_calendar.execute(caller.0.actor(), *id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
 
 /// A what-if for admins designing calendars and policies: the due instant of a target
 /// started at `start` on an inline calendar, and how it was derived (the open windows and
@@ -22,19 +96,21 @@ pub async fn preview(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.0;
     let start = rfc3339("start", Some(&body.start))?.ok_or_else(|| ApiError::field("start", "is required"))?;
-    let c = body.calendar;
-    let spec = CalendarSpec {
-        time_zone: c.time_zone.clone(),
-        weekly: c.weekly.into_iter().collect(),
-        holidays: c.holidays,
-        holiday_rules: c.holiday_rules.into_iter().map(|r| (r.rrule, r.dtstart)).collect(),
+    let calendar = match body.calendar {
+        CalendarRef::Id(id) => CalendarSource::Stored(id),
+        CalendarRef::Inline(c) => CalendarSource::Inline(CalendarSpec {
+            time_zone: c.time_zone,
+            weekly: c.weekly.into_iter().collect(),
+            holidays: c.holidays,
+            holiday_rules: rules(c.holiday_rules),
+        }),
     };
     let input = PreviewInput {
-        calendar: spec,
+        calendar,
         start,
         minutes: body.minutes,
     };
-    let e = state.preview_due_date.execute(caller.0.actor(), input)?;
+    let e = state.preview_due_date.execute(caller.0.actor(), input).await?;
     let counted = e
         .steps
         .iter()
@@ -67,7 +143,7 @@ pub async fn preview(
         counting_starts_at: instant(e.counting_starts_at),
         counted,
         holidays_in_range: e.holidays.iter().map(ToString::to_string).collect(),
-        time_zone: c.time_zone,
+        time_zone: e.time_zone.clone(),
         tzdb_version: state.preview_due_date.zone_database_version(),
         explanation: e.summary,
     }))

@@ -23,3 +23,35 @@ pub trait CalendarSupport: Send + Sync {
     /// position and the reason.
     fn holidays(&self, dates: Vec<LocalDate>, rules: &[HolidayRuleSpec]) -> Result<Arc<dyn Holidays>, (usize, String)>;
 }
+
+/// A business calendar as stored: its configuration, checked when saved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCalendar {
+    /// Its id.
+    pub id: i64,
+    /// Its unique name.
+    pub name: String,
+    /// Its configuration.
+    pub spec: crate::sla::CalendarSpec,
+    /// When it was created.
+    pub created_at: domain::Timestamp,
+    /// When it last changed.
+    pub updated_at: domain::Timestamp,
+}
+
+/// Stores business calendars.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait::async_trait]
+pub trait SlaCalendarRepository: Send + Sync {
+    /// Every calendar, by name.
+    async fn list_calendars(&self) -> Result<Vec<StoredCalendar>, super::StoreError>;
+    /// The calendar with this id.
+    async fn get_calendar(&self, id: i64) -> Result<Option<StoredCalendar>, super::StoreError>;
+    /// Stores a new calendar (its `id` is ignored) and returns it with its id. MUST
+    /// return [`super::StoreError::Duplicate`]`("name")` when the name is taken.
+    async fn insert_calendar(&self, calendar: StoredCalendar) -> Result<StoredCalendar, super::StoreError>;
+    /// Replaces a calendar; false if it does not exist. Duplicate names as for insert.
+    async fn update_calendar(&self, calendar: StoredCalendar) -> Result<bool, super::StoreError>;
+    /// Deletes a calendar; false if it did not exist.
+    async fn delete_calendar(&self, id: i64) -> Result<bool, super::StoreError>;
+}

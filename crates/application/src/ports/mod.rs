@@ -14,7 +14,7 @@ mod tickets;
 mod users;
 
 pub use blobs::{BlobError, BlobStore};
-pub use calendars::{CalendarSupport, HolidayRuleSpec};
+pub use calendars::{CalendarSupport, HolidayRuleSpec, SlaCalendarRepository, StoredCalendar};
 pub use categories::{Category, CategoryChanges, CategoryRepository};
 pub use clock::{Clock, SystemClock};
 pub use comments::{CommentRepository, CommentView, ConversationQuery, UploadIntents};
@@ -27,6 +27,8 @@ pub use users::{NewAccount, UserAccount, UserRepository};
 
 #[cfg(any(test, feature = "mocks"))]
 pub use blobs::MockBlobStore;
+#[cfg(any(test, feature = "mocks"))]
+pub use calendars::MockSlaCalendarRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use categories::MockCategoryRepository;
 #[cfg(any(test, feature = "mocks"))]

@@ -44,6 +44,8 @@ pub struct Explanation {
     /// Holidays between the start and the due date on which the calendar would have been
     /// open.
     pub holidays: Vec<LocalDate>,
+    /// The calendar's time zone.
+    pub time_zone: String,
     /// All of it in one sentence or three.
     pub summary: String,
 }
@@ -92,6 +94,7 @@ pub fn explain(calendar: &BusinessCalendar, start: Timestamp, seconds: i64) -> R
         counting_starts_at,
         steps,
         holidays,
+        time_zone: calendar.zone().name().to_owned(),
         summary,
     })
 }

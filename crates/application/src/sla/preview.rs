@@ -6,7 +6,7 @@ use domain::sla::CalendarError;
 use domain::{Actor, Timestamp};
 
 use crate::error::AppError;
-use crate::ports::CalendarSupport;
+use crate::ports::{CalendarSupport, SlaCalendarRepository};
 
 use super::explain::{Explanation, explain};
 use super::spec::{CalendarSpec, build_calendar};
@@ -14,11 +14,20 @@ use super::spec::{CalendarSpec, build_calendar};
 /// The longest target previewed: about 19 years of minutes.
 pub const MAX_PREVIEW_MINUTES: i64 = 10_000_000;
 
+/// Which calendar a preview uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CalendarSource {
+    /// A configuration sent with the question.
+    Inline(CalendarSpec),
+    /// A stored calendar.
+    Stored(i64),
+}
+
 /// A what-if question.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PreviewInput {
-    /// The calendar, inline.
-    pub calendar: CalendarSpec,
+    /// The calendar: inline or stored.
+    pub calendar: CalendarSource,
     /// When the clock starts.
     pub start: Timestamp,
     /// The target, in business minutes.
@@ -30,12 +39,13 @@ pub struct PreviewInput {
 #[derive(Clone)]
 pub struct PreviewDueDate {
     support: Arc<dyn CalendarSupport>,
+    calendars: Arc<dyn SlaCalendarRepository>,
 }
 
 impl PreviewDueDate {
     /// Wires the use case.
-    pub fn new(support: Arc<dyn CalendarSupport>) -> Self {
-        Self { support }
+    pub fn new(support: Arc<dyn CalendarSupport>, calendars: Arc<dyn SlaCalendarRepository>) -> Self {
+        Self { support, calendars }
     }
 
     /// The version of the zone database the answers come from.
@@ -44,7 +54,7 @@ impl PreviewDueDate {
     }
 
     /// Admins only. Bad calendars and targets are 422 with the offending fields.
-    pub fn execute(&self, actor: Actor, input: PreviewInput) -> Result<Explanation, AppError> {
+    pub async fn execute(&self, actor: Actor, input: PreviewInput) -> Result<Explanation, AppError> {
         if !actor.is_admin() {
             return Err(AppError::Forbidden(
                 "only admins design SLA calendars and policies".into(),
@@ -56,7 +66,16 @@ impl PreviewDueDate {
                 format!("must be between 0 and {MAX_PREVIEW_MINUTES}"),
             ));
         }
-        let calendar = build_calendar(&input.calendar, self.support.as_ref(), "calendar")?;
+        let spec = match input.calendar {
+            CalendarSource::Inline(spec) => spec,
+            CalendarSource::Stored(id) => {
+                let stored = self.calendars.get_calendar(id).await?;
+                stored
+                    .ok_or_else(|| AppError::invalid("calendar", format!("there is no calendar {id}")))?
+                    .spec
+            }
+        };
+        let calendar = build_calendar(&spec, self.support.as_ref(), "calendar")?;
         explain(&calendar, input.start, input.minutes * 60).map_err(|e| match e {
             CalendarError::NeverOpen => AppError::invalid("calendar", e),
             other => AppError::invalid("minutes", other),

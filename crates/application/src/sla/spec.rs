@@ -5,6 +5,9 @@ use domain::sla::{BusinessCalendar, LocalDate, OpenInterval, TimeOfDay, Weekday,
 use crate::error::{AppError, Validator};
 use crate::ports::{CalendarSupport, HolidayRuleSpec};
 
+/// Weekly hours as received: each day's name with its `(start, end)` local times.
+pub type WeeklySpec = Vec<(String, Vec<(String, String)>)>;
+
 /// A calendar as received: `time_zone`, `weekly` hours per day (`mon` ... `sun`, each a
 /// list of `[start, end]` local times), `holidays` as dates and `holiday_rules`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -12,7 +15,7 @@ pub struct CalendarSpec {
     /// An IANA zone name such as `Europe/Berlin`, or `UTC`.
     pub time_zone: String,
     /// Day name and its intervals as `("09:00", "17:00")`.
-    pub weekly: Vec<(String, Vec<(String, String)>)>,
+    pub weekly: WeeklySpec,
     /// `YYYY-MM-DD` dates closed all day.
     pub holidays: Vec<String>,
     /// (`RRULE`, `YYYY-MM-DD` start date) pairs.
@@ -20,17 +23,24 @@ pub struct CalendarSpec {
 }
 
 /// Checks a calendar configuration and builds it, naming every offending field under
-/// `prefix` (such as `calendar`).
+/// `prefix` (such as `calendar`; empty for top-level fields).
 pub fn build_calendar(
     spec: &CalendarSpec,
     support: &dyn CalendarSupport,
     prefix: &str,
 ) -> Result<BusinessCalendar, AppError> {
+    let field = |rest: &str| {
+        if prefix.is_empty() {
+            rest.to_owned()
+        } else {
+            format!("{prefix}.{rest}")
+        }
+    };
     let mut v = Validator::default();
     let zone = support.zone(&spec.time_zone);
     if zone.is_none() {
         v.fail(
-            &format!("{prefix}.time_zone"),
+            &field("time_zone"),
             format!(
                 "`{}` is not an IANA time zone name (such as Europe/Berlin)",
                 spec.time_zone
@@ -39,22 +49,22 @@ pub fn build_calendar(
     }
     let mut days: [Vec<OpenInterval>; 7] = Default::default();
     for (name, intervals) in &spec.weekly {
-        let field = format!("{prefix}.weekly.{name}");
+        let day_field = field(&format!("weekly.{name}"));
         let Some(day) = Weekday::parse(name) else {
-            v.fail(&field, "is not a day: use mon, tue, wed, thu, fri, sat or sun");
+            v.fail(&day_field, "is not a day: use mon, tue, wed, thu, fri, sat or sun");
             continue;
         };
         for (i, (start, end)) in intervals.iter().enumerate() {
             match (TimeOfDay::parse(start), TimeOfDay::parse(end)) {
                 (Some(start), Some(end)) => days[day.index()].push(OpenInterval { start, end }),
-                _ => v.fail(&format!("{field}[{i}]"), "times are HH:MM from 00:00 to 24:00"),
+                _ => v.fail(&format!("{day_field}[{i}]"), "times are HH:MM from 00:00 to 24:00"),
             }
         }
     }
     let weekly = match WeeklyHours::new(days) {
         Ok(w) => Some(w),
         Err(e) => {
-            v.fail(&format!("{prefix}.weekly"), e);
+            v.fail(&field("weekly"), e);
             None
         }
     };
@@ -62,7 +72,7 @@ pub fn build_calendar(
     for (i, raw) in spec.holidays.iter().enumerate() {
         match LocalDate::parse(raw) {
             Some(d) => dates.push(d),
-            None => v.fail(&format!("{prefix}.holidays[{i}]"), "is not a YYYY-MM-DD date"),
+            None => v.fail(&field(&format!("holidays[{i}]")), "is not a YYYY-MM-DD date"),
         }
     }
     let mut rules = Vec::new();
@@ -81,7 +91,7 @@ pub fn build_calendar(
     let holidays = match support.holidays(dates, &rules) {
         Ok(h) => Some(h),
         Err((i, reason)) => {
-            v.fail(&format!("{prefix}.holiday_rules[{i}].rrule"), reason);
+            v.fail(&field(&format!("holiday_rules[{i}].rrule")), reason);
             None
         }
     };
