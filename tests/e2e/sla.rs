@@ -8,6 +8,7 @@ e2e::on_both_backends!(
     a_preview_follows_the_clock_change,
     bad_calendars_and_callers_are_refused,
     admins_manage_calendars_and_preview_with_a_stored_one,
+    admins_manage_policies_checked_as_a_whole,
 );
 
 fn berlin_office() -> Value {
@@ -252,4 +253,94 @@ async fn admins_manage_calendars_and_preview_with_a_stored_one(s: Server) {
     )
     .await
     .assert_problem(StatusCode::NOT_FOUND, "not_found");
+}
+
+async fn admins_manage_policies_checked_as_a_whole(s: Server) {
+    let admin = s.admin().await;
+    let (_, agent) = s.account(&admin, "agent", "agent@example.com").await;
+    s.category(&admin, "billing").await;
+    let mut calendar = berlin_office();
+    calendar["name"] = json!("Office");
+    let cal = s
+        .call(Method::POST, "/api/v1/sla/calendars", Some(&admin), Some(calendar))
+        .await;
+    let cal_id = cal.body["id"].as_i64().expect("calendar id");
+    let policy = json!({
+        "name": "Urgent billing", "priorities": ["urgent", "high"], "category": "billing",
+        "calendar_id": cal_id, "first_response_minutes": 30, "resolution_minutes": 480
+    });
+    let r = s
+        .call(Method::POST, "/api/v1/sla/policies", Some(&admin), Some(policy.clone()))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = r.body["id"].as_i64().expect("id");
+    assert_eq!(r.body["priorities"], json!(["high", "urgent"]));
+    assert_eq!(r.body["warning_percent"], 80);
+    assert_eq!(r.body["pause_statuses"], json!(["waiting_customer"]));
+    s.call(Method::POST, "/api/v1/sla/policies", Some(&admin), Some(policy.clone()))
+        .await
+        .assert_problem(StatusCode::CONFLICT, "policy_exists");
+
+    for (patch, field) in [
+        (json!({"priorities": []}), "priorities"),
+        (json!({"calendar_id": 999_999}), "calendar_id"),
+        (json!({"category": "nonexistent"}), "category"),
+        (
+            json!({"first_response_minutes": null, "resolution_minutes": null}),
+            "resolution_minutes",
+        ),
+        (json!({"warning_percent": 0}), "warning_percent"),
+        (json!({"pause_statuses": ["closed"]}), "pause_statuses"),
+        (json!({"resolution_minutes": 0}), "resolution_minutes"),
+    ] {
+        let mut body = policy.clone();
+        body["name"] = json!("Another");
+        for (k, v) in patch.as_object().cloned().unwrap_or_default() {
+            body[k] = v;
+        }
+        let r = s
+            .call(Method::POST, "/api/v1/sla/policies", Some(&admin), Some(body))
+            .await;
+        r.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        assert_eq!(r.body["errors"][0]["field"], field, "{}", r.body);
+    }
+
+    let path = format!("/api/v1/sla/policies/{id}");
+    let r = s
+        .call(
+            Method::PATCH,
+            &path,
+            Some(&admin),
+            Some(json!({"category": null, "warning_percent": 90})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["category"], Value::Null, "null clears");
+    assert_eq!(r.body["calendar_id"], cal_id, "absent keeps");
+    assert_eq!(r.body["warning_percent"], 90);
+    let calendar_path = format!("/api/v1/sla/calendars/{cal_id}");
+    s.call(Method::DELETE, &calendar_path, Some(&admin), None)
+        .await
+        .assert_problem(StatusCode::CONFLICT, "calendar_in_use");
+    for (method, p, body) in [
+        (Method::GET, "/api/v1/sla/policies".to_owned(), None),
+        (Method::POST, "/api/v1/sla/policies".to_owned(), Some(policy.clone())),
+        (Method::PATCH, path.clone(), Some(json!({"name": "x"}))),
+        (Method::DELETE, path.clone(), None),
+    ] {
+        s.call(method, &p, Some(&agent), body)
+            .await
+            .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    }
+    let list = s.call(Method::GET, "/api/v1/sla/policies", Some(&admin), None).await;
+    assert_eq!(list.body["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        s.call(Method::DELETE, &path, Some(&admin), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        s.call(Method::DELETE, &calendar_path, Some(&admin), None).await.status,
+        StatusCode::NO_CONTENT,
+        "unused now"
+    );
 }

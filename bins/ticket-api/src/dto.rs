@@ -798,3 +798,104 @@ pub struct CalendarList {
     /// By name.
     pub items: Vec<CalendarResponse>,
 }
+
+/// Reads a present field as `Some(value)`, `null` included, so `PATCH` can tell "clear
+/// this" (`null`) from "keep this" (absent).
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// `POST /sla/policies` and `PATCH /sla/policies/{id}` (absent fields keep their value on
+/// `PATCH`; `null` clears a nullable one).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyRequest {
+    /// A unique name (required to create).
+    #[serde(default)]
+    #[schema(example = "Urgent billing")]
+    pub name: Option<String>,
+    /// The priorities it applies to (at least one).
+    #[serde(default)]
+    #[schema(example = json!(["high", "urgent"]))]
+    pub priorities: Option<Vec<String>>,
+    /// A category slug, or `null` for every category.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub category: Option<Option<String>>,
+    /// A stored calendar's id, or `null` for calendar time (24x7 UTC).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    pub calendar_id: Option<Option<i64>>,
+    /// First response in business minutes.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>, minimum = 1)]
+    pub first_response_minutes: Option<Option<i64>>,
+    /// Next response in business minutes.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>, minimum = 1)]
+    pub next_response_minutes: Option<Option<i64>>,
+    /// Resolution in business minutes.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>, minimum = 1)]
+    pub resolution_minutes: Option<Option<i64>>,
+    /// At-risk threshold in percent (default 80).
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 100)]
+    pub warning_percent: Option<i64>,
+    /// Statuses that pause resolution (default `["waiting_customer"]`).
+    #[serde(default)]
+    pub pause_statuses: Option<Vec<String>>,
+}
+
+/// An SLA policy.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PolicyResponse {
+    /// Its id.
+    pub id: i64,
+    /// Its name.
+    pub name: String,
+    /// The priorities it applies to.
+    pub priorities: Vec<String>,
+    /// Its category, or `null` for every category.
+    pub category: Option<String>,
+    /// Its calendar, or `null` for calendar time.
+    pub calendar_id: Option<i64>,
+    /// First response in business minutes.
+    pub first_response_minutes: Option<u32>,
+    /// Next response in business minutes.
+    pub next_response_minutes: Option<u32>,
+    /// Resolution in business minutes.
+    pub resolution_minutes: Option<u32>,
+    /// At-risk threshold in percent.
+    pub warning_percent: u8,
+    /// Statuses that pause resolution.
+    pub pause_statuses: Vec<String>,
+}
+
+impl From<&domain::sla::SlaPolicy> for PolicyResponse {
+    fn from(p: &domain::sla::SlaPolicy) -> Self {
+        Self {
+            id: p.id,
+            name: p.name.clone(),
+            priorities: p.priorities.iter().map(|x| x.as_str().to_owned()).collect(),
+            category: p.category.as_ref().map(ToString::to_string),
+            calendar_id: p.calendar_id,
+            first_response_minutes: p.first_response_minutes,
+            next_response_minutes: p.next_response_minutes,
+            resolution_minutes: p.resolution_minutes,
+            warning_percent: p.warning_percent,
+            pause_statuses: p.pause_statuses.iter().map(|x| x.as_str().to_owned()).collect(),
+        }
+    }
+}
+
+/// The policies.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PolicyList {
+    /// Oldest first.
+    pub items: Vec<PolicyResponse>,
+}

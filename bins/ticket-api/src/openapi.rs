@@ -20,6 +20,7 @@ use crate::problem::{FieldProblem, Problem};
         tickets::create, tickets::list, tickets::get, tickets::update, tickets::transition, tickets::close, tickets::history,
         comments::list, comments::add, comments::upload, comments::list_attachments, comments::download,
         sla::preview, sla::list_calendars, sla::create_calendar, sla::update_calendar, sla::delete_calendar,
+        sla::list_policies, sla::create_policy, sla::update_policy, sla::delete_policy,
         ops::healthz, ops::readyz, ops::metrics,
     ),
     components(schemas(Problem, FieldProblem)),

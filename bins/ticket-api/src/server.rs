@@ -91,6 +91,16 @@ pub fn configure(max_body_bytes: usize) -> impl Fn(&mut web::ServiceConfig) + Cl
                         resource("/sla/calendars/{id}", "PATCH, DELETE")
                             .route(web::patch().to(sla::update_calendar))
                             .route(web::delete().to(sla::delete_calendar)),
+                    )
+                    .service(
+                        resource("/sla/policies", "GET, POST")
+                            .route(web::get().to(sla::list_policies))
+                            .route(web::post().to(sla::create_policy)),
+                    )
+                    .service(
+                        resource("/sla/policies/{id}", "PATCH, DELETE")
+                            .route(web::patch().to(sla::update_policy))
+                            .route(web::delete().to(sla::delete_policy)),
                     ),
             )
             .default_service(web::to(route_not_found));

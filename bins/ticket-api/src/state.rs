@@ -10,7 +10,10 @@ use application::comments::{
     AddComment, AttachmentRules, CommentPorts, DownloadAttachment, ListAttachments, ListComments,
 };
 use application::ports::{BlobStore, CalendarSupport, Clock, PasswordHasher, TokenIssuer};
-use application::sla::{CalendarPorts, CreateCalendar, DeleteCalendar, ListCalendars, PreviewDueDate, UpdateCalendar};
+use application::sla::{
+    CalendarPorts, CreateCalendar, CreatePolicy, DeleteCalendar, DeletePolicy, ListCalendars, ListPolicies,
+    PolicyPorts, PreviewDueDate, UpdateCalendar, UpdatePolicy,
+};
 use application::tickets::{
     ChangeStatus, CloseTicket, CreateTicket, GetTicket, SearchTickets, TicketHistory, TicketPorts, UpdateTicket,
 };
@@ -72,6 +75,14 @@ pub struct AppState {
     pub update_calendar: UpdateCalendar,
     /// `DELETE /sla/calendars/{id}`
     pub delete_calendar: DeleteCalendar,
+    /// `GET /sla/policies`
+    pub list_policies: ListPolicies,
+    /// `POST /sla/policies`
+    pub create_policy: CreatePolicy,
+    /// `PATCH /sla/policies/{id}`
+    pub update_policy: UpdatePolicy,
+    /// `DELETE /sla/policies/{id}`
+    pub delete_policy: DeletePolicy,
     /// For `/readyz`.
     pub db: Database,
     /// For `/metrics`.
@@ -132,6 +143,12 @@ impl AppState {
             support: w.calendars.clone(),
             clock: w.clock.clone(),
         };
+        let policy_ports = PolicyPorts {
+            policies: db.clone(),
+            calendars: db.clone(),
+            categories: db.clone(),
+            clock: w.clock.clone(),
+        };
         let create_account = CreateAccount::new(db.clone(), w.hasher.clone(), w.clock.clone(), w.self_registration);
         Self {
             authenticate: Authenticate::new(db.clone(), w.tokens.clone(), w.clock.clone()),
@@ -168,6 +185,10 @@ impl AppState {
             create_calendar: CreateCalendar::new(calendar_ports.clone()),
             update_calendar: UpdateCalendar::new(calendar_ports.clone()),
             delete_calendar: DeleteCalendar::new(calendar_ports),
+            list_policies: ListPolicies::new(policy_ports.clone()),
+            create_policy: CreatePolicy::new(policy_ports.clone()),
+            update_policy: UpdatePolicy::new(policy_ports.clone()),
+            delete_policy: DeletePolicy::new(policy_ports),
             db: w.db,
             metrics: Arc::new(Metrics::default()),
         }

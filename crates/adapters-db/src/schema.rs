@@ -160,6 +160,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sla_policies (id) {
+        id -> BigInt,
+        name -> Text,
+        priorities -> Text,
+        category -> Nullable<Text>,
+        calendar_id -> Nullable<BigInt>,
+        first_response_minutes -> Nullable<Integer>,
+        next_response_minutes -> Nullable<Integer>,
+        resolution_minutes -> Nullable<Integer>,
+        warning_percent -> SmallInt,
+        pause_statuses -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(comments -> users (author_id));
 diesel::joinable!(attachments -> comments (comment_id));
@@ -180,4 +197,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     attachments,
     upload_intents,
     sla_calendars,
+    sla_policies,
 );

@@ -1,6 +1,6 @@
 //! SLA calendars.
 
-use application::ports::{SlaCalendarRepository, StoreError, StoredCalendar};
+use application::ports::{SlaCalendarRepository, SlaPolicyRepository, StoreError, StoredCalendar};
 use application::sla::CalendarSpec;
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 
 use crate::error::{corrupt, db_error};
 use crate::pool::Database;
-use crate::schema::sla_calendars;
+use crate::schema::{sla_calendars, sla_policies};
 use crate::time::{from_sql, to_sql};
 
 #[derive(Debug, Queryable, Selectable)]
@@ -159,6 +159,162 @@ impl SlaCalendarRepository for Database {
     async fn delete_calendar(&self, id: i64) -> Result<bool, StoreError> {
         let deleted: usize = db_run!(self, conn => {
             diesel::delete(sla_calendars::table.find(id)).execute(conn).await.map_err(db_error)?
+        });
+        Ok(deleted == 1)
+    }
+}
+
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = sla_policies)]
+struct PolicyRow {
+    id: i64,
+    name: String,
+    priorities: String,
+    category: Option<String>,
+    calendar_id: Option<i64>,
+    first_response_minutes: Option<i32>,
+    next_response_minutes: Option<i32>,
+    resolution_minutes: Option<i32>,
+    warning_percent: i16,
+    pause_statuses: String,
+}
+
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = sla_policies)]
+#[diesel(treat_none_as_null = true, treat_none_as_default_value = false)]
+struct PolicyValues {
+    name: String,
+    priorities: String,
+    category: Option<String>,
+    calendar_id: Option<i64>,
+    first_response_minutes: Option<i32>,
+    next_response_minutes: Option<i32>,
+    resolution_minutes: Option<i32>,
+    warning_percent: i16,
+    pause_statuses: String,
+    updated_at: NaiveDateTime,
+}
+
+impl PolicyValues {
+    fn of(p: &domain::sla::SlaPolicy, now: NaiveDateTime) -> Self {
+        let minutes = |m: Option<u32>| m.and_then(|m| i32::try_from(m).ok());
+        Self {
+            name: p.name.clone(),
+            priorities: p.priorities.iter().map(|x| x.as_str()).collect::<Vec<_>>().join(" "),
+            category: p.category.as_ref().map(ToString::to_string),
+            calendar_id: p.calendar_id,
+            first_response_minutes: minutes(p.first_response_minutes),
+            next_response_minutes: minutes(p.next_response_minutes),
+            resolution_minutes: minutes(p.resolution_minutes),
+            warning_percent: i16::from(p.warning_percent),
+            pause_statuses: p
+                .pause_statuses
+                .iter()
+                .map(|x| x.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+            updated_at: now,
+        }
+    }
+}
+
+impl PolicyRow {
+    fn into_policy(self) -> Result<domain::sla::SlaPolicy, StoreError> {
+        let bad = |e: &dyn std::fmt::Display| corrupt("SLA policy", e);
+        let minutes = |m: Option<i32>| m.map(|m| u32::try_from(m).map_err(|e| bad(&e))).transpose();
+        Ok(domain::sla::SlaPolicy {
+            id: self.id,
+            name: self.name,
+            priorities: self
+                .priorities
+                .split_whitespace()
+                .map(|x| domain::Priority::parse(x).map_err(|e| bad(&e)))
+                .collect::<Result<_, _>>()?,
+            category: self
+                .category
+                .map(|c| domain::CategorySlug::parse(&c).map_err(|e| bad(&e)))
+                .transpose()?,
+            calendar_id: self.calendar_id,
+            first_response_minutes: minutes(self.first_response_minutes)?,
+            next_response_minutes: minutes(self.next_response_minutes)?,
+            resolution_minutes: minutes(self.resolution_minutes)?,
+            warning_percent: u8::try_from(self.warning_percent).map_err(|e| bad(&e))?,
+            pause_statuses: self
+                .pause_statuses
+                .split_whitespace()
+                .map(|x| domain::TicketStatus::parse(x).map_err(|e| bad(&e)))
+                .collect::<Result<_, _>>()?,
+        })
+    }
+}
+
+fn policy_error(e: DieselError) -> StoreError {
+    match e {
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => StoreError::Duplicate("name"),
+        DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
+            StoreError::Reference("calendar or category")
+        }
+        other => db_error(other),
+    }
+}
+
+#[async_trait]
+impl SlaPolicyRepository for Database {
+    async fn list_policies(&self) -> Result<Vec<domain::sla::SlaPolicy>, StoreError> {
+        let rows: Vec<PolicyRow> = db_run!(self, conn => {
+            sla_policies::table
+                .order(sla_policies::id.asc())
+                .select(PolicyRow::as_select())
+                .load(conn)
+                .await
+                .map_err(db_error)?
+        });
+        rows.into_iter().map(PolicyRow::into_policy).collect()
+    }
+
+    async fn get_policy(&self, id: i64) -> Result<Option<domain::sla::SlaPolicy>, StoreError> {
+        let row: Option<PolicyRow> = db_run!(self, conn => {
+            sla_policies::table
+                .find(id)
+                .select(PolicyRow::as_select())
+                .first(conn)
+                .await
+                .optional()
+                .map_err(db_error)?
+        });
+        row.map(PolicyRow::into_policy).transpose()
+    }
+
+    async fn insert_policy(
+        &self,
+        policy: domain::sla::SlaPolicy,
+        at: domain::Timestamp,
+    ) -> Result<domain::sla::SlaPolicy, StoreError> {
+        let now = to_sql(at);
+        let values = PolicyValues::of(&policy, now);
+        let id: i64 = db_run!(self, conn => {
+            diesel::insert_into(sla_policies::table)
+                .values((values, sla_policies::created_at.eq(now)))
+                .returning(sla_policies::id)
+                .get_result(conn)
+                .await
+                .map_err(policy_error)?
+        });
+        Ok(domain::sla::SlaPolicy { id, ..policy })
+    }
+
+    async fn update_policy(&self, policy: domain::sla::SlaPolicy, at: domain::Timestamp) -> Result<bool, StoreError> {
+        let values = PolicyValues::of(&policy, to_sql(at));
+        let id = policy.id;
+        let updated: usize = db_run!(self, conn => {
+            diesel::update(sla_policies::table.find(id)).set(values).execute(conn).await.map_err(policy_error)?
+        });
+        Ok(updated == 1)
+    }
+
+    async fn delete_policy(&self, id: i64) -> Result<bool, StoreError> {
+        let deleted: usize = db_run!(self, conn => {
+            diesel::delete(sla_policies::table.find(id)).execute(conn).await.map_err(db_error)?
         });
         Ok(deleted == 1)
     }

@@ -106,6 +106,7 @@ contract!(
     upload_intents_are_recorded_claimed_and_found_when_stale,
     concurrent_comments_and_notes_are_all_counted,
     sla_calendars_round_trip_with_unique_names,
+    sla_policies_round_trip_and_reference_what_exists,
 );
 
 #[test]
@@ -1403,5 +1404,70 @@ mod cases {
         assert!(db.delete_calendar(other.id).await.expect("deletes"));
         assert!(!db.delete_calendar(other.id).await.expect("deletes"));
         assert_eq!(db.get_calendar(other.id).await.expect("reads"), None);
+    }
+
+    pub async fn sla_policies_round_trip_and_reference_what_exists(db: &Database) {
+        use domain::sla::SlaPolicy;
+        world(db).await;
+        let calendar = db
+            .insert_calendar(StoredCalendar {
+                id: 0,
+                name: "24x7".into(),
+                spec: application::sla::CalendarSpec {
+                    time_zone: "UTC".into(),
+                    ..Default::default()
+                },
+                created_at: at(0),
+                updated_at: at(0),
+            })
+            .await
+            .expect("inserts");
+        let policy = SlaPolicy {
+            id: 0,
+            name: "Urgent billing".into(),
+            priorities: vec![Priority::High, Priority::Urgent],
+            category: Some(CategorySlug::parse("billing").expect("valid")),
+            calendar_id: Some(calendar.id),
+            first_response_minutes: Some(30),
+            next_response_minutes: None,
+            resolution_minutes: Some(480),
+            warning_percent: 75,
+            pause_statuses: vec![TicketStatus::WaitingCustomer, TicketStatus::Assigned],
+        };
+        let saved = db.insert_policy(policy.clone(), at(1)).await.expect("inserts");
+        assert!(saved.id > 0);
+        assert_eq!(db.get_policy(saved.id).await.expect("reads"), Some(saved.clone()));
+        assert_eq!(
+            db.insert_policy(policy.clone(), at(1)).await,
+            Err(StoreError::Duplicate("name"))
+        );
+        let orphan = SlaPolicy {
+            name: "Orphan".into(),
+            calendar_id: Some(999_999),
+            ..policy.clone()
+        };
+        assert!(matches!(
+            db.insert_policy(orphan, at(1)).await,
+            Err(StoreError::Reference(_))
+        ));
+        assert!(
+            matches!(db.delete_calendar(calendar.id).await, Err(StoreError::Reference(_))),
+            "a calendar in use cannot go"
+        );
+        let changed = SlaPolicy {
+            category: None,
+            calendar_id: None,
+            resolution_minutes: None,
+            next_response_minutes: Some(60),
+            ..saved.clone()
+        };
+        assert!(db.update_policy(changed.clone(), at(2)).await.expect("updates"));
+        assert_eq!(db.list_policies().await.expect("lists"), vec![changed]);
+        assert!(db.delete_policy(saved.id).await.expect("deletes"));
+        assert!(!db.delete_policy(saved.id).await.expect("deletes"));
+        assert!(
+            db.delete_calendar(calendar.id).await.expect("deletes"),
+            "free once unused"
+        );
     }
 }

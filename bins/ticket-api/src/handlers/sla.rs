@@ -1,12 +1,12 @@
 //! The SLA endpoints.
 
 use actix_web::{HttpResponse, web};
-use application::sla::{CalendarChanges, CalendarSource, CalendarSpec, PreviewInput, explain::Step};
+use application::sla::{CalendarChanges, CalendarSource, CalendarSpec, PolicyInput, PreviewInput, explain::Step};
 
 use super::State;
 use crate::dto::{
-    CalendarList, CalendarRef, CalendarResponse, CountedRun, CreateCalendarRequest, HolidayRuleRequest, PreviewRequest,
-    PreviewResponse, UpdateCalendarRequest, instant,
+    CalendarList, CalendarRef, CalendarResponse, CountedRun, CreateCalendarRequest, HolidayRuleRequest, PolicyList,
+    PolicyRequest, PolicyResponse, PreviewRequest, PreviewResponse, UpdateCalendarRequest, instant,
 };
 use crate::extract::Authenticated;
 use crate::handlers::tickets::rfc3339;
@@ -147,4 +147,72 @@ pub async fn preview(
         tzdb_version: state.preview_due_date.zone_database_version(),
         explanation: e.summary,
     }))
+}
+
+fn policy_input(b: PolicyRequest) -> PolicyInput {
+    PolicyInput {
+        name: b.name,
+        priorities: b.priorities,
+        category: b.category,
+        calendar_id: b.calendar_id,
+        first_response_minutes: b.first_response_minutes,
+        next_response_minutes: b.next_response_minutes,
+        resolution_minutes: b.resolution_minutes,
+        warning_percent: b.warning_percent,
+        pause_statuses: b.pause_statuses,
+    }
+}
+
+/// The SLA policies, oldest first (admins). A ticket gets the policy matching its
+/// priority and category; a category match beats a priority-only one, then the oldest.
+#[utoipa::path(get, path = "/api/v1/sla/policies", tag = "sla", security(("bearer" = [])),
+    responses((status = 200, description = "Every policy", body = PolicyList), ReadErrors))]
+pub async fn list_policies(state: State, caller: Authenticated) -> Result<HttpResponse, ApiError> {
+    let policies = state.list_policies.execute(caller.0.actor()).await?;
+    Ok(HttpResponse::Ok().json(PolicyList {
+        items: policies.iter().map(PolicyResponse::from).collect(),
+    }))
+}
+
+/// Creates an SLA policy (admins).
+#[utoipa::path(post, path = "/api/v1/sla/policies", tag = "sla", request_body = PolicyRequest, security(("bearer" = [])),
+    responses((status = 201, description = "Created", body = PolicyResponse), WriteErrors))]
+pub async fn create_policy(
+    state: State,
+    caller: Authenticated,
+    body: JsonBody<PolicyRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let saved = state
+        .create_policy
+        .execute(caller.0.actor(), policy_input(body.0))
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/sla/policies/{}", saved.id)))
+        .json(PolicyResponse::from(&saved)))
+}
+
+/// Changes an SLA policy (admins); the result is checked as a whole.
+#[utoipa::path(patch, path = "/api/v1/sla/policies/{id}", tag = "sla", request_body = PolicyRequest, security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Policy id")),
+    responses((status = 200, description = "Updated", body = PolicyResponse), WriteErrors))]
+pub async fn update_policy(
+    state: State,
+    caller: Authenticated,
+    id: web::Path<i64>,
+    body: JsonBody<PolicyRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let saved = state
+        .update_policy
+        .execute(caller.0.actor(), *id, policy_input(body.0))
+        .await?;
+    Ok(HttpResponse::Ok().json(PolicyResponse::from(&saved)))
+}
+
+/// Deletes an SLA policy (admins).
+#[utoipa::path(delete, path = "/api/v1/sla/policies/{id}", tag = "sla", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Policy id")),
+    responses((status = 204, description = "Deleted"), WriteErrors))]
+pub async fn delete_policy(state: State, caller: Authenticated, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    state.delete_policy.execute(caller.0.actor(), *id).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -55,3 +55,29 @@ pub trait SlaCalendarRepository: Send + Sync {
     /// Deletes a calendar; false if it did not exist.
     async fn delete_calendar(&self, id: i64) -> Result<bool, super::StoreError>;
 }
+
+/// Stores SLA policies.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait::async_trait]
+pub trait SlaPolicyRepository: Send + Sync {
+    /// Every policy, oldest first.
+    async fn list_policies(&self) -> Result<Vec<domain::sla::SlaPolicy>, super::StoreError>;
+    /// The policy with this id.
+    async fn get_policy(&self, id: i64) -> Result<Option<domain::sla::SlaPolicy>, super::StoreError>;
+    /// Stores a new policy created `at` (its `id` is ignored) and returns it with its id. MUST return
+    /// [`super::StoreError::Duplicate`]`("name")` for a taken name and
+    /// [`super::StoreError::Reference`] for a missing calendar or category.
+    async fn insert_policy(
+        &self,
+        policy: domain::sla::SlaPolicy,
+        at: domain::Timestamp,
+    ) -> Result<domain::sla::SlaPolicy, super::StoreError>;
+    /// Replaces a policy (changed `at`); false if it does not exist. Errors as for insert.
+    async fn update_policy(
+        &self,
+        policy: domain::sla::SlaPolicy,
+        at: domain::Timestamp,
+    ) -> Result<bool, super::StoreError>;
+    /// Deletes a policy; false if it did not exist.
+    async fn delete_policy(&self, id: i64) -> Result<bool, super::StoreError>;
+}

@@ -3,6 +3,7 @@
 
 mod calendars;
 pub mod explain;
+mod policies;
 mod preview;
 mod spec;
 
@@ -10,6 +11,9 @@ pub use calendars::{
     CalendarChanges, CalendarPorts, CreateCalendar, DeleteCalendar, ListCalendars, NAME_MAX_CHARS, UpdateCalendar,
 };
 pub use explain::{Explanation, explain};
+pub use policies::{
+    CreatePolicy, DeletePolicy, ListPolicies, MAX_TARGET_MINUTES, PolicyInput, PolicyPorts, UpdatePolicy,
+};
 pub use preview::{CalendarSource, PreviewDueDate, PreviewInput};
 pub use spec::{CalendarSpec, WeeklySpec, build_calendar};
 

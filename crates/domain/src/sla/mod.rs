@@ -8,12 +8,14 @@
 mod calendar;
 mod civil;
 mod clock;
+mod policy;
 mod target;
 mod zone;
 
 pub use calendar::{BusinessCalendar, CalendarError, Counted, HolidaySet, Holidays, OpenInterval, WeeklyHours};
 pub use civil::{LocalDate, TimeOfDay, Weekday};
 pub use clock::{PolicyTerms, TargetCrossing, TicketSla};
+pub use policy::{DEFAULT_WARNING_PERCENT, SlaPolicy, select_policy};
 pub use target::{Crossing, SlaTarget, TargetKind, TargetStatus};
 pub use zone::{FixedOffset, TimeZone, TransitionTable, Utc, earliest_instant_at_or_after};
 
