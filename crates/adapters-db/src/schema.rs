@@ -177,6 +177,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    ticket_sla_targets (ticket_id, kind) {
+        ticket_id -> BigInt,
+        kind -> Text,
+        policy_id -> Nullable<BigInt>,
+        target_seconds -> BigInt,
+        warning_percent -> SmallInt,
+        started_at -> Timestamp,
+        consumed_before -> BigInt,
+        running_since -> Nullable<Timestamp>,
+        due_at -> Nullable<Timestamp>,
+        warn_at -> Nullable<Timestamp>,
+        warned_at -> Nullable<Timestamp>,
+        breached_at -> Nullable<Timestamp>,
+        met_at -> Nullable<Timestamp>,
+        next_deadline -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(comments -> users (author_id));
 diesel::joinable!(attachments -> comments (comment_id));
@@ -198,4 +217,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     upload_intents,
     sla_calendars,
     sla_policies,
+    ticket_sla_targets,
 );

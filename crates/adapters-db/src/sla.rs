@@ -1,17 +1,19 @@
 //! SLA calendars.
 
-use application::ports::{SlaCalendarRepository, SlaPolicyRepository, StoreError, StoredCalendar};
+use application::ports::{SlaCalendarRepository, SlaPolicyRepository, SlaTargetRepository, StoreError, StoredCalendar};
 use application::sla::CalendarSpec;
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::RunQueryDsl;
+use domain::sla::{SlaTarget, TargetKind, TicketSla};
+use domain::{TicketId, Timestamp};
 use serde_json::{Map, Value, json};
 
 use crate::error::{corrupt, db_error};
 use crate::pool::Database;
-use crate::schema::{sla_calendars, sla_policies};
+use crate::schema::{sla_calendars, sla_policies, ticket_sla_targets};
 use crate::time::{from_sql, to_sql};
 
 #[derive(Debug, Queryable, Selectable)]
@@ -317,5 +319,107 @@ impl SlaPolicyRepository for Database {
             diesel::delete(sla_policies::table.find(id)).execute(conn).await.map_err(db_error)?
         });
         Ok(deleted == 1)
+    }
+}
+
+/// A `ticket_sla_targets` row.
+#[derive(Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = ticket_sla_targets)]
+#[diesel(treat_none_as_null = true, treat_none_as_default_value = false)]
+pub(crate) struct TargetRow {
+    ticket_id: i64,
+    kind: String,
+    policy_id: Option<i64>,
+    target_seconds: i64,
+    warning_percent: i16,
+    started_at: NaiveDateTime,
+    consumed_before: i64,
+    running_since: Option<NaiveDateTime>,
+    due_at: Option<NaiveDateTime>,
+    warn_at: Option<NaiveDateTime>,
+    warned_at: Option<NaiveDateTime>,
+    breached_at: Option<NaiveDateTime>,
+    met_at: Option<NaiveDateTime>,
+    next_deadline: Option<NaiveDateTime>,
+}
+
+impl TargetRow {
+    /// The rows of a ticket's targets.
+    pub(crate) fn of(ticket: TicketId, policy_id: Option<i64>, sla: &TicketSla) -> Vec<Self> {
+        sla.targets
+            .iter()
+            .map(|t| Self {
+                ticket_id: ticket.get(),
+                kind: t.kind.as_str().to_owned(),
+                policy_id,
+                target_seconds: t.target_seconds,
+                warning_percent: i16::from(t.warning_percent),
+                started_at: to_sql(t.started_at),
+                consumed_before: t.consumed_before,
+                running_since: t.running_since.map(to_sql),
+                due_at: t.due_at.map(to_sql),
+                warn_at: t.warn_at.map(to_sql),
+                warned_at: t.warned_at.map(to_sql),
+                breached_at: t.breached_at.map(to_sql),
+                met_at: t.met_at.map(to_sql),
+                next_deadline: t.next_deadline().map(to_sql),
+            })
+            .collect()
+    }
+
+    fn into_target(self) -> Result<SlaTarget, StoreError> {
+        let bad = |e: &dyn std::fmt::Display| corrupt("SLA target", e);
+        Ok(SlaTarget {
+            kind: TargetKind::parse(&self.kind).ok_or_else(|| bad(&"kind"))?,
+            target_seconds: self.target_seconds,
+            warning_percent: u8::try_from(self.warning_percent).map_err(|e| bad(&e))?,
+            started_at: from_sql(self.started_at),
+            consumed_before: self.consumed_before,
+            running_since: self.running_since.map(from_sql),
+            due_at: self.due_at.map(from_sql),
+            warn_at: self.warn_at.map(from_sql),
+            warned_at: self.warned_at.map(from_sql),
+            breached_at: self.breached_at.map(from_sql),
+            met_at: self.met_at.map(from_sql),
+        })
+    }
+}
+
+#[async_trait]
+impl SlaTargetRepository for Database {
+    async fn sla_of(&self, ticket: TicketId) -> Result<(Option<i64>, TicketSla), StoreError> {
+        let rows: Vec<TargetRow> = db_run!(self, conn => {
+            ticket_sla_targets::table
+                .filter(ticket_sla_targets::ticket_id.eq(ticket.get()))
+                .order(ticket_sla_targets::kind.asc())
+                .select(TargetRow::as_select())
+                .load(conn)
+                .await
+                .map_err(db_error)?
+        });
+        let policy = rows.iter().find_map(|r| r.policy_id);
+        let targets = rows.into_iter().map(TargetRow::into_target).collect::<Result<_, _>>()?;
+        Ok((policy, TicketSla { targets }))
+    }
+
+    async fn due_tickets(&self, now: Timestamp, limit: u32) -> Result<Vec<TicketId>, StoreError> {
+        let now = to_sql(now);
+        let ids: Vec<i64> = db_run!(self, conn => {
+            ticket_sla_targets::table
+                .filter(ticket_sla_targets::next_deadline.le(now))
+                .order(ticket_sla_targets::next_deadline.asc())
+                .select(ticket_sla_targets::ticket_id)
+                .limit(i64::from(limit) * 3)
+                .load::<i64>(conn)
+                .await
+                .map_err(db_error)?
+        });
+        let mut seen = std::collections::BTreeSet::new();
+        Ok(ids
+            .into_iter()
+            .filter(|id| seen.insert(*id))
+            .take(limit as usize)
+            .map(TicketId::new)
+            .collect())
     }
 }

@@ -12,8 +12,10 @@ use crate::error::TxError;
 use crate::events::{details_json, payload_json};
 use crate::pool::Database;
 use crate::schema::{
-    attachments, comments, idempotency_keys, outbox, ticket_history, ticket_tags, tickets, upload_intents,
+    attachments, comments, idempotency_keys, outbox, ticket_history, ticket_sla_targets, ticket_tags, tickets,
+    upload_intents,
 };
+use crate::sla::TargetRow;
 use crate::tickets::TicketRow;
 use crate::time::to_sql;
 
@@ -169,6 +171,15 @@ impl UnitOfWork for Database {
                             .values(AttachmentRow::from_attachment(attachment))
                             .execute(conn)
                             .await?;
+                    }
+                    Write::SaveSla { ticket_id, policy_id, sla } => {
+                        diesel::delete(ticket_sla_targets::table.filter(ticket_sla_targets::ticket_id.eq(ticket_id.get())))
+                            .execute(conn)
+                            .await?;
+                        // One row at a time: the async SQLite wrapper has no batch insert.
+                        for row in TargetRow::of(*ticket_id, *policy_id, sla) {
+                            diesel::insert_into(ticket_sla_targets::table).values(row).execute(conn).await?;
+                        }
                     }
                     Write::RememberIdempotencyKey(r) => {
                         diesel::insert_into(idempotency_keys::table)

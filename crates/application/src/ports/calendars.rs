@@ -81,3 +81,18 @@ pub trait SlaPolicyRepository: Send + Sync {
     /// Deletes a policy; false if it did not exist.
     async fn delete_policy(&self, id: i64) -> Result<bool, super::StoreError>;
 }
+
+/// Reads tickets' SLA targets (written with [`super::Write::SaveSla`]).
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait::async_trait]
+pub trait SlaTargetRepository: Send + Sync {
+    /// The ticket's targets and the policy they come from; empty when none applies.
+    async fn sla_of(
+        &self,
+        ticket: domain::TicketId,
+    ) -> Result<(Option<i64>, domain::sla::TicketSla), super::StoreError>;
+    /// Tickets with a target whose next deadline is at or before `now`, earliest first,
+    /// at most `limit`: found through the index on the deadline.
+    async fn due_tickets(&self, now: domain::Timestamp, limit: u32)
+    -> Result<Vec<domain::TicketId>, super::StoreError>;
+}

@@ -14,7 +14,9 @@ mod tickets;
 mod users;
 
 pub use blobs::{BlobError, BlobStore};
-pub use calendars::{CalendarSupport, HolidayRuleSpec, SlaCalendarRepository, SlaPolicyRepository, StoredCalendar};
+pub use calendars::{
+    CalendarSupport, HolidayRuleSpec, SlaCalendarRepository, SlaPolicyRepository, SlaTargetRepository, StoredCalendar,
+};
 pub use categories::{Category, CategoryChanges, CategoryRepository};
 pub use clock::{Clock, SystemClock};
 pub use comments::{CommentRepository, CommentView, ConversationQuery, UploadIntents};
@@ -28,7 +30,7 @@ pub use users::{NewAccount, UserAccount, UserRepository};
 #[cfg(any(test, feature = "mocks"))]
 pub use blobs::MockBlobStore;
 #[cfg(any(test, feature = "mocks"))]
-pub use calendars::{MockSlaCalendarRepository, MockSlaPolicyRepository};
+pub use calendars::{MockSlaCalendarRepository, MockSlaPolicyRepository, MockSlaTargetRepository};
 #[cfg(any(test, feature = "mocks"))]
 pub use categories::MockCategoryRepository;
 #[cfg(any(test, feature = "mocks"))]

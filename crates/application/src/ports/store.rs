@@ -46,6 +46,15 @@ pub enum Write {
     /// Insert an attachment's record and delete its upload intent; its blob was stored
     /// before the commit. Fails the commit if the intent is gone (swept as an orphan).
     InsertAttachment(Attachment),
+    /// Replace a ticket's SLA targets with these (under the policy that applies, if any).
+    SaveSla {
+        /// The ticket.
+        ticket_id: domain::TicketId,
+        /// The policy they come from.
+        policy_id: Option<i64>,
+        /// The targets.
+        sla: domain::sla::TicketSla,
+    },
     /// Remember which ticket an idempotent create produced.
     RememberIdempotencyKey(IdempotencyRecord),
 }

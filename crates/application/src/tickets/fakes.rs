@@ -139,7 +139,7 @@ impl UnitOfWork for Fake {
                         return Err(StoreError::Reference("upload intent"));
                     }
                 }
-                Write::InsertTicket(_) | Write::Record(_) => {}
+                Write::InsertTicket(_) | Write::Record(_) | Write::SaveSla { .. } => {}
             }
         }
         for w in changes.writes {
@@ -169,6 +169,7 @@ impl UnitOfWork for Fake {
                     s.intents.remove(&a.blob_key);
                     s.attachments.push(a);
                 }
+                Write::SaveSla { .. } => {}
             }
         }
         s.commits += 1;
