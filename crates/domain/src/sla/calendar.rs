@@ -14,6 +14,15 @@ const MICROS: i64 = 1_000_000;
 const DAY: i64 = 86_400;
 /// Ten years of days: a calendar closed that long is never open.
 const NEVER_OPEN_DAYS: i64 = 3_660;
+/// The longest business time added: a century.
+const MAX_SECONDS: i64 = 100 * 366 * DAY;
+/// 1900-01-01 and 2400-01-01 in microseconds: the supported instants.
+const FIRST_MICROS: i64 = -2_208_988_800 * MICROS;
+const LAST_MICROS: i64 = 13_569_465_600 * MICROS;
+
+fn in_range(t: Timestamp) -> bool {
+    (FIRST_MICROS..=LAST_MICROS).contains(&t.unix_micros())
+}
 
 /// Why a calendar or a computation on it is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +38,8 @@ pub enum CalendarError {
     NeverOpen,
     /// Business time cannot be negative.
     NegativeDuration,
+    /// More than a century of business time, or instants outside years 1900 to 2400.
+    OutOfRange,
 }
 
 impl fmt::Display for CalendarError {
@@ -37,6 +48,10 @@ impl fmt::Display for CalendarError {
             Self::InvalidInterval { day, reason } => write!(f, "the hours of {} are invalid: {reason}", day.as_str()),
             Self::NeverOpen => write!(f, "the calendar has no open time in ten years"),
             Self::NegativeDuration => write!(f, "a duration of business time cannot be negative"),
+            Self::OutOfRange => write!(
+                f,
+                "business time is computed for at most a century, between 1900 and 2400"
+            ),
         }
     }
 }
@@ -230,6 +245,9 @@ impl BusinessCalendar {
         if seconds < 0 {
             return Err(CalendarError::NegativeDuration);
         }
+        if seconds > MAX_SECONDS || !in_range(start) {
+            return Err(CalendarError::OutOfRange);
+        }
         if seconds == 0 {
             return Ok(start);
         }
@@ -291,7 +309,10 @@ impl BusinessCalendar {
     /// The open time inside `[from, until)`, in whole seconds (rounded down); zero when
     /// `until <= from`.
     pub fn business_time_between(&self, from: Timestamp, until: Timestamp) -> i64 {
-        let (a, b) = (from.unix_micros(), until.unix_micros());
+        // Instants outside the supported years are clamped, so no arithmetic overflows.
+        let clamp = |t: Timestamp| t.unix_micros().clamp(FIRST_MICROS, LAST_MICROS);
+        let (a, b) = (clamp(from), clamp(until));
+        let (from, until) = (Timestamp::from_unix_micros(a), Timestamp::from_unix_micros(b));
         if b <= a {
             return 0;
         }

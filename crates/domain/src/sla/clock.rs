@@ -80,9 +80,9 @@ impl TicketSla {
         let finished = matches!(to, TicketStatus::Resolved | TicketStatus::Closed);
         if let Some(r) = self.target_mut(TargetKind::Resolution) {
             if finished {
-                crossed.extend(r.meet(at, calendar).map(|c| (TargetKind::Resolution, c)));
+                crossed.extend(r.meet(at, calendar).into_iter().map(|c| (TargetKind::Resolution, c)));
             } else if terms.pause_statuses.contains(&to) {
-                r.pause(at, calendar);
+                crossed.extend(r.pause(at, calendar).into_iter().map(|c| (TargetKind::Resolution, c)));
             } else if terms.pause_statuses.contains(&from) || from == TicketStatus::Resolved {
                 r.resume(at, calendar)?;
             }
@@ -90,7 +90,7 @@ impl TicketSla {
         if to == TicketStatus::Closed {
             for kind in [TargetKind::FirstResponse, TargetKind::NextResponse] {
                 if let Some(t) = self.target_mut(kind) {
-                    crossed.extend(t.meet(at, calendar).map(|c| (kind, c)));
+                    crossed.extend(t.meet(at, calendar).into_iter().map(|c| (kind, c)));
                 }
             }
         }
@@ -98,12 +98,13 @@ impl TicketSla {
     }
 
     /// A public comment at `at`: a staff reply meets the first response and the running
-    /// next response; a customer comment after a staff reply starts a new next-response
-    /// cycle.
+    /// next response; a customer comment starts a new next-response cycle when staff have
+    /// replied publicly before (`staff_replied`, the ticket's last agent reply).
     pub fn on_public_comment(
         &mut self,
         terms: &PolicyTerms,
         by_staff: bool,
+        staff_replied: bool,
         at: Timestamp,
         calendar: &BusinessCalendar,
     ) -> Result<Vec<TargetCrossing>, CalendarError> {
@@ -111,14 +112,12 @@ impl TicketSla {
         if by_staff {
             for kind in [TargetKind::FirstResponse, TargetKind::NextResponse] {
                 if let Some(t) = self.target_mut(kind) {
-                    crossed.extend(t.meet(at, calendar).map(|c| (kind, c)));
+                    crossed.extend(t.meet(at, calendar).into_iter().map(|c| (kind, c)));
                 }
             }
             return Ok(crossed);
         }
-        let replied = self
-            .target(TargetKind::FirstResponse)
-            .is_none_or(|t| t.met_at.is_some());
+        let replied = staff_replied;
         let cycle_open = self
             .target(TargetKind::NextResponse)
             .is_some_and(|t| t.met_at.is_none());

@@ -80,7 +80,7 @@ impl TargetStatus {
 pub enum Crossing {
     /// The warning threshold was reached at this instant.
     Warning(Timestamp),
-    /// The due instant passed at this instant.
+    /// The due instant passed (the breach is dated at the due instant).
     Breach(Timestamp),
 }
 
@@ -160,7 +160,7 @@ impl SlaTarget {
 
     /// Its status at `now`.
     pub fn status(&self, now: Timestamp) -> TargetStatus {
-        let overdue = self.due_at.is_some_and(|due| due <= now);
+        let overdue = self.due_at.is_some_and(|due| due < now);
         if self.breached_at.is_some() || (self.met_at.is_none() && overdue) {
             return TargetStatus::Breached;
         }
@@ -202,7 +202,7 @@ impl SlaTarget {
             }
         }
         if self.breached_at.is_none() {
-            if let Some(due) = self.due_at.filter(|d| *d <= now) {
+            if let Some(due) = self.due_at.filter(|d| *d < now) {
                 if self.warned_at.is_none() {
                     self.warned_at = Some(due);
                     crossed.push(Crossing::Warning(due));
@@ -214,13 +214,17 @@ impl SlaTarget {
         crossed
     }
 
-    /// Stops the clock for a pausing status, keeping the business time consumed.
-    pub fn pause(&mut self, at: Timestamp, calendar: &BusinessCalendar) {
+    /// Stops the clock for a pausing status, keeping the business time consumed. A
+    /// warning or breach that already happened and was not recorded yet is recorded now
+    /// and returned, so a pause cannot hide it.
+    pub fn pause(&mut self, at: Timestamp, calendar: &BusinessCalendar) -> Vec<Crossing> {
+        let crossed = self.observe(at);
         if let Some(since) = self.running_since.take() {
             self.consumed_before += calendar.business_time_between(since, at);
             self.due_at = None;
             self.warn_at = None;
         }
+        crossed
     }
 
     /// Restarts a paused or met clock (a reopen) at `at` with what was consumed before.
@@ -233,19 +237,15 @@ impl SlaTarget {
         self.schedule(calendar)
     }
 
-    /// Marks it met at `at`. Met after its due instant it stays breached, with the due
-    /// instant recorded as the breach; returns that breach if it was not recorded yet.
-    pub fn meet(&mut self, at: Timestamp, calendar: &BusinessCalendar) -> Option<Crossing> {
+    /// Marks it met at `at`. Met after its due instant it stays breached: the warning and
+    /// the breach that happened and were not recorded yet are recorded and returned.
+    pub fn meet(&mut self, at: Timestamp, calendar: &BusinessCalendar) -> Vec<Crossing> {
         if self.met_at.is_some() {
-            return None;
+            return Vec::new();
         }
-        let late = self.due_at.filter(|due| *due <= at && self.breached_at.is_none());
-        self.pause(at, calendar);
+        let crossed = self.pause(at, calendar);
         self.met_at = Some(at);
-        late.map(|due| {
-            self.breached_at = Some(due);
-            Crossing::Breach(due)
-        })
+        crossed
     }
 
     /// Applies a new length and warning threshold (the ticket's policy changed), keeping

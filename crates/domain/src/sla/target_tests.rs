@@ -46,7 +46,8 @@ fn clocks_start_at_creation_and_the_first_reply_meets_the_first_response() {
         Some(t(4.0))
     );
     assert_eq!(status(&sla, TargetKind::FirstResponse, t(1.0)), TargetStatus::Active);
-    sla.on_public_comment(&terms(), true, t(2.0), &cal()).expect("ok");
+    sla.on_public_comment(&terms(), true, false, t(2.0), &cal())
+        .expect("ok");
     assert_eq!(status(&sla, TargetKind::FirstResponse, t(9.0)), TargetStatus::Met);
 }
 
@@ -69,7 +70,8 @@ fn active_at_risk_breached_each_recorded_once() {
     assert!(sla.observe(t(4.6)).is_empty());
     assert_eq!(status(&sla, TargetKind::FirstResponse, t(4.6)), TargetStatus::Breached);
     // Met after its due instant it stays breached, with both instants recorded.
-    sla.on_public_comment(&terms(), true, t(5.0), &cal()).expect("ok");
+    sla.on_public_comment(&terms(), true, false, t(5.0), &cal())
+        .expect("ok");
     let first = sla.target(TargetKind::FirstResponse).expect("target");
     assert_eq!((first.breached_at, first.met_at), (Some(t(4.0)), Some(t(5.0))));
     assert_eq!(first.status(t(6.0)), TargetStatus::Breached);
@@ -136,7 +138,8 @@ fn a_policy_change_keeps_the_consumed_time_and_applies_the_new_length() {
     // 2 h consumed already exceed the new 1 h first response: due at once, at risk now.
     let first = sla.target(TargetKind::FirstResponse).expect("target");
     assert_eq!(first.due_at, Some(t(2.0)));
-    assert_eq!(first.status(t(2.0)), TargetStatus::Breached);
+    assert_eq!(first.status(t(2.0)), TargetStatus::AtRisk, "due now, not yet passed");
+    assert_eq!(first.status(t(2.0).plus_seconds(1)), TargetStatus::Breached);
     assert_eq!(sla.target(TargetKind::Resolution).and_then(|x| x.due_at), Some(t(4.0)));
     let none = PolicyTerms {
         first_response: None,
@@ -152,26 +155,31 @@ fn a_policy_change_keeps_the_consumed_time_and_applies_the_new_length() {
 #[test]
 fn next_response_runs_in_cycles() {
     let mut sla = open();
-    sla.on_public_comment(&terms(), false, t(0.5), &cal()).expect("ok");
+    sla.on_public_comment(&terms(), false, false, t(0.5), &cal())
+        .expect("ok");
     assert!(
         sla.target(TargetKind::NextResponse).is_none(),
         "no cycle before a staff reply"
     );
-    sla.on_public_comment(&terms(), true, t(1.0), &cal()).expect("ok");
-    sla.on_public_comment(&terms(), false, t(3.0), &cal()).expect("ok");
+    sla.on_public_comment(&terms(), true, false, t(1.0), &cal())
+        .expect("ok");
+    sla.on_public_comment(&terms(), false, true, t(3.0), &cal())
+        .expect("ok");
     assert_eq!(
         sla.target(TargetKind::NextResponse).and_then(|x| x.due_at),
         Some(t(5.0))
     );
-    sla.on_public_comment(&terms(), false, t(3.5), &cal()).expect("ok");
+    sla.on_public_comment(&terms(), false, true, t(3.5), &cal())
+        .expect("ok");
     assert_eq!(
         sla.target(TargetKind::NextResponse).and_then(|x| x.due_at),
         Some(t(5.0)),
         "a second customer comment does not restart the running cycle"
     );
-    sla.on_public_comment(&terms(), true, t(4.0), &cal()).expect("ok");
+    sla.on_public_comment(&terms(), true, true, t(4.0), &cal()).expect("ok");
     assert_eq!(status(&sla, TargetKind::NextResponse, t(4.0)), TargetStatus::Met);
-    sla.on_public_comment(&terms(), false, t(6.0), &cal()).expect("ok");
+    sla.on_public_comment(&terms(), false, true, t(6.0), &cal())
+        .expect("ok");
     assert_eq!(
         sla.target(TargetKind::NextResponse).and_then(|x| x.due_at),
         Some(t(8.0)),
@@ -206,4 +214,54 @@ fn business_hours_drive_the_due_instants() {
     let sla = TicketSla::open(&terms(), friday, &office).expect("opens");
     let due = sla.target(TargetKind::FirstResponse).and_then(|x| x.due_at);
     assert_eq!(due, Some(friday.plus_seconds(3 * 86_400 - 4 * H)));
+}
+
+#[test]
+fn a_pause_after_the_due_instant_records_the_breach() {
+    let mut sla = open();
+    // Resolution (10 h) passed its due instant before anyone looked; the pause says so.
+    let crossed = sla
+        .on_status_change(&terms(), InProgress, WaitingCustomer, t(10.5), &cal())
+        .expect("ok");
+    assert_eq!(
+        crossed,
+        vec![
+            (TargetKind::Resolution, Crossing::Warning(t(8.0))),
+            (TargetKind::Resolution, Crossing::Breach(t(10.0)))
+        ]
+    );
+    assert_eq!(status(&sla, TargetKind::Resolution, t(11.0)), TargetStatus::Breached);
+    sla.on_status_change(&terms(), WaitingCustomer, Resolved, t(12.0), &cal())
+        .expect("ok");
+    assert_eq!(
+        status(&sla, TargetKind::Resolution, t(13.0)),
+        TargetStatus::Breached,
+        "met late stays breached"
+    );
+}
+
+#[test]
+fn a_reply_exactly_at_the_due_instant_is_in_time() {
+    let mut sla = open();
+    let crossed = sla
+        .on_public_comment(&terms(), true, false, t(4.0), &cal())
+        .expect("ok");
+    assert_eq!(crossed, vec![(TargetKind::FirstResponse, Crossing::Warning(t(3.2)))]);
+    assert_eq!(status(&sla, TargetKind::FirstResponse, t(5.0)), TargetStatus::Met);
+}
+
+#[test]
+fn a_next_response_cycle_needs_an_earlier_staff_reply() {
+    let only_next = PolicyTerms {
+        first_response: None,
+        resolution: None,
+        ..terms()
+    };
+    let mut sla = TicketSla::open(&only_next, t(0.0), &cal()).expect("opens");
+    sla.on_public_comment(&only_next, false, false, t(1.0), &cal())
+        .expect("ok");
+    assert!(sla.target(TargetKind::NextResponse).is_none());
+    sla.on_public_comment(&only_next, false, true, t(2.0), &cal())
+        .expect("ok");
+    assert!(sla.target(TargetKind::NextResponse).is_some());
 }

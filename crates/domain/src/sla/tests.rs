@@ -413,3 +413,22 @@ fn an_explanation_lists_whole_weeks_and_windows_in_order() {
     );
     assert!(matches!(counted.last(), Some(Counted::Window { until, .. }) if *until == due));
 }
+
+#[test]
+fn huge_inputs_are_refused_or_clamped_never_overflow() {
+    let c = BusinessCalendar::always_open();
+    assert_eq!(
+        c.add_business_time(utc("2026-01-01 00:00"), i64::MAX),
+        Err(CalendarError::OutOfRange)
+    );
+    assert_eq!(
+        c.add_business_time(Timestamp::from_unix_micros(i64::MAX), 60),
+        Err(CalendarError::OutOfRange)
+    );
+    let long = c.business_time_between(utc("2399-12-30 00:00"), Timestamp::from_unix_micros(i64::MAX));
+    assert_eq!(long, 2 * 86_400, "clamped at 2400-01-01");
+    assert_eq!(
+        c.business_time_between(Timestamp::from_unix_micros(i64::MIN), utc("1900-01-01 01:00")),
+        HOUR
+    );
+}
