@@ -5,7 +5,7 @@ use domain::{Actor, Attachment, CommentBody, CommentId, Ticket, Visibility};
 use crate::error::{AppError, Validator};
 use crate::fingerprint::fingerprint;
 use crate::ports::{ChangeSet, CommentView, IdempotencyRecord, StoreError, Write};
-use crate::tickets::{check_key, load_visible, parse_ticket_ref};
+use crate::tickets::{check_key, load_visible, parse_ticket_ref, remembered};
 
 use super::CommentPorts;
 use super::uploads::{AttachmentRules, CheckedUpload, Upload, check_uploads};
@@ -265,16 +265,13 @@ impl AddComment {
 
     async fn replay(&self, actor: Actor, key: &str, print: &str) -> Result<Option<AddedComment>, AppError> {
         let ports = &self.ports.tickets;
-        let Some(record) = ports.idempotency.find(actor.user_id, SCOPE, key).await? else {
+        let Some(resource_id) = remembered(ports.idempotency.as_ref(), actor, SCOPE, key, print).await? else {
             return Ok(None);
         };
-        if record.fingerprint != print {
-            return Err(AppError::IdempotencyKeyReused);
-        }
         let comment = self
             .ports
             .comments
-            .get_comment(CommentId::new(record.resource_id))
+            .get_comment(CommentId::new(resource_id))
             .await?
             .ok_or_else(|| AppError::Internal("idempotency key names a missing comment".into()))?;
         // The caller's role may have changed since: never replay a note to a customer.

@@ -4,7 +4,7 @@ use domain::{Actor, CategorySlug, Description, NewTicket, Priority, Role, Subjec
 
 use crate::error::{AppError, Validator};
 use crate::fingerprint::fingerprint;
-use crate::ports::{ChangeSet, IdempotencyRecord, StoreError, Write};
+use crate::ports::{ChangeSet, IdempotencyRecord, IdempotencyRepository, StoreError, Write};
 
 use super::TicketPorts;
 
@@ -128,16 +128,14 @@ impl CreateTicket {
     }
 
     async fn replay(&self, actor: Actor, key: &str, print: &str) -> Result<Option<CreatedTicket>, AppError> {
-        let Some(record) = self.ports.idempotency.find(actor.user_id, SCOPE, key).await? else {
+        let idempotency = self.ports.idempotency.as_ref();
+        let Some(resource_id) = remembered(idempotency, actor, SCOPE, key, print).await? else {
             return Ok(None);
         };
-        if record.fingerprint != print {
-            return Err(AppError::IdempotencyKeyReused);
-        }
         let ticket = self
             .ports
             .tickets
-            .get(domain::TicketId::new(record.resource_id))
+            .get(domain::TicketId::new(resource_id))
             .await?
             .ok_or_else(|| AppError::Internal("idempotency key names a missing ticket".into()))?;
         Ok(Some(CreatedTicket { ticket, replayed: true }))
@@ -166,6 +164,22 @@ impl CreateTicket {
                 }
             },
         }
+    }
+}
+
+/// What an idempotent request with this key created before, if anything: the resource id.
+/// The same key with a different request (`print`) is [`AppError::IdempotencyKeyReused`].
+pub(crate) async fn remembered(
+    idempotency: &dyn IdempotencyRepository,
+    actor: Actor,
+    scope: &'static str,
+    key: &str,
+    print: &str,
+) -> Result<Option<i64>, AppError> {
+    match idempotency.find(actor.user_id, scope, key).await? {
+        None => Ok(None),
+        Some(record) if record.fingerprint == print => Ok(Some(record.resource_id)),
+        Some(_) => Err(AppError::IdempotencyKeyReused),
     }
 }
 

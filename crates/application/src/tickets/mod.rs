@@ -11,8 +11,8 @@ mod update;
 
 pub use change_status::{ChangeStatus, ChangeStatusInput};
 pub use close::CloseTicket;
-pub(crate) use create::check_key;
 pub use create::{CreateTicket, CreateTicketInput, CreatedTicket};
+pub(crate) use create::{check_key, remembered};
 pub use get::GetTicket;
 pub use history::TicketHistory;
 pub use search::{SearchTickets, TicketListInput};
