@@ -2,6 +2,9 @@
 
 use application::auth::Principal;
 use application::ports::{Category, CommentView, HistoryEntry, UserAccount};
+use application::sla::explain::Step;
+use application::sla::{Explanation, SlaReport, SlaView, TargetView};
+use domain::sla::Crossing;
 use domain::{Actor, Attachment, Ticket, TicketEventKind, TicketStatus, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -245,6 +248,10 @@ pub struct TicketResponse {
     pub version: i64,
     /// The statuses the caller could move it to now.
     pub allowed_transitions: Vec<String>,
+    /// Its SLA targets at the time of the response; present for staff only (customers
+    /// are shown no SLA).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sla: Option<TicketSlaResponse>,
 }
 
 impl TicketResponse {
@@ -278,6 +285,197 @@ impl TicketResponse {
                 .into_iter()
                 .map(|s: TicketStatus| s.as_str().to_owned())
                 .collect(),
+            sla: None,
+        }
+    }
+
+    /// Adds the SLA for staff: the ticket's targets, or none when no policy applies.
+    pub fn with_sla(mut self, actor: &Actor, sla: Option<&SlaView>) -> Self {
+        if actor.is_staff() {
+            self.sla = Some(sla.map_or_else(TicketSlaResponse::none, TicketSlaResponse::from));
+        }
+        self
+    }
+}
+
+/// One SLA target of a ticket.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SlaTargetResponse {
+    /// `first_response`, `next_response` or `resolution`.
+    pub kind: String,
+    /// `active`, `at_risk`, `breached`, `met` or `paused`, at the time of the response.
+    pub status: String,
+    /// When its clock first started.
+    #[schema(format = DateTime)]
+    pub started_at: String,
+    /// When it falls due; `null` while paused or once met.
+    #[schema(format = DateTime)]
+    pub due_at: Option<String>,
+    /// Its length in business minutes.
+    pub target_minutes: i64,
+    /// Business seconds consumed.
+    pub consumed_seconds: i64,
+    /// Business seconds left; negative once overdue.
+    pub remaining_seconds: i64,
+    /// When it became at risk, once recorded.
+    #[schema(format = DateTime)]
+    pub warned_at: Option<String>,
+    /// When it was breached (its due instant), once recorded.
+    #[schema(format = DateTime)]
+    pub breached_at: Option<String>,
+    /// When it was met (a target met late stays `breached`).
+    #[schema(format = DateTime)]
+    pub met_at: Option<String>,
+}
+
+impl From<&TargetView> for SlaTargetResponse {
+    fn from(t: &TargetView) -> Self {
+        Self {
+            kind: t.kind.as_str().to_owned(),
+            status: t.status.as_str().to_owned(),
+            started_at: instant(t.started_at),
+            due_at: t.due_at.map(instant),
+            target_minutes: t.target_seconds / 60,
+            consumed_seconds: t.consumed_seconds,
+            remaining_seconds: t.remaining_seconds,
+            warned_at: t.warned_at.map(instant),
+            breached_at: t.breached_at.map(instant),
+            met_at: t.met_at.map(instant),
+        }
+    }
+}
+
+/// A ticket's SLA: the policy that applies and its targets (staff only).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TicketSlaResponse {
+    /// The policy; `null` when none applies (or it was deleted).
+    pub policy_id: Option<i64>,
+    /// Its name.
+    pub policy_name: Option<String>,
+    /// The targets; empty when no policy applies.
+    pub targets: Vec<SlaTargetResponse>,
+}
+
+impl TicketSlaResponse {
+    fn none() -> Self {
+        Self {
+            policy_id: None,
+            policy_name: None,
+            targets: Vec::new(),
+        }
+    }
+}
+
+impl From<&SlaView> for TicketSlaResponse {
+    fn from(v: &SlaView) -> Self {
+        Self {
+            policy_id: v.policy_id,
+            policy_name: v.policy_name.clone(),
+            targets: v.targets.iter().map(SlaTargetResponse::from).collect(),
+        }
+    }
+}
+
+/// How a running target's due instant was derived.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DueExplanation {
+    /// Where counting began: the clock's (re)start if open then, else the next opening.
+    #[schema(format = DateTime)]
+    pub counting_starts_at: String,
+    /// The business seconds still to count from the (re)start.
+    pub business_seconds: i64,
+    /// What was counted, in order.
+    pub counted: Vec<CountedRun>,
+    /// Holidays in the range on which the calendar would have been open.
+    pub holidays_in_range: Vec<String>,
+    /// The derivation in words.
+    pub explanation: String,
+}
+
+impl From<&Explanation> for DueExplanation {
+    fn from(e: &Explanation) -> Self {
+        Self {
+            counting_starts_at: instant(e.counting_starts_at),
+            business_seconds: e.business_seconds,
+            counted: CountedRun::runs(e),
+            holidays_in_range: e.holidays.iter().map(ToString::to_string).collect(),
+            explanation: e.summary.clone(),
+        }
+    }
+}
+
+/// One target of `GET /tickets/{id}/sla`, explained.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExplainedTargetResponse {
+    /// The target now.
+    pub target: SlaTargetResponse,
+    /// When its clock last (re)started, while it runs.
+    #[schema(format = DateTime)]
+    pub running_since: Option<String>,
+    /// Business seconds consumed before that (before pauses or a policy change).
+    pub consumed_before_seconds: i64,
+    /// How the due instant follows, while it runs.
+    pub due: Option<DueExplanation>,
+}
+
+/// A stretch the ticket spent in a pausing status.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PausedInterval {
+    /// When the pause began.
+    #[schema(format = DateTime)]
+    pub from: String,
+    /// When it ended; `null` while still paused.
+    #[schema(format = DateTime)]
+    pub until: Option<String>,
+}
+
+/// `GET /tickets/{id}/sla`: the policy, calendar, pauses and each target with its
+/// derivation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SlaReportResponse {
+    /// The policy; `null` when none applies.
+    pub policy_id: Option<i64>,
+    /// Its name.
+    pub policy_name: Option<String>,
+    /// The business calendar; `null` for calendar time (24x7 UTC).
+    pub calendar_id: Option<i64>,
+    /// The calendar's time zone.
+    pub time_zone: String,
+    /// The IANA database version the instants come from.
+    pub tzdb_version: String,
+    /// Pauses from the ticket's status history.
+    pub paused: Vec<PausedInterval>,
+    /// The targets.
+    pub targets: Vec<ExplainedTargetResponse>,
+}
+
+impl SlaReportResponse {
+    /// The report, with the zone database version.
+    pub fn new(r: &SlaReport, tzdb_version: String) -> Self {
+        Self {
+            policy_id: r.view.policy_id,
+            policy_name: r.view.policy_name.clone(),
+            calendar_id: r.calendar_id,
+            time_zone: r.time_zone.clone(),
+            tzdb_version,
+            paused: r
+                .paused
+                .iter()
+                .map(|(from, until)| PausedInterval {
+                    from: instant(*from),
+                    until: until.map(instant),
+                })
+                .collect(),
+            targets: r
+                .targets
+                .iter()
+                .map(|t| ExplainedTargetResponse {
+                    target: SlaTargetResponse::from(&t.target),
+                    running_since: t.running_since.map(instant),
+                    consumed_before_seconds: t.consumed_before_seconds,
+                    due: t.explanation.as_ref().map(DueExplanation::from),
+                })
+                .collect(),
         }
     }
 }
@@ -296,8 +494,9 @@ pub struct TicketPage {
 pub struct HistoryEntryResponse {
     /// Its position in the history.
     pub id: i64,
-    /// `TicketCreated`, `TicketUpdated`, `TicketStatusChanged`, `TicketAssigned` or
-    /// `CommentAdded` (internal notes' entries are shown to staff only).
+    /// `TicketCreated`, `TicketUpdated`, `TicketStatusChanged`, `TicketAssigned`,
+    /// `CommentAdded`, `SlaWarning` or `SlaBreached` (internal notes' and SLA entries are
+    /// shown to staff only).
     #[serde(rename = "type")]
     pub event_type: String,
     /// Who made the change; `null` for the system.
@@ -347,6 +546,13 @@ impl From<&HistoryEntry> for HistoryEntryResponse {
             } => serde_json::json!({
                 "comment_id": comment_id.get(), "visibility": visibility.as_str(), "by_staff": by_staff,
                 "first_response": first_response, "attachments": attachments,
+            }),
+            TicketEventKind::SlaCrossed {
+                target,
+                crossing: Crossing::Warning(at) | Crossing::Breach(at),
+                policy_id,
+            } => serde_json::json!({
+                "target": target.as_str(), "crossed_at": instant(*at), "policy_id": policy_id,
             }),
         };
         Self {
@@ -669,6 +875,36 @@ pub struct CountedRun {
     pub until: Option<String>,
     /// Business seconds counted in it.
     pub seconds: i64,
+}
+
+impl CountedRun {
+    /// The runs of an explanation.
+    pub fn runs(e: &Explanation) -> Vec<Self> {
+        e.steps
+            .iter()
+            .map(|s| match s {
+                Step::Weeks { from, weeks, seconds } => CountedRun {
+                    kind: "weeks".into(),
+                    count: *weeks,
+                    from: from.to_string(),
+                    until: None,
+                    seconds: *seconds,
+                },
+                Step::Windows {
+                    count,
+                    from,
+                    until,
+                    seconds,
+                } => CountedRun {
+                    kind: "windows".into(),
+                    count: i64::try_from(*count).unwrap_or(i64::MAX),
+                    from: instant(*from),
+                    until: Some(instant(*until)),
+                    seconds: *seconds,
+                },
+            })
+            .collect()
+    }
 }
 
 /// The answer of `POST /sla/preview`.

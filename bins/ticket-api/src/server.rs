@@ -70,6 +70,7 @@ pub fn configure(max_body_bytes: usize) -> impl Fn(&mut web::ServiceConfig) + Cl
                     .service(resource("/tickets/{id}/transitions", "POST").route(web::post().to(tickets::transition)))
                     .service(resource("/tickets/{id}/close", "POST").route(web::post().to(tickets::close)))
                     .service(resource("/tickets/{id}/history", "GET").route(web::get().to(tickets::history)))
+                    .service(resource("/tickets/{id}/sla", "GET").route(web::get().to(tickets::sla)))
                     .service(
                         resource("/tickets/{id}/comments", "GET, POST")
                             .route(web::get().to(comments::list))

@@ -12,7 +12,7 @@ use application::comments::{
 use application::ports::{BlobStore, CalendarSupport, Clock, PasswordHasher, TokenIssuer};
 use application::sla::{
     CalendarPorts, CreateCalendar, CreatePolicy, DeleteCalendar, DeletePolicy, ListCalendars, ListPolicies,
-    PolicyPorts, PreviewDueDate, UpdateCalendar, UpdatePolicy,
+    PolicyPorts, PreviewDueDate, ShowSla, SlaPorts, UpdateCalendar, UpdatePolicy,
 };
 use application::tickets::{
     ChangeStatus, CloseTicket, CreateTicket, GetTicket, SearchTickets, TicketHistory, TicketPorts, UpdateTicket,
@@ -55,6 +55,8 @@ pub struct AppState {
     pub search_tickets: SearchTickets,
     /// `GET /tickets/{id}/history`
     pub ticket_history: TicketHistory,
+    /// Shows tickets' SLA to staff.
+    pub show_sla: ShowSla,
     /// `POST /tickets/{id}/comments`, `POST /tickets/{id}/attachments`
     pub add_comment: AddComment,
     /// `GET /tickets/{id}/comments`
@@ -126,6 +128,12 @@ impl AppState {
             categories: db.clone(),
             idempotency: db.clone(),
             clock: w.clock.clone(),
+            sla: SlaPorts {
+                policies: db.clone(),
+                calendars: db.clone(),
+                targets: db.clone(),
+                support: w.calendars.clone(),
+            },
         };
         let conversation = CommentPorts {
             tickets: ports.clone(),
@@ -174,6 +182,7 @@ impl AppState {
             change_status: ChangeStatus::new(ports.clone()),
             close_ticket: CloseTicket::new(ports.clone()),
             search_tickets: SearchTickets::new(ports.clone()),
+            show_sla: ShowSla::new(ports.clone()),
             ticket_history: TicketHistory::new(ports),
             add_comment: AddComment::new(conversation.clone(), w.attachment_rules),
             list_comments: ListComments::new(conversation.clone()),

@@ -54,10 +54,30 @@ fn metrics(stats: &WorkerStats) -> String {
          ticket_worker_sessions_purged_total {}\n\
          # HELP ticket_worker_orphan_blobs_deleted_total Blobs of uploads that never committed, deleted.\n\
          # TYPE ticket_worker_orphan_blobs_deleted_total counter\n\
-         ticket_worker_orphan_blobs_deleted_total {}\n",
+         ticket_worker_orphan_blobs_deleted_total {}\n\
+         # HELP ticket_worker_sla_warnings_total SLA warnings recorded.\n\
+         # TYPE ticket_worker_sla_warnings_total counter\n\
+         ticket_worker_sla_warnings_total {}\n\
+         # HELP ticket_worker_sla_breaches_total SLA breaches recorded.\n\
+         # TYPE ticket_worker_sla_breaches_total counter\n\
+         ticket_worker_sla_breaches_total {}\n\
+         # HELP ticket_worker_sla_conflicts_total SLA monitor saves lost to a concurrent change.\n\
+         # TYPE ticket_worker_sla_conflicts_total counter\n\
+         ticket_worker_sla_conflicts_total {}\n\
+         # HELP ticket_worker_sla_ticks_total Completed SLA monitor ticks.\n\
+         # TYPE ticket_worker_sla_ticks_total counter\n\
+         ticket_worker_sla_ticks_total {}\n\
+         # HELP ticket_worker_sla_last_tick_seconds Duration of the last SLA monitor tick.\n\
+         # TYPE ticket_worker_sla_last_tick_seconds gauge\n\
+         ticket_worker_sla_last_tick_seconds {}\n",
         stats.outbox_pending.load(Ordering::Relaxed),
         stats.ticks.load(Ordering::Relaxed),
         stats.sessions_purged.load(Ordering::Relaxed),
-        stats.orphan_blobs_deleted.load(Ordering::Relaxed)
+        stats.orphan_blobs_deleted.load(Ordering::Relaxed),
+        stats.sla_warnings.load(Ordering::Relaxed),
+        stats.sla_breaches.load(Ordering::Relaxed),
+        stats.sla_conflicts.load(Ordering::Relaxed),
+        stats.sla_ticks.load(Ordering::Relaxed),
+        stats.sla_last_tick_micros.load(Ordering::Relaxed) as f64 / 1e6
     )
 }

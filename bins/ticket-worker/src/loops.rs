@@ -8,6 +8,7 @@ use adapters_db::Database;
 use application::auth::PurgeEndedSessions;
 use application::comments::SweepOrphanBlobs;
 use application::ports::{BlobStore, SystemClock};
+use application::sla::{MonitorSla, SlaTick};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -22,6 +23,16 @@ pub struct WorkerStats {
     pub sessions_purged: AtomicI64,
     /// Orphan blobs deleted since start.
     pub orphan_blobs_deleted: AtomicI64,
+    /// SLA warnings recorded since start.
+    pub sla_warnings: AtomicI64,
+    /// SLA breaches recorded since start.
+    pub sla_breaches: AtomicI64,
+    /// SLA monitor saves lost to a concurrent change since start.
+    pub sla_conflicts: AtomicI64,
+    /// Completed SLA monitor ticks.
+    pub sla_ticks: AtomicI64,
+    /// How long the last SLA monitor tick took, in microseconds.
+    pub sla_last_tick_micros: AtomicI64,
 }
 
 /// How often the loops run.
@@ -35,6 +46,12 @@ pub struct Intervals {
     pub orphan_sweep: Duration,
     /// Age after which an uncommitted upload's blob is an orphan, in seconds.
     pub orphan_blob_age_secs: i64,
+    /// Between SLA monitor ticks.
+    pub sla: Duration,
+    /// Tickets per SLA monitor batch.
+    pub sla_batch: u32,
+    /// How long the SLA monitor holds the tickets it took, in seconds.
+    pub sla_lease_secs: i64,
 }
 
 /// Running loops; stop them with [`Worker::shutdown`].
@@ -59,7 +76,16 @@ impl Worker {
             Arc::new(SystemClock),
             every.orphan_blob_age_secs,
         );
+        let db_port = Arc::new(db.clone());
+        let monitor = MonitorSla::new(
+            db_port.clone(),
+            db_port,
+            Arc::new(SystemClock),
+            every.sla_batch,
+            every.sla_lease_secs,
+        );
         let tasks = vec![
+            tokio::spawn(monitor_sla(monitor, every.sla, stopped.clone(), stats.clone())),
             tokio::spawn(report_backlog(db, every.report, stopped.clone(), stats.clone())),
             tokio::spawn(purge_sessions(
                 purge,
@@ -164,4 +190,72 @@ async fn sweep_orphans(
         }
     }
     tracing::debug!("orphan sweeper stopped");
+}
+
+/// Records the SLA warnings and breaches that came due. Each tick takes due tickets
+/// through the deadline index in batches until none is left, so its cost follows what is
+/// due; several workers split the work (leases, `SKIP LOCKED` on PostgreSQL).
+async fn monitor_sla(
+    monitor: MonitorSla,
+    every: Duration,
+    mut stopped: watch::Receiver<bool>,
+    stats: Arc<WorkerStats>,
+) {
+    let mut ticker = tokio::time::interval(every);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            _ = stopped.changed() => break,
+        }
+        let started = std::time::Instant::now();
+        let total = run_sla_tick(&monitor, &stopped).await;
+        let micros = i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX);
+        stats.sla_last_tick_micros.store(micros, Ordering::Relaxed);
+        stats.sla_ticks.fetch_add(1, Ordering::Relaxed);
+        let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        stats.sla_warnings.fetch_add(count(total.warnings), Ordering::Relaxed);
+        stats.sla_breaches.fetch_add(count(total.breaches), Ordering::Relaxed);
+        stats.sla_conflicts.fetch_add(count(total.conflicts), Ordering::Relaxed);
+        if total.claimed > 0 {
+            tracing::info!(
+                claimed = total.claimed,
+                warnings = total.warnings,
+                breaches = total.breaches,
+                conflicts = total.conflicts,
+                failed = total.failed,
+                micros,
+                "SLA monitor tick"
+            );
+        }
+    }
+    tracing::debug!("SLA monitor stopped");
+}
+
+/// One tick: batches until a batch comes back short, a failure, or shutdown.
+pub async fn run_sla_tick(monitor: &MonitorSla, stopped: &watch::Receiver<bool>) -> SlaTick {
+    let mut total = SlaTick::default();
+    loop {
+        match monitor.tick().await {
+            Ok(batch) => {
+                let full = batch.claimed >= monitor.batch_size();
+                if let Some(e) = &batch.last_error {
+                    tracing::warn!(failed = batch.failed, error = %e, "SLA monitor could not save some tickets");
+                }
+                total.claimed += batch.claimed;
+                total.warnings += batch.warnings;
+                total.breaches += batch.breaches;
+                total.conflicts += batch.conflicts;
+                total.failed += batch.failed;
+                if !full || batch.failed > 0 || *stopped.borrow() {
+                    break;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "SLA monitor cannot take due tickets");
+                break;
+            }
+        }
+    }
+    total
 }

@@ -167,6 +167,13 @@ pub struct WorkerSettings {
     /// Age in seconds after which an uncommitted upload's blob is an orphan; must exceed
     /// the longest an upload request can take.
     pub orphan_blob_age_secs: u64,
+    /// Seconds between SLA monitor ticks.
+    pub sla_interval_secs: u64,
+    /// Tickets the SLA monitor takes per batch; a tick runs batches until nothing is due.
+    pub sla_batch: u32,
+    /// Seconds a monitor holds the tickets it took; a crashed monitor's tickets are taken
+    /// again after that.
+    pub sla_lease_secs: u64,
 }
 
 const DEFAULTS: &str = r#"
@@ -219,6 +226,9 @@ report_interval_secs = 60
 session_purge_interval_secs = 3600
 orphan_sweep_interval_secs = 600
 orphan_blob_age_secs = 3600
+sla_interval_secs = 60
+sla_batch = 500
+sla_lease_secs = 120
 "#;
 
 /// Why configuration could not be loaded.
@@ -300,6 +310,9 @@ impl Settings {
             session_purge: std::time::Duration::from_secs(self.worker.session_purge_interval_secs.max(1)),
             orphan_sweep: std::time::Duration::from_secs(self.worker.orphan_sweep_interval_secs.max(1)),
             orphan_blob_age_secs: i64::try_from(self.worker.orphan_blob_age_secs.max(60)).unwrap_or(i64::MAX),
+            sla: std::time::Duration::from_secs(self.worker.sla_interval_secs.max(1)),
+            sla_batch: self.worker.sla_batch.max(1),
+            sla_lease_secs: i64::try_from(self.worker.sla_lease_secs.max(1)).unwrap_or(i64::MAX),
         }
     }
 

@@ -2,6 +2,7 @@
 //! outbox row. The JSON shapes are part of the outbox contract; keep them stable.
 
 use application::ports::StoreError;
+use domain::sla::{Crossing, TargetKind};
 use domain::{
     CategorySlug, CommentId, FieldChange, Priority, Tags, TicketEvent, TicketEventKind, TicketNumber, TicketStatus,
     UserId, Visibility,
@@ -59,6 +60,14 @@ struct CommentJson {
     attachments: u32,
 }
 
+#[derive(Serialize, Deserialize)]
+struct SlaJson {
+    target: String,
+    /// When the threshold was reached or the due instant passed (RFC 3339).
+    crossed_at: String,
+    policy_id: Option<i64>,
+}
+
 /// The event's details as JSON text.
 pub(crate) fn details_json(kind: &TicketEventKind) -> String {
     let value = match kind {
@@ -113,6 +122,15 @@ pub(crate) fn details_json(kind: &TicketEventKind) -> String {
             by_staff: *by_staff,
             first_response: *first_response,
             attachments: *attachments,
+        }),
+        TicketEventKind::SlaCrossed {
+            target,
+            crossing,
+            policy_id,
+        } => serde_json::to_value(SlaJson {
+            target: target.as_str().to_owned(),
+            crossed_at: crossed_at(*crossing).to_string(),
+            policy_id: *policy_id,
         }),
     };
     value.map(|v| v.to_string()).unwrap_or_else(|_| "{}".to_owned())
@@ -189,8 +207,29 @@ pub(crate) fn parse_details(event_type: &str, details: &str) -> Result<TicketEve
                 attachments: j.attachments,
             }
         }
+        "SlaWarning" | "SlaBreached" => {
+            let j: SlaJson = serde_json::from_str(details).map_err(|e| bad(&e))?;
+            let at = chrono::DateTime::parse_from_rfc3339(&j.crossed_at).map_err(|e| bad(&e))?;
+            let at = domain::Timestamp::from_unix_micros(at.timestamp_micros());
+            TicketEventKind::SlaCrossed {
+                target: TargetKind::parse(&j.target).ok_or_else(|| bad(&"SLA target"))?,
+                crossing: if event_type == "SlaWarning" {
+                    Crossing::Warning(at)
+                } else {
+                    Crossing::Breach(at)
+                },
+                policy_id: j.policy_id,
+            }
+        }
         other => return Err(bad(&format!("unknown event type `{other}`"))),
     })
+}
+
+/// The instant of a crossing.
+fn crossed_at(crossing: Crossing) -> domain::Timestamp {
+    match crossing {
+        Crossing::Warning(at) | Crossing::Breach(at) => at,
+    }
 }
 
 fn field_name(stored: &str) -> &'static str {
@@ -249,6 +288,16 @@ mod tests {
                 by_staff: true,
                 first_response: false,
                 attachments: 2,
+            },
+            TicketEventKind::SlaCrossed {
+                target: TargetKind::NextResponse,
+                crossing: Crossing::Warning(domain::Timestamp::from_unix_micros(1_800_000_000_123_456)),
+                policy_id: Some(7),
+            },
+            TicketEventKind::SlaCrossed {
+                target: TargetKind::Resolution,
+                crossing: Crossing::Breach(domain::Timestamp::from_unix_seconds(1_800_000_000)),
+                policy_id: None,
             },
         ];
         for kind in kinds {

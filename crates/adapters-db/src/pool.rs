@@ -261,6 +261,8 @@ async fn open_sqlite(path: String) -> Result<SqliteConnection, ConnectionError> 
 
 /// PostgreSQL's SQL fragments.
 pub(crate) mod postgres_dialect {
+    pub(crate) use crate::sla::claim_due_rows_postgres as claim_due_rows;
+
     /// A full-text match of a ticket or its comments is written as
     /// `FULL_TEXT_TICKET ? FULL_TEXT_COMMENTS ? FULL_TEXT_CLOSE_*`, the query text bound
     /// twice; `_PUBLIC` leaves internal notes out.
@@ -279,6 +281,8 @@ pub(crate) mod postgres_dialect {
 
 /// SQLite's SQL fragments.
 pub(crate) mod sqlite_dialect {
+    pub(crate) use crate::sla::claim_due_rows_sqlite as claim_due_rows;
+
     /// A full-text match of a ticket or its comments, as in the PostgreSQL dialect.
     pub(crate) const FULL_TEXT_TICKET: &str = "(tickets.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ";
     pub(crate) const FULL_TEXT_COMMENTS: &str = ") OR tickets.id IN (SELECT c.ticket_id FROM comments c \

@@ -57,6 +57,7 @@ diesel::table! {
         last_agent_reply_at -> Nullable<Timestamp>,
         public_comment_count -> Integer,
         internal_note_count -> Integer,
+        sla_due_at -> Nullable<Timestamp>,
     }
 }
 
@@ -181,7 +182,6 @@ diesel::table! {
     ticket_sla_targets (ticket_id, kind) {
         ticket_id -> BigInt,
         kind -> Text,
-        policy_id -> Nullable<BigInt>,
         target_seconds -> BigInt,
         warning_percent -> SmallInt,
         started_at -> Timestamp,
@@ -192,7 +192,16 @@ diesel::table! {
         warned_at -> Nullable<Timestamp>,
         breached_at -> Nullable<Timestamp>,
         met_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    ticket_slas (ticket_id) {
+        ticket_id -> BigInt,
+        policy_id -> Nullable<BigInt>,
+        revision -> BigInt,
         next_deadline -> Nullable<Timestamp>,
+        claimed_until -> Nullable<Timestamp>,
     }
 }
 
@@ -201,6 +210,7 @@ diesel::joinable!(comments -> users (author_id));
 diesel::joinable!(attachments -> comments (comment_id));
 diesel::joinable!(ticket_tags -> tickets (ticket_id));
 diesel::joinable!(ticket_history -> tickets (ticket_id));
+diesel::joinable!(ticket_sla_targets -> ticket_slas (ticket_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -218,4 +228,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     sla_calendars,
     sla_policies,
     ticket_sla_targets,
+    ticket_slas,
 );

@@ -1,6 +1,8 @@
 //! SLA calendars.
 
-use application::ports::{SlaCalendarRepository, SlaPolicyRepository, SlaTargetRepository, StoreError, StoredCalendar};
+use application::ports::{
+    SlaCalendarRepository, SlaPolicyRepository, SlaTargetRepository, StoreError, StoredCalendar, StoredSla,
+};
 use application::sla::CalendarSpec;
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
@@ -13,7 +15,7 @@ use serde_json::{Map, Value, json};
 
 use crate::error::{corrupt, db_error};
 use crate::pool::Database;
-use crate::schema::{sla_calendars, sla_policies, ticket_sla_targets};
+use crate::schema::{sla_calendars, sla_policies, ticket_sla_targets, ticket_slas};
 use crate::time::{from_sql, to_sql};
 
 #[derive(Debug, Queryable, Selectable)]
@@ -329,7 +331,6 @@ impl SlaPolicyRepository for Database {
 pub(crate) struct TargetRow {
     ticket_id: i64,
     kind: String,
-    policy_id: Option<i64>,
     target_seconds: i64,
     warning_percent: i16,
     started_at: NaiveDateTime,
@@ -340,18 +341,16 @@ pub(crate) struct TargetRow {
     warned_at: Option<NaiveDateTime>,
     breached_at: Option<NaiveDateTime>,
     met_at: Option<NaiveDateTime>,
-    next_deadline: Option<NaiveDateTime>,
 }
 
 impl TargetRow {
     /// The rows of a ticket's targets.
-    pub(crate) fn of(ticket: TicketId, policy_id: Option<i64>, sla: &TicketSla) -> Vec<Self> {
+    pub(crate) fn of(ticket: TicketId, sla: &TicketSla) -> Vec<Self> {
         sla.targets
             .iter()
             .map(|t| Self {
                 ticket_id: ticket.get(),
                 kind: t.kind.as_str().to_owned(),
-                policy_id,
                 target_seconds: t.target_seconds,
                 warning_percent: i16::from(t.warning_percent),
                 started_at: to_sql(t.started_at),
@@ -362,7 +361,6 @@ impl TargetRow {
                 warned_at: t.warned_at.map(to_sql),
                 breached_at: t.breached_at.map(to_sql),
                 met_at: t.met_at.map(to_sql),
-                next_deadline: t.next_deadline().map(to_sql),
             })
             .collect()
     }
@@ -385,41 +383,127 @@ impl TargetRow {
     }
 }
 
+/// A `ticket_slas` row.
+#[derive(Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = ticket_slas)]
+#[diesel(treat_none_as_null = true, treat_none_as_default_value = false)]
+pub(crate) struct SlaRow {
+    pub(crate) ticket_id: i64,
+    pub(crate) policy_id: Option<i64>,
+    pub(crate) revision: i64,
+    pub(crate) next_deadline: Option<NaiveDateTime>,
+    pub(crate) claimed_until: Option<NaiveDateTime>,
+}
+
+/// The earliest due instant among a ticket's running targets: `tickets.sla_due_at`.
+pub(crate) fn running_due(sla: &TicketSla) -> Option<NaiveDateTime> {
+    sla.targets
+        .iter()
+        .filter(|t| t.running_since.is_some())
+        .filter_map(|t| t.due_at)
+        .min()
+        .map(to_sql)
+}
+
+/// Puts target rows together with their tickets' SLA rows.
+fn assemble(slas: Vec<SlaRow>, targets: Vec<TargetRow>) -> Result<Vec<(TicketId, StoredSla)>, StoreError> {
+    let mut by_ticket: std::collections::BTreeMap<i64, StoredSla> = slas
+        .into_iter()
+        .map(|r| {
+            let stored = StoredSla {
+                policy_id: r.policy_id,
+                revision: r.revision,
+                sla: TicketSla::default(),
+            };
+            (r.ticket_id, stored)
+        })
+        .collect();
+    for row in targets {
+        if let Some(stored) = by_ticket.get_mut(&row.ticket_id) {
+            stored.sla.targets.push(row.into_target()?);
+        }
+    }
+    Ok(by_ticket.into_iter().map(|(id, s)| (TicketId::new(id), s)).collect())
+}
+
 #[async_trait]
 impl SlaTargetRepository for Database {
-    async fn sla_of(&self, ticket: TicketId) -> Result<(Option<i64>, TicketSla), StoreError> {
-        let rows: Vec<TargetRow> = db_run!(self, conn => {
-            ticket_sla_targets::table
-                .filter(ticket_sla_targets::ticket_id.eq(ticket.get()))
-                .order(ticket_sla_targets::kind.asc())
+    async fn sla_of(&self, ticket: TicketId) -> Result<StoredSla, StoreError> {
+        let found = self.slas_of(&[ticket]).await?;
+        Ok(found.into_iter().next().map(|(_, s)| s).unwrap_or_default())
+    }
+
+    async fn slas_of(&self, tickets: &[TicketId]) -> Result<Vec<(TicketId, StoredSla)>, StoreError> {
+        if tickets.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<i64> = tickets.iter().map(|t| t.get()).collect();
+        let (slas, targets) = db_run!(self, conn => {
+            let slas: Vec<SlaRow> = ticket_slas::table
+                .filter(ticket_slas::ticket_id.eq_any(&ids))
+                .select(SlaRow::as_select())
+                .load(conn)
+                .await
+                .map_err(db_error)?;
+            let targets: Vec<TargetRow> = ticket_sla_targets::table
+                .filter(ticket_sla_targets::ticket_id.eq_any(&ids))
+                .order((ticket_sla_targets::ticket_id.asc(), ticket_sla_targets::kind.asc()))
                 .select(TargetRow::as_select())
                 .load(conn)
                 .await
-                .map_err(db_error)?
+                .map_err(db_error)?;
+            (slas, targets)
         });
-        let policy = rows.iter().find_map(|r| r.policy_id);
-        let targets = rows.into_iter().map(TargetRow::into_target).collect::<Result<_, _>>()?;
-        Ok((policy, TicketSla { targets }))
+        assemble(slas, targets)
     }
 
-    async fn due_tickets(&self, now: Timestamp, limit: u32) -> Result<Vec<TicketId>, StoreError> {
-        let now = to_sql(now);
-        let ids: Vec<i64> = db_run!(self, conn => {
-            ticket_sla_targets::table
-                .filter(ticket_sla_targets::next_deadline.le(now))
-                .order(ticket_sla_targets::next_deadline.asc())
-                .select(ticket_sla_targets::ticket_id)
-                .limit(i64::from(limit) * 3)
-                .load::<i64>(conn)
-                .await
-                .map_err(db_error)?
-        });
-        let mut seen = std::collections::BTreeSet::new();
-        Ok(ids
-            .into_iter()
-            .filter(|id| seen.insert(*id))
-            .take(limit as usize)
-            .map(TicketId::new)
-            .collect())
+    async fn claim_due(&self, now: Timestamp, lease_until: Timestamp, limit: u32) -> Result<Vec<TicketId>, StoreError> {
+        let (now, until) = (to_sql(now), to_sql(lease_until));
+        let limit = i64::from(limit);
+        let ids: Vec<i64> = db_tx!(self, conn => {
+            let ids = dialect::claim_due_rows(conn, now, limit).await?;
+            diesel::update(ticket_slas::table.filter(ticket_slas::ticket_id.eq_any(&ids)))
+                .set(ticket_slas::claimed_until.eq(until))
+                .execute(conn)
+                .await?;
+            Ok(ids)
+        })?;
+        Ok(ids.into_iter().map(TicketId::new).collect())
     }
+}
+
+/// Due, unleased tickets, earliest deadline first, through the partial index on
+/// `next_deadline`.
+macro_rules! due_rows {
+    ($now:expr, $limit:expr) => {
+        ticket_slas::table
+            .filter(ticket_slas::next_deadline.le($now))
+            .filter(
+                ticket_slas::claimed_until
+                    .is_null()
+                    .or(ticket_slas::claimed_until.lt($now)),
+            )
+            .order(ticket_slas::next_deadline.asc())
+            .select(ticket_slas::ticket_id)
+            .limit($limit)
+    };
+}
+
+/// PostgreSQL: rows another monitor is claiming right now are skipped, not waited for,
+/// so concurrent monitors split the due work.
+pub(crate) async fn claim_due_rows_postgres(
+    conn: &mut diesel_async::AsyncPgConnection,
+    now: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<i64>> {
+    due_rows!(now, limit).for_update().skip_locked().load(conn).await
+}
+
+/// SQLite: one writer at a time (the claim runs in a `BEGIN IMMEDIATE` transaction).
+pub(crate) async fn claim_due_rows_sqlite(
+    conn: &mut crate::pool::SqliteConnection,
+    now: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<i64>> {
+    due_rows!(now, limit).load(conn).await
 }

@@ -11,6 +11,8 @@ use domain::{
     UserId, Version,
 };
 
+use domain::sla::TargetStatus;
+
 use crate::error::{corrupt, db_error};
 use crate::events::parse_details;
 use crate::pool::Database;
@@ -49,6 +51,9 @@ pub(crate) struct TicketRow {
     pub public_comment_count: i32,
     #[diesel(skip_update)]
     pub internal_note_count: i32,
+    // Kept by `Write::SaveSla` alone, for the same reason.
+    #[diesel(skip_update)]
+    pub sla_due_at: Option<NaiveDateTime>,
 }
 
 impl TicketRow {
@@ -76,6 +81,7 @@ impl TicketRow {
             last_agent_reply_at: t.last_agent_reply_at.map(to_sql),
             public_comment_count: i32::try_from(t.public_comment_count).unwrap_or(i32::MAX),
             internal_note_count: i32::try_from(t.internal_note_count).unwrap_or(i32::MAX),
+            sla_due_at: t.sla_due_at.map(to_sql),
         }
     }
 
@@ -103,6 +109,7 @@ impl TicketRow {
             last_agent_reply_at: self.last_agent_reply_at.map(from_sql),
             public_comment_count: u32::try_from(self.public_comment_count).map_err(|e| bad(&e))?,
             internal_note_count: u32::try_from(self.internal_note_count).map_err(|e| bad(&e))?,
+            sla_due_at: self.sla_due_at.map(from_sql),
             version: Version::new(self.version),
         }))
     }
@@ -142,6 +149,46 @@ macro_rules! keyset {
             $q.order(($col.desc(), tickets::id.desc()))
         } else {
             $q.order(($col.asc(), tickets::id.asc()))
+        };
+    }};
+}
+
+/// Narrows `$q` to tickets with an SLA target in `$status` at instant `$now`: the
+/// conditions of `SlaTarget::status` in SQL.
+macro_rules! filter_sla_status {
+    ($q:ident, $status:expr, $now:expr) => {{
+        use diesel::dsl::sql;
+        use diesel::sql_types::Timestamp as Ts;
+        const TARGETS: &str = "tickets.id IN (SELECT s.ticket_id FROM ticket_sla_targets s WHERE ";
+        const OPEN: &str = "tickets.id IN (SELECT s.ticket_id FROM ticket_sla_targets s \
+             WHERE s.met_at IS NULL AND s.breached_at IS NULL AND ";
+        let now: NaiveDateTime = $now;
+        $q = match $status {
+            TargetStatus::Breached => $q.filter(
+                sql::<Bool>(&format!(
+                    "{TARGETS}s.breached_at IS NOT NULL OR (s.met_at IS NULL AND s.due_at < "
+                ))
+                .bind::<Ts, _>(now)
+                .sql("))"),
+            ),
+            TargetStatus::Met => $q.filter(sql::<Bool>(&format!(
+                "{TARGETS}s.met_at IS NOT NULL AND s.breached_at IS NULL)"
+            ))),
+            TargetStatus::Paused => $q.filter(sql::<Bool>(&format!("{OPEN}s.running_since IS NULL)"))),
+            TargetStatus::AtRisk => $q.filter(
+                sql::<Bool>(&format!("{OPEN}s.running_since IS NOT NULL AND s.due_at >= "))
+                    .bind::<Ts, _>(now)
+                    .sql(" AND (s.warned_at IS NOT NULL OR s.warn_at <= ")
+                    .bind::<Ts, _>(now)
+                    .sql("))"),
+            ),
+            TargetStatus::Active => $q.filter(
+                sql::<Bool>(&format!("{OPEN}s.running_since IS NOT NULL AND s.due_at >= "))
+                    .bind::<Ts, _>(now)
+                    .sql(" AND s.warned_at IS NULL AND (s.warn_at IS NULL OR s.warn_at > ")
+                    .bind::<Ts, _>(now)
+                    .sql("))"),
+            ),
         };
     }};
 }
@@ -224,6 +271,12 @@ impl TicketRepository for Database {
                         .sql(close),
                 );
             }
+            if let Some((status, at)) = f.sla_status {
+                filter_sla_status!(q, status, to_sql(at));
+            }
+            if let Some(t) = f.due_before {
+                q = q.filter(tickets::sla_due_at.lt(to_sql(t)));
+            }
             let desc = query.sort.descending();
             match query.sort {
                 TicketSort::CreatedAsc | TicketSort::CreatedDesc => {
@@ -254,6 +307,26 @@ impl TicketRepository for Database {
                     } else {
                         q.order((tickets::priority.asc(), tickets::created_at.asc(), tickets::id.asc()))
                     };
+                }
+                TicketSort::SlaDueAsc => {
+                    // Tickets with a running target by due instant, then those without by
+                    // id; the cursor key of the latter is i64::MAX.
+                    if let Some(c) = query.after {
+                        let id = c.id.get();
+                        q = if c.key == i64::MAX {
+                            q.filter(tickets::sla_due_at.is_null().and(tickets::id.gt(id)))
+                        } else {
+                            let due = to_sql(domain::Timestamp::from_unix_micros(c.key));
+                            q.filter(
+                                tickets::sla_due_at.is_null().or(diesel::dsl::sql::<Bool>("(tickets.sla_due_at, tickets.id) > (")
+                                    .bind::<diesel::sql_types::Timestamp, _>(due)
+                                    .sql(", ")
+                                    .bind::<diesel::sql_types::BigInt, _>(id)
+                                    .sql(")")),
+                            )
+                        };
+                    }
+                    q = q.order((tickets::sla_due_at.is_null().asc(), tickets::sla_due_at.asc(), tickets::id.asc()));
                 }
             }
             q.limit(i64::from(query.limit) + 1).load(conn).await.map_err(db_error)?

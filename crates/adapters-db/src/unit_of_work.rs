@@ -12,10 +12,10 @@ use crate::error::TxError;
 use crate::events::{details_json, payload_json};
 use crate::pool::Database;
 use crate::schema::{
-    attachments, comments, idempotency_keys, outbox, ticket_history, ticket_sla_targets, ticket_tags, tickets,
-    upload_intents,
+    attachments, comments, idempotency_keys, outbox, ticket_history, ticket_sla_targets, ticket_slas, ticket_tags,
+    tickets, upload_intents,
 };
-use crate::sla::TargetRow;
+use crate::sla::{SlaRow, TargetRow, running_due};
 use crate::tickets::TicketRow;
 use crate::time::to_sql;
 
@@ -172,14 +172,36 @@ impl UnitOfWork for Database {
                             .execute(conn)
                             .await?;
                     }
-                    Write::SaveSla { ticket_id, policy_id, sla } => {
-                        diesel::delete(ticket_sla_targets::table.filter(ticket_sla_targets::ticket_id.eq(ticket_id.get())))
-                            .execute(conn)
-                            .await?;
+                    Write::SaveSla { ticket_id, policy_id, revision, sla } => {
+                        let id = ticket_id.get();
+                        let next_deadline = sla.next_deadline().map(to_sql);
+                        let saved = if *revision == 0 {
+                            let row = SlaRow { ticket_id: id, policy_id: *policy_id, revision: 1, next_deadline, claimed_until: None };
+                            diesel::insert_into(ticket_slas::table).values(row).execute(conn).await.map_err(|e| match e {
+                                DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => TxError::Store(StoreError::VersionConflict),
+                                other => TxError::Diesel(other),
+                            })?
+                        } else {
+                            let current = ticket_slas::ticket_id.eq(id).and(ticket_slas::revision.eq(revision));
+                            diesel::update(ticket_slas::table.filter(current))
+                                .set((
+                                    ticket_slas::policy_id.eq(policy_id),
+                                    ticket_slas::revision.eq(revision + 1),
+                                    ticket_slas::next_deadline.eq(next_deadline),
+                                    ticket_slas::claimed_until.eq(None::<chrono::NaiveDateTime>),
+                                ))
+                                .execute(conn)
+                                .await?
+                        };
+                        if saved == 0 {
+                            return Err(TxError::Store(StoreError::VersionConflict));
+                        }
+                        diesel::delete(ticket_sla_targets::table.filter(ticket_sla_targets::ticket_id.eq(id))).execute(conn).await?;
                         // One row at a time: the async SQLite wrapper has no batch insert.
-                        for row in TargetRow::of(*ticket_id, *policy_id, sla) {
+                        for row in TargetRow::of(*ticket_id, sla) {
                             diesel::insert_into(ticket_sla_targets::table).values(row).execute(conn).await?;
                         }
+                        diesel::update(tickets::table.find(id)).set(tickets::sla_due_at.eq(running_due(sla))).execute(conn).await?;
                     }
                     Write::RememberIdempotencyKey(r) => {
                         diesel::insert_into(idempotency_keys::table)

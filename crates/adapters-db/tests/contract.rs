@@ -107,7 +107,10 @@ contract!(
     concurrent_comments_and_notes_are_all_counted,
     sla_calendars_round_trip_with_unique_names,
     sla_policies_round_trip_and_reference_what_exists,
-    sla_targets_round_trip_and_are_found_by_their_next_deadline,
+    sla_targets_are_saved_under_a_revision_and_leased_by_their_next_deadline,
+    sla_filters_and_due_order_agree_with_the_targets,
+    sla_clocks_follow_the_use_cases_with_an_injected_clock,
+    concurrent_monitors_record_each_crossing_once,
 );
 
 #[test]
@@ -1472,50 +1475,5 @@ mod cases {
         );
     }
 
-    pub async fn sla_targets_round_trip_and_are_found_by_their_next_deadline(db: &Database) {
-        use domain::sla::{BusinessCalendar, PolicyTerms, TicketSla};
-        let w = world(db).await;
-        let a = open(db, spec(w.customer.id, "A", 0)).await;
-        let b = open(db, spec(w.customer.id, "B", 0)).await;
-        let calendar = BusinessCalendar::always_open();
-        let terms = PolicyTerms {
-            first_response: Some(3600),
-            next_response: None,
-            resolution: Some(4 * 3600),
-            warning_percent: 50,
-            pause_statuses: vec![TicketStatus::WaitingCustomer],
-        };
-        let save = |ticket: TicketId, sla: TicketSla| {
-            let mut changes = ChangeSet::default();
-            changes.push(Write::SaveSla {
-                ticket_id: ticket,
-                policy_id: None,
-                sla,
-            });
-            changes
-        };
-        let sla_a = TicketSla::open(&terms, at(0), &calendar).expect("opens");
-        let sla_b = TicketSla::open(&terms, at(600), &calendar).expect("opens");
-        db.commit(save(a.id(), sla_a.clone())).await.expect("commits");
-        db.commit(save(b.id(), sla_b)).await.expect("commits");
-        assert_eq!(db.sla_of(a.id()).await.expect("reads"), (None, sla_a.clone()));
-        assert_eq!(
-            db.due_tickets(at(1799), 10).await.expect("reads"),
-            Vec::<TicketId>::new()
-        );
-        // A's first-response warning (30 min) falls due first, then B's.
-        assert_eq!(db.due_tickets(at(1800), 10).await.expect("reads"), vec![a.id()]);
-        assert_eq!(db.due_tickets(at(2400), 10).await.expect("reads"), vec![a.id(), b.id()]);
-        assert_eq!(db.due_tickets(at(2400), 1).await.expect("reads"), vec![a.id()]);
-        // Once A's crossings are recorded its next deadline moves on.
-        let mut observed = sla_a;
-        assert_eq!(observed.observe(at(1800)).len(), 1);
-        db.commit(save(a.id(), observed.clone())).await.expect("commits");
-        assert_eq!(db.due_tickets(at(2400), 10).await.expect("reads"), vec![b.id()]);
-        assert_eq!(db.sla_of(a.id()).await.expect("reads").1, observed);
-        assert_eq!(
-            db.sla_of(TicketId::new(999_999)).await.expect("reads"),
-            (None, TicketSla::default())
-        );
-    }
+    include!("contract/sla.rs");
 }

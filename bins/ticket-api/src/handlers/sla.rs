@@ -1,7 +1,7 @@
 //! The SLA endpoints.
 
 use actix_web::{HttpResponse, web};
-use application::sla::{CalendarChanges, CalendarSource, CalendarSpec, PolicyInput, PreviewInput, explain::Step};
+use application::sla::{CalendarChanges, CalendarSource, CalendarSpec, PolicyInput, PreviewInput};
 
 use super::State;
 use crate::dto::{
@@ -111,31 +111,7 @@ pub async fn preview(
         minutes: body.minutes,
     };
     let e = state.preview_due_date.execute(caller.0.actor(), input).await?;
-    let counted = e
-        .steps
-        .iter()
-        .map(|s| match s {
-            Step::Weeks { from, weeks, seconds } => CountedRun {
-                kind: "weeks".into(),
-                count: *weeks,
-                from: from.to_string(),
-                until: None,
-                seconds: *seconds,
-            },
-            Step::Windows {
-                count,
-                from,
-                until,
-                seconds,
-            } => CountedRun {
-                kind: "windows".into(),
-                count: i64::try_from(*count).unwrap_or(i64::MAX),
-                from: instant(*from),
-                until: Some(instant(*until)),
-                seconds: *seconds,
-            },
-        })
-        .collect();
+    let counted = CountedRun::runs(&e);
     Ok(HttpResponse::Ok().json(PreviewResponse {
         due_at: instant(e.due_at),
         start: instant(e.start),

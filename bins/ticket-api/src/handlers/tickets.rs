@@ -9,18 +9,24 @@ use utoipa::IntoParams;
 use super::State;
 use crate::cursor;
 use crate::dto::{
-    CloseRequest, CreateTicketRequest, HistoryEntryResponse, HistoryPage, TicketPage, TicketResponse,
-    TransitionRequest, UpdateTicketRequest,
+    CloseRequest, CreateTicketRequest, HistoryEntryResponse, HistoryPage, SlaReportResponse, TicketPage,
+    TicketResponse, TransitionRequest, UpdateTicketRequest,
 };
 use crate::extract::{Authenticated, etag, idempotency_key, if_match};
 use crate::openapi::{ReadErrors, WriteErrors};
 use crate::problem::{ApiError, JsonBody, OptionalJsonBody};
 
-/// The ticket with its `ETag`.
-fn ticket_response(mut builder: actix_web::HttpResponseBuilder, ticket: &Ticket, actor: &Actor) -> HttpResponse {
-    builder
+/// The ticket with its `ETag` (and its SLA for staff).
+async fn ticket_response(
+    state: &State,
+    mut builder: actix_web::HttpResponseBuilder,
+    ticket: &Ticket,
+    actor: &Actor,
+) -> Result<HttpResponse, ApiError> {
+    let sla = state.show_sla.summaries(actor, &[ticket]).await?;
+    Ok(builder
         .insert_header(("ETag", etag(ticket.version().get())))
-        .json(TicketResponse::new(ticket, actor))
+        .json(TicketResponse::new(ticket, actor).with_sla(actor, sla.get(&ticket.id()))))
 }
 
 /// Opens a ticket. Customers open tickets for themselves; staff name the customer.
@@ -53,7 +59,7 @@ pub async fn create(
     if created.replayed {
         builder.insert_header(("Idempotent-Replayed", "true"));
     }
-    Ok(ticket_response(builder, &created.ticket, &actor))
+    ticket_response(&state, builder, &created.ticket, &actor).await
 }
 
 /// Query of `GET /tickets`.
@@ -78,7 +84,14 @@ pub struct TicketListQuery {
     pub created_before: Option<String>,
     /// Words to find in subject and description (all must match; English stemming).
     pub q: Option<String>,
-    /// `-created_at` (default), `created_at`, `-updated_at`, `updated_at`, `-priority`, `priority`.
+    /// Tickets with an SLA target in this status now: `active`, `at_risk`, `breached`,
+    /// `met` or `paused` (staff only).
+    pub sla_status: Option<String>,
+    /// Tickets with a running SLA target due before this RFC 3339 instant (staff only).
+    pub due_before: Option<String>,
+    /// `-created_at` (default), `created_at`, `-updated_at`, `updated_at`, `-priority`,
+    /// `priority`, or `sla_due_at` (the running SLA target due soonest first, tickets
+    /// without one last; staff only).
     pub sort: Option<String>,
     /// Page size, 1 to 100 (default 25).
     #[param(minimum = 1, maximum = 100)]
@@ -126,13 +139,21 @@ pub async fn list(
         created_after: rfc3339("created_after", q.created_after.as_deref())?,
         created_before: rfc3339("created_before", q.created_before.as_deref())?,
         q: q.q,
+        sla_status: q.sla_status,
+        due_before: rfc3339("due_before", q.due_before.as_deref())?,
         sort: q.sort,
         limit: q.limit,
         cursor: q.cursor.as_deref().map(cursor::decode_ticket).transpose()?,
     };
     let page = state.search_tickets.execute(actor, input).await?;
+    let tickets: Vec<&Ticket> = page.items.iter().collect();
+    let sla = state.show_sla.summaries(&actor, &tickets).await?;
     Ok(HttpResponse::Ok().json(TicketPage {
-        items: page.items.iter().map(|t| TicketResponse::new(t, &actor)).collect(),
+        items: page
+            .items
+            .iter()
+            .map(|t| TicketResponse::new(t, &actor).with_sla(&actor, sla.get(&t.id())))
+            .collect(),
         next_cursor: page.next.as_ref().map(cursor::encode_ticket),
     }))
 }
@@ -145,7 +166,18 @@ pub async fn list(
 pub async fn get(state: State, caller: Authenticated, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let actor = caller.0.actor();
     let ticket = state.get_ticket.execute(actor, &id).await?;
-    Ok(ticket_response(HttpResponse::Ok(), &ticket, &actor))
+    ticket_response(&state, HttpResponse::Ok(), &ticket, &actor).await
+}
+
+/// The ticket's SLA explained (staff): policy, calendar, pauses, and for each target its
+/// status, business time consumed and left, and how its due instant was derived.
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/sla", tag = "sla", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Ticket id or number", example = "1")),
+    responses((status = 200, description = "The SLA", body = SlaReportResponse), ReadErrors))]
+pub async fn sla(state: State, caller: Authenticated, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let report = state.show_sla.report(caller.0.actor(), &id).await?;
+    let version = state.preview_due_date.zone_database_version();
+    Ok(HttpResponse::Ok().json(SlaReportResponse::new(&report, version)))
 }
 
 /// Edits fields. With `If-Match`, a stale version answers 412.
@@ -171,7 +203,7 @@ pub async fn update(
         tags: body.tags,
     };
     let ticket = state.update_ticket.execute(actor, &id, input, if_match(&req)?).await?;
-    Ok(ticket_response(HttpResponse::Ok(), &ticket, &actor))
+    ticket_response(&state, HttpResponse::Ok(), &ticket, &actor).await
 }
 
 /// Moves the ticket to another status. A move the state machine forbids answers 409
@@ -196,7 +228,7 @@ pub async fn transition(
         reason: body.reason,
     };
     let ticket = state.change_status.execute(actor, &id, input, if_match(&req)?).await?;
-    Ok(ticket_response(HttpResponse::Ok(), &ticket, &actor))
+    ticket_response(&state, HttpResponse::Ok(), &ticket, &actor).await
 }
 
 /// Closes the ticket. Customers may close their own.
@@ -218,7 +250,7 @@ pub async fn close(
         .close_ticket
         .execute(actor, &id, body.reason, if_match(&req)?)
         .await?;
-    Ok(ticket_response(HttpResponse::Ok(), &ticket, &actor))
+    ticket_response(&state, HttpResponse::Ok(), &ticket, &actor).await
 }
 
 /// Query of `GET /tickets/{id}/history`.

@@ -5,6 +5,7 @@ use domain::{Actor, Attachment, CommentBody, CommentId, Ticket, Visibility};
 use crate::error::{AppError, Validator};
 use crate::fingerprint::fingerprint;
 use crate::ports::{ChangeSet, CommentView, IdempotencyRecord, StoreError, Write};
+use crate::sla::{Before, Reply};
 use crate::tickets::{check_key, load_visible, parse_ticket_ref, remembered};
 
 use super::CommentPorts;
@@ -182,6 +183,8 @@ impl AddComment {
         for _ in 0..MAX_ATTEMPTS {
             let mut ticket = load_visible(ports, &actor, d.ticket).await?;
             let read_version = ticket.version();
+            let before = Before::of(&ticket);
+            let staff_replied = ticket.parts().last_agent_reply_at.is_some();
             let now = ports.clock.now();
             let (comment, events) =
                 ticket.add_comment(d.comment_id, d.body.clone(), d.visibility, count, actor, now)?;
@@ -198,6 +201,17 @@ impl AddComment {
             }
             for e in events {
                 changes.push(Write::Record(e));
+            }
+            // An internal note moves no SLA clock.
+            if d.visibility == Visibility::Public {
+                let reply = if actor.is_staff() {
+                    Reply::Staff
+                } else {
+                    Reply::Customer { staff_replied }
+                };
+                changes
+                    .writes
+                    .extend(ports.sla.follow(&before, &ticket, Some(reply), now).await?);
             }
             if let Some(key) = d.key {
                 changes.push(Write::RememberIdempotencyKey(IdempotencyRecord {

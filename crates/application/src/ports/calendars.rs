@@ -82,17 +82,38 @@ pub trait SlaPolicyRepository: Send + Sync {
     async fn delete_policy(&self, id: i64) -> Result<bool, super::StoreError>;
 }
 
-/// Reads tickets' SLA targets (written with [`super::Write::SaveSla`]).
+/// A ticket's SLA as stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoredSla {
+    /// The policy its targets come from.
+    pub policy_id: Option<i64>,
+    /// Its revision: 0 when nothing is stored, then 1, 2, ... with each save. A save names
+    /// the revision it read, so concurrent writers cannot record a crossing twice.
+    pub revision: i64,
+    /// The targets.
+    pub sla: domain::sla::TicketSla,
+}
+
+/// Reads tickets' SLA targets (written with [`super::Write::SaveSla`]) and leases due ones
+/// to the monitor.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait::async_trait]
 pub trait SlaTargetRepository: Send + Sync {
-    /// The ticket's targets and the policy they come from; empty when none applies.
-    async fn sla_of(
+    /// The ticket's SLA; revision 0 and no targets when none is stored.
+    async fn sla_of(&self, ticket: domain::TicketId) -> Result<StoredSla, super::StoreError>;
+    /// The stored SLAs of these tickets, in any order; tickets without one are left out.
+    async fn slas_of(
         &self,
-        ticket: domain::TicketId,
-    ) -> Result<(Option<i64>, domain::sla::TicketSla), super::StoreError>;
-    /// Tickets with a target whose next deadline is at or before `now`, earliest first,
-    /// at most `limit`: found through the index on the deadline.
-    async fn due_tickets(&self, now: domain::Timestamp, limit: u32)
-    -> Result<Vec<domain::TicketId>, super::StoreError>;
+        tickets: &[domain::TicketId],
+    ) -> Result<Vec<(domain::TicketId, StoredSla)>, super::StoreError>;
+    /// Leases up to `limit` tickets whose next deadline is at or before `now` and whose
+    /// lease (if any) has expired, earliest deadline first, until `lease_until`. Found
+    /// through the index on the deadline, so the cost follows what is due. Concurrent
+    /// callers never get the same ticket while its lease runs; a save ends the lease.
+    async fn claim_due(
+        &self,
+        now: domain::Timestamp,
+        lease_until: domain::Timestamp,
+        limit: u32,
+    ) -> Result<Vec<domain::TicketId>, super::StoreError>;
 }

@@ -16,6 +16,7 @@ mod users;
 pub use blobs::{BlobError, BlobStore};
 pub use calendars::{
     CalendarSupport, HolidayRuleSpec, SlaCalendarRepository, SlaPolicyRepository, SlaTargetRepository, StoredCalendar,
+    StoredSla,
 };
 pub use categories::{Category, CategoryChanges, CategoryRepository};
 pub use clock::{Clock, SystemClock};

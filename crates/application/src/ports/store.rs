@@ -46,12 +46,16 @@ pub enum Write {
     /// Insert an attachment's record and delete its upload intent; its blob was stored
     /// before the commit. Fails the commit if the intent is gone (swept as an orphan).
     InsertAttachment(Attachment),
-    /// Replace a ticket's SLA targets with these (under the policy that applies, if any).
+    /// Replace a ticket's SLA targets with these (under the policy that applies, if any),
+    /// provided its stored revision is still `revision`; also sets the ticket's
+    /// `sla_due_at` and ends the monitor's lease.
     SaveSla {
         /// The ticket.
         ticket_id: domain::TicketId,
         /// The policy they come from.
         policy_id: Option<i64>,
+        /// The revision read ([`super::StoredSla::revision`]; 0 when none was stored).
+        revision: i64,
         /// The targets.
         sla: domain::sla::TicketSla,
     },
@@ -84,6 +88,7 @@ pub trait UnitOfWork: Send + Sync {
     /// [`Write::UpdateTicket`] finds another version stored, and
     /// [`StoreError::Duplicate`]`("idempotency_key")` when the key was remembered already,
     /// and [`StoreError::VersionConflict`] when a [`Write::InsertComment`] finds its ticket
-    /// closed (a concurrent close won; a retry sees it).
+    /// closed (a concurrent close won; a retry sees it), and [`StoreError::VersionConflict`]
+    /// when a [`Write::SaveSla`] finds another revision stored.
     async fn commit(&self, changes: ChangeSet) -> Result<(), StoreError>;
 }

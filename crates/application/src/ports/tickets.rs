@@ -1,6 +1,7 @@
 //! Reading tickets and their history.
 
 use async_trait::async_trait;
+use domain::sla::TargetStatus;
 use domain::{CategorySlug, Priority, Tag, Ticket, TicketEventKind, TicketId, TicketStatus, Timestamp, UserId};
 
 use super::store::StoreError;
@@ -30,6 +31,10 @@ pub struct TicketFilter {
     /// Let `text` match internal notes too. Only ever true for staff, so a note's words
     /// never make a ticket match for a customer.
     pub text_in_internal_notes: bool,
+    /// Having an SLA target in this status at this instant (staff only).
+    pub sla_status: Option<(TargetStatus, Timestamp)>,
+    /// With a running SLA target due strictly before this instant (staff only).
+    pub due_before: Option<Timestamp>,
 }
 
 /// The order of a ticket list. Ties are broken by id in the same direction.
@@ -48,17 +53,20 @@ pub enum TicketSort {
     PriorityDesc,
     /// Least urgent first; oldest first within a priority.
     PriorityAsc,
+    /// The running SLA target due soonest first; tickets without one last (staff only).
+    SlaDueAsc,
 }
 
 impl TicketSort {
     /// Every order.
-    pub const ALL: [TicketSort; 6] = [
+    pub const ALL: [TicketSort; 7] = [
         TicketSort::CreatedDesc,
         TicketSort::CreatedAsc,
         TicketSort::UpdatedDesc,
         TicketSort::UpdatedAsc,
         TicketSort::PriorityDesc,
         TicketSort::PriorityAsc,
+        TicketSort::SlaDueAsc,
     ];
 
     /// The API name: the field, with a leading `-` for descending.
@@ -70,6 +78,7 @@ impl TicketSort {
             TicketSort::UpdatedAsc => "updated_at",
             TicketSort::PriorityDesc => "-priority",
             TicketSort::PriorityAsc => "priority",
+            TicketSort::SlaDueAsc => "sla_due_at",
         }
     }
 
@@ -86,14 +95,15 @@ impl TicketSort {
         )
     }
 
-    /// The sort key of a ticket in this order: microseconds of an instant, or the
-    /// priority's rank.
+    /// The sort key of a ticket in this order: microseconds of an instant (`i64::MAX` for
+    /// no SLA due instant), or the priority's rank.
     pub fn key_of(self, ticket: &Ticket) -> i64 {
         let t = ticket.parts();
         match self {
             TicketSort::CreatedDesc | TicketSort::CreatedAsc => t.created_at.unix_micros(),
             TicketSort::UpdatedDesc | TicketSort::UpdatedAsc => t.updated_at.unix_micros(),
             TicketSort::PriorityDesc | TicketSort::PriorityAsc => i64::from(t.priority.rank()),
+            TicketSort::SlaDueAsc => t.sla_due_at.map_or(i64::MAX, Timestamp::unix_micros),
         }
     }
 }

@@ -1,21 +1,30 @@
-//! Service levels: building business calendars from their configuration and previewing
-//! due instants. Policies, targets and the monitor build on these.
+//! Service levels: business calendars and policies as configured, the targets they give
+//! tickets, previews and explanations of due instants, and the monitor.
 
 mod calendars;
+mod engine;
 pub mod explain;
+mod monitor;
 mod policies;
 mod preview;
 mod spec;
+mod view;
 
 pub use calendars::{
     CalendarChanges, CalendarPorts, CreateCalendar, DeleteCalendar, ListCalendars, NAME_MAX_CHARS, UpdateCalendar,
 };
+pub use engine::SlaPorts;
+pub(crate) use engine::{Before, Reply};
 pub use explain::{Explanation, explain};
+pub use monitor::{MonitorSla, SlaTick};
 pub use policies::{
     CreatePolicy, DeletePolicy, ListPolicies, MAX_TARGET_MINUTES, PolicyInput, PolicyPorts, UpdatePolicy,
 };
 pub use preview::{CalendarSource, PreviewDueDate, PreviewInput};
 pub use spec::{CalendarSpec, WeeklySpec, build_calendar};
+pub use view::{ExplainedTarget, ShowSla, SlaReport, SlaView, TargetView};
 
+#[cfg(test)]
+mod lifecycle_tests;
 #[cfg(test)]
 mod tests;

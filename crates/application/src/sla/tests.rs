@@ -2,32 +2,13 @@
 
 use std::sync::Arc;
 
-use domain::sla::{HolidaySet, Holidays, LocalDate, TimeZone, Utc};
+use domain::sla::LocalDate;
 use domain::{Actor, Role, Timestamp, UserId};
 
 use super::explain::Step;
 use super::*;
 use crate::error::AppError;
-use crate::ports::{CalendarSupport, HolidayRuleSpec};
-
-struct UtcOnly;
-
-impl CalendarSupport for UtcOnly {
-    fn zone(&self, name: &str) -> Option<Arc<dyn TimeZone>> {
-        (name == "UTC").then(|| Arc::new(Utc) as Arc<dyn TimeZone>)
-    }
-
-    fn zone_database_version(&self) -> &str {
-        "test"
-    }
-
-    fn holidays(&self, dates: Vec<LocalDate>, rules: &[HolidayRuleSpec]) -> Result<Arc<dyn Holidays>, (usize, String)> {
-        match rules.first() {
-            Some(_) => Err((0, "rules are not supported here".into())),
-            None => Ok(Arc::new(HolidaySet::new(dates))),
-        }
-    }
-}
+use crate::tickets::fakes::UtcOnly;
 
 fn admin() -> Actor {
     Actor::new(UserId::new(1), Role::Admin)

@@ -100,6 +100,7 @@ impl CreateTicket {
         changes
             .push(Write::InsertTicket(ticket.clone()))
             .push(Write::Record(event));
+        changes.writes.extend(self.ports.sla.on_open(&ticket).await?);
         if let Some(key) = key {
             changes.push(Write::RememberIdempotencyKey(IdempotencyRecord {
                 user_id: actor.user_id,

@@ -11,14 +11,14 @@ use domain::{
 use crate::ports::{
     BlobError, BlobStore, Category, CategoryChanges, CategoryRepository, ChangeSet, Clock, CommentRepository,
     CommentView, ConversationQuery, HistoryEntry, IdempotencyRecord, IdempotencyRepository, NewAccount, Page,
-    StoreError, TicketCursor, TicketQuery, TicketRepository, UnitOfWork, UploadIntents, UserAccount, UserRepository,
-    Write,
+    SlaPolicyRepository, SlaTargetRepository, StoreError, StoredSla, TicketCursor, TicketQuery, TicketRepository,
+    UnitOfWork, UploadIntents, UserAccount, UserRepository, Write,
 };
 
 use super::TicketPorts;
 
 /// Everything the fakes store.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct State {
     pub tickets: Vec<Ticket>,
     pub events: Vec<TicketEvent>,
@@ -29,6 +29,9 @@ pub(crate) struct State {
     pub commits: usize,
     /// Fail this many upcoming commits with a version conflict, as if another writer won.
     pub lose_races: usize,
+    /// Fail this many upcoming commits that save SLA targets with a conflict, as if the
+    /// monitor saved them first (the ticket's version does not move).
+    pub lose_sla_races: usize,
     pub comments: Vec<Comment>,
     pub attachments: Vec<Attachment>,
     pub blobs: std::collections::BTreeMap<String, Vec<u8>>,
@@ -40,6 +43,12 @@ pub(crate) struct State {
     pub fail_commits: Option<StoreError>,
     /// Upload intents: blob key and when it was recorded.
     pub intents: std::collections::BTreeMap<String, Timestamp>,
+    /// SLA policies (on 24x7 UTC: the fakes store no calendars).
+    pub policies: Vec<domain::sla::SlaPolicy>,
+    /// Stored SLAs by ticket id, with the lease the monitor holds.
+    pub slas: std::collections::BTreeMap<i64, (StoredSla, Option<Timestamp>)>,
+    /// What the clock says.
+    pub now: Timestamp,
 }
 
 /// A database in a mutex.
@@ -82,7 +91,48 @@ impl Fake {
             users: Arc::new(self.clone()),
             categories: Arc::new(self.clone()),
             idempotency: Arc::new(self.clone()),
-            clock: Arc::new(FixedClock(Timestamp::from_unix_seconds(1_800_000_000))),
+            clock: Arc::new(self.clone()),
+            sla: crate::sla::SlaPorts {
+                policies: Arc::new(self.clone()),
+                calendars: Arc::new(crate::ports::MockSlaCalendarRepository::new()),
+                targets: Arc::new(self.clone()),
+                support: Arc::new(UtcOnly),
+            },
+        }
+    }
+
+    /// Sets the clock.
+    pub(crate) fn set_now(&self, now: Timestamp) {
+        self.state().now = now;
+    }
+}
+
+/// The instant the fakes' clock starts at.
+pub(crate) const START: Timestamp = Timestamp::from_unix_seconds(1_800_000_000);
+
+impl Default for State {
+    fn default() -> Self {
+        Self {
+            tickets: Vec::new(),
+            events: Vec::new(),
+            keys: Vec::new(),
+            users: Vec::new(),
+            categories: Vec::new(),
+            next_id: 0,
+            commits: 0,
+            lose_races: 0,
+            lose_sla_races: 0,
+            comments: Vec::new(),
+            attachments: Vec::new(),
+            blobs: Default::default(),
+            next_comment_id: 0,
+            next_attachment_id: 0,
+            blob_puts_left: None,
+            fail_commits: None,
+            intents: Default::default(),
+            policies: Vec::new(),
+            slas: Default::default(),
+            now: START,
         }
     }
 }
@@ -97,6 +147,115 @@ impl Clock for FixedClock {
     }
 }
 
+/// The clock reads the fake's `now`.
+impl Clock for Fake {
+    fn now(&self) -> Timestamp {
+        self.state().now
+    }
+}
+
+/// Time zones: UTC only; holidays: explicit dates only (rules are refused).
+pub(crate) struct UtcOnly;
+
+impl crate::ports::CalendarSupport for UtcOnly {
+    fn zone(&self, name: &str) -> Option<Arc<dyn domain::sla::TimeZone>> {
+        (name == "UTC").then(|| Arc::new(domain::sla::Utc) as Arc<dyn domain::sla::TimeZone>)
+    }
+
+    fn zone_database_version(&self) -> &str {
+        "test"
+    }
+
+    fn holidays(
+        &self,
+        dates: Vec<domain::sla::LocalDate>,
+        rules: &[crate::ports::HolidayRuleSpec],
+    ) -> Result<Arc<dyn domain::sla::Holidays>, (usize, String)> {
+        match rules.first() {
+            Some(_) => Err((0, "rules are not supported here".into())),
+            None => Ok(Arc::new(domain::sla::HolidaySet::new(dates))),
+        }
+    }
+}
+
+#[async_trait]
+impl SlaPolicyRepository for Fake {
+    async fn list_policies(&self) -> Result<Vec<domain::sla::SlaPolicy>, StoreError> {
+        Ok(self.state().policies.clone())
+    }
+
+    async fn get_policy(&self, id: i64) -> Result<Option<domain::sla::SlaPolicy>, StoreError> {
+        Ok(self.state().policies.iter().find(|p| p.id == id).cloned())
+    }
+
+    async fn insert_policy(
+        &self,
+        p: domain::sla::SlaPolicy,
+        _: Timestamp,
+    ) -> Result<domain::sla::SlaPolicy, StoreError> {
+        self.state().policies.push(p.clone());
+        Ok(p)
+    }
+
+    async fn update_policy(&self, p: domain::sla::SlaPolicy, _: Timestamp) -> Result<bool, StoreError> {
+        let mut s = self.state();
+        let slot = s.policies.iter_mut().find(|q| q.id == p.id);
+        Ok(slot.map(|q| *q = p).is_some())
+    }
+
+    async fn delete_policy(&self, id: i64) -> Result<bool, StoreError> {
+        let mut s = self.state();
+        let before = s.policies.len();
+        s.policies.retain(|p| p.id != id);
+        for (stored, _) in s.slas.values_mut() {
+            if stored.policy_id == Some(id) {
+                stored.policy_id = None;
+            }
+        }
+        Ok(s.policies.len() < before)
+    }
+}
+
+#[async_trait]
+impl SlaTargetRepository for Fake {
+    async fn sla_of(&self, ticket: TicketId) -> Result<StoredSla, StoreError> {
+        Ok(self
+            .state()
+            .slas
+            .get(&ticket.get())
+            .map(|(s, _)| s.clone())
+            .unwrap_or_default())
+    }
+
+    async fn slas_of(&self, tickets: &[TicketId]) -> Result<Vec<(TicketId, StoredSla)>, StoreError> {
+        let s = self.state();
+        Ok(tickets
+            .iter()
+            .filter_map(|id| s.slas.get(&id.get()).map(|(sla, _)| (*id, sla.clone())))
+            .collect())
+    }
+
+    async fn claim_due(&self, now: Timestamp, lease_until: Timestamp, limit: u32) -> Result<Vec<TicketId>, StoreError> {
+        let mut s = self.state();
+        let mut due: Vec<(Timestamp, i64)> = s
+            .slas
+            .iter()
+            .filter(|(_, (sla, lease))| {
+                lease.is_none_or(|l| l < now) && sla.sla.next_deadline().is_some_and(|d| d <= now)
+            })
+            .filter_map(|(id, (sla, _))| sla.sla.next_deadline().map(|d| (d, *id)))
+            .collect();
+        due.sort();
+        due.truncate(limit as usize);
+        for (_, id) in &due {
+            if let Some((_, lease)) = s.slas.get_mut(id) {
+                *lease = Some(lease_until);
+            }
+        }
+        Ok(due.into_iter().map(|(_, id)| TicketId::new(id)).collect())
+    }
+}
+
 #[async_trait]
 impl UnitOfWork for Fake {
     async fn commit(&self, changes: ChangeSet) -> Result<(), StoreError> {
@@ -106,6 +265,20 @@ impl UnitOfWork for Fake {
         }
         if s.lose_races > 0 {
             s.lose_races -= 1;
+            // Another writer won: the ticket it changed moved to its next version.
+            for w in &changes.writes {
+                if let Write::UpdateTicket { ticket, .. } = w {
+                    if let Some(t) = s.tickets.iter_mut().find(|t| t.id() == ticket.id()) {
+                        let mut parts = t.clone().into_parts();
+                        parts.version = parts.version.next();
+                        *t = Ticket::restore(parts);
+                    }
+                }
+            }
+            return Err(StoreError::VersionConflict);
+        }
+        if s.lose_sla_races > 0 && changes.writes.iter().any(|w| matches!(w, Write::SaveSla { .. })) {
+            s.lose_sla_races -= 1;
             return Err(StoreError::VersionConflict);
         }
         // Check everything first so a refused change set writes nothing.
@@ -139,7 +312,15 @@ impl UnitOfWork for Fake {
                         return Err(StoreError::Reference("upload intent"));
                     }
                 }
-                Write::InsertTicket(_) | Write::Record(_) | Write::SaveSla { .. } => {}
+                Write::SaveSla {
+                    ticket_id, revision, ..
+                } => {
+                    let stored = s.slas.get(&ticket_id.get()).map_or(0, |(sla, _)| sla.revision);
+                    if stored != *revision {
+                        return Err(StoreError::VersionConflict);
+                    }
+                }
+                Write::InsertTicket(_) | Write::Record(_) => {}
             }
         }
         for w in changes.writes {
@@ -169,7 +350,30 @@ impl UnitOfWork for Fake {
                     s.intents.remove(&a.blob_key);
                     s.attachments.push(a);
                 }
-                Write::SaveSla { .. } => {}
+                Write::SaveSla {
+                    ticket_id,
+                    policy_id,
+                    revision,
+                    sla,
+                } => {
+                    let due = sla
+                        .targets
+                        .iter()
+                        .filter(|t| t.running_since.is_some())
+                        .filter_map(|t| t.due_at)
+                        .min();
+                    if let Some(t) = s.tickets.iter_mut().find(|t| t.id() == ticket_id) {
+                        let mut parts = t.clone().into_parts();
+                        parts.sla_due_at = due;
+                        *t = Ticket::restore(parts);
+                    }
+                    let stored = StoredSla {
+                        policy_id,
+                        revision: revision + 1,
+                        sla,
+                    };
+                    s.slas.insert(ticket_id.get(), (stored, None));
+                }
             }
         }
         s.commits += 1;

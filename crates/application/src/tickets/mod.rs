@@ -24,6 +24,7 @@ use domain::{Actor, Ticket, TicketId, TicketNumber};
 
 use crate::error::AppError;
 use crate::ports::{CategoryRepository, Clock, IdempotencyRepository, TicketRepository, UnitOfWork, UserRepository};
+use crate::sla::SlaPorts;
 
 /// The default page size of lists.
 pub const DEFAULT_LIMIT: u32 = 25;
@@ -45,6 +46,8 @@ pub struct TicketPorts {
     pub idempotency: Arc<dyn IdempotencyRepository>,
     /// Tells the time.
     pub clock: Arc<dyn Clock>,
+    /// Keeps tickets' SLA targets in step with their changes.
+    pub sla: SlaPorts,
 }
 
 /// Resolves `123` or `TKT-000123` to a ticket id. Anything else names no ticket.

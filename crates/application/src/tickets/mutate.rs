@@ -4,6 +4,7 @@ use domain::{Actor, Ticket, TicketEvent, Timestamp};
 
 use crate::error::AppError;
 use crate::ports::{ChangeSet, StoreError, Write};
+use crate::sla::Before;
 
 use super::{TicketPorts, load_visible};
 
@@ -34,7 +35,9 @@ where
                 });
             }
         }
-        let Some(event) = change(&mut ticket, ports.clock.now())? else {
+        let before = Before::of(&ticket);
+        let now = ports.clock.now();
+        let Some(event) = change(&mut ticket, now)? else {
             return Ok(ticket);
         };
         let mut changes = ChangeSet::default();
@@ -44,11 +47,18 @@ where
                 expected: read_version,
             })
             .push(Write::Record(event));
+        changes
+            .writes
+            .extend(ports.sla.follow(&before, &ticket, None, now).await?);
         match ports.uow.commit(changes).await {
             Ok(()) => return Ok(ticket),
             Err(StoreError::VersionConflict) if if_match.is_none() => continue,
             Err(StoreError::VersionConflict) => {
                 let current = load_visible(ports, &actor, reference).await?.version();
+                if current == read_version {
+                    // The ticket did not move: the SLA monitor saved its targets first.
+                    continue;
+                }
                 let expected = read_version.get();
                 return Err(AppError::PreconditionFailed { expected, current });
             }

@@ -1,5 +1,6 @@
 //! Listing, filtering and searching tickets.
 
+use domain::sla::TargetStatus;
 use domain::{Actor, CategorySlug, Priority, Tag, Ticket, TicketStatus, Timestamp, UserId};
 
 use crate::error::{AppError, Validator};
@@ -31,6 +32,11 @@ pub struct TicketListInput {
     pub created_before: Option<Timestamp>,
     /// Words to find in subject or description.
     pub q: Option<String>,
+    /// An SLA status (`active`, `at_risk`, `breached`, `met`, `paused`): tickets with a
+    /// target in it now. Staff only.
+    pub sla_status: Option<String>,
+    /// Tickets with a running SLA target due before this instant. Staff only.
+    pub due_before: Option<Timestamp>,
     /// The order's API name, such as `-created_at`.
     pub sort: Option<String>,
     /// The page size, 1 to 100 (default 25).
@@ -91,6 +97,16 @@ impl SearchTickets {
             Some(q) if !q.chars().any(char::is_alphanumeric) => None,
             Some(q) => Some(q.to_owned()),
         };
+        let sla_status = input.sla_status.as_deref().and_then(|s| {
+            let status = TargetStatus::parse(s);
+            if status.is_none() {
+                v.fail("sla_status", "must be one of: active, at_risk, breached, met, paused");
+            }
+            status
+        });
+        if !actor.is_staff() && (sla_status.is_some() || input.due_before.is_some() || sort == TicketSort::SlaDueAsc) {
+            return Err(AppError::Forbidden("SLA filters and order are for staff".into()));
+        }
         if input.cursor.is_some_and(|c| c.sort != sort) {
             v.fail("cursor", "belongs to another sort order");
         }
@@ -119,6 +135,8 @@ impl SearchTickets {
             created_before: input.created_before,
             text,
             text_in_internal_notes: actor.is_staff(),
+            sla_status: sla_status.map(|s| (s, self.ports.clock.now())),
+            due_before: input.due_before,
         };
         let query = TicketQuery {
             filter,

@@ -131,10 +131,15 @@ impl TicketSla {
 
     /// The ticket's priority or category changed and `terms` now apply: open targets take
     /// the new lengths with the business time already consumed; a target the new policy
-    /// lacks is dropped, one it adds starts now.
+    /// lacks is dropped. One it adds starts now, unless the ticket is past it: no first
+    /// response once staff replied (`responded`), no resolution once resolved or closed,
+    /// and a resolution added in a pausing status starts paused. The new pausing statuses
+    /// apply at once.
     pub fn reapply(
         &mut self,
         terms: &PolicyTerms,
+        status: TicketStatus,
+        responded: bool,
         now: Timestamp,
         calendar: &BusinessCalendar,
     ) -> Result<(), CalendarError> {
@@ -147,10 +152,26 @@ impl TicketSla {
                 }
             }
         }
-        for kind in [TargetKind::FirstResponse, TargetKind::Resolution] {
-            if let (None, Some(len)) = (self.target(kind), terms.length(kind)) {
-                self.targets
-                    .push(SlaTarget::start(kind, len, terms.warning_percent, now, calendar)?);
+        let finished = matches!(status, TicketStatus::Resolved | TicketStatus::Closed);
+        if let (None, Some(len), false, false) = (
+            self.target(TargetKind::FirstResponse),
+            terms.first_response,
+            responded,
+            finished,
+        ) {
+            let first = SlaTarget::start(TargetKind::FirstResponse, len, terms.warning_percent, now, calendar)?;
+            self.targets.push(first);
+        }
+        if let (None, Some(len), false) = (self.target(TargetKind::Resolution), terms.resolution, finished) {
+            let resolution = SlaTarget::start(TargetKind::Resolution, len, terms.warning_percent, now, calendar)?;
+            self.targets.push(resolution);
+        }
+        let pausing = terms.pause_statuses.contains(&status);
+        if let Some(r) = self.target_mut(TargetKind::Resolution).filter(|r| r.met_at.is_none()) {
+            if pausing {
+                r.pause(now, calendar);
+            } else {
+                r.resume(now, calendar)?;
             }
         }
         Ok(())

@@ -73,6 +73,20 @@ impl TargetStatus {
             TargetStatus::Paused => "paused",
         }
     }
+
+    /// Every status.
+    pub const ALL: [TargetStatus; 5] = [
+        TargetStatus::Active,
+        TargetStatus::AtRisk,
+        TargetStatus::Breached,
+        TargetStatus::Met,
+        TargetStatus::Paused,
+    ];
+
+    /// Parses an API name.
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
 }
 
 /// A crossing the monitor records once per target.
@@ -176,15 +190,18 @@ impl SlaTarget {
         TargetStatus::Active
     }
 
-    /// The next instant the monitor must look at this target: its warning, then its due
-    /// instant; `None` once both are recorded, or while it is paused or met.
+    /// The next instant the monitor must look at this target: its warning instant, then
+    /// the first instant after its due instant (it is breached once that has passed);
+    /// `None` once both are recorded, or while it is paused or met.
     pub fn next_deadline(&self) -> Option<Timestamp> {
         if self.met_at.is_some() || self.running_since.is_none() || self.breached_at.is_some() {
             return None;
         }
         match (self.warned_at, self.warn_at) {
             (None, Some(warn)) => Some(warn),
-            _ => self.due_at,
+            _ => self
+                .due_at
+                .map(|due| Timestamp::from_unix_micros(due.unix_micros().saturating_add(1))),
         }
     }
 

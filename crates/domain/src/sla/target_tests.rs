@@ -62,7 +62,13 @@ fn active_at_risk_breached_each_recorded_once() {
         vec![(TargetKind::FirstResponse, Crossing::Warning(t(3.2)))]
     );
     assert!(sla.observe(t(3.5)).is_empty(), "once");
-    assert_eq!(sla.next_deadline(), Some(t(4.0)));
+    let breaching = Timestamp::from_unix_micros(t(4.0).unix_micros() + 1);
+    assert_eq!(sla.next_deadline(), Some(breaching), "the first instant past due");
+    assert!(sla.observe(t(4.0)).is_empty(), "due is not yet breached");
+    assert_eq!(
+        status(&sla, TargetKind::FirstResponse, breaching),
+        TargetStatus::Breached
+    );
     assert_eq!(
         sla.observe(t(4.5)),
         vec![(TargetKind::FirstResponse, Crossing::Breach(t(4.0)))]
@@ -134,7 +140,7 @@ fn a_policy_change_keeps_the_consumed_time_and_applies_the_new_length() {
         resolution: Some(4 * H),
         ..terms()
     };
-    sla.reapply(&urgent, t(2.0), &cal()).expect("ok");
+    sla.reapply(&urgent, InProgress, false, t(2.0), &cal()).expect("ok");
     // 2 h consumed already exceed the new 1 h first response: due at once, at risk now.
     let first = sla.target(TargetKind::FirstResponse).expect("target");
     assert_eq!(first.due_at, Some(t(2.0)));
@@ -145,11 +151,60 @@ fn a_policy_change_keeps_the_consumed_time_and_applies_the_new_length() {
         first_response: None,
         ..urgent
     };
-    sla.reapply(&none, t(2.5), &cal()).expect("ok");
+    sla.reapply(&none, InProgress, false, t(2.5), &cal()).expect("ok");
     assert!(
         sla.target(TargetKind::FirstResponse).is_none(),
         "dropped with the policy"
     );
+}
+
+#[test]
+fn a_reapply_adds_only_the_targets_the_ticket_has_not_passed() {
+    let none = PolicyTerms {
+        first_response: None,
+        resolution: None,
+        ..terms()
+    };
+    let mut replied = TicketSla::default();
+    replied.reapply(&terms(), InProgress, true, t(1.0), &cal()).expect("ok");
+    assert!(
+        replied.target(TargetKind::FirstResponse).is_none(),
+        "staff already replied"
+    );
+    assert_eq!(
+        replied.target(TargetKind::Resolution).and_then(|r| r.due_at),
+        Some(t(11.0))
+    );
+
+    let mut waiting = TicketSla::default();
+    waiting
+        .reapply(&terms(), WaitingCustomer, false, t(1.0), &cal())
+        .expect("ok");
+    let r = waiting.target(TargetKind::Resolution).expect("added");
+    assert_eq!(r.status(t(50.0)), TargetStatus::Paused, "added in a pausing status");
+    assert_eq!(r.consumed(t(50.0), &cal()), 0);
+
+    let mut resolved = TicketSla::default();
+    resolved.reapply(&terms(), Resolved, false, t(1.0), &cal()).expect("ok");
+    assert!(resolved.targets.is_empty(), "nothing to promise on a resolved ticket");
+
+    // A policy whose pausing statuses include the current one pauses a running clock.
+    let mut sla = open();
+    let pauses_in_progress = PolicyTerms {
+        pause_statuses: vec![InProgress],
+        ..terms()
+    };
+    sla.reapply(&pauses_in_progress, InProgress, false, t(2.0), &cal())
+        .expect("ok");
+    assert_eq!(status(&sla, TargetKind::Resolution, t(3.0)), TargetStatus::Paused);
+    sla.reapply(&terms(), InProgress, false, t(4.0), &cal()).expect("ok");
+    assert_eq!(
+        sla.target(TargetKind::Resolution).and_then(|r| r.due_at),
+        Some(t(12.0)),
+        "2 h consumed before the pause, 8 h left from 4:00"
+    );
+    sla.reapply(&none, InProgress, false, t(5.0), &cal()).expect("ok");
+    assert!(sla.targets.is_empty(), "no policy, no open targets");
 }
 
 #[test]

@@ -108,6 +108,9 @@ pub struct TicketParts {
     pub public_comment_count: u32,
     /// How many internal notes it has. Staff only: never shown to a customer.
     pub internal_note_count: u32,
+    /// When its earliest running SLA target falls due; `None` when no target runs. Staff
+    /// only, kept by the SLA bookkeeping (not a ticket command), for sorting and filtering.
+    pub sla_due_at: Option<Timestamp>,
     /// Its revision.
     pub version: Version,
 }
@@ -162,6 +165,7 @@ impl Ticket {
             last_agent_reply_at: None,
             public_comment_count: 0,
             internal_note_count: 0,
+            sla_due_at: None,
             version: Version::FIRST,
         });
         Ok((ticket, event))

@@ -5,6 +5,7 @@
 
 use crate::comment::Visibility;
 use crate::ids::{CommentId, TicketId, UserId};
+use crate::sla::{Crossing, TargetKind};
 use crate::time::Timestamp;
 
 use super::category::CategorySlug;
@@ -80,14 +81,25 @@ pub enum TicketEventKind {
         /// How many files came with it.
         attachments: u32,
     },
+    /// An SLA target reached its warning threshold or passed its due instant. Recorded
+    /// once per target and crossing; staff only.
+    SlaCrossed {
+        /// The target.
+        target: TargetKind,
+        /// The warning or breach, with the instant it happened.
+        crossing: Crossing,
+        /// The policy the target comes from.
+        policy_id: Option<i64>,
+    },
 }
 
 impl TicketEventKind {
-    /// Who may see this event in the ticket's history and be notified of it: the event
-    /// of an internal note is internal, every other event public.
+    /// Who may see this event in the ticket's history and be notified of it: the events
+    /// of an internal note and of SLA crossings are internal, every other event public.
     pub const fn visibility(&self) -> Visibility {
         match self {
             Self::CommentAdded { visibility, .. } => *visibility,
+            Self::SlaCrossed { .. } => Visibility::Internal,
             _ => Visibility::Public,
         }
     }
@@ -100,6 +112,14 @@ impl TicketEventKind {
             Self::StatusChanged { .. } => "TicketStatusChanged",
             Self::Assigned { .. } => "TicketAssigned",
             Self::CommentAdded { .. } => "CommentAdded",
+            Self::SlaCrossed {
+                crossing: Crossing::Warning(_),
+                ..
+            } => "SlaWarning",
+            Self::SlaCrossed {
+                crossing: Crossing::Breach(_),
+                ..
+            } => "SlaBreached",
         }
     }
 }

@@ -1,0 +1,260 @@
+//! Keeping each ticket's SLA in step with the ticket: the matching policy's targets when it
+//! opens, their clocks moved by status changes and replies, the policy re-applied when the
+//! priority or category changes, and every warning or breach recorded once.
+
+use std::sync::Arc;
+
+use domain::sla::{BusinessCalendar, Crossing, PolicyTerms, SlaPolicy, TargetCrossing, TicketSla, select_policy};
+use domain::{CategorySlug, Priority, Ticket, TicketEvent, TicketEventKind, TicketId, TicketStatus, Timestamp};
+
+use crate::error::AppError;
+use crate::ports::{
+    CalendarSupport, SlaCalendarRepository, SlaPolicyRepository, SlaTargetRepository, StoredSla, Write,
+};
+
+use super::spec::build_calendar;
+
+/// What the SLA bookkeeping reads: policies, calendars, stored targets and time zones.
+#[derive(Clone)]
+pub struct SlaPorts {
+    /// SLA policies.
+    pub policies: Arc<dyn SlaPolicyRepository>,
+    /// Business calendars.
+    pub calendars: Arc<dyn SlaCalendarRepository>,
+    /// Tickets' stored targets.
+    pub targets: Arc<dyn SlaTargetRepository>,
+    /// Time zones and holiday rules.
+    pub support: Arc<dyn CalendarSupport>,
+}
+
+/// A policy ready to apply: its terms and its calendar built.
+pub(crate) struct Applied {
+    pub(crate) policy: SlaPolicy,
+    pub(crate) terms: PolicyTerms,
+    pub(crate) calendar: BusinessCalendar,
+}
+
+/// What a ticket looked like before a command, as far as its SLA cares.
+#[derive(Debug, Clone)]
+pub(crate) struct Before {
+    status: TicketStatus,
+    priority: Priority,
+    category: CategorySlug,
+}
+
+impl Before {
+    /// Takes the facts from the ticket as read.
+    pub(crate) fn of(ticket: &Ticket) -> Self {
+        let t = ticket.parts();
+        Self {
+            status: t.status,
+            priority: t.priority,
+            category: t.category.clone(),
+        }
+    }
+}
+
+/// A public comment that came with a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reply {
+    /// Staff replied publicly.
+    Staff,
+    /// The customer commented; `staff_replied` when staff had replied publicly before.
+    Customer {
+        /// Staff had replied publicly before this comment.
+        staff_replied: bool,
+    },
+}
+
+impl SlaPorts {
+    /// The calendar a policy counts on: its stored calendar, or 24x7 UTC without one.
+    pub(crate) async fn calendar_for(&self, policy: &SlaPolicy) -> Result<BusinessCalendar, AppError> {
+        let Some(id) = policy.calendar_id else {
+            return Ok(BusinessCalendar::always_open());
+        };
+        let stored = self
+            .calendars
+            .get_calendar(id)
+            .await?
+            .ok_or_else(|| AppError::Internal(format!("policy {} names missing calendar {id}", policy.id)))?;
+        // Checked when saved; failing now means the zone database changed under it.
+        build_calendar(&stored.spec, self.support.as_ref(), "")
+            .map_err(|e| AppError::Internal(format!("stored calendar {id} no longer builds: {e:?}")))
+    }
+
+    async fn applied(&self, policy: SlaPolicy) -> Result<Applied, AppError> {
+        let calendar = self.calendar_for(&policy).await?;
+        Ok(Applied {
+            terms: policy.terms(),
+            policy,
+            calendar,
+        })
+    }
+
+    /// The policy that matches a priority and category, if any.
+    async fn matching(&self, priority: Priority, category: &CategorySlug) -> Result<Option<Applied>, AppError> {
+        let policies = self.policies.list_policies().await?;
+        match select_policy(&policies, priority, category) {
+            Some(p) => Ok(Some(self.applied(p.clone()).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The policy a stored SLA names, if it still exists.
+    pub(crate) async fn stored_policy(&self, stored: &StoredSla) -> Result<Option<Applied>, AppError> {
+        let Some(id) = stored.policy_id else {
+            return Ok(None);
+        };
+        match self.policies.get_policy(id).await? {
+            Some(p) => Ok(Some(self.applied(p).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The writes that give a ticket just opened the targets of its matching policy.
+    pub(crate) async fn on_open(&self, ticket: &Ticket) -> Result<Vec<Write>, AppError> {
+        let t = ticket.parts();
+        let Some(applied) = self.matching(t.priority, &t.category).await? else {
+            return Ok(Vec::new());
+        };
+        let sla = TicketSla::open(&applied.terms, t.created_at, &applied.calendar).map_err(calendar_failure)?;
+        Ok(vec![Write::SaveSla {
+            ticket_id: t.id,
+            policy_id: Some(applied.policy.id),
+            revision: 0,
+            sla,
+        }])
+    }
+
+    /// The writes that follow a command which took the ticket from `before` to `ticket`
+    /// at `at`, with the public comment it added if any: the targets moved and every
+    /// crossing recorded (once: the save is guarded by the revision read).
+    pub(crate) async fn follow(
+        &self,
+        before: &Before,
+        ticket: &Ticket,
+        reply: Option<Reply>,
+        at: Timestamp,
+    ) -> Result<Vec<Write>, AppError> {
+        let t = ticket.parts();
+        let mut stored = self.targets.sla_of(t.id).await?;
+        let read = stored.clone();
+        let moved = before.priority != t.priority || before.category != t.category;
+        let current = if moved {
+            None
+        } else {
+            self.stored_policy(&stored).await?
+        };
+        // Re-select on a priority or category change, and when the policy the targets
+        // came from was deleted.
+        let reselect = current.is_none() && (moved || !stored.sla.targets.is_empty());
+        let applied = match current {
+            Some(a) => Some(a),
+            None if reselect => self.matching(t.priority, &t.category).await?,
+            None => None,
+        };
+        let mut crossed = stored.sla.observe(at);
+        match &applied {
+            Some(a) => {
+                let (terms, cal) = (&a.terms, &a.calendar);
+                if reselect {
+                    let responded = t.first_response_at.is_some();
+                    stored
+                        .sla
+                        .reapply(terms, t.status, responded, at, cal)
+                        .map_err(calendar_failure)?;
+                }
+                match reply {
+                    Some(Reply::Staff) => crossed.extend(
+                        stored
+                            .sla
+                            .on_public_comment(terms, true, true, at, cal)
+                            .map_err(calendar_failure)?,
+                    ),
+                    Some(Reply::Customer { staff_replied }) => crossed.extend(
+                        stored
+                            .sla
+                            .on_public_comment(terms, false, staff_replied, at, cal)
+                            .map_err(calendar_failure)?,
+                    ),
+                    None => {}
+                }
+                if before.status != t.status {
+                    crossed.extend(
+                        stored
+                            .sla
+                            .on_status_change(terms, before.status, t.status, at, cal)
+                            .map_err(calendar_failure)?,
+                    );
+                }
+                stored.policy_id = Some(a.policy.id);
+            }
+            // No policy applies any more: open targets go, finished ones stay on record.
+            None if reselect => {
+                stored.sla.targets.retain(|target| target.met_at.is_some());
+                stored.policy_id = None;
+            }
+            None => {}
+        }
+        Ok(sla_writes(t.id, &read, stored, &crossed, at))
+    }
+}
+
+/// The save and the crossing events, when anything changed.
+pub(crate) fn sla_writes(
+    ticket_id: TicketId,
+    read: &StoredSla,
+    now: StoredSla,
+    crossed: &[TargetCrossing],
+    at: Timestamp,
+) -> Vec<Write> {
+    if *read == now {
+        return Vec::new();
+    }
+    save_with_events(ticket_id, read.revision, now, crossed, at)
+}
+
+/// The save (guarded by the revision read) and one event per crossing.
+pub(crate) fn save_with_events(
+    ticket_id: TicketId,
+    revision: i64,
+    now: StoredSla,
+    crossed: &[TargetCrossing],
+    at: Timestamp,
+) -> Vec<Write> {
+    let policy_id = now.policy_id;
+    let mut writes = vec![Write::SaveSla {
+        ticket_id,
+        policy_id,
+        revision,
+        sla: now.sla,
+    }];
+    writes.extend(crossed.iter().map(|(target, crossing)| {
+        Write::Record(TicketEvent {
+            ticket_id,
+            actor: None,
+            at,
+            kind: TicketEventKind::SlaCrossed {
+                target: *target,
+                crossing: *crossing,
+                policy_id,
+            },
+        })
+    }));
+    writes
+}
+
+/// Arithmetic failures on a stored calendar: calendars that never open are refused when
+/// saved, so this is a broken invariant.
+pub(crate) fn calendar_failure(e: domain::sla::CalendarError) -> AppError {
+    AppError::Internal(format!("SLA arithmetic failed on a stored calendar: {e}"))
+}
+
+/// Counts the warnings and breaches among crossings.
+pub(crate) fn count(crossed: &[TargetCrossing]) -> (usize, usize) {
+    let warnings = crossed
+        .iter()
+        .filter(|(_, c)| matches!(c, Crossing::Warning(_)))
+        .count();
+    (warnings, crossed.len() - warnings)
+}

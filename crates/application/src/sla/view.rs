@@ -1,0 +1,235 @@
+//! Showing tickets' SLA targets to staff: in every ticket representation, and explained in
+//! full for one ticket.
+
+use std::collections::HashMap;
+
+use domain::sla::{BusinessCalendar, SlaTarget, TargetKind, TargetStatus};
+use domain::{Actor, Ticket, TicketEventKind, TicketId, TicketStatus, Timestamp};
+
+use crate::error::AppError;
+use crate::tickets::{TicketPorts, load_visible};
+
+use super::engine::calendar_failure;
+use super::explain::{Explanation, explain};
+
+/// How many history entries are read to find a ticket's paused intervals.
+const HISTORY_LIMIT: u32 = 1000;
+
+/// One target as staff see it, at the instant it was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetView {
+    /// What it promises.
+    pub kind: TargetKind,
+    /// Where it stands now.
+    pub status: TargetStatus,
+    /// When its clock first started.
+    pub started_at: Timestamp,
+    /// When it falls due, while it runs.
+    pub due_at: Option<Timestamp>,
+    /// Its length in business seconds.
+    pub target_seconds: i64,
+    /// Business seconds consumed so far.
+    pub consumed_seconds: i64,
+    /// Business seconds left (negative once overdue).
+    pub remaining_seconds: i64,
+    /// When it became at risk, once recorded.
+    pub warned_at: Option<Timestamp>,
+    /// When it was breached (its due instant), once recorded.
+    pub breached_at: Option<Timestamp>,
+    /// When it was met.
+    pub met_at: Option<Timestamp>,
+}
+
+/// A ticket's targets as staff see them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlaView {
+    /// The policy they come from (`None` if it was deleted since).
+    pub policy_id: Option<i64>,
+    /// Its name.
+    pub policy_name: Option<String>,
+    /// The targets.
+    pub targets: Vec<TargetView>,
+}
+
+/// One target with how its due instant was derived.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExplainedTarget {
+    /// The target.
+    pub target: TargetView,
+    /// While it runs: the business time still to count from `running_since`, counted.
+    pub explanation: Option<Explanation>,
+    /// When the clock last (re)started, while it runs.
+    pub running_since: Option<Timestamp>,
+    /// Business seconds consumed before `running_since` (before pauses, under an earlier
+    /// policy).
+    pub consumed_before_seconds: i64,
+}
+
+/// `GET /tickets/{id}/sla`: everything needed to see why a ticket is due when it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlaReport {
+    /// The policy and targets.
+    pub view: SlaView,
+    /// The calendar the policy counts on (`None`: calendar time, 24x7 UTC).
+    pub calendar_id: Option<i64>,
+    /// The calendar's time zone.
+    pub time_zone: String,
+    /// Each target explained.
+    pub targets: Vec<ExplainedTarget>,
+    /// Intervals the ticket spent in the policy's pausing statuses (`None` end: still
+    /// paused), from its history.
+    pub paused: Vec<(Timestamp, Option<Timestamp>)>,
+}
+
+/// Reads tickets' SLA for staff; customers are shown no SLA at all.
+#[derive(Clone)]
+pub struct ShowSla {
+    ports: TicketPorts,
+}
+
+impl ShowSla {
+    /// Wires the use case.
+    pub fn new(ports: TicketPorts) -> Self {
+        Self { ports }
+    }
+
+    /// The SLA of each ticket that has one, for its representation; empty for customers.
+    pub async fn summaries(&self, actor: &Actor, tickets: &[&Ticket]) -> Result<HashMap<TicketId, SlaView>, AppError> {
+        if !actor.is_staff() || tickets.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let ids: Vec<TicketId> = tickets.iter().map(|t| t.id()).collect();
+        let stored = self.ports.sla.targets.slas_of(&ids).await?;
+        let now = self.ports.clock.now();
+        let mut calendars: HashMap<Option<i64>, (Option<String>, BusinessCalendar)> = HashMap::new();
+        let mut views = HashMap::new();
+        for (id, s) in stored {
+            if s.sla.targets.is_empty() {
+                continue;
+            }
+            let (name, calendar) = match calendars.entry(s.policy_id) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => e.insert(self.policy_calendar(s.policy_id).await?),
+            };
+            let targets = s.sla.targets.iter().map(|t| view(t, now, calendar)).collect();
+            views.insert(
+                id,
+                SlaView {
+                    policy_id: s.policy_id,
+                    policy_name: name.clone(),
+                    targets,
+                },
+            );
+        }
+        Ok(views)
+    }
+
+    /// One ticket's SLA explained: staff only (customers get 403; a ticket that does not
+    /// exist is 404).
+    pub async fn report(&self, actor: Actor, reference: &str) -> Result<SlaReport, AppError> {
+        let ticket = load_visible(&self.ports, &actor, reference).await?;
+        if !actor.is_staff() {
+            return Err(AppError::Forbidden("SLA details are for staff".into()));
+        }
+        let stored = self.ports.sla.targets.sla_of(ticket.id()).await?;
+        let policy = match stored.policy_id {
+            Some(id) => self.ports.sla.policies.get_policy(id).await?,
+            None => None,
+        };
+        let (name, calendar) = self.policy_calendar(stored.policy_id).await?;
+        let now = self.ports.clock.now();
+        let mut targets = Vec::new();
+        for t in &stored.sla.targets {
+            let explanation = match (t.running_since, t.met_at) {
+                (Some(since), None) => Some(
+                    explain(&calendar, since, (t.target_seconds - t.consumed_before).max(0))
+                        .map_err(calendar_failure)?,
+                ),
+                _ => None,
+            };
+            targets.push(ExplainedTarget {
+                target: view(t, now, &calendar),
+                explanation,
+                running_since: t.running_since,
+                consumed_before_seconds: t.consumed_before,
+            });
+        }
+        let pausing = policy
+            .as_ref()
+            .map_or_else(|| vec![TicketStatus::WaitingCustomer], |p| p.pause_statuses.clone());
+        let paused = self.paused_intervals(&ticket, &pausing).await?;
+        Ok(SlaReport {
+            view: SlaView {
+                policy_id: stored.policy_id,
+                policy_name: name,
+                targets: targets.iter().map(|t| t.target.clone()).collect(),
+            },
+            calendar_id: policy.as_ref().and_then(|p| p.calendar_id),
+            time_zone: calendar.zone().name().to_owned(),
+            targets,
+            paused,
+        })
+    }
+
+    /// The policy's name and calendar; a deleted policy's targets are shown on 24x7 UTC.
+    async fn policy_calendar(&self, id: Option<i64>) -> Result<(Option<String>, BusinessCalendar), AppError> {
+        let policy = match id {
+            Some(id) => self.ports.sla.policies.get_policy(id).await?,
+            None => None,
+        };
+        match policy {
+            Some(p) => {
+                let calendar = self.ports.sla.calendar_for(&p).await?;
+                Ok((Some(p.name), calendar))
+            }
+            None => Ok((None, BusinessCalendar::always_open())),
+        }
+    }
+
+    /// The stretches the ticket spent in a pausing status, from its status history.
+    async fn paused_intervals(
+        &self,
+        ticket: &Ticket,
+        pausing: &[TicketStatus],
+    ) -> Result<Vec<(Timestamp, Option<Timestamp>)>, AppError> {
+        let history = self
+            .ports
+            .tickets
+            .history(ticket.id(), false, None, HISTORY_LIMIT)
+            .await?;
+        let mut intervals: Vec<(Timestamp, Option<Timestamp>)> = Vec::new();
+        for entry in history {
+            let (from, to) = match entry.kind {
+                TicketEventKind::StatusChanged { from, to, .. } | TicketEventKind::Assigned { from, to, .. } => {
+                    (from, to)
+                }
+                _ => continue,
+            };
+            match (pausing.contains(&from), pausing.contains(&to)) {
+                (false, true) => intervals.push((entry.at, None)),
+                (true, false) => {
+                    if let Some(last) = intervals.last_mut().filter(|(_, end)| end.is_none()) {
+                        last.1 = Some(entry.at);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(intervals)
+    }
+}
+
+fn view(t: &SlaTarget, now: Timestamp, calendar: &BusinessCalendar) -> TargetView {
+    TargetView {
+        kind: t.kind,
+        status: t.status(now),
+        started_at: t.started_at,
+        due_at: t.due_at,
+        target_seconds: t.target_seconds,
+        consumed_seconds: t.consumed(now, calendar),
+        remaining_seconds: t.remaining(now, calendar),
+        warned_at: t.warned_at,
+        breached_at: t.breached_at,
+        met_at: t.met_at,
+    }
+}
