@@ -243,6 +243,28 @@ async fn every_endpoint_against_every_role(s: Server) {
             &r,
             expect(who, 401, 200, 404, 200, 200),
         );
+        let r = s.call(Method::GET, &format!("{path}/sla"), token, None).await;
+        check(
+            format!("{who:?} GET /tickets/{{id}}/sla"),
+            &r,
+            expect(who, 401, 403, 404, 200, 200),
+        );
+        let r = s
+            .call(Method::GET, "/api/v1/tickets?sla_status=breached", token, None)
+            .await;
+        check(
+            format!("{who:?} GET /tickets?sla_status"),
+            &r,
+            expect(who, 401, 403, 403, 200, 200),
+        );
+        let r = s
+            .call(Method::GET, "/api/v1/tickets?sort=sla_due_at", token, None)
+            .await;
+        check(
+            format!("{who:?} GET /tickets?sort=sla_due_at"),
+            &r,
+            expect(who, 401, 403, 403, 200, 200),
+        );
         // The conversation: a public file of the owner and an internal note with a file.
         let public = s
             .multipart(

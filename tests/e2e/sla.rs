@@ -1,5 +1,7 @@
-//! `POST /sla/preview` end to end: the real zone database and holiday rules behind the
-//! API, the explanation, and bad calendars answering 422.
+//! SLA end to end: `POST /sla/preview` with the real zone database and holiday rules, bad
+//! calendars answering 422, policies applied to tickets, the staff-only SLA in ticket
+//! representations, filters and order, `GET /tickets/{id}/sla`, and targets turning
+//! `at_risk` and `breached` in real time under the in-process monitor.
 
 use e2e::*;
 
@@ -9,7 +11,239 @@ e2e::on_both_backends!(
     bad_calendars_and_callers_are_refused,
     admins_manage_calendars_and_preview_with_a_stored_one,
     admins_manage_policies_checked_as_a_whole,
+    tickets_carry_their_targets_for_staff_only,
 );
+
+/// Real time: a one-minute policy, the monitor ticking every second inside `ticket-api`.
+mod live {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        let server = e2e::Server::start_with(e2e::Backend::Sqlite, super::LIVE_ENV)
+            .await
+            .expect("sqlite always runs");
+        super::targets_turn_at_risk_then_breached_in_real_time(server).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        let Some(server) = e2e::Server::start_with(e2e::Backend::Postgres, super::LIVE_ENV).await else {
+            return;
+        };
+        super::targets_turn_at_risk_then_breached_in_real_time(server).await;
+    }
+}
+
+const LIVE_ENV: &[(&str, &str)] = &[
+    ("TICKET__WORKER__EMBEDDED", "true"),
+    ("TICKET__WORKER__SLA_INTERVAL_SECS", "1"),
+];
+
+/// A policy for urgent tickets: first response in `first` minutes, resolution in 8 hours.
+async fn policy(s: &Server, admin: &str, name: &str, first: i64, warning: i64) -> i64 {
+    let body = json!({
+        "name": name, "priorities": ["urgent"], "first_response_minutes": first,
+        "resolution_minutes": 480, "warning_percent": warning,
+    });
+    let r = s
+        .call(Method::POST, "/api/v1/sla/policies", Some(admin), Some(body))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.body["id"].as_i64().expect("id")
+}
+
+fn urgent(subject: &str) -> Value {
+    json!({"subject": subject, "description": "down", "category": "billing", "priority": "urgent"})
+}
+
+fn target<'a>(ticket: &'a Value, kind: &str) -> &'a Value {
+    ticket["sla"]["targets"]
+        .as_array()
+        .and_then(|ts| ts.iter().find(|t| t["kind"] == kind))
+        .unwrap_or(&Value::Null)
+}
+
+async fn history_types(s: &Server, token: &str, id: i64) -> Vec<String> {
+    let r = s
+        .call(Method::GET, &format!("/api/v1/tickets/{id}/history"), Some(token), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.body["items"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|e| e["type"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn tickets_carry_their_targets_for_staff_only(s: Server) {
+    let admin = s.admin().await;
+    s.category(&admin, "billing").await;
+    let (_, agent) = s.account(&admin, "agent", "agent@example.com").await;
+    let (_, customer) = s.account(&admin, "customer", "cu@example.com").await;
+    let policy_id = policy(&s, &admin, "Urgent", 60, 80).await;
+
+    let t = s.ticket(&customer, urgent("Site down")).await;
+    assert!(t.get("sla").is_none(), "customers are shown no SLA: {t}");
+    let id = t["id"].as_i64().expect("id");
+    let normal = s
+        .ticket(
+            &customer,
+            json!({"subject": "Question", "description": "d", "category": "billing"}),
+        )
+        .await;
+
+    let r = s
+        .call(Method::GET, &format!("/api/v1/tickets/{id}"), Some(&agent), None)
+        .await;
+    assert_eq!(r.body["sla"]["policy_id"], policy_id, "{}", r.body);
+    assert_eq!(r.body["sla"]["policy_name"], "Urgent");
+    let first = target(&r.body, "first_response");
+    assert_eq!(first["status"], "active", "{}", r.body);
+    assert_eq!(first["target_minutes"], 60);
+    let created = chrono::DateTime::parse_from_rfc3339(t["created_at"].as_str().expect("created")).expect("instant");
+    let due = chrono::DateTime::parse_from_rfc3339(first["due_at"].as_str().expect("due")).expect("instant");
+    assert_eq!((due - created).num_seconds(), 3600, "24x7: due an hour after creation");
+    assert_eq!(target(&r.body, "resolution")["target_minutes"], 480);
+    let r = s
+        .call(
+            Method::GET,
+            &format!("/api/v1/tickets/{}", normal["id"]),
+            Some(&agent),
+            None,
+        )
+        .await;
+    assert_eq!(
+        r.body["sla"],
+        json!({"policy_id": null, "policy_name": null, "targets": []}),
+        "no policy for normal"
+    );
+
+    // The explanation, for staff.
+    let r = s
+        .call(Method::GET, &format!("/api/v1/tickets/{id}/sla"), Some(&agent), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["time_zone"], "UTC");
+    assert_eq!(r.body["calendar_id"], Value::Null);
+    let explained = r.body["targets"]
+        .as_array()
+        .and_then(|ts| ts.iter().find(|x| x["target"]["kind"] == "first_response"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(explained["due"]["business_seconds"], 3600, "{}", r.body);
+    assert!(explained["due"]["explanation"].as_str().is_some_and(|e| !e.is_empty()));
+    s.call(Method::GET, &format!("/api/v1/tickets/{id}/sla"), Some(&customer), None)
+        .await
+        .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+
+    // A staff reply meets the first response; lists filter and order by the SLA.
+    let r = s
+        .call(
+            Method::POST,
+            &format!("/api/v1/tickets/{id}/comments"),
+            Some(&agent),
+            Some(json!({"body": "On it"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let second = s.ticket(&customer, urgent("Also down")).await;
+    let r = s
+        .call(Method::GET, "/api/v1/tickets?sla_status=met", Some(&agent), None)
+        .await;
+    let ids: Vec<&Value> = r.body["items"]
+        .as_array()
+        .map(|i| i.iter().map(|t| &t["id"]).collect())
+        .unwrap_or_default();
+    assert_eq!(ids, vec![&json!(id)], "{}", r.body);
+    let r = s
+        .call(
+            Method::GET,
+            "/api/v1/tickets?sla_status=active&sort=sla_due_at",
+            Some(&agent),
+            None,
+        )
+        .await;
+    let ids: Vec<&Value> = r.body["items"]
+        .as_array()
+        .map(|i| i.iter().map(|t| &t["id"]).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        ids,
+        vec![&second["id"], &json!(id)],
+        "the second's first response (1 h) falls due before the first's resolution (8 h): {}",
+        r.body
+    );
+    let r = s
+        .call(
+            Method::GET,
+            "/api/v1/tickets?due_before=2000-01-01T00:00:00Z",
+            Some(&agent),
+            None,
+        )
+        .await;
+    assert_eq!(r.body["items"], json!([]));
+    for bad in ["sla_status=late", "due_before=tomorrow", "sort=-sla_due_at"] {
+        s.call(Method::GET, &format!("/api/v1/tickets?{bad}"), Some(&agent), None)
+            .await
+            .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    }
+    s.call(Method::GET, "/api/v1/tickets?sla_status=met", Some(&customer), None)
+        .await
+        .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+
+    // Raising the priority of the normal ticket applies the urgent policy from now on.
+    let r = s
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/tickets/{}", normal["id"]),
+            Some(&agent),
+            Some(json!({"priority": "urgent"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["sla"]["policy_id"], policy_id);
+    assert_eq!(target(&r.body, "first_response")["status"], "active");
+}
+
+async fn targets_turn_at_risk_then_breached_in_real_time(s: Server) {
+    let admin = s.admin().await;
+    s.category(&admin, "billing").await;
+    let (_, agent) = s.account(&admin, "agent", "agent@example.com").await;
+    let (_, customer) = s.account(&admin, "customer", "cu@example.com").await;
+    // At risk after 30 seconds, breached after a minute.
+    policy(&s, &admin, "One minute", 1, 50).await;
+    let t = s.ticket(&customer, urgent("Everything is on fire")).await;
+    let id = t["id"].as_i64().expect("id");
+    let path = format!("/api/v1/tickets/{id}");
+    let started = std::time::Instant::now();
+    let mut seen = Vec::new();
+    while started.elapsed() < std::time::Duration::from_secs(90) {
+        let r = s.call(Method::GET, &path, Some(&agent), None).await;
+        let status = target(&r.body, "first_response")["status"]
+            .as_str()
+            .unwrap_or("?")
+            .to_owned();
+        if seen.last() != Some(&status) {
+            seen.push(status.clone());
+        }
+        let types = history_types(&s, &agent, id).await;
+        if status == "breached" && types.iter().any(|t| t == "SlaBreached") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    assert_eq!(seen, ["active", "at_risk", "breached"], "{}", s.log_text());
+    let types = history_types(&s, &agent, id).await;
+    let sla: Vec<&String> = types.iter().filter(|t| t.starts_with("Sla")).collect();
+    assert_eq!(sla, ["SlaWarning", "SlaBreached"], "recorded once each");
+    let customer_view = history_types(&s, &customer, id).await;
+    assert!(customer_view.iter().all(|t| !t.starts_with("Sla")), "{customer_view:?}");
+    let r = s.call(Method::GET, &path, Some(&customer), None).await;
+    assert!(r.body.get("sla").is_none());
+}
 
 fn berlin_office() -> Value {
     let day = json!([["09:00", "17:00"]]);

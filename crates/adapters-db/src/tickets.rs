@@ -178,16 +178,16 @@ macro_rules! filter_sla_status {
             TargetStatus::AtRisk => $q.filter(
                 sql::<Bool>(&format!("{OPEN}s.running_since IS NOT NULL AND s.due_at >= "))
                     .bind::<Ts, _>(now)
-                    .sql(" AND (s.warned_at IS NOT NULL OR s.warn_at <= ")
+                    .sql(" AND s.warn_at <= ")
                     .bind::<Ts, _>(now)
-                    .sql("))"),
+                    .sql(")"),
             ),
             TargetStatus::Active => $q.filter(
                 sql::<Bool>(&format!("{OPEN}s.running_since IS NOT NULL AND s.due_at >= "))
                     .bind::<Ts, _>(now)
-                    .sql(" AND s.warned_at IS NULL AND (s.warn_at IS NULL OR s.warn_at > ")
+                    .sql(" AND s.warn_at > ")
                     .bind::<Ts, _>(now)
-                    .sql("))"),
+                    .sql(")"),
             ),
         };
     }};

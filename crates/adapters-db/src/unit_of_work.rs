@@ -174,6 +174,9 @@ impl UnitOfWork for Database {
                     }
                     Write::SaveSla { ticket_id, policy_id, revision, sla } => {
                         let id = ticket_id.get();
+                        // The ticket row first, then ticket_slas: the same lock order as a
+                        // ticket command, so a command and the monitor cannot deadlock.
+                        diesel::update(tickets::table.find(id)).set(tickets::sla_due_at.eq(running_due(sla))).execute(conn).await?;
                         let next_deadline = sla.next_deadline().map(to_sql);
                         let saved = if *revision == 0 {
                             let row = SlaRow { ticket_id: id, policy_id: *policy_id, revision: 1, next_deadline, claimed_until: None };
@@ -201,7 +204,6 @@ impl UnitOfWork for Database {
                         for row in TargetRow::of(*ticket_id, sla) {
                             diesel::insert_into(ticket_sla_targets::table).values(row).execute(conn).await?;
                         }
-                        diesel::update(tickets::table.find(id)).set(tickets::sla_due_at.eq(running_due(sla))).execute(conn).await?;
                     }
                     Write::RememberIdempotencyKey(r) => {
                         diesel::insert_into(idempotency_keys::table)

@@ -209,9 +209,12 @@ impl AddComment {
                 } else {
                     Reply::Customer { staff_replied }
                 };
-                changes
-                    .writes
-                    .extend(ports.sla.follow(&before, &ticket, Some(reply), now).await?);
+                changes.writes.extend(
+                    ports
+                        .sla
+                        .follow(ports.tickets.as_ref(), &before, &ticket, Some(reply), now)
+                        .await?,
+                );
             }
             if let Some(key) = d.key {
                 changes.push(Write::RememberIdempotencyKey(IdempotencyRecord {

@@ -4,12 +4,16 @@
 
 use std::sync::Arc;
 
-use domain::sla::{BusinessCalendar, Crossing, PolicyTerms, SlaPolicy, TargetCrossing, TicketSla, select_policy};
+use domain::sla::{
+    BusinessCalendar, Crossing, PolicyTerms, SlaPolicy, TargetCrossing, TargetKind, TicketFacts, TicketSla,
+    select_policy,
+};
 use domain::{CategorySlug, Priority, Ticket, TicketEvent, TicketEventKind, TicketId, TicketStatus, Timestamp};
 
 use crate::error::AppError;
 use crate::ports::{
-    CalendarSupport, SlaCalendarRepository, SlaPolicyRepository, SlaTargetRepository, StoredSla, Write,
+    CalendarSupport, SlaCalendarRepository, SlaPolicyRepository, SlaTargetRepository, StoredSla, TicketRepository,
+    Write,
 };
 
 use super::spec::build_calendar;
@@ -131,6 +135,7 @@ impl SlaPorts {
     /// crossing recorded (once: the save is guarded by the revision read).
     pub(crate) async fn follow(
         &self,
+        history: &dyn TicketRepository,
         before: &Before,
         ticket: &Ticket,
         reply: Option<Reply>,
@@ -154,15 +159,29 @@ impl SlaPorts {
             None => None,
         };
         let mut crossed = stored.sla.observe(at);
+        if reselect {
+            // Time consumed so far is counted on the calendar it was consumed on.
+            if let Some(old) = self.stored_policy(&stored).await? {
+                stored.sla.settle(at, &old.calendar);
+            }
+        }
         match &applied {
             Some(a) => {
                 let (terms, cal) = (&a.terms, &a.calendar);
                 if reselect {
-                    let responded = t.first_response_at.is_some();
-                    stored
-                        .sla
-                        .reapply(terms, t.status, responded, at, cal)
-                        .map_err(calendar_failure)?;
+                    let adds_resolution =
+                        terms.resolution.is_some() && stored.sla.target(TargetKind::Resolution).is_none();
+                    let paused = match adds_resolution {
+                        true => paused_intervals(history, t.id, &terms.pause_statuses).await?,
+                        false => Vec::new(),
+                    };
+                    let facts = TicketFacts {
+                        status: t.status,
+                        responded: t.first_response_at.is_some(),
+                        opened_at: t.created_at,
+                        paused: &paused,
+                    };
+                    crossed.extend(stored.sla.reapply(terms, &facts, at, cal).map_err(calendar_failure)?);
                 }
                 match reply {
                     Some(Reply::Staff) => crossed.extend(
@@ -242,6 +261,45 @@ pub(crate) fn save_with_events(
         })
     }));
     writes
+}
+
+/// How many history entries are read per page when looking for pauses.
+const HISTORY_PAGE: u32 = 500;
+
+/// The stretches a ticket spent in one of the `pausing` statuses (`None` end: still in
+/// one), from its whole status history.
+pub(crate) async fn paused_intervals(
+    history: &dyn TicketRepository,
+    ticket: TicketId,
+    pausing: &[TicketStatus],
+) -> Result<Vec<(Timestamp, Option<Timestamp>)>, AppError> {
+    let mut intervals: Vec<(Timestamp, Option<Timestamp>)> = Vec::new();
+    let mut after = None;
+    loop {
+        let page = history.history(ticket, false, after, HISTORY_PAGE).await?;
+        let full = page.len() == HISTORY_PAGE as usize;
+        for entry in page {
+            after = Some(entry.id);
+            let (from, to) = match entry.kind {
+                TicketEventKind::StatusChanged { from, to, .. } | TicketEventKind::Assigned { from, to, .. } => {
+                    (from, to)
+                }
+                _ => continue,
+            };
+            match (pausing.contains(&from), pausing.contains(&to)) {
+                (false, true) => intervals.push((entry.at, None)),
+                (true, false) => {
+                    if let Some(last) = intervals.last_mut().filter(|(_, end)| end.is_none()) {
+                        last.1 = Some(entry.at);
+                    }
+                }
+                _ => {}
+            }
+        }
+        if !full {
+            return Ok(intervals);
+        }
+    }
 }
 
 /// Arithmetic failures on a stored calendar: calendars that never open are refused when

@@ -323,3 +323,35 @@ async fn a_command_that_loses_only_to_the_monitor_is_retried_even_with_if_match(
     assert_eq!(moved.status(), TicketStatus::Assigned);
     assert_eq!(sla_events(&fake), [("SlaWarning", TargetKind::FirstResponse)]);
 }
+
+#[tokio::test]
+async fn a_policy_that_applies_later_counts_from_creation_without_the_pauses() {
+    let fake = fake(vec![policy(2, &[Priority::Urgent], None, None, Some(120))]);
+    let ticket = open(&fake, "normal").await;
+    fake.set_now(minutes(10));
+    status_to(&fake, &ticket, "assigned").await;
+    status_to(&fake, &ticket, "in_progress").await;
+    status_to(&fake, &ticket, "waiting_customer").await;
+    fake.set_now(minutes(40));
+    status_to(&fake, &ticket, "in_progress").await;
+    assert!(fake.state().slas.is_empty(), "no policy for normal tickets");
+    fake.set_now(minutes(100));
+    let update = UpdateTicketInput {
+        priority: Some("urgent".into()),
+        ..UpdateTicketInput::default()
+    };
+    UpdateTicket::new(fake.ports())
+        .execute(actor(AGENT), &ticket, update, None)
+        .await
+        .expect("updates");
+    let s = fake.state();
+    let (stored, _) = s.slas.values().next().expect("stored");
+    let r = stored.sla.target(TargetKind::Resolution).expect("added");
+    assert_eq!(r.started_at, START, "counts from creation");
+    assert_eq!(
+        r.consumed_before,
+        70 * 60,
+        "100 minutes open, 30 of them waiting for the customer"
+    );
+    assert_eq!(r.due_at, Some(minutes(150)));
+}

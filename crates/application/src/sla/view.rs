@@ -4,16 +4,13 @@
 use std::collections::HashMap;
 
 use domain::sla::{BusinessCalendar, SlaTarget, TargetKind, TargetStatus};
-use domain::{Actor, Ticket, TicketEventKind, TicketId, TicketStatus, Timestamp};
+use domain::{Actor, Ticket, TicketId, TicketStatus, Timestamp};
 
 use crate::error::AppError;
 use crate::tickets::{TicketPorts, load_visible};
 
-use super::engine::calendar_failure;
+use super::engine::{calendar_failure, paused_intervals};
 use super::explain::{Explanation, explain};
-
-/// How many history entries are read to find a ticket's paused intervals.
-const HISTORY_LIMIT: u32 = 1000;
 
 /// One target as staff see it, at the instant it was read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,7 +154,7 @@ impl ShowSla {
         let pausing = policy
             .as_ref()
             .map_or_else(|| vec![TicketStatus::WaitingCustomer], |p| p.pause_statuses.clone());
-        let paused = self.paused_intervals(&ticket, &pausing).await?;
+        let paused = paused_intervals(self.ports.tickets.as_ref(), ticket.id(), &pausing).await?;
         Ok(SlaReport {
             view: SlaView {
                 policy_id: stored.policy_id,
@@ -184,38 +181,6 @@ impl ShowSla {
             }
             None => Ok((None, BusinessCalendar::always_open())),
         }
-    }
-
-    /// The stretches the ticket spent in a pausing status, from its status history.
-    async fn paused_intervals(
-        &self,
-        ticket: &Ticket,
-        pausing: &[TicketStatus],
-    ) -> Result<Vec<(Timestamp, Option<Timestamp>)>, AppError> {
-        let history = self
-            .ports
-            .tickets
-            .history(ticket.id(), false, None, HISTORY_LIMIT)
-            .await?;
-        let mut intervals: Vec<(Timestamp, Option<Timestamp>)> = Vec::new();
-        for entry in history {
-            let (from, to) = match entry.kind {
-                TicketEventKind::StatusChanged { from, to, .. } | TicketEventKind::Assigned { from, to, .. } => {
-                    (from, to)
-                }
-                _ => continue,
-            };
-            match (pausing.contains(&from), pausing.contains(&to)) {
-                (false, true) => intervals.push((entry.at, None)),
-                (true, false) => {
-                    if let Some(last) = intervals.last_mut().filter(|(_, end)| end.is_none()) {
-                        last.1 = Some(entry.at);
-                    }
-                }
-                _ => {}
-            }
-        }
-        Ok(intervals)
     }
 }
 

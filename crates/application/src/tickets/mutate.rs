@@ -47,9 +47,12 @@ where
                 expected: read_version,
             })
             .push(Write::Record(event));
-        changes
-            .writes
-            .extend(ports.sla.follow(&before, &ticket, None, now).await?);
+        changes.writes.extend(
+            ports
+                .sla
+                .follow(ports.tickets.as_ref(), &before, &ticket, None, now)
+                .await?,
+        );
         match ports.uow.commit(changes).await {
             Ok(()) => return Ok(ticket),
             Err(StoreError::VersionConflict) if if_match.is_none() => continue,

@@ -33,6 +33,19 @@ impl PolicyTerms {
     }
 }
 
+/// What re-applying a policy needs to know about the ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TicketFacts<'a> {
+    /// Its status now.
+    pub status: TicketStatus,
+    /// Staff have replied publicly (the first response happened).
+    pub responded: bool,
+    /// When it was opened: targets a policy adds count from here.
+    pub opened_at: Timestamp,
+    /// The intervals it spent in a pausing status (`None` end: still paused).
+    pub paused: &'a [(Timestamp, Option<Timestamp>)],
+}
+
 /// A crossing of one of the ticket's targets.
 pub type TargetCrossing = (TargetKind, Crossing);
 
@@ -81,10 +94,15 @@ impl TicketSla {
         if let Some(r) = self.target_mut(TargetKind::Resolution) {
             if finished {
                 crossed.extend(r.meet(at, calendar).into_iter().map(|c| (TargetKind::Resolution, c)));
-            } else if terms.pause_statuses.contains(&to) {
-                crossed.extend(r.pause(at, calendar).into_iter().map(|c| (TargetKind::Resolution, c)));
-            } else if terms.pause_statuses.contains(&from) || from == TicketStatus::Resolved {
-                r.resume(at, calendar)?;
+            } else {
+                // A reopen restarts the clock, even into a pausing status (then it pauses
+                // at once, so a later resolve meets it again).
+                if terms.pause_statuses.contains(&from) || from == TicketStatus::Resolved {
+                    r.resume(at, calendar)?;
+                }
+                if terms.pause_statuses.contains(&to) {
+                    crossed.extend(r.pause(at, calendar).into_iter().map(|c| (TargetKind::Resolution, c)));
+                }
             }
         }
         if to == TicketStatus::Closed {
@@ -129,20 +147,33 @@ impl TicketSla {
         Ok(crossed)
     }
 
-    /// The ticket's priority or category changed and `terms` now apply: open targets take
-    /// the new lengths with the business time already consumed; a target the new policy
-    /// lacks is dropped. One it adds starts now, unless the ticket is past it: no first
-    /// response once staff replied (`responded`), no resolution once resolved or closed,
-    /// and a resolution added in a pausing status starts paused. The new pausing statuses
-    /// apply at once.
+    /// Brings every running clock up to `at` on `calendar`: the business time since it
+    /// (re)started is added to what was consumed. Done on the old policy's calendar before
+    /// a new policy applies, so time already consumed is kept as it was counted.
+    pub fn settle(&mut self, at: Timestamp, calendar: &BusinessCalendar) {
+        for t in &mut self.targets {
+            if let Some(since) = t.running_since.filter(|s| *s < at) {
+                t.consumed_before += calendar.business_time_between(since, at);
+                t.running_since = Some(at);
+            }
+        }
+    }
+
+    /// The ticket's priority or category changed and `terms` now apply (call
+    /// [`TicketSla::settle`] on the old calendar first): open targets take the new lengths
+    /// with the business time already consumed; a target the new policy lacks is dropped.
+    /// One it adds counts from the ticket's creation, as if it had applied all along
+    /// (resolution without the ticket's paused intervals), unless the ticket is past it:
+    /// no first response once staff replied, no resolution once resolved or closed; a
+    /// resolution added in a pausing status starts paused. The new pausing statuses apply
+    /// at once. Returns the crossings that are already due to be recorded by a pause.
     pub fn reapply(
         &mut self,
         terms: &PolicyTerms,
-        status: TicketStatus,
-        responded: bool,
+        ticket: &TicketFacts<'_>,
         now: Timestamp,
         calendar: &BusinessCalendar,
-    ) -> Result<(), CalendarError> {
+    ) -> Result<Vec<TargetCrossing>, CalendarError> {
         self.targets
             .retain(|t| t.met_at.is_some() || terms.length(t.kind).is_some());
         for t in &mut self.targets {
@@ -152,29 +183,58 @@ impl TicketSla {
                 }
             }
         }
-        let finished = matches!(status, TicketStatus::Resolved | TicketStatus::Closed);
+        let finished = matches!(ticket.status, TicketStatus::Resolved | TicketStatus::Closed);
+        let since_opened = calendar.business_time_between(ticket.opened_at, now);
         if let (None, Some(len), false, false) = (
             self.target(TargetKind::FirstResponse),
             terms.first_response,
-            responded,
+            ticket.responded,
             finished,
         ) {
-            let first = SlaTarget::start(TargetKind::FirstResponse, len, terms.warning_percent, now, calendar)?;
+            let consumed = since_opened;
+            let first = SlaTarget::resume_from(
+                TargetKind::FirstResponse,
+                len,
+                terms,
+                ticket.opened_at,
+                consumed,
+                now,
+                calendar,
+            )?;
             self.targets.push(first);
         }
         if let (None, Some(len), false) = (self.target(TargetKind::Resolution), terms.resolution, finished) {
-            let resolution = SlaTarget::start(TargetKind::Resolution, len, terms.warning_percent, now, calendar)?;
+            let paused: i64 = ticket
+                .paused
+                .iter()
+                .map(|(from, until)| {
+                    let from = (*from).max(ticket.opened_at);
+                    let until = until.unwrap_or(now).min(now);
+                    calendar.business_time_between(from, until)
+                })
+                .sum();
+            let consumed = (since_opened - paused).max(0);
+            let resolution = SlaTarget::resume_from(
+                TargetKind::Resolution,
+                len,
+                terms,
+                ticket.opened_at,
+                consumed,
+                now,
+                calendar,
+            )?;
             self.targets.push(resolution);
         }
-        let pausing = terms.pause_statuses.contains(&status);
+        let mut crossed = Vec::new();
+        let pausing = terms.pause_statuses.contains(&ticket.status);
         if let Some(r) = self.target_mut(TargetKind::Resolution).filter(|r| r.met_at.is_none()) {
             if pausing {
-                r.pause(now, calendar);
+                crossed.extend(r.pause(now, calendar).into_iter().map(|c| (TargetKind::Resolution, c)));
             } else {
                 r.resume(now, calendar)?;
             }
         }
-        Ok(())
+        Ok(crossed)
     }
 
     /// Records every warning and breach `now` has crossed, once each.

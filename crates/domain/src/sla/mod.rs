@@ -14,7 +14,7 @@ mod zone;
 
 pub use calendar::{BusinessCalendar, CalendarError, Counted, HolidaySet, Holidays, OpenInterval, WeeklyHours};
 pub use civil::{LocalDate, TimeOfDay, Weekday};
-pub use clock::{PolicyTerms, TargetCrossing, TicketSla};
+pub use clock::{PolicyTerms, TargetCrossing, TicketFacts, TicketSla};
 pub use policy::{DEFAULT_WARNING_PERCENT, SlaPolicy, select_policy};
 pub use target::{Crossing, SlaTarget, TargetKind, TargetStatus};
 pub use zone::{FixedOffset, TimeZone, TransitionTable, Utc, earliest_instant_at_or_after};

@@ -119,7 +119,7 @@ pub struct SlaTarget {
     pub running_since: Option<Timestamp>,
     /// When it falls due, while running.
     pub due_at: Option<Timestamp>,
-    /// When it becomes at risk, while running and not yet warned.
+    /// When it becomes (or became) at risk under the current threshold, while running.
     pub warn_at: Option<Timestamp>,
     /// When the warning was recorded.
     pub warned_at: Option<Timestamp>,
@@ -155,6 +155,24 @@ impl SlaTarget {
         Ok(target)
     }
 
+    /// A target that has been counting since `started_at` with `consumed` business
+    /// seconds used by `now` (a policy applied later to a ticket), running from `now`.
+    pub fn resume_from(
+        kind: TargetKind,
+        target_seconds: i64,
+        terms: &super::clock::PolicyTerms,
+        started_at: Timestamp,
+        consumed: i64,
+        now: Timestamp,
+        calendar: &BusinessCalendar,
+    ) -> Result<Self, CalendarError> {
+        let mut target = Self::start(kind, target_seconds, terms.warning_percent, now, calendar)?;
+        target.started_at = started_at;
+        target.consumed_before = consumed;
+        target.schedule(calendar)?;
+        Ok(target)
+    }
+
     /// Business seconds consumed up to `now`.
     pub fn consumed(&self, now: Timestamp, calendar: &BusinessCalendar) -> i64 {
         self.consumed_before
@@ -184,7 +202,9 @@ impl SlaTarget {
         if self.running_since.is_none() {
             return TargetStatus::Paused;
         }
-        if self.warned_at.is_some() || self.warn_at.is_some_and(|w| w <= now) {
+        // The current threshold decides, so a longer target applied after a warning
+        // makes it active again (the warning stays on record, once).
+        if self.warn_at.is_some_and(|w| w <= now) {
             return TargetStatus::AtRisk;
         }
         TargetStatus::Active
@@ -292,11 +312,11 @@ impl SlaTarget {
         let left = (self.target_seconds - self.consumed_before).max(0);
         self.due_at = Some(calendar.add_business_time(since, left)?);
         let threshold = self.target_seconds * i64::from(self.warning_percent) / 100;
-        self.warn_at = match self.warned_at {
-            Some(_) => None,
+        self.warn_at = if threshold <= self.consumed_before {
             // Already past the threshold (a shorter target was applied): at risk now.
-            None if threshold <= self.consumed_before => Some(since),
-            None => Some(calendar.add_business_time(since, threshold - self.consumed_before)?),
+            Some(since)
+        } else {
+            Some(calendar.add_business_time(since, threshold - self.consumed_before)?)
         };
         Ok(())
     }

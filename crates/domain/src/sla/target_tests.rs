@@ -140,7 +140,8 @@ fn a_policy_change_keeps_the_consumed_time_and_applies_the_new_length() {
         resolution: Some(4 * H),
         ..terms()
     };
-    sla.reapply(&urgent, InProgress, false, t(2.0), &cal()).expect("ok");
+    sla.reapply(&urgent, &facts(InProgress, false), t(2.0), &cal())
+        .expect("ok");
     // 2 h consumed already exceed the new 1 h first response: due at once, at risk now.
     let first = sla.target(TargetKind::FirstResponse).expect("target");
     assert_eq!(first.due_at, Some(t(2.0)));
@@ -151,41 +152,69 @@ fn a_policy_change_keeps_the_consumed_time_and_applies_the_new_length() {
         first_response: None,
         ..urgent
     };
-    sla.reapply(&none, InProgress, false, t(2.5), &cal()).expect("ok");
+    sla.reapply(&none, &facts(InProgress, false), t(2.5), &cal())
+        .expect("ok");
     assert!(
         sla.target(TargetKind::FirstResponse).is_none(),
         "dropped with the policy"
     );
 }
 
+fn facts(status: crate::ticket::TicketStatus, responded: bool) -> TicketFacts<'static> {
+    TicketFacts {
+        status,
+        responded,
+        opened_at: t(0.0),
+        paused: &[],
+    }
+}
+
 #[test]
-fn a_reapply_adds_only_the_targets_the_ticket_has_not_passed() {
+fn a_reapply_adds_only_the_targets_the_ticket_has_not_passed_counting_from_its_creation() {
     let none = PolicyTerms {
         first_response: None,
         resolution: None,
         ..terms()
     };
     let mut replied = TicketSla::default();
-    replied.reapply(&terms(), InProgress, true, t(1.0), &cal()).expect("ok");
+    replied
+        .reapply(&terms(), &facts(InProgress, true), t(1.0), &cal())
+        .expect("ok");
     assert!(
         replied.target(TargetKind::FirstResponse).is_none(),
         "staff already replied"
     );
+    let r = replied.target(TargetKind::Resolution).expect("added");
     assert_eq!(
-        replied.target(TargetKind::Resolution).and_then(|r| r.due_at),
-        Some(t(11.0))
+        (r.started_at, r.due_at),
+        (t(0.0), Some(t(10.0))),
+        "as if it applied since creation"
     );
 
+    let mut fresh = TicketSla::default();
+    fresh.reapply(&terms(), &facts(New, false), t(3.5), &cal()).expect("ok");
+    assert_eq!(
+        status(&fresh, TargetKind::FirstResponse, t(3.5)),
+        TargetStatus::AtRisk,
+        "3.5 of 4 h gone"
+    );
+
+    // Paused half an hour, still waiting: added paused, with the pause not counted.
+    let paused = [(t(0.5), None)];
+    let waiting_facts = TicketFacts {
+        paused: &paused,
+        ..facts(WaitingCustomer, false)
+    };
     let mut waiting = TicketSla::default();
-    waiting
-        .reapply(&terms(), WaitingCustomer, false, t(1.0), &cal())
-        .expect("ok");
+    waiting.reapply(&terms(), &waiting_facts, t(1.0), &cal()).expect("ok");
     let r = waiting.target(TargetKind::Resolution).expect("added");
     assert_eq!(r.status(t(50.0)), TargetStatus::Paused, "added in a pausing status");
-    assert_eq!(r.consumed(t(50.0), &cal()), 0);
+    assert_eq!(r.consumed(t(50.0), &cal()), H / 2);
 
     let mut resolved = TicketSla::default();
-    resolved.reapply(&terms(), Resolved, false, t(1.0), &cal()).expect("ok");
+    resolved
+        .reapply(&terms(), &facts(Resolved, false), t(1.0), &cal())
+        .expect("ok");
     assert!(resolved.targets.is_empty(), "nothing to promise on a resolved ticket");
 
     // A policy whose pausing statuses include the current one pauses a running clock.
@@ -194,17 +223,81 @@ fn a_reapply_adds_only_the_targets_the_ticket_has_not_passed() {
         pause_statuses: vec![InProgress],
         ..terms()
     };
-    sla.reapply(&pauses_in_progress, InProgress, false, t(2.0), &cal())
+    sla.reapply(&pauses_in_progress, &facts(InProgress, false), t(2.0), &cal())
         .expect("ok");
     assert_eq!(status(&sla, TargetKind::Resolution, t(3.0)), TargetStatus::Paused);
-    sla.reapply(&terms(), InProgress, false, t(4.0), &cal()).expect("ok");
+    sla.reapply(&terms(), &facts(InProgress, false), t(4.0), &cal())
+        .expect("ok");
     assert_eq!(
         sla.target(TargetKind::Resolution).and_then(|r| r.due_at),
         Some(t(12.0)),
         "2 h consumed before the pause, 8 h left from 4:00"
     );
-    sla.reapply(&none, InProgress, false, t(5.0), &cal()).expect("ok");
+    sla.reapply(&none, &facts(InProgress, false), t(5.0), &cal())
+        .expect("ok");
     assert!(sla.targets.is_empty(), "no policy, no open targets");
+}
+
+#[test]
+fn a_pause_by_a_new_policy_records_a_warning_it_finds_due() {
+    let mut sla = open();
+    let shorter_pausing = PolicyTerms {
+        resolution: Some(2 * H),
+        pause_statuses: vec![InProgress],
+        ..terms()
+    };
+    // 1.8 h of a new 2 h resolution: past 80 %, and the clock pauses at once.
+    let crossed = sla
+        .reapply(&shorter_pausing, &facts(InProgress, false), t(1.8), &cal())
+        .expect("ok");
+    assert_eq!(crossed, vec![(TargetKind::Resolution, Crossing::Warning(t(1.8)))]);
+}
+
+#[test]
+fn a_longer_target_after_a_warning_is_active_again_and_not_warned_twice() {
+    let mut sla = open();
+    assert_eq!(sla.observe(t(3.5)).len(), 1, "first response warned at 3.2 h");
+    let longer = PolicyTerms {
+        first_response: Some(8 * H),
+        ..terms()
+    };
+    sla.reapply(&longer, &facts(InProgress, false), t(3.5), &cal())
+        .expect("ok");
+    assert_eq!(status(&sla, TargetKind::FirstResponse, t(4.0)), TargetStatus::Active);
+    assert_eq!(status(&sla, TargetKind::FirstResponse, t(6.5)), TargetStatus::AtRisk);
+    assert!(sla.observe(t(6.5)).is_empty(), "the warning is on record once");
+    let first: Vec<_> = sla
+        .observe(t(9.0))
+        .into_iter()
+        .filter(|(k, _)| *k == TargetKind::FirstResponse)
+        .collect();
+    assert_eq!(first, vec![(TargetKind::FirstResponse, Crossing::Breach(t(8.0)))]);
+}
+
+#[test]
+fn a_reopen_into_a_pausing_status_pauses_and_a_later_resolve_meets_again() {
+    let pausing_in_progress = PolicyTerms {
+        pause_statuses: vec![WaitingCustomer, InProgress],
+        ..terms()
+    };
+    let mut sla = open();
+    sla.on_status_change(&pausing_in_progress, New, Resolved, t(2.0), &cal())
+        .expect("ok");
+    sla.on_status_change(&pausing_in_progress, Resolved, InProgress, t(3.0), &cal())
+        .expect("ok");
+    assert_eq!(status(&sla, TargetKind::Resolution, t(4.0)), TargetStatus::Paused);
+    sla.on_status_change(&pausing_in_progress, InProgress, Resolved, t(5.0), &cal())
+        .expect("ok");
+    assert_eq!(sla.target(TargetKind::Resolution).and_then(|r| r.met_at), Some(t(5.0)));
+}
+
+#[test]
+fn settling_on_the_old_calendar_keeps_what_it_counted() {
+    let mut sla = open();
+    sla.settle(t(2.0), &cal());
+    let r = sla.target(TargetKind::Resolution).expect("target");
+    assert_eq!((r.consumed_before, r.running_since), (2 * H, Some(t(2.0))));
+    assert_eq!(r.due_at, Some(t(10.0)), "the due instant does not move");
 }
 
 #[test]
