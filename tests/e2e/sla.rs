@@ -3,6 +3,7 @@
 //! representations, filters and order, `GET /tickets/{id}/sla`, and targets turning
 //! `at_risk` and `breached` in real time under the in-process monitor.
 
+use adapters_db::testing;
 use e2e::*;
 
 e2e::on_both_backends!(
@@ -577,4 +578,137 @@ async fn admins_manage_policies_checked_as_a_whole(s: Server) {
         StatusCode::NO_CONTENT,
         "unused now"
     );
+}
+
+/// Two `ticket-worker` processes on one PostgreSQL database share a few thousand due
+/// targets and record every warning and breach exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_record_each_crossing_exactly_once() {
+    const TICKETS: i64 = 2500;
+    let Some(s) = Server::start(Backend::Postgres).await else {
+        return;
+    };
+    let admin = s.admin().await;
+    s.category(&admin, "billing").await;
+    let (_, customer) = s.account(&admin, "customer", "cu@example.com").await;
+    // First response in 60 minutes and resolution in 90, at risk at half: four crossings.
+    let body = json!({
+        "name": "Urgent", "priorities": ["urgent"], "first_response_minutes": 60,
+        "resolution_minutes": 90, "warning_percent": 50,
+    });
+    let r = s
+        .call(Method::POST, "/api/v1/sla/policies", Some(&admin), Some(body))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let s = std::sync::Arc::new(s);
+    let mut openers = Vec::new();
+    for chunk in 0..10 {
+        let (s, customer) = (s.clone(), customer.clone());
+        openers.push(tokio::spawn(async move {
+            for i in 0..TICKETS / 10 {
+                s.ticket(&customer, urgent(&format!("Down {chunk}-{i}"))).await;
+            }
+        }));
+    }
+    for o in openers {
+        o.await.expect("opens tickets");
+    }
+    // Two hours pass: every warning and breach is due.
+    let url = &s.database_url;
+    let shift = "- INTERVAL '2 hours'";
+    testing::postgres_execute(
+        url,
+        &format!(
+            "UPDATE ticket_sla_targets SET started_at = started_at {shift}, running_since = running_since {shift}, \
+             due_at = due_at {shift}, warn_at = warn_at {shift};
+             UPDATE ticket_slas SET next_deadline = next_deadline {shift};
+             UPDATE tickets SET created_at = created_at {shift}, sla_due_at = sla_due_at {shift};"
+        ),
+    )
+    .await
+    .expect("moves the clock");
+    let due = "SELECT count(*) AS n FROM ticket_slas WHERE next_deadline <= (now() AT TIME ZONE 'UTC')";
+    assert_eq!(testing::postgres_count(url, due).await, Ok(TICKETS));
+
+    let env = [
+        ("TICKET__WORKER__SLA_INTERVAL_SECS", "1"),
+        ("TICKET__WORKER__SLA_BATCH", "50"),
+    ];
+    let binds = [
+        format!("127.0.0.1:{}", free_port()),
+        format!("127.0.0.1:{}", free_port()),
+    ];
+    let workers = [
+        s.spawn_worker_logged("worker-a.log", &binds[0], &env),
+        s.spawn_worker_logged("worker-b.log", &binds[1], &env),
+    ];
+    let count = |event: &str| format!("SELECT count(*) AS n FROM ticket_history WHERE event_type = '{event}'");
+    let started = std::time::Instant::now();
+    loop {
+        let breaches = testing::postgres_count(url, &count("SlaBreached"))
+            .await
+            .expect("counts");
+        let left = testing::postgres_count(url, due).await.expect("counts");
+        if breaches >= 2 * TICKETS && left == 0 {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "{breaches} breaches after 2 minutes\n{}\n{}",
+            s.read_log("worker-a.log"),
+            s.read_log("worker-b.log")
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    // Each worker's own count, from its /metrics, before stopping them.
+    let mut shares = Vec::new();
+    for bind in &binds {
+        let text = reqwest::get(format!("http://{bind}/metrics"))
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("metrics text");
+        let value = |name: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(&format!("{name} ")))
+                .and_then(|v| v.trim().parse::<i64>().ok())
+                .unwrap_or(-1)
+        };
+        shares.push((
+            value("ticket_worker_sla_warnings_total"),
+            value("ticket_worker_sla_breaches_total"),
+        ));
+    }
+    for w in workers {
+        assert!(terminate(w).success(), "workers stop gracefully");
+    }
+    assert_eq!(
+        testing::postgres_count(url, &count("SlaWarning")).await,
+        Ok(2 * TICKETS)
+    );
+    assert_eq!(
+        testing::postgres_count(url, &count("SlaBreached")).await,
+        Ok(2 * TICKETS)
+    );
+    let repeated = "SELECT count(*) AS n FROM (SELECT ticket_id, event_type, details FROM ticket_history \
+         WHERE event_type LIKE 'Sla%' GROUP BY 1, 2, 3 HAVING count(*) > 1) AS twice";
+    assert_eq!(
+        testing::postgres_count(url, repeated).await,
+        Ok(0),
+        "no crossing recorded twice"
+    );
+    let outbox = "SELECT count(*) AS n FROM outbox WHERE event_type LIKE 'Sla%'";
+    assert_eq!(
+        testing::postgres_count(url, outbox).await,
+        Ok(4 * TICKETS),
+        "one outbox event each"
+    );
+    let total = shares.iter().fold((0, 0), |acc, s| (acc.0 + s.0, acc.1 + s.1));
+    assert_eq!(
+        total,
+        (2 * TICKETS, 2 * TICKETS),
+        "the workers' own counts add up: {shares:?}"
+    );
+    eprintln!("crossings recorded by each worker (warnings, breaches): {shares:?}");
 }

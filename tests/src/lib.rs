@@ -162,7 +162,13 @@ impl Server {
 
     /// Like [`Server::spawn_worker`], with extra environment variables.
     pub fn spawn_worker_with(&self, health_bind: &str, env: &[(&str, &str)]) -> Child {
-        let log = std::fs::File::create(self.dir.join("worker.log")).expect("log file");
+        self.spawn_worker_logged("worker.log", health_bind, env)
+    }
+
+    /// Like [`Server::spawn_worker_with`], logging to `log_name` in the server's directory
+    /// (read it with [`Server::read_log`]), for several workers at once.
+    pub fn spawn_worker_logged(&self, log_name: &str, health_bind: &str, env: &[(&str, &str)]) -> Child {
+        let log = std::fs::File::create(self.dir.join(log_name)).expect("log file");
         Command::new(binary("ticket-worker"))
             .current_dir(&self.dir)
             .env_remove("RUST_LOG")
@@ -175,6 +181,11 @@ impl Server {
             .stderr(log)
             .spawn()
             .expect("starts ticket-worker")
+    }
+
+    /// A log file in the server's directory.
+    pub fn read_log(&self, log_name: &str) -> String {
+        std::fs::read_to_string(self.dir.join(log_name)).unwrap_or_default()
     }
 
     /// What `ticket-worker` logged.

@@ -79,3 +79,28 @@ pub async fn drop_postgres_schema(base_url: &str, schema: &str) -> Result<(), St
         .await
         .map_err(|e| e.to_string())
 }
+
+/// Runs SQL statements on a PostgreSQL database (test setup such as moving instants
+/// into the past).
+pub async fn postgres_execute(url: &str, sql: &str) -> Result<(), String> {
+    let mut conn = AsyncPgConnection::establish(url).await.map_err(|e| e.to_string())?;
+    conn.batch_execute(sql).await.map_err(|e| e.to_string())
+}
+
+/// The single `BIGINT` a PostgreSQL query returns in a column named `n` (test checks
+/// such as counting rows).
+pub async fn postgres_count(url: &str, sql: &str) -> Result<i64, String> {
+    use diesel::QueryableByName;
+    use diesel_async::RunQueryDsl;
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = AsyncPgConnection::establish(url).await.map_err(|e| e.to_string())?;
+    let row: Count = diesel::sql_query(sql)
+        .get_result(&mut conn)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(row.n)
+}
