@@ -43,3 +43,7 @@ seed:
 # The HTTP load test and pgbench comparison behind BENCHMARKS.md.
 bench:
     tests/bench/run.sh
+
+# The SLA monitor benchmark behind BENCHMARKS.md (1,000,000 open tickets).
+bench-sla:
+    tests/bench/sla.sh

@@ -18,7 +18,15 @@ async fn main() -> ExitCode {
         }
     };
     telemetry::init(&settings.log);
-    match run(settings).await {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let outcome = match args.first().map(String::as_str) {
+        None => run(settings).await,
+        Some("sla-tick") => sla_tick(settings, &args[1..]).await,
+        Some(other) => Err(format!(
+            "unknown command `{other}`; run without arguments, or `sla-tick [--repeat N]`"
+        )),
+    };
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e}");
@@ -27,13 +35,51 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(settings: Settings) -> Result<(), String> {
+async fn connect(settings: &Settings) -> Result<Database, String> {
     let url = settings.database.url.expose();
     let options = PoolOptions {
         max_connections: settings.database.max_connections,
         acquire_timeout: Duration::from_secs(settings.database.acquire_timeout_secs),
     };
-    let db = Database::connect(url, &options).await.map_err(|e| e.to_string())?;
+    Database::connect(url, &options).await.map_err(|e| e.to_string())
+}
+
+/// `sla-tick [--repeat N]`: runs the SLA monitor's tick N times (default 1) now, one after
+/// the other, and prints what each recorded and how long it took. For operations (catch up
+/// by hand) and for the monitor benchmark in BENCHMARKS.md.
+async fn sla_tick(settings: Settings, args: &[String]) -> Result<(), String> {
+    let repeat = match args {
+        [] => 1,
+        [flag, n] if flag == "--repeat" => n
+            .parse::<u32>()
+            .map_err(|_| format!("--repeat wants a number, not `{n}`"))?,
+        _ => return Err("usage: ticket-worker sla-tick [--repeat N]".into()),
+    };
+    let db = std::sync::Arc::new(connect(&settings).await?);
+    let every = settings.worker_intervals();
+    let monitor = application::sla::MonitorSla::new(
+        db.clone(),
+        db,
+        std::sync::Arc::new(application::ports::SystemClock),
+        every.sla_batch,
+        every.sla_lease_secs,
+    );
+    let (_stop, stopped) = tokio::sync::watch::channel(false);
+    for i in 1..=repeat {
+        let started = std::time::Instant::now();
+        let tick = ticket_worker::loops::run_sla_tick(&monitor, &stopped).await;
+        let micros = started.elapsed().as_micros();
+        let line = format!(
+            "tick {i}: {micros} us, claimed {}, warnings {}, breaches {}, conflicts {}, failed {}\n",
+            tick.claimed, tick.warnings, tick.breaches, tick.conflicts, tick.failed
+        );
+        std::io::Write::write_all(&mut std::io::stdout(), line.as_bytes()).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+async fn run(settings: Settings) -> Result<(), String> {
+    let db = connect(&settings).await?;
     tracing::info!(backend = ?db.backend(), "connected to the database");
     let listener = tokio::net::TcpListener::bind(&settings.worker.health_bind)
         .await

@@ -372,6 +372,20 @@ mod tests {
             .expect("defaults are valid");
         assert_eq!(settings.http.bind, "127.0.0.1:8080");
         assert!(settings.embedded_worker(), "SQLite runs the loops in-process");
+        let every = settings.worker_intervals();
+        assert_eq!(
+            (every.sla, every.sla_batch, every.sla_lease_secs),
+            (std::time::Duration::from_secs(60), 500, 120),
+            "the SLA monitor ticks every minute"
+        );
+        let example = include_str!("../../../deploy/config/ticket.example.toml");
+        let from_example: Settings = Config::builder()
+            .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
+            .add_source(File::from_str(example, FileFormat::Toml))
+            .build()
+            .and_then(Config::try_deserialize)
+            .expect("the example configuration is valid");
+        assert_eq!(from_example.worker.sla_interval_secs, 60);
         let shown = format!("{:?}", Secret("hunter2hunter2".into()));
         assert!(!shown.contains("hunter2"));
     }

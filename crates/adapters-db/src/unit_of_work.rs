@@ -106,122 +106,191 @@ fn duplicate_key(e: DieselError) -> TxError {
     }
 }
 
+/// Applies every write of `$changes` on `$conn` inside the transaction (or savepoint) the
+/// caller opened; evaluates to `Result<(), TxError>`, returning early on the first refusal.
+macro_rules! apply_writes {
+    ($conn:ident, $changes:expr) => {{
+        let conn = $conn;
+        for write in &$changes.writes {
+            match write {
+                Write::InsertTicket(ticket) => {
+                    diesel::insert_into(tickets::table)
+                        .values(TicketRow::from_ticket(ticket))
+                        .execute(conn)
+                        .await?;
+                    // One row at a time: the async SQLite wrapper has no batch insert.
+                    for tag in tag_rows(ticket) {
+                        diesel::insert_into(ticket_tags::table)
+                            .values(tag)
+                            .execute(conn)
+                            .await?;
+                    }
+                }
+                Write::UpdateTicket { ticket, expected } => {
+                    let id = ticket.id().get();
+                    let updated = diesel::update(
+                        tickets::table.filter(tickets::id.eq(id).and(tickets::version.eq(expected.get()))),
+                    )
+                    .set(TicketRow::from_ticket(ticket))
+                    .execute(conn)
+                    .await?;
+                    if updated == 0 {
+                        return Err(TxError::Store(StoreError::VersionConflict));
+                    }
+                    diesel::delete(ticket_tags::table.filter(ticket_tags::ticket_id.eq(id)))
+                        .execute(conn)
+                        .await?;
+                    // One row at a time: the async SQLite wrapper has no batch insert.
+                    for tag in tag_rows(ticket) {
+                        diesel::insert_into(ticket_tags::table)
+                            .values(tag)
+                            .execute(conn)
+                            .await?;
+                    }
+                }
+                Write::Record(event) => {
+                    diesel::insert_into(ticket_history::table)
+                        .values(history_row(event))
+                        .execute(conn)
+                        .await?;
+                    diesel::insert_into(outbox::table)
+                        .values(outbox_row(event))
+                        .execute(conn)
+                        .await?;
+                }
+                Write::InsertComment(comment) => {
+                    diesel::insert_into(comments::table)
+                        .values(CommentRow::from_comment(comment))
+                        .execute(conn)
+                        .await?;
+                    // Count it, unless a concurrent close won: then the caller retries
+                    // on fresh state and the domain refuses.
+                    let open = tickets::id
+                        .eq(comment.ticket_id.get())
+                        .and(tickets::status.ne("closed"));
+                    let counted = if comment.visibility == domain::Visibility::Internal {
+                        diesel::update(tickets::table.filter(open))
+                            .set(tickets::internal_note_count.eq(tickets::internal_note_count + 1))
+                            .execute(conn)
+                            .await?
+                    } else {
+                        diesel::update(tickets::table.filter(open))
+                            .set(tickets::public_comment_count.eq(tickets::public_comment_count + 1))
+                            .execute(conn)
+                            .await?
+                    };
+                    if counted == 0 {
+                        return Err(TxError::Store(StoreError::VersionConflict));
+                    }
+                }
+                Write::InsertAttachment(attachment) => {
+                    // The upload's intent goes with the commit; if the orphan sweeper
+                    // claimed it first, its blob is (being) deleted: fail, keep no row.
+                    let forgotten = diesel::delete(upload_intents::table.find(attachment.blob_key.clone()))
+                        .execute(conn)
+                        .await?;
+                    if forgotten == 0 {
+                        return Err(TxError::Store(StoreError::Reference("upload intent")));
+                    }
+                    diesel::insert_into(attachments::table)
+                        .values(AttachmentRow::from_attachment(attachment))
+                        .execute(conn)
+                        .await?;
+                }
+                Write::SaveSla {
+                    ticket_id,
+                    policy_id,
+                    revision,
+                    sla,
+                } => {
+                    let id = ticket_id.get();
+                    // The ticket row first, then ticket_slas: the same lock order as a
+                    // ticket command, so a command and the monitor cannot deadlock.
+                    diesel::update(tickets::table.find(id))
+                        .set(tickets::sla_due_at.eq(running_due(sla)))
+                        .execute(conn)
+                        .await?;
+                    let next_deadline = sla.next_deadline().map(to_sql);
+                    let saved = if *revision == 0 {
+                        let row = SlaRow {
+                            ticket_id: id,
+                            policy_id: *policy_id,
+                            revision: 1,
+                            next_deadline,
+                            claimed_until: None,
+                        };
+                        diesel::insert_into(ticket_slas::table)
+                            .values(row)
+                            .execute(conn)
+                            .await
+                            .map_err(|e| match e {
+                                DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                                    TxError::Store(StoreError::VersionConflict)
+                                }
+                                other => TxError::Diesel(other),
+                            })?
+                    } else {
+                        let current = ticket_slas::ticket_id.eq(id).and(ticket_slas::revision.eq(revision));
+                        diesel::update(ticket_slas::table.filter(current))
+                            .set((
+                                ticket_slas::policy_id.eq(policy_id),
+                                ticket_slas::revision.eq(revision + 1),
+                                ticket_slas::next_deadline.eq(next_deadline),
+                                ticket_slas::claimed_until.eq(None::<chrono::NaiveDateTime>),
+                            ))
+                            .execute(conn)
+                            .await?
+                    };
+                    if saved == 0 {
+                        return Err(TxError::Store(StoreError::VersionConflict));
+                    }
+                    diesel::delete(ticket_sla_targets::table.filter(ticket_sla_targets::ticket_id.eq(id)))
+                        .execute(conn)
+                        .await?;
+                    // One row at a time: the async SQLite wrapper has no batch insert.
+                    for row in TargetRow::of(*ticket_id, sla) {
+                        diesel::insert_into(ticket_sla_targets::table)
+                            .values(row)
+                            .execute(conn)
+                            .await?;
+                    }
+                }
+                Write::RememberIdempotencyKey(r) => {
+                    diesel::insert_into(idempotency_keys::table)
+                        .values(IdempotencyRow {
+                            user_id: r.user_id.get(),
+                            scope: r.scope,
+                            key: r.key.clone(),
+                            fingerprint: r.fingerprint.clone(),
+                            resource_id: r.resource_id,
+                            created_at: to_sql(r.created_at),
+                        })
+                        .execute(conn)
+                        .await
+                        .map_err(duplicate_key)?;
+                }
+            }
+        }
+        Ok::<(), TxError>(())
+    }};
+}
+
 #[async_trait]
 impl UnitOfWork for Database {
     async fn commit(&self, changes: ChangeSet) -> Result<(), StoreError> {
+        db_tx!(self, conn => apply_writes!(conn, changes))
+    }
+
+    async fn commit_each(&self, sets: Vec<ChangeSet>) -> Result<Vec<Result<(), StoreError>>, StoreError> {
         db_tx!(self, conn => {
-            for write in &changes.writes {
-                match write {
-                    Write::InsertTicket(ticket) => {
-                        diesel::insert_into(tickets::table).values(TicketRow::from_ticket(ticket)).execute(conn).await?;
-                        // One row at a time: the async SQLite wrapper has no batch insert.
-                        for tag in tag_rows(ticket) {
-                            diesel::insert_into(ticket_tags::table).values(tag).execute(conn).await?;
-                        }
-                    }
-                    Write::UpdateTicket { ticket, expected } => {
-                        let id = ticket.id().get();
-                        let updated = diesel::update(tickets::table.filter(tickets::id.eq(id).and(tickets::version.eq(expected.get()))))
-                            .set(TicketRow::from_ticket(ticket))
-                            .execute(conn)
-                            .await?;
-                        if updated == 0 {
-                            return Err(TxError::Store(StoreError::VersionConflict));
-                        }
-                        diesel::delete(ticket_tags::table.filter(ticket_tags::ticket_id.eq(id))).execute(conn).await?;
-                        // One row at a time: the async SQLite wrapper has no batch insert.
-                        for tag in tag_rows(ticket) {
-                            diesel::insert_into(ticket_tags::table).values(tag).execute(conn).await?;
-                        }
-                    }
-                    Write::Record(event) => {
-                        diesel::insert_into(ticket_history::table).values(history_row(event)).execute(conn).await?;
-                        diesel::insert_into(outbox::table).values(outbox_row(event)).execute(conn).await?;
-                    }
-                    Write::InsertComment(comment) => {
-                        diesel::insert_into(comments::table).values(CommentRow::from_comment(comment)).execute(conn).await?;
-                        // Count it, unless a concurrent close won: then the caller retries
-                        // on fresh state and the domain refuses.
-                        let open = tickets::id.eq(comment.ticket_id.get()).and(tickets::status.ne("closed"));
-                        let counted = if comment.visibility == domain::Visibility::Internal {
-                            diesel::update(tickets::table.filter(open))
-                                .set(tickets::internal_note_count.eq(tickets::internal_note_count + 1))
-                                .execute(conn)
-                                .await?
-                        } else {
-                            diesel::update(tickets::table.filter(open))
-                                .set(tickets::public_comment_count.eq(tickets::public_comment_count + 1))
-                                .execute(conn)
-                                .await?
-                        };
-                        if counted == 0 {
-                            return Err(TxError::Store(StoreError::VersionConflict));
-                        }
-                    }
-                    Write::InsertAttachment(attachment) => {
-                        // The upload's intent goes with the commit; if the orphan sweeper
-                        // claimed it first, its blob is (being) deleted: fail, keep no row.
-                        let forgotten = diesel::delete(upload_intents::table.find(attachment.blob_key.clone()))
-                            .execute(conn)
-                            .await?;
-                        if forgotten == 0 {
-                            return Err(TxError::Store(StoreError::Reference("upload intent")));
-                        }
-                        diesel::insert_into(attachments::table)
-                            .values(AttachmentRow::from_attachment(attachment))
-                            .execute(conn)
-                            .await?;
-                    }
-                    Write::SaveSla { ticket_id, policy_id, revision, sla } => {
-                        let id = ticket_id.get();
-                        // The ticket row first, then ticket_slas: the same lock order as a
-                        // ticket command, so a command and the monitor cannot deadlock.
-                        diesel::update(tickets::table.find(id)).set(tickets::sla_due_at.eq(running_due(sla))).execute(conn).await?;
-                        let next_deadline = sla.next_deadline().map(to_sql);
-                        let saved = if *revision == 0 {
-                            let row = SlaRow { ticket_id: id, policy_id: *policy_id, revision: 1, next_deadline, claimed_until: None };
-                            diesel::insert_into(ticket_slas::table).values(row).execute(conn).await.map_err(|e| match e {
-                                DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => TxError::Store(StoreError::VersionConflict),
-                                other => TxError::Diesel(other),
-                            })?
-                        } else {
-                            let current = ticket_slas::ticket_id.eq(id).and(ticket_slas::revision.eq(revision));
-                            diesel::update(ticket_slas::table.filter(current))
-                                .set((
-                                    ticket_slas::policy_id.eq(policy_id),
-                                    ticket_slas::revision.eq(revision + 1),
-                                    ticket_slas::next_deadline.eq(next_deadline),
-                                    ticket_slas::claimed_until.eq(None::<chrono::NaiveDateTime>),
-                                ))
-                                .execute(conn)
-                                .await?
-                        };
-                        if saved == 0 {
-                            return Err(TxError::Store(StoreError::VersionConflict));
-                        }
-                        diesel::delete(ticket_sla_targets::table.filter(ticket_sla_targets::ticket_id.eq(id))).execute(conn).await?;
-                        // One row at a time: the async SQLite wrapper has no batch insert.
-                        for row in TargetRow::of(*ticket_id, sla) {
-                            diesel::insert_into(ticket_sla_targets::table).values(row).execute(conn).await?;
-                        }
-                    }
-                    Write::RememberIdempotencyKey(r) => {
-                        diesel::insert_into(idempotency_keys::table)
-                            .values(IdempotencyRow {
-                                user_id: r.user_id.get(),
-                                scope: r.scope,
-                                key: r.key.clone(),
-                                fingerprint: r.fingerprint.clone(),
-                                resource_id: r.resource_id,
-                                created_at: to_sql(r.created_at),
-                            })
-                            .execute(conn)
-                            .await
-                            .map_err(duplicate_key)?;
-                    }
-                }
+            use diesel_async::AsyncConnection as _;
+            let mut outcomes = Vec::with_capacity(sets.len());
+            for changes in &sets {
+                // A savepoint each: a refused change set is rolled back alone.
+                let outcome = conn.transaction(async |conn| apply_writes!(conn, changes)).await;
+                outcomes.push(outcome.map_err(TxError::into_store));
             }
-            Ok(())
+            Ok(outcomes)
         })
     }
 }

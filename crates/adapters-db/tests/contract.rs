@@ -111,6 +111,7 @@ contract!(
     sla_filters_and_due_order_agree_with_the_targets,
     sla_clocks_follow_the_use_cases_with_an_injected_clock,
     concurrent_monitors_record_each_crossing_once,
+    commit_each_rolls_back_only_the_change_set_that_fails,
 );
 
 #[test]

@@ -370,3 +370,44 @@ pub async fn concurrent_monitors_record_each_crossing_once(db: &Database) {
         assert_eq!(sla_history(db, id, true).await, ["SlaWarning", "SlaBreached"], "ticket {id}");
     }
 }
+
+pub async fn commit_each_rolls_back_only_the_change_set_that_fails(db: &Database) {
+    let w = world(db).await;
+    let cal = BusinessCalendar::always_open();
+    let mut ids = Vec::new();
+    for name in ["a", "b", "c"] {
+        let t = open(db, spec(w.customer.id, name, 0)).await;
+        let sla = TicketSla::open(&terms(Some(3600), None), at(0), &cal).expect("opens");
+        db.commit(save(t.id(), 0, sla)).await.expect("commits");
+        ids.push(t.id());
+    }
+    let mut sets = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        let mut stored = db.sla_of(*id).await.expect("reads");
+        let crossed = stored.sla.observe(at(4000));
+        assert_eq!(crossed.len(), 2, "warning and breach");
+        // The second names a revision that is no longer stored.
+        let revision = if i == 1 { 0 } else { stored.revision };
+        let mut set = save(*id, revision, stored.sla);
+        for (target, crossing) in crossed {
+            set.push(Write::Record(TicketEvent {
+                ticket_id: *id,
+                actor: None,
+                at: at(4000),
+                kind: TicketEventKind::SlaCrossed {
+                    target,
+                    crossing,
+                    policy_id: None,
+                },
+            }));
+        }
+        sets.push(set);
+    }
+    let outcomes = db.commit_each(sets).await.expect("the batch commits");
+    assert_eq!(outcomes, vec![Ok(()), Err(StoreError::VersionConflict), Ok(())]);
+    assert_eq!(sla_history(db, ids[0], true).await, ["SlaWarning", "SlaBreached"]);
+    assert!(sla_history(db, ids[1], true).await.is_empty(), "the refused set wrote nothing");
+    assert_eq!(sla_history(db, ids[2], true).await, ["SlaWarning", "SlaBreached"]);
+    assert_eq!(db.sla_of(ids[1]).await.expect("reads").revision, 1);
+    assert_eq!(db.sla_of(ids[2]).await.expect("reads").revision, 2);
+}

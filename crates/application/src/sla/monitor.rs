@@ -62,8 +62,9 @@ impl MonitorSla {
         self.batch as usize
     }
 
-    /// One pass. Fails only when the due tickets cannot be leased; a failing ticket is
-    /// counted and left to its lease.
+    /// One pass. Fails when the due tickets cannot be leased or the batch's transaction
+    /// fails as a whole (their leases then expire and a later tick takes them again); a
+    /// ticket that fails alone is counted and left to its lease.
     pub async fn tick(&self) -> Result<SlaTick, AppError> {
         let now = self.clock.now();
         let ids = self
@@ -77,14 +78,24 @@ impl MonitorSla {
         if ids.is_empty() {
             return Ok(report);
         }
+        let mut sets = Vec::new();
+        let mut crossings = Vec::new();
         for (ticket_id, read) in self.targets.slas_of(&ids).await? {
             let revision = read.revision;
             let mut observed = read;
             let crossed = observed.sla.observe(now);
             // Saved even when nothing crossed (the deadline moved meanwhile): the save
             // ends the lease and stores the current next deadline.
-            let writes = save_with_events(ticket_id, revision, observed, &crossed, now);
-            match self.uow.commit(ChangeSet { writes }).await {
+            sets.push(ChangeSet {
+                writes: save_with_events(ticket_id, revision, observed, &crossed, now),
+            });
+            crossings.push(crossed);
+        }
+        // One transaction for the batch, a savepoint per ticket: one flush, and a ticket a
+        // command changed meanwhile loses alone.
+        let outcomes = self.uow.commit_each(sets).await?;
+        for (outcome, crossed) in outcomes.into_iter().zip(crossings) {
+            match outcome {
                 Ok(()) => {
                     let (w, b) = count(&crossed);
                     report.warnings += w;

@@ -379,6 +379,14 @@ impl UnitOfWork for Fake {
         s.commits += 1;
         Ok(())
     }
+
+    async fn commit_each(&self, sets: Vec<ChangeSet>) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+        let mut outcomes = Vec::new();
+        for changes in sets {
+            outcomes.push(self.commit(changes).await);
+        }
+        Ok(outcomes)
+    }
 }
 
 #[async_trait]
