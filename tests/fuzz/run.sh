@@ -39,6 +39,9 @@ admin=$(json "$api/auth/login" -d '{"email":"admin@example.com","password":"fuzz
 for slug in general billing; do json "$api/categories" -H "authorization: Bearer $admin" -d "{\"slug\":\"$slug\",\"name\":\"$slug\"}" >/dev/null; done
 json "$api/customers" -H "authorization: Bearer $admin" -d '{"email":"cu@example.com","display_name":"Cu","password":"customer password"}' >/dev/null
 customer=$(json "$api/auth/login" -d '{"email":"cu@example.com","password":"customer password"}' | token)
+# A policy for every priority, so tickets carry SLA targets.
+json "$api/sla/policies" -H "authorization: Bearer $admin" \
+    -d '{"name":"All","priorities":["low","normal","high","urgent"],"first_response_minutes":60,"resolution_minutes":480}' >/dev/null
 for i in 1 2 3; do
     json "$api/tickets" -H "authorization: Bearer $customer" -d "{\"subject\":\"seed $i\",\"description\":\"d\",\"category\":\"general\"}" >/dev/null
 done
