@@ -287,8 +287,13 @@ impl UnitOfWork for Database {
             let mut outcomes = Vec::with_capacity(sets.len());
             for changes in &sets {
                 // A savepoint each: a refused change set is rolled back alone.
-                let outcome = conn.transaction(async |conn| apply_writes!(conn, changes)).await;
-                outcomes.push(outcome.map_err(TxError::into_store));
+                match conn.transaction(async |conn| apply_writes!(conn, changes)).await {
+                    Ok(()) => outcomes.push(Ok(())),
+                    Err(TxError::Store(refused)) => outcomes.push(Err(refused)),
+                    // A database error may have ended the whole transaction (SQLite rolls
+                    // back on a full disk): give up on the batch, so nothing is written.
+                    Err(broken) => return Err(broken),
+                }
             }
             Ok(outcomes)
         })

@@ -93,9 +93,11 @@ pub trait UnitOfWork: Send + Sync {
     async fn commit(&self, changes: ChangeSet) -> Result<(), StoreError>;
 
     /// Commits many change sets in one database transaction, each in a savepoint of its
-    /// own: one that fails (with the errors of [`UnitOfWork::commit`]) writes nothing and
-    /// its error is returned in its place, the others commit together. For loops that work
-    /// through a batch, where a transaction per item would cost a disk flush each. `Err`
-    /// when the transaction as a whole failed: then nothing was written.
+    /// own: one refused as [`UnitOfWork::commit`] refuses (a version conflict, a duplicate
+    /// key) writes nothing and its error is returned in its place, the others commit
+    /// together. For loops that work through a batch, where a transaction per item would
+    /// cost a disk flush each; keep batches to a few dozen (PostgreSQL slows down past 64
+    /// subtransactions). `Err` when the transaction as a whole failed (any other database
+    /// error): then nothing was written.
     async fn commit_each(&self, sets: Vec<ChangeSet>) -> Result<Vec<Result<(), StoreError>>, StoreError>;
 }

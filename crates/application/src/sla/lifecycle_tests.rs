@@ -355,3 +355,34 @@ async fn a_policy_that_applies_later_counts_from_creation_without_the_pauses() {
     );
     assert_eq!(r.due_at, Some(minutes(150)));
 }
+
+#[tokio::test]
+async fn one_unreadable_ticket_does_not_hold_up_the_others() {
+    use crate::ports::{MockSlaTargetRepository, StoreError, StoredSla};
+    use domain::TicketId;
+    let fake = fake(vec![policy(1, &[Priority::Normal], Some(60), None, None)]);
+    open(&fake, "normal").await;
+    let good = fake.state().slas.get(&1).map(|(s, _)| s.clone()).expect("stored");
+    let mut targets = MockSlaTargetRepository::new();
+    targets
+        .expect_claim_due()
+        .returning(|_, _, _| Ok(vec![TicketId::new(1), TicketId::new(2)]));
+    targets
+        .expect_slas_of()
+        .returning(|_| Err(StoreError::Failure("corrupt SLA target row".into())));
+    targets.expect_sla_of().returning(move |id| match id.get() {
+        1 => Ok(good.clone()),
+        _ => Err::<StoredSla, _>(StoreError::Failure("corrupt SLA target row".into())),
+    });
+    fake.set_now(minutes(61));
+    let monitor = MonitorSla::new(
+        Arc::new(targets),
+        Arc::new(fake.clone()),
+        Arc::new(fake.clone()),
+        10,
+        60,
+    );
+    let tick = monitor.tick().await.expect("ticks");
+    assert_eq!((tick.claimed, tick.warnings, tick.breaches, tick.failed), (2, 1, 1, 1));
+    assert!(tick.last_error.is_some_and(|e| e.contains("ticket 2")));
+}

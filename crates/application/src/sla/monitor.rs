@@ -2,10 +2,16 @@
 
 use std::sync::Arc;
 
+use domain::TicketId;
+
 use crate::error::AppError;
-use crate::ports::{ChangeSet, Clock, SlaTargetRepository, StoreError, UnitOfWork};
+use crate::ports::{ChangeSet, Clock, SlaTargetRepository, StoreError, StoredSla, UnitOfWork};
 
 use super::engine::{count, save_with_events};
+
+/// Tickets saved per transaction: each is a savepoint, and PostgreSQL slows every session
+/// down while a transaction holds more than 64 subtransactions.
+const SAVEPOINTS_PER_TRANSACTION: usize = 50;
 
 /// What one tick did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -80,7 +86,7 @@ impl MonitorSla {
         }
         let mut sets = Vec::new();
         let mut crossings = Vec::new();
-        for (ticket_id, read) in self.targets.slas_of(&ids).await? {
+        for (ticket_id, read) in self.read(&ids, &mut report).await? {
             let revision = read.revision;
             let mut observed = read;
             let crossed = observed.sla.observe(now);
@@ -91,9 +97,18 @@ impl MonitorSla {
             });
             crossings.push(crossed);
         }
-        // One transaction for the batch, a savepoint per ticket: one flush, and a ticket a
-        // command changed meanwhile loses alone.
-        let outcomes = self.uow.commit_each(sets).await?;
+        // One transaction per chunk, a savepoint per ticket: one flush per chunk, and a
+        // ticket a command changed meanwhile loses alone.
+        let mut outcomes = Vec::with_capacity(sets.len());
+        let mut sets = sets.into_iter().peekable();
+        while sets.peek().is_some() {
+            let chunk: Vec<ChangeSet> = sets.by_ref().take(SAVEPOINTS_PER_TRANSACTION).collect();
+            let n = chunk.len();
+            match self.uow.commit_each(chunk).await {
+                Ok(done) => outcomes.extend(done),
+                Err(e) => outcomes.extend((0..n).map(|_| Err(e.clone()))),
+            }
+        }
         for (outcome, crossed) in outcomes.into_iter().zip(crossings) {
             match outcome {
                 Ok(()) => {
@@ -109,5 +124,27 @@ impl MonitorSla {
             }
         }
         Ok(report)
+    }
+
+    /// The stored SLAs of the leased tickets; if the batch read fails (a corrupt row), one
+    /// by one, so one bad ticket cannot hold up the others: it is counted as failed.
+    async fn read(&self, ids: &[TicketId], report: &mut SlaTick) -> Result<Vec<(TicketId, StoredSla)>, AppError> {
+        match self.targets.slas_of(ids).await {
+            Ok(all) => Ok(all),
+            Err(StoreError::Unavailable(e)) => Err(StoreError::Unavailable(e).into()),
+            Err(_) => {
+                let mut found = Vec::new();
+                for id in ids {
+                    match self.targets.sla_of(*id).await {
+                        Ok(one) => found.push((*id, one)),
+                        Err(e) => {
+                            report.failed += 1;
+                            report.last_error = Some(format!("ticket {id}: {e}"));
+                        }
+                    }
+                }
+                Ok(found)
+            }
+        }
     }
 }

@@ -166,7 +166,8 @@ impl TicketSla {
     /// (resolution without the ticket's paused intervals), unless the ticket is past it:
     /// no first response once staff replied, no resolution once resolved or closed; a
     /// resolution added in a pausing status starts paused. The new pausing statuses apply
-    /// at once. Returns the crossings that are already due to be recorded by a pause.
+    /// at once. Returns the crossings that are due now: those a pause records, and those of a
+    /// paused clock that already consumed more than a shorter new target allows.
     pub fn reapply(
         &mut self,
         terms: &PolicyTerms,
@@ -176,10 +177,13 @@ impl TicketSla {
     ) -> Result<Vec<TargetCrossing>, CalendarError> {
         self.targets
             .retain(|t| t.met_at.is_some() || terms.length(t.kind).is_some());
+        let mut crossed = Vec::new();
         for t in &mut self.targets {
             if t.met_at.is_none() {
                 if let Some(len) = terms.length(t.kind) {
                     t.retarget(len, terms.warning_percent, now, calendar)?;
+                    let kind = t.kind;
+                    crossed.extend(t.record_stopped(now).into_iter().map(|c| (kind, c)));
                 }
             }
         }
@@ -225,7 +229,6 @@ impl TicketSla {
             )?;
             self.targets.push(resolution);
         }
-        let mut crossed = Vec::new();
         let pausing = terms.pause_statuses.contains(&ticket.status);
         if let Some(r) = self.target_mut(TargetKind::Resolution).filter(|r| r.met_at.is_none()) {
             if pausing {

@@ -255,11 +255,32 @@ impl SlaTarget {
     /// warning or breach that already happened and was not recorded yet is recorded now
     /// and returned, so a pause cannot hide it.
     pub fn pause(&mut self, at: Timestamp, calendar: &BusinessCalendar) -> Vec<Crossing> {
-        let crossed = self.observe(at);
+        let mut crossed = self.observe(at);
         if let Some(since) = self.running_since.take() {
             self.consumed_before += calendar.business_time_between(since, at);
             self.due_at = None;
             self.warn_at = None;
+        }
+        crossed.extend(self.record_stopped(at));
+        crossed
+    }
+
+    /// A stopped clock whose consumed time has reached its threshold or passed its length
+    /// (a shorter target applied while paused) records that at `at`, once each: no due
+    /// instant will ever pass for the monitor to see.
+    pub(super) fn record_stopped(&mut self, at: Timestamp) -> Vec<Crossing> {
+        let mut crossed = Vec::new();
+        if self.running_since.is_some() || self.met_at.is_some() {
+            return crossed;
+        }
+        let threshold = self.target_seconds * i64::from(self.warning_percent) / 100;
+        if self.warned_at.is_none() && self.consumed_before >= threshold {
+            self.warned_at = Some(at);
+            crossed.push(Crossing::Warning(at));
+        }
+        if self.breached_at.is_none() && self.consumed_before > self.target_seconds {
+            self.breached_at = Some(at);
+            crossed.push(Crossing::Breach(at));
         }
         crossed
     }

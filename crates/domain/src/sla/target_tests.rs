@@ -254,6 +254,37 @@ fn a_pause_by_a_new_policy_records_a_warning_it_finds_due() {
 }
 
 #[test]
+fn a_shorter_target_on_a_paused_clock_records_what_it_already_exceeds() {
+    let mut sla = open();
+    sla.on_status_change(&terms(), InProgress, WaitingCustomer, t(3.0), &cal())
+        .expect("pauses with 3 h consumed");
+    let two_hours = PolicyTerms {
+        resolution: Some(2 * H),
+        ..terms()
+    };
+    let crossed = sla
+        .reapply(&two_hours, &facts(WaitingCustomer, false), t(5.0), &cal())
+        .expect("ok");
+    let resolution: Vec<_> = crossed
+        .into_iter()
+        .filter(|(k, _)| *k == TargetKind::Resolution)
+        .collect();
+    assert_eq!(
+        resolution,
+        vec![
+            (TargetKind::Resolution, Crossing::Warning(t(5.0))),
+            (TargetKind::Resolution, Crossing::Breach(t(5.0)))
+        ]
+    );
+    assert_eq!(status(&sla, TargetKind::Resolution, t(6.0)), TargetStatus::Breached);
+    // Closing it later records nothing more.
+    let closed = sla
+        .on_status_change(&two_hours, WaitingCustomer, Closed, t(7.0), &cal())
+        .expect("ok");
+    assert!(closed.iter().all(|(k, _)| *k != TargetKind::Resolution), "{closed:?}");
+}
+
+#[test]
 fn a_longer_target_after_a_warning_is_active_again_and_not_warned_twice() {
     let mut sla = open();
     assert_eq!(sla.observe(t(3.5)).len(), 1, "first response warned at 3.2 h");
