@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod access;
+pub mod assignment;
 pub mod attachment;
 pub mod comment;
 pub mod ids;
