@@ -533,9 +533,13 @@ impl From<&HistoryEntry> for HistoryEntryResponse {
                 assignee,
                 from,
                 to,
+                reason,
             } => serde_json::json!({
                 "previous_assignee_id": previous.map(UserId::get), "assignee_id": assignee.get(),
-                "from": from.as_str(), "to": to.as_str(),
+                "from": from.as_str(), "to": to.as_str(), "reason": reason,
+            }),
+            TicketEventKind::Unassigned { previous, from, reason } => serde_json::json!({
+                "previous_assignee_id": previous.get(), "from": from.as_str(), "to": "new", "reason": reason,
             }),
             TicketEventKind::CommentAdded {
                 comment_id,

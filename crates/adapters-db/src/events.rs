@@ -49,6 +49,16 @@ struct AssignedJson {
     assignee: i64,
     from: String,
     to: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct UnassignedJson {
+    previous: i64,
+    from: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -104,11 +114,18 @@ pub(crate) fn details_json(kind: &TicketEventKind) -> String {
             assignee,
             from,
             to,
+            reason,
         } => serde_json::to_value(AssignedJson {
             previous: previous.map(UserId::get),
             assignee: assignee.get(),
             from: from.as_str().to_owned(),
             to: to.as_str().to_owned(),
+            reason: reason.clone(),
+        }),
+        TicketEventKind::Unassigned { previous, from, reason } => serde_json::to_value(UnassignedJson {
+            previous: previous.get(),
+            from: from.as_str().to_owned(),
+            reason: reason.clone(),
         }),
         TicketEventKind::CommentAdded {
             comment_id,
@@ -195,6 +212,15 @@ pub(crate) fn parse_details(event_type: &str, details: &str) -> Result<TicketEve
                 assignee: UserId::new(j.assignee),
                 from: status(&j.from)?,
                 to: status(&j.to)?,
+                reason: j.reason,
+            }
+        }
+        "TicketUnassigned" => {
+            let j: UnassignedJson = serde_json::from_str(details).map_err(|e| bad(&e))?;
+            TicketEventKind::Unassigned {
+                previous: UserId::new(j.previous),
+                from: status(&j.from)?,
+                reason: j.reason,
             }
         }
         "CommentAdded" => {
@@ -281,6 +307,19 @@ mod tests {
                 assignee: UserId::new(9),
                 from: TicketStatus::New,
                 to: TicketStatus::Assigned,
+                reason: None,
+            },
+            TicketEventKind::Assigned {
+                previous: Some(UserId::new(9)),
+                assignee: UserId::new(10),
+                from: TicketStatus::InProgress,
+                to: TicketStatus::InProgress,
+                reason: Some("on leave".into()),
+            },
+            TicketEventKind::Unassigned {
+                previous: UserId::new(10),
+                from: TicketStatus::WaitingCustomer,
+                reason: Some("back to the queue".into()),
             },
             TicketEventKind::CommentAdded {
                 comment_id: CommentId::new(5),

@@ -284,6 +284,7 @@ pub(crate) async fn paused_intervals(
                 TicketEventKind::StatusChanged { from, to, .. } | TicketEventKind::Assigned { from, to, .. } => {
                     (from, to)
                 }
+                TicketEventKind::Unassigned { from, .. } => (from, TicketStatus::New),
                 _ => continue,
             };
             match (pausing.contains(&from), pausing.contains(&to)) {

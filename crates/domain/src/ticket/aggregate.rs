@@ -340,8 +340,78 @@ impl Ticket {
                 assignee,
                 from,
                 to: TicketStatus::Assigned,
+                reason: None,
             },
         ))
+    }
+
+    /// Gives a ticket that already has an agent to another one, keeping its status (the
+    /// work goes on): `assigned`, `in_progress`, `waiting_customer` or `resolved`. A `new`
+    /// ticket is given with [`Ticket::assign`]. Staff only; `None` when `assignee` has it
+    /// already.
+    pub fn transfer(
+        &mut self,
+        assignee: UserId,
+        actor: Actor,
+        now: Timestamp,
+        reason: Option<String>,
+    ) -> Result<Option<TicketEvent>, TicketError> {
+        let status = self.check_owned_change(&actor)?;
+        if self.0.assignee_id == Some(assignee) {
+            return Ok(None);
+        }
+        let previous = self.0.assignee_id.replace(assignee);
+        let kind = TicketEventKind::Assigned {
+            previous,
+            assignee,
+            from: status,
+            to: status,
+            reason,
+        };
+        Ok(Some(self.record(actor, now, kind)))
+    }
+
+    /// Takes the ticket from its agent back to the queue: status `new`, no assignee. Allowed
+    /// from `assigned`, `in_progress` and `waiting_customer` — an addition to the seed's
+    /// state machine, reached only through this command, not through transitions. Staff
+    /// only.
+    pub fn unassign(
+        &mut self,
+        actor: Actor,
+        now: Timestamp,
+        reason: Option<String>,
+    ) -> Result<TicketEvent, TicketError> {
+        let from = self.check_owned_change(&actor)?;
+        let (Some(previous), false) = (self.0.assignee_id, from == TicketStatus::Resolved) else {
+            return Err(TicketError::TransitionForbidden {
+                from,
+                to: TicketStatus::New,
+                allowed: self.allowed_targets_for(&actor),
+            });
+        };
+        self.0.assignee_id = None;
+        self.0.status = TicketStatus::New;
+        Ok(self.record(actor, now, TicketEventKind::Unassigned { previous, from, reason }))
+    }
+
+    /// Checks a change of the agent of a ticket that has one: staff only, never closed,
+    /// never `new`. Returns the status.
+    fn check_owned_change(&self, actor: &Actor) -> Result<TicketStatus, TicketError> {
+        self.ensure_visible(actor)?;
+        if !actor.is_staff() {
+            return Err(TicketError::ActionForbidden {
+                action: TicketAction::Assign,
+            });
+        }
+        match self.0.status {
+            TicketStatus::Closed => Err(TicketError::Closed),
+            TicketStatus::New => Err(TicketError::TransitionForbidden {
+                from: TicketStatus::New,
+                to: TicketStatus::Assigned,
+                allowed: self.allowed_targets_for(actor),
+            }),
+            status => Ok(status),
+        }
     }
 
     /// Adds a comment written by `actor`; `body` may be `None` for a comment that only
@@ -515,6 +585,87 @@ mod tests {
         Ticket::open(new, customer(), t(0))
             .expect("customer opens own ticket")
             .0
+    }
+
+    #[test]
+    fn a_transfer_keeps_the_status_and_records_the_reason() {
+        let mut ticket = new_ticket();
+        let other = UserId::new(21);
+        assert!(
+            matches!(
+                ticket.transfer(other, agent(), t(1), None),
+                Err(TicketError::TransitionForbidden { .. })
+            ),
+            "a new ticket is assigned, not transferred"
+        );
+        ticket.assign(agent().user_id, agent(), t(1)).expect("assigns");
+        ticket
+            .transition(TicketStatus::InProgress, agent(), t(2), None)
+            .expect("starts");
+        let event = ticket
+            .transfer(other, agent(), t(3), Some("on leave".into()))
+            .expect("transfers")
+            .expect("an event");
+        assert_eq!(ticket.status(), TicketStatus::InProgress);
+        assert_eq!(ticket.assignee_id(), Some(other));
+        assert_eq!(
+            event.kind,
+            TicketEventKind::Assigned {
+                previous: Some(agent().user_id),
+                assignee: other,
+                from: TicketStatus::InProgress,
+                to: TicketStatus::InProgress,
+                reason: Some("on leave".into()),
+            }
+        );
+        let version = ticket.version();
+        assert_eq!(ticket.transfer(other, agent(), t(4), None), Ok(None), "already theirs");
+        assert_eq!(ticket.version(), version);
+        assert_eq!(
+            ticket.transfer(agent().user_id, customer(), t(5), None),
+            Err(TicketError::ActionForbidden {
+                action: TicketAction::Assign
+            })
+        );
+    }
+
+    #[test]
+    fn unassigning_sends_the_ticket_back_to_the_queue() {
+        let mut ticket = new_ticket();
+        assert!(ticket.unassign(agent(), t(1), None).is_err(), "nobody has it");
+        ticket.assign(agent().user_id, agent(), t(1)).expect("assigns");
+        ticket
+            .transition(TicketStatus::InProgress, agent(), t(2), None)
+            .expect("starts");
+        ticket
+            .transition(TicketStatus::WaitingCustomer, agent(), t(3), None)
+            .expect("waits");
+        assert_eq!(
+            ticket.unassign(customer(), t(4), None),
+            Err(TicketError::ActionForbidden {
+                action: TicketAction::Assign
+            })
+        );
+        let event = ticket
+            .unassign(agent(), t(4), Some("reshuffle".into()))
+            .expect("unassigns");
+        assert_eq!((ticket.status(), ticket.assignee_id()), (TicketStatus::New, None));
+        assert_eq!(
+            event.kind,
+            TicketEventKind::Unassigned {
+                previous: agent().user_id,
+                from: TicketStatus::WaitingCustomer,
+                reason: Some("reshuffle".into()),
+            }
+        );
+        assert_eq!(event.kind.event_type(), "TicketUnassigned");
+        ticket
+            .assign(agent().user_id, agent(), t(5))
+            .expect("assigned again from the queue");
+        ticket
+            .transition(TicketStatus::Closed, agent(), t(6), None)
+            .expect("closes");
+        assert_eq!(ticket.unassign(agent(), t(7), None), Err(TicketError::Closed));
     }
 
     #[test]

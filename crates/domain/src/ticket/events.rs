@@ -67,6 +67,17 @@ pub enum TicketEventKind {
         from: TicketStatus,
         /// The status after.
         to: TicketStatus,
+        /// Why, when the actor said so (a transfer's reason).
+        reason: Option<String>,
+    },
+    /// The ticket went back to the queue: no assignee, status `new`.
+    Unassigned {
+        /// The agent who had it.
+        previous: UserId,
+        /// The status before.
+        from: TicketStatus,
+        /// Why, when the actor said so.
+        reason: Option<String>,
     },
     /// A comment, agent reply or internal note was added.
     CommentAdded {
@@ -111,6 +122,7 @@ impl TicketEventKind {
             Self::Updated { .. } => "TicketUpdated",
             Self::StatusChanged { .. } => "TicketStatusChanged",
             Self::Assigned { .. } => "TicketAssigned",
+            Self::Unassigned { .. } => "TicketUnassigned",
             Self::CommentAdded { .. } => "CommentAdded",
             Self::SlaCrossed {
                 crossing: Crossing::Warning(_),
