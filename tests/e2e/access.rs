@@ -243,6 +243,25 @@ async fn every_endpoint_against_every_role(s: Server) {
             &r,
             expect(who, 401, 200, 404, 200, 200),
         );
+        let r = s
+            .call(
+                Method::POST,
+                &format!("{path}/assignment"),
+                token,
+                Some(json!({"agent_id": c.owner_id})),
+            )
+            .await;
+        check(
+            format!("{who:?} POST /tickets/{{id}}/assignment (a customer as agent)"),
+            &r,
+            expect(who, 401, 403, 404, 422, 422),
+        );
+        let r = s.call(Method::DELETE, &format!("{path}/assignment"), token, None).await;
+        check(
+            format!("{who:?} DELETE /tickets/{{id}}/assignment (nobody has it)"),
+            &r,
+            expect(who, 401, 403, 404, 409, 409),
+        );
         let r = s.call(Method::GET, &format!("{path}/sla"), token, None).await;
         check(
             format!("{who:?} GET /tickets/{{id}}/sla"),

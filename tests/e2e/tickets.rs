@@ -11,6 +11,7 @@ e2e::on_both_backends!(
     idempotency_key_returns_the_first_ticket,
     bad_input_gets_a_clear_4xx_and_changes_nothing,
     categories_are_managed_by_admins,
+    staff_assign_transfer_and_unassign_through_the_api,
 );
 
 async fn newcomer_walkthrough_from_admin_login_to_ticket_history(s: Server) {
@@ -620,4 +621,94 @@ async fn categories_are_managed_by_admins(s: Server) {
     s.call(Method::DELETE, "/api/v1/categories/unused", Some(&admin), None)
         .await
         .assert_problem(StatusCode::NOT_FOUND, "not_found");
+}
+
+async fn staff_assign_transfer_and_unassign_through_the_api(s: Server) {
+    let admin = s.admin().await;
+    s.category(&admin, "billing").await;
+    let (agent_id, agent) = s.account(&admin, "agent", "agent@example.com").await;
+    let (other_id, _) = s.account(&admin, "agent", "other.agent@example.com").await;
+    let (customer_id, customer) = s.account(&admin, "customer", "cu@example.com").await;
+    let t = s
+        .ticket(
+            &customer,
+            json!({"subject": "s", "description": "d", "category": "billing"}),
+        )
+        .await;
+    let path = format!("/api/v1/tickets/{}/assignment", t["id"]);
+    let r = s
+        .call(Method::POST, &path, Some(&agent), Some(json!({"agent_id": agent_id})))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        (r.body["status"].as_str(), r.body["assignee_id"].as_i64()),
+        (Some("assigned"), Some(agent_id))
+    );
+    let r = s
+        .call(
+            Method::POST,
+            &path,
+            Some(&agent),
+            Some(json!({"agent_id": other_id, "reason": "on leave"})),
+        )
+        .await;
+    assert_eq!(
+        (r.body["status"].as_str(), r.body["assignee_id"].as_i64()),
+        (Some("assigned"), Some(other_id))
+    );
+    let history = s
+        .call(
+            Method::GET,
+            &format!("/api/v1/tickets/{}/history", t["id"]),
+            Some(&agent),
+            None,
+        )
+        .await;
+    let transfer = history.body["items"]
+        .as_array()
+        .and_then(|items| items.iter().rev().find(|e| e["type"] == "TicketAssigned"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(transfer["details"]["reason"], "on leave", "{}", history.body);
+    assert_eq!(transfer["details"]["previous_assignee_id"], agent_id);
+
+    s.call(
+        Method::POST,
+        &path,
+        Some(&customer),
+        Some(json!({"agent_id": agent_id})),
+    )
+    .await
+    .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    s.call(
+        Method::POST,
+        &path,
+        Some(&agent),
+        Some(json!({"agent_id": customer_id})),
+    )
+    .await
+    .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    s.call(Method::POST, &path, Some(&agent), Some(json!({"agent": agent_id})))
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    s.call(Method::DELETE, &path, Some(&customer), None)
+        .await
+        .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+
+    let r = s
+        .call(
+            Method::DELETE,
+            &path,
+            Some(&agent),
+            Some(json!({"reason": "back to the pool"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        (r.body["status"].as_str(), r.body["assignee_id"].as_i64()),
+        (Some("new"), None)
+    );
+    s.call(Method::DELETE, &path, Some(&agent), None)
+        .await
+        .assert_problem(StatusCode::CONFLICT, "transition_not_allowed");
 }

@@ -183,6 +183,26 @@ pub struct TransitionRequest {
     pub reason: Option<String>,
 }
 
+/// `POST /tickets/{id}/assignment`
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignRequest {
+    /// The agent (an active staff account) to give the ticket to.
+    pub agent_id: i64,
+    /// Why, such as the reason for a transfer; kept in the history.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// `DELETE /tickets/{id}/assignment` (the body is optional).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnassignRequest {
+    /// Why; kept in the history.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
 /// `POST /tickets/{id}/close` (the body is optional).
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -69,6 +69,11 @@ pub fn configure(max_body_bytes: usize) -> impl Fn(&mut web::ServiceConfig) + Cl
                     )
                     .service(resource("/tickets/{id}/transitions", "POST").route(web::post().to(tickets::transition)))
                     .service(resource("/tickets/{id}/close", "POST").route(web::post().to(tickets::close)))
+                    .service(
+                        resource("/tickets/{id}/assignment", "POST, DELETE")
+                            .route(web::post().to(tickets::assign))
+                            .route(web::delete().to(tickets::unassign)),
+                    )
                     .service(resource("/tickets/{id}/history", "GET").route(web::get().to(tickets::history)))
                     .service(resource("/tickets/{id}/sla", "GET").route(web::get().to(tickets::sla)))
                     .service(

@@ -15,7 +15,8 @@ use application::sla::{
     PolicyPorts, PreviewDueDate, ShowSla, SlaPorts, UpdateCalendar, UpdatePolicy,
 };
 use application::tickets::{
-    ChangeStatus, CloseTicket, CreateTicket, GetTicket, SearchTickets, TicketHistory, TicketPorts, UpdateTicket,
+    AssignTicket, ChangeStatus, CloseTicket, CreateTicket, GetTicket, SearchTickets, TicketHistory, TicketPorts,
+    UnassignTicket, UpdateTicket,
 };
 
 use crate::metrics::Metrics;
@@ -57,6 +58,10 @@ pub struct AppState {
     pub ticket_history: TicketHistory,
     /// Shows tickets' SLA to staff.
     pub show_sla: ShowSla,
+    /// Gives tickets to agents, or transfers them.
+    pub assign_ticket: AssignTicket,
+    /// Sends tickets back to the queue.
+    pub unassign_ticket: UnassignTicket,
     /// `POST /tickets/{id}/comments`, `POST /tickets/{id}/attachments`
     pub add_comment: AddComment,
     /// `GET /tickets/{id}/comments`
@@ -183,6 +188,8 @@ impl AppState {
             close_ticket: CloseTicket::new(ports.clone()),
             search_tickets: SearchTickets::new(ports.clone()),
             show_sla: ShowSla::new(ports.clone()),
+            assign_ticket: AssignTicket::new(ports.clone()),
+            unassign_ticket: UnassignTicket::new(ports.clone()),
             ticket_history: TicketHistory::new(ports),
             add_comment: AddComment::new(conversation.clone(), w.attachment_rules),
             list_comments: ListComments::new(conversation.clone()),

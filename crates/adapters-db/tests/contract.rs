@@ -419,7 +419,7 @@ mod cases {
         );
         let mut changed = ticket.clone();
         let agent = Actor::new(w.agent.id, Role::Agent);
-        let event = changed.assign(w.agent.id, agent, at(2)).expect("assigns");
+        let event = changed.assign(w.agent.id, agent, at(2), None).expect("assigns");
         db.commit(update_of(&ticket, changed.clone(), event))
             .await
             .expect("commits");
@@ -585,7 +585,7 @@ mod cases {
         .await;
         let mut assigned = b.clone();
         let event = assigned
-            .assign(w.agent.id, Actor::new(w.agent.id, Role::Agent), at(4))
+            .assign(w.agent.id, Actor::new(w.agent.id, Role::Agent), at(4), None)
             .expect("assigns");
         db.commit(update_of(&b, assigned.clone(), event))
             .await

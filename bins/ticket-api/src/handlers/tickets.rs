@@ -1,7 +1,7 @@
 //! The ticket endpoints.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use application::tickets::{ChangeStatusInput, CreateTicketInput, TicketListInput, UpdateTicketInput};
+use application::tickets::{AssignInput, ChangeStatusInput, CreateTicketInput, TicketListInput, UpdateTicketInput};
 use domain::{Actor, Ticket, Timestamp};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -9,8 +9,8 @@ use utoipa::IntoParams;
 use super::State;
 use crate::cursor;
 use crate::dto::{
-    CloseRequest, CreateTicketRequest, HistoryEntryResponse, HistoryPage, SlaReportResponse, TicketPage,
-    TicketResponse, TransitionRequest, UpdateTicketRequest,
+    AssignRequest, CloseRequest, CreateTicketRequest, HistoryEntryResponse, HistoryPage, SlaReportResponse, TicketPage,
+    TicketResponse, TransitionRequest, UnassignRequest, UpdateTicketRequest,
 };
 use crate::extract::{Authenticated, etag, idempotency_key, if_match};
 use crate::openapi::{ReadErrors, WriteErrors};
@@ -270,6 +270,52 @@ pub async fn close(
     let ticket = state
         .close_ticket
         .execute(actor, &id, body.reason, if_match(&req)?)
+        .await?;
+    ticket_response(&state, HttpResponse::Ok(), &ticket, &actor).await
+}
+
+/// Gives the ticket to an agent (staff): a `new` ticket moves to `assigned`; one that has an
+/// agent is transferred and keeps its status. The reason goes into the history.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/assignment", tag = "tickets", request_body = AssignRequest, security(("bearer" = [])),
+    params(("id" = String, Path, description = "Ticket id or number", example = "1"),
+           ("If-Match" = Option<String>, Header, description = "The ETag the change is based on")),
+    responses((status = 200, description = "Assigned", body = TicketResponse,
+        headers(("ETag" = String, description = "The ticket's new version"))), WriteErrors))]
+pub async fn assign(
+    state: State,
+    req: HttpRequest,
+    caller: Authenticated,
+    id: web::Path<String>,
+    body: JsonBody<AssignRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.0;
+    let actor = caller.0.actor();
+    let input = AssignInput {
+        agent_id: body.agent_id,
+        reason: body.reason,
+    };
+    let ticket = state.assign_ticket.execute(actor, &id, input, if_match(&req)?).await?;
+    ticket_response(&state, HttpResponse::Ok(), &ticket, &actor).await
+}
+
+/// Sends the ticket back to the queue (staff): no agent, status `new`. From `assigned`,
+/// `in_progress` or `waiting_customer`; otherwise 409.
+#[utoipa::path(delete, path = "/api/v1/tickets/{id}/assignment", tag = "tickets", request_body(content = Option<UnassignRequest>), security(("bearer" = [])),
+    params(("id" = String, Path, description = "Ticket id or number", example = "1"),
+           ("If-Match" = Option<String>, Header, description = "The ETag the change is based on")),
+    responses((status = 200, description = "Back in the queue", body = TicketResponse,
+        headers(("ETag" = String, description = "The ticket's new version"))), WriteErrors))]
+pub async fn unassign(
+    state: State,
+    req: HttpRequest,
+    caller: Authenticated,
+    id: web::Path<String>,
+    body: OptionalJsonBody<UnassignRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = caller.0.actor();
+    let ticket = state
+        .unassign_ticket
+        .execute(actor, &id, body.0.reason, if_match(&req)?)
         .await?;
     ticket_response(&state, HttpResponse::Ok(), &ticket, &actor).await
 }

@@ -5,6 +5,7 @@ use domain::{Actor, Ticket, TicketStatus, UserId};
 use crate::error::AppError;
 
 use super::TicketPorts;
+use super::assignment::active_agent;
 use super::mutate::mutate;
 
 /// The longest reason accepted with a status change, in characters.
@@ -54,7 +55,9 @@ impl ChangeStatus {
         let reason = check_reason(input.reason)?;
         // Customers asking for `assigned` get the domain's refusal, not a lookup.
         let assignee = match (to, input.assignee_id) {
-            (TicketStatus::Assigned, Some(id)) if actor.is_staff() => Some(self.check_assignee(UserId::new(id)).await?),
+            (TicketStatus::Assigned, Some(id)) if actor.is_staff() => {
+                Some(active_agent(&self.ports, UserId::new(id), "assignee_id").await?)
+            }
             (TicketStatus::Assigned, _) => Some(actor.user_id),
             (_, Some(_)) => {
                 return Err(AppError::invalid(
@@ -66,18 +69,11 @@ impl ChangeStatus {
         };
         mutate(&self.ports, actor, reference, if_match, |ticket, now| {
             let event = match (to, assignee) {
-                (TicketStatus::Assigned, Some(agent)) => ticket.assign(agent, actor, now)?,
+                (TicketStatus::Assigned, Some(agent)) => ticket.assign(agent, actor, now, reason.clone())?,
                 _ => ticket.transition(to, actor, now, reason.clone())?,
             };
             Ok(Some(event))
         })
         .await
-    }
-
-    async fn check_assignee(&self, id: UserId) -> Result<UserId, AppError> {
-        match self.ports.users.get(id).await? {
-            Some(user) if user.active && user.role.is_staff() => Ok(user.id),
-            _ => Err(AppError::invalid("assignee_id", "is not an active agent")),
-        }
     }
 }

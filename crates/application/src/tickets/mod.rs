@@ -1,5 +1,6 @@
 //! The ticket use cases.
 
+mod assignment;
 mod change_status;
 mod close;
 mod create;
@@ -9,6 +10,7 @@ mod mutate;
 mod search;
 mod update;
 
+pub use assignment::{AssignInput, AssignTicket, UnassignTicket};
 pub use change_status::{ChangeStatus, ChangeStatusInput};
 pub use close::CloseTicket;
 pub use create::{CreateTicket, CreateTicketInput, CreatedTicket};

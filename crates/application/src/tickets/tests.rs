@@ -361,3 +361,71 @@ async fn history_pages_oldest_first() {
     assert_eq!(second.items[0].kind.event_type(), "TicketStatusChanged");
     assert_eq!(second.next, None);
 }
+
+#[tokio::test]
+async fn staff_assign_transfer_with_a_reason_and_send_back_to_the_queue() {
+    let fake = fake().with_user(4, Role::Agent);
+    let ticket = open(&fake).await;
+    let id = ticket.id().to_string();
+    let assign = AssignTicket::new(fake.ports());
+    let to = |agent: i64, reason: Option<&str>| AssignInput {
+        agent_id: agent,
+        reason: reason.map(str::to_owned),
+    };
+    let t = assign
+        .execute(actor(AGENT), &id, to(AGENT, None), None)
+        .await
+        .expect("assigns");
+    assert_eq!(
+        (t.status(), t.assignee_id()),
+        (TicketStatus::Assigned, Some(UserId::new(AGENT)))
+    );
+    let t = assign
+        .execute(actor(AGENT), &id, to(4, Some("  on leave ")), None)
+        .await
+        .expect("transfers");
+    assert_eq!(
+        (t.status(), t.assignee_id()),
+        (TicketStatus::Assigned, Some(UserId::new(4)))
+    );
+    let last = fake.state().events.last().map(|e| e.kind.clone());
+    assert!(
+        matches!(last, Some(domain::TicketEventKind::Assigned { reason: Some(ref r), .. }) if r == "on leave"),
+        "{last:?}"
+    );
+    let version = t.version();
+    let same = assign
+        .execute(actor(AGENT), &id, to(4, None), None)
+        .await
+        .expect("no change");
+    assert_eq!(
+        same.version(),
+        version,
+        "giving it to the agent who has it changes nothing"
+    );
+
+    let refused = assign.execute(actor(AGENT), &id, to(CUSTOMER, None), None).await;
+    assert!(
+        matches!(refused, Err(AppError::Invalid(ref f)) if f[0].field == "agent_id"),
+        "{refused:?}"
+    );
+    let refused = assign.execute(actor(CUSTOMER), &id, to(AGENT, None), None).await;
+    assert!(
+        matches!(refused, Err(AppError::Ticket(TicketError::ActionForbidden { .. }))),
+        "{refused:?}"
+    );
+    let refused = assign.execute(actor(OTHER_CUSTOMER), &id, to(AGENT, None), None).await;
+    assert!(matches!(refused, Err(AppError::NotFound("ticket"))), "{refused:?}");
+
+    let unassign = UnassignTicket::new(fake.ports());
+    let t = unassign
+        .execute(actor(AGENT), &id, Some("reshuffle".into()), None)
+        .await
+        .expect("unassigns");
+    assert_eq!((t.status(), t.assignee_id()), (TicketStatus::New, None));
+    let again = unassign.execute(actor(AGENT), &id, None, None).await;
+    assert!(
+        matches!(again, Err(AppError::Ticket(TicketError::TransitionForbidden { .. }))),
+        "{again:?}"
+    );
+}

@@ -328,7 +328,13 @@ impl Ticket {
 
     /// Gives a new ticket to an agent, moving it to `assigned`. Staff only; the caller has
     /// checked that `assignee` is an active staff account.
-    pub fn assign(&mut self, assignee: UserId, actor: Actor, now: Timestamp) -> Result<TicketEvent, TicketError> {
+    pub fn assign(
+        &mut self,
+        assignee: UserId,
+        actor: Actor,
+        now: Timestamp,
+        reason: Option<String>,
+    ) -> Result<TicketEvent, TicketError> {
         let from = self.check_move(&actor, TicketStatus::Assigned)?;
         let previous = self.0.assignee_id.replace(assignee);
         self.0.status = TicketStatus::Assigned;
@@ -340,7 +346,7 @@ impl Ticket {
                 assignee,
                 from,
                 to: TicketStatus::Assigned,
-                reason: None,
+                reason,
             },
         ))
     }
@@ -598,7 +604,7 @@ mod tests {
             ),
             "a new ticket is assigned, not transferred"
         );
-        ticket.assign(agent().user_id, agent(), t(1)).expect("assigns");
+        ticket.assign(agent().user_id, agent(), t(1), None).expect("assigns");
         ticket
             .transition(TicketStatus::InProgress, agent(), t(2), None)
             .expect("starts");
@@ -633,7 +639,7 @@ mod tests {
     fn unassigning_sends_the_ticket_back_to_the_queue() {
         let mut ticket = new_ticket();
         assert!(ticket.unassign(agent(), t(1), None).is_err(), "nobody has it");
-        ticket.assign(agent().user_id, agent(), t(1)).expect("assigns");
+        ticket.assign(agent().user_id, agent(), t(1), None).expect("assigns");
         ticket
             .transition(TicketStatus::InProgress, agent(), t(2), None)
             .expect("starts");
@@ -660,7 +666,7 @@ mod tests {
         );
         assert_eq!(event.kind.event_type(), "TicketUnassigned");
         ticket
-            .assign(agent().user_id, agent(), t(5))
+            .assign(agent().user_id, agent(), t(5), None)
             .expect("assigned again from the queue");
         ticket
             .transition(TicketStatus::Closed, agent(), t(6), None)
@@ -728,7 +734,7 @@ mod tests {
     #[test]
     fn assigning_moves_new_to_assigned_and_names_the_agent() {
         let mut ticket = new_ticket();
-        let event = ticket.assign(UserId::new(20), agent(), t(5)).expect("allowed");
+        let event = ticket.assign(UserId::new(20), agent(), t(5), None).expect("allowed");
         assert_eq!(ticket.status(), TicketStatus::Assigned);
         assert_eq!(ticket.assignee_id(), Some(UserId::new(20)));
         assert_eq!(event.kind.event_type(), "TicketAssigned");
@@ -740,12 +746,14 @@ mod tests {
     fn customers_cannot_assign_or_start_work() {
         let mut ticket = new_ticket();
         assert_eq!(
-            ticket.assign(UserId::new(10), customer(), t(1)).map(|_| ()),
+            ticket.assign(UserId::new(10), customer(), t(1), None).map(|_| ()),
             Err(TicketError::ActionForbidden {
                 action: TicketAction::Assign
             })
         );
-        ticket.assign(UserId::new(20), agent(), t(1)).expect("agent assigns");
+        ticket
+            .assign(UserId::new(20), agent(), t(1), None)
+            .expect("agent assigns");
         assert_eq!(
             ticket
                 .transition(TicketStatus::InProgress, customer(), t(2), None)
@@ -770,7 +778,7 @@ mod tests {
     #[test]
     fn customer_may_reopen_a_resolved_ticket_and_close_their_own() {
         let mut ticket = new_ticket();
-        ticket.assign(UserId::new(20), agent(), t(1)).expect("ok");
+        ticket.assign(UserId::new(20), agent(), t(1), None).expect("ok");
         ticket
             .transition(TicketStatus::InProgress, agent(), t(2), None)
             .expect("ok");
@@ -930,7 +938,7 @@ mod tests {
     fn a_customer_reply_reopens_or_resumes_and_closed_refuses() {
         for waiting in [TicketStatus::WaitingCustomer, TicketStatus::Resolved] {
             let mut ticket = new_ticket();
-            ticket.assign(UserId::new(20), agent(), t(1)).expect("ok");
+            ticket.assign(UserId::new(20), agent(), t(1), None).expect("ok");
             ticket
                 .transition(TicketStatus::InProgress, agent(), t(2), None)
                 .expect("ok");

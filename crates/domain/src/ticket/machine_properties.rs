@@ -59,7 +59,7 @@ proptest! {
             let now = Timestamp::from_unix_seconds(i as i64 + 1);
             let outcome: Result<Option<TicketEvent>, TicketError> = match cmd {
                 Command::Transition(to) => ticket.transition(to, actor, now, None).map(Some),
-                Command::Assign => ticket.assign(UserId::new(3), actor, now).map(Some),
+                Command::Assign => ticket.assign(UserId::new(3), actor, now, None).map(Some),
                 Command::Update { priority, subject } => {
                     let update = TicketUpdate {
                         priority: Some(priority),
