@@ -12,6 +12,7 @@ e2e::on_both_backends!(
     bad_input_gets_a_clear_4xx_and_changes_nothing,
     categories_are_managed_by_admins,
     staff_assign_transfer_and_unassign_through_the_api,
+    agents_set_availability_and_admins_configure_them,
 );
 
 async fn newcomer_walkthrough_from_admin_login_to_ticket_history(s: Server) {
@@ -711,4 +712,82 @@ async fn staff_assign_transfer_and_unassign_through_the_api(s: Server) {
     s.call(Method::DELETE, &path, Some(&agent), None)
         .await
         .assert_problem(StatusCode::CONFLICT, "transition_not_allowed");
+}
+
+async fn agents_set_availability_and_admins_configure_them(s: Server) {
+    let admin = s.admin().await;
+    s.category(&admin, "billing").await;
+    let (agent_id, agent) = s.account(&admin, "agent", "agent@example.com").await;
+    let (_, other_agent) = s.account(&admin, "agent", "other.agent@example.com").await;
+    let (customer_id, customer) = s.account(&admin, "customer", "cu@example.com").await;
+    let path = format!("/api/v1/agents/{agent_id}");
+    let r = s.call(Method::GET, &path, Some(&agent), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        (r.body["availability"].as_str(), r.body["capacity"].as_u64()),
+        (Some("offline"), Some(10))
+    );
+
+    let r = s
+        .call(
+            Method::PUT,
+            "/api/v1/agents/me/availability",
+            Some(&agent),
+            Some(json!({"availability": "online"})),
+        )
+        .await;
+    assert_eq!(r.body["availability"], "online", "{}", r.body);
+    s.call(
+        Method::PUT,
+        "/api/v1/agents/me/availability",
+        Some(&agent),
+        Some(json!({"availability": "busy"})),
+    )
+    .await
+    .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    s.call(
+        Method::PUT,
+        "/api/v1/agents/me/availability",
+        Some(&customer),
+        Some(json!({"availability": "online"})),
+    )
+    .await
+    .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+
+    let body = json!({"skills": [{"category": "billing", "level": 4}], "capacity": 3, "availability": "away"});
+    let r = s.call(Method::PATCH, &path, Some(&admin), Some(body.clone())).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["skills"], json!([{"category": "billing", "level": 4}]));
+    assert_eq!(
+        (r.body["capacity"].as_u64(), r.body["availability"].as_str()),
+        (Some(3), Some("away"))
+    );
+    s.call(Method::PATCH, &path, Some(&agent), Some(body))
+        .await
+        .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    let r = s
+        .call(
+            Method::PATCH,
+            &path,
+            Some(&admin),
+            Some(json!({"skills": [{"category": "nope"}], "capacity": 5})),
+        )
+        .await;
+    r.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let r = s.call(Method::GET, &path, Some(&admin), None).await;
+    assert_eq!(r.body["capacity"], 3, "a refused change changes nothing");
+    s.call(Method::GET, &path, Some(&other_agent), None)
+        .await
+        .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    s.call(
+        Method::GET,
+        &format!("/api/v1/agents/{customer_id}"),
+        Some(&admin),
+        None,
+    )
+    .await
+    .assert_problem(StatusCode::NOT_FOUND, "not_found");
+    s.call(Method::GET, &path, None, None)
+        .await
+        .assert_problem(StatusCode::UNAUTHORIZED, "unauthenticated");
 }

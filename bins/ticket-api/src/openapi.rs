@@ -6,7 +6,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{IntoResponses, Modify, OpenApi};
 
-use crate::handlers::{accounts, auth, categories, comments, ops, sla, tickets};
+use crate::handlers::{accounts, agents, auth, categories, comments, ops, sla, tickets};
 use crate::problem::{FieldProblem, Problem};
 
 /// The API's document.
@@ -16,6 +16,7 @@ use crate::problem::{FieldProblem, Problem};
     paths(
         auth::login, auth::logout, auth::me,
         accounts::create_customer, accounts::create_agent,
+        agents::get, agents::set_availability, agents::update,
         categories::list, categories::create, categories::update, categories::delete,
         tickets::create, tickets::list, tickets::get, tickets::update, tickets::transition, tickets::close, tickets::history,
         tickets::sla, tickets::assign, tickets::unassign,
@@ -29,6 +30,7 @@ use crate::problem::{FieldProblem, Problem};
     tags(
         (name = "auth", description = "Logging in and out"),
         (name = "accounts", description = "Customer and staff accounts"),
+        (name = "agents", description = "Agents as assignees: availability, capacity, skills"),
         (name = "categories", description = "Admin-defined ticket categories"),
         (name = "tickets", description = "Tickets, their status and history"),
         (name = "comments", description = "The conversation: comments, internal notes and files"),

@@ -6,7 +6,7 @@ use actix_web::dev::Service as _;
 use actix_web::http::StatusCode;
 use actix_web::{App, HttpResponse, HttpServer, web};
 
-use crate::handlers::{accounts, auth, categories, comments, ops, sla, tickets};
+use crate::handlers::{accounts, agents, auth, categories, comments, ops, sla, tickets};
 use crate::problem::{ApiError, path_error, query_error};
 use crate::state::AppState;
 
@@ -47,6 +47,12 @@ pub fn configure(max_body_bytes: usize) -> impl Fn(&mut web::ServiceConfig) + Cl
                     .service(resource("/me", "GET").route(web::get().to(auth::me)))
                     .service(resource("/customers", "POST").route(web::post().to(accounts::create_customer)))
                     .service(resource("/agents", "POST").route(web::post().to(accounts::create_agent)))
+                    .service(resource("/agents/me/availability", "PUT").route(web::put().to(agents::set_availability)))
+                    .service(
+                        resource("/agents/{id}", "GET, PATCH")
+                            .route(web::get().to(agents::get))
+                            .route(web::patch().to(agents::update)),
+                    )
                     .service(
                         resource("/categories", "GET, POST")
                             .route(web::get().to(categories::list))

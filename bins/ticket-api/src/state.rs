@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use adapters_db::Database;
 use application::accounts::{BootstrapAdmin, CreateAccount};
+use application::agents::{AgentPorts, GetAgent, SetAvailability, UpdateAgent};
 use application::auth::{Authenticate, Login, LoginThrottle, Logout};
 use application::categories::{CreateCategory, DeleteCategory, ListCategories, UpdateCategory};
 use application::comments::{
@@ -58,6 +59,12 @@ pub struct AppState {
     pub ticket_history: TicketHistory,
     /// Shows tickets' SLA to staff.
     pub show_sla: ShowSla,
+    /// Reads agent profiles.
+    pub get_agent: GetAgent,
+    /// Agents set their availability.
+    pub set_availability: SetAvailability,
+    /// Admins configure agents.
+    pub update_agent: UpdateAgent,
     /// Gives tickets to agents, or transfers them.
     pub assign_ticket: AssignTicket,
     /// Sends tickets back to the queue.
@@ -162,6 +169,11 @@ impl AppState {
             categories: db.clone(),
             clock: w.clock.clone(),
         };
+        let agent_ports = AgentPorts {
+            agents: db.clone(),
+            users: db.clone(),
+            clock: w.clock.clone(),
+        };
         let create_account = CreateAccount::new(db.clone(), w.hasher.clone(), w.clock.clone(), w.self_registration);
         Self {
             authenticate: Authenticate::new(db.clone(), w.tokens.clone(), w.clock.clone()),
@@ -188,6 +200,9 @@ impl AppState {
             close_ticket: CloseTicket::new(ports.clone()),
             search_tickets: SearchTickets::new(ports.clone()),
             show_sla: ShowSla::new(ports.clone()),
+            get_agent: GetAgent::new(agent_ports.clone()),
+            set_availability: SetAvailability::new(agent_ports.clone()),
+            update_agent: UpdateAgent::new(agent_ports),
             assign_ticket: AssignTicket::new(ports.clone()),
             unassign_ticket: UnassignTicket::new(ports.clone()),
             ticket_history: TicketHistory::new(ports),

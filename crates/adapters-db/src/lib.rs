@@ -10,6 +10,7 @@
 #[macro_use]
 mod macros;
 
+mod agents;
 mod categories;
 mod comments;
 mod error;

@@ -205,6 +205,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    agent_profiles (user_id) {
+        user_id -> BigInt,
+        availability -> Text,
+        capacity -> Integer,
+        last_assigned_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    agent_skills (user_id, category) {
+        user_id -> BigInt,
+        category -> Text,
+        level -> Nullable<SmallInt>,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(comments -> users (author_id));
 diesel::joinable!(attachments -> comments (comment_id));
@@ -213,6 +231,8 @@ diesel::joinable!(ticket_history -> tickets (ticket_id));
 diesel::joinable!(ticket_sla_targets -> ticket_slas (ticket_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    agent_profiles,
+    agent_skills,
     users,
     sessions,
     categories,

@@ -112,6 +112,7 @@ contract!(
     sla_clocks_follow_the_use_cases_with_an_injected_clock,
     concurrent_monitors_record_each_crossing_once,
     commit_each_rolls_back_only_the_change_set_that_fails,
+    agent_profiles_round_trip_and_refuse_unknown_categories,
 );
 
 #[test]
@@ -1477,4 +1478,5 @@ mod cases {
     }
 
     include!("contract/sla.rs");
+    include!("contract/agents.rs");
 }

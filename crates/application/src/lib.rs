@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod accounts;
+pub mod agents;
 pub mod auth;
 pub mod categories;
 pub mod comments;

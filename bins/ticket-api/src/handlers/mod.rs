@@ -1,6 +1,7 @@
 //! Request handlers: parse, call one use case, map the result. No business rules here.
 
 pub mod accounts;
+pub mod agents;
 pub mod auth;
 pub mod categories;
 pub mod comments;

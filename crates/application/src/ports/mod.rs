@@ -1,6 +1,7 @@
 //! The ports: what the use cases need from the outside world, stated with their error
 //! contracts. Adapters implement them; the binaries wire adapters to use cases.
 
+mod agents;
 mod blobs;
 mod calendars;
 mod categories;
@@ -13,6 +14,7 @@ mod store;
 mod tickets;
 mod users;
 
+pub use agents::{AgentProfile, AgentRepository, DEFAULT_CAPACITY};
 pub use blobs::{BlobError, BlobStore};
 pub use calendars::{
     CalendarSupport, HolidayRuleSpec, SlaCalendarRepository, SlaPolicyRepository, SlaTargetRepository, StoredCalendar,
@@ -28,6 +30,8 @@ pub use store::{ChangeSet, StoreError, UnitOfWork, Write};
 pub use tickets::{HistoryEntry, Page, TicketCursor, TicketFilter, TicketQuery, TicketRepository, TicketSort};
 pub use users::{NewAccount, UserAccount, UserRepository};
 
+#[cfg(any(test, feature = "mocks"))]
+pub use agents::MockAgentRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use blobs::MockBlobStore;
 #[cfg(any(test, feature = "mocks"))]

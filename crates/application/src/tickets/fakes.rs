@@ -49,6 +49,8 @@ pub(crate) struct State {
     pub slas: std::collections::BTreeMap<i64, (StoredSla, Option<Timestamp>)>,
     /// What the clock says.
     pub now: Timestamp,
+    /// Agent profiles by user id.
+    pub agents: std::collections::BTreeMap<i64, crate::ports::AgentProfile>,
 }
 
 /// A database in a mutex.
@@ -133,6 +135,7 @@ impl Default for State {
             policies: Vec::new(),
             slas: Default::default(),
             now: START,
+            agents: Default::default(),
         }
     }
 }
@@ -612,5 +615,22 @@ impl UploadIntents for Fake {
 
     async fn claim(&self, key: &str) -> Result<bool, StoreError> {
         Ok(self.state().intents.remove(key).is_some())
+    }
+}
+
+#[async_trait]
+impl crate::ports::AgentRepository for Fake {
+    async fn agent_profile(&self, user_id: UserId) -> Result<Option<crate::ports::AgentProfile>, StoreError> {
+        Ok(self.state().agents.get(&user_id.get()).cloned())
+    }
+
+    async fn save_agent_profile(&self, profile: crate::ports::AgentProfile) -> Result<(), StoreError> {
+        let mut s = self.state();
+        let known = |c: &CategorySlug| s.categories.iter().any(|k| &k.slug == c);
+        if !profile.skills.iter().all(|sk| known(&sk.category)) {
+            return Err(StoreError::Reference("category"));
+        }
+        s.agents.insert(profile.user_id.get(), profile);
+        Ok(())
     }
 }

@@ -1,0 +1,2 @@
+DROP TABLE agent_skills;
+DROP TABLE agent_profiles;
