@@ -31,6 +31,7 @@ const EVERYONE: [Who; 6] = [
 struct Cast {
     tokens: Vec<(Who, Option<String>)>,
     owner_id: i64,
+    agent_id: i64,
     admin: String,
 }
 
@@ -48,7 +49,7 @@ async fn cast(s: &Server) -> Cast {
     s.category(&admin, "billing").await;
     let (owner_id, owner) = s.account(&admin, "customer", "owner@example.com").await;
     let (_, other) = s.account(&admin, "customer", "other@example.com").await;
-    let (_, agent) = s.account(&admin, "agent", "agent@example.com").await;
+    let (agent_id, agent) = s.account(&admin, "agent", "agent@example.com").await;
     let (_, supervisor) = s.account(&admin, "supervisor", "supervisor@example.com").await;
     Cast {
         tokens: vec![
@@ -60,6 +61,7 @@ async fn cast(s: &Server) -> Cast {
             (Who::Admin, Some(admin.clone())),
         ],
         owner_id,
+        agent_id,
         admin,
     }
 }
@@ -123,6 +125,38 @@ async fn every_endpoint_against_every_role(s: Server) {
             format!("{who:?} POST /agents"),
             &r,
             expect(who, 401, 403, 403, 403, 201),
+        );
+
+        // Agent profiles: the agent reads their own, admins every one; availability is
+        // set by staff for themselves; only admins configure agents.
+        let agent_path = format!("/api/v1/agents/{}", c.agent_id);
+        let r = s.call(Method::GET, &agent_path, token, None).await;
+        let want = match who {
+            Who::Anonymous => 401,
+            Who::Agent | Who::Admin => 200,
+            _ => 403,
+        };
+        check(format!("{who:?} GET /agents/{{id}}"), &r, want);
+        let r = s
+            .call(
+                Method::PUT,
+                "/api/v1/agents/me/availability",
+                token,
+                Some(json!({"availability": "online"})),
+            )
+            .await;
+        check(
+            format!("{who:?} PUT /agents/me/availability"),
+            &r,
+            expect(who, 401, 403, 403, 200, 200),
+        );
+        let r = s
+            .call(Method::PATCH, &agent_path, token, Some(json!({"capacity": 5})))
+            .await;
+        check(
+            format!("{who:?} PATCH /agents/{{id}}"),
+            &r,
+            expect(who, 401, 403, 403, 403, 200),
         );
 
         let r = s.call(Method::GET, "/api/v1/categories", token, None).await;
