@@ -395,16 +395,6 @@ pub(crate) struct SlaRow {
     pub(crate) claimed_until: Option<NaiveDateTime>,
 }
 
-/// The earliest due instant among a ticket's running targets: `tickets.sla_due_at`.
-pub(crate) fn running_due(sla: &TicketSla) -> Option<NaiveDateTime> {
-    sla.targets
-        .iter()
-        .filter(|t| t.running_since.is_some())
-        .filter_map(|t| t.due_at)
-        .min()
-        .map(to_sql)
-}
-
 /// Puts target rows together with their tickets' SLA rows.
 fn assemble(slas: Vec<SlaRow>, targets: Vec<TargetRow>) -> Result<Vec<(TicketId, StoredSla)>, StoreError> {
     let mut by_ticket: std::collections::BTreeMap<i64, StoredSla> = slas

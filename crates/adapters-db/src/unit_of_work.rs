@@ -15,7 +15,7 @@ use crate::schema::{
     attachments, comments, idempotency_keys, outbox, ticket_history, ticket_sla_targets, ticket_slas, ticket_tags,
     tickets, upload_intents,
 };
-use crate::sla::{SlaRow, TargetRow, running_due};
+use crate::sla::{SlaRow, TargetRow};
 use crate::tickets::TicketRow;
 use crate::time::to_sql;
 
@@ -207,7 +207,7 @@ macro_rules! apply_writes {
                     // The ticket row first, then ticket_slas: the same lock order as a
                     // ticket command, so a command and the monitor cannot deadlock.
                     diesel::update(tickets::table.find(id))
-                        .set(tickets::sla_due_at.eq(running_due(sla)))
+                        .set(tickets::sla_due_at.eq(sla.running_due().map(to_sql)))
                         .execute(conn)
                         .await?;
                     let next_deadline = sla.next_deadline().map(to_sql);

@@ -9,7 +9,7 @@ use domain::{Actor, Ticket, TicketId, TicketStatus, Timestamp};
 use crate::error::AppError;
 use crate::tickets::{TicketPorts, load_visible};
 
-use super::engine::{calendar_failure, paused_intervals};
+use super::engine::{Applied, calendar_failure, paused_intervals};
 use super::explain::{Explanation, explain};
 
 /// One target as staff see it, at the instant it was read.
@@ -106,7 +106,9 @@ impl ShowSla {
             }
             let (name, calendar) = match calendars.entry(s.policy_id) {
                 std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::hash_map::Entry::Vacant(e) => e.insert(self.policy_calendar(s.policy_id).await?),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(name_and_calendar(self.ports.sla.stored_policy(&s).await?.as_ref()))
+                }
             };
             let targets = s.sla.targets.iter().map(|t| view(t, now, calendar)).collect();
             views.insert(
@@ -129,11 +131,9 @@ impl ShowSla {
             return Err(AppError::Forbidden("SLA details are for staff".into()));
         }
         let stored = self.ports.sla.targets.sla_of(ticket.id()).await?;
-        let policy = match stored.policy_id {
-            Some(id) => self.ports.sla.policies.get_policy(id).await?,
-            None => None,
-        };
-        let (name, calendar) = self.policy_calendar(stored.policy_id).await?;
+        let applied = self.ports.sla.stored_policy(&stored).await?;
+        let policy = applied.as_ref().map(|a| &a.policy);
+        let (name, calendar) = name_and_calendar(applied.as_ref());
         let now = self.ports.clock.now();
         let mut targets = Vec::new();
         for t in &stored.sla.targets {
@@ -151,9 +151,7 @@ impl ShowSla {
                 consumed_before_seconds: t.consumed_before,
             });
         }
-        let pausing = policy
-            .as_ref()
-            .map_or_else(|| vec![TicketStatus::WaitingCustomer], |p| p.pause_statuses.clone());
+        let pausing = policy.map_or_else(|| vec![TicketStatus::WaitingCustomer], |p| p.pause_statuses.clone());
         let paused = paused_intervals(self.ports.tickets.as_ref(), ticket.id(), &pausing).await?;
         Ok(SlaReport {
             view: SlaView {
@@ -161,26 +159,19 @@ impl ShowSla {
                 policy_name: name,
                 targets: targets.iter().map(|t| t.target.clone()).collect(),
             },
-            calendar_id: policy.as_ref().and_then(|p| p.calendar_id),
+            calendar_id: policy.and_then(|p| p.calendar_id),
             time_zone: calendar.zone().name().to_owned(),
             targets,
             paused,
         })
     }
+}
 
-    /// The policy's name and calendar; a deleted policy's targets are shown on 24x7 UTC.
-    async fn policy_calendar(&self, id: Option<i64>) -> Result<(Option<String>, BusinessCalendar), AppError> {
-        let policy = match id {
-            Some(id) => self.ports.sla.policies.get_policy(id).await?,
-            None => None,
-        };
-        match policy {
-            Some(p) => {
-                let calendar = self.ports.sla.calendar_for(&p).await?;
-                Ok((Some(p.name), calendar))
-            }
-            None => Ok((None, BusinessCalendar::always_open())),
-        }
+/// The policy's name and calendar; a deleted policy's targets are shown on 24x7 UTC.
+fn name_and_calendar(applied: Option<&Applied>) -> (Option<String>, BusinessCalendar) {
+    match applied {
+        Some(a) => (Some(a.policy.name.clone()), a.calendar.clone()),
+        None => (None, BusinessCalendar::always_open()),
     }
 }
 

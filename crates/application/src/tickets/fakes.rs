@@ -359,12 +359,7 @@ impl UnitOfWork for Fake {
                     revision,
                     sla,
                 } => {
-                    let due = sla
-                        .targets
-                        .iter()
-                        .filter(|t| t.running_since.is_some())
-                        .filter_map(|t| t.due_at)
-                        .min();
+                    let due = sla.running_due();
                     if let Some(t) = s.tickets.iter_mut().find(|t| t.id() == ticket_id) {
                         let mut parts = t.clone().into_parts();
                         parts.sla_due_at = due;

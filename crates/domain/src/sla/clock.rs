@@ -251,6 +251,16 @@ impl TicketSla {
             .collect()
     }
 
+    /// When the earliest running target falls due; `None` when none runs. What lists sort
+    /// and filter tickets by.
+    pub fn running_due(&self) -> Option<Timestamp> {
+        self.targets
+            .iter()
+            .filter(|t| t.running_since.is_some())
+            .filter_map(|t| t.due_at)
+            .min()
+    }
+
     /// The earliest instant the monitor must look at this ticket again; indexed in
     /// storage so a monitor tick finds what is due without scanning open tickets.
     pub fn next_deadline(&self) -> Option<Timestamp> {
