@@ -159,6 +159,13 @@ async fn every_endpoint_against_every_role(s: Server) {
             expect(who, 401, 403, 403, 403, 200),
         );
 
+        let r = s.call(Method::GET, "/api/v1/agents/workload", token, None).await;
+        check(
+            format!("{who:?} GET /agents/workload"),
+            &r,
+            expect(who, 401, 403, 403, 200, 200),
+        );
+
         let r = s.call(Method::GET, "/api/v1/categories", token, None).await;
         check(
             format!("{who:?} GET /categories"),
@@ -289,6 +296,12 @@ async fn every_endpoint_against_every_role(s: Server) {
             format!("{who:?} POST /tickets/{{id}}/assignment (a customer as agent)"),
             &r,
             expect(who, 401, 403, 404, 422, 422),
+        );
+        let r = s.call(Method::GET, &format!("{path}/assignments"), token, None).await;
+        check(
+            format!("{who:?} GET /tickets/{{id}}/assignments"),
+            &r,
+            expect(who, 401, 403, 404, 200, 200),
         );
         let r = s.call(Method::DELETE, &format!("{path}/assignment"), token, None).await;
         check(

@@ -629,6 +629,16 @@ async fn staff_assign_transfer_and_unassign_through_the_api(s: Server) {
     s.category(&admin, "billing").await;
     let (agent_id, agent) = s.account(&admin, "agent", "agent@example.com").await;
     let (other_id, _) = s.account(&admin, "agent", "other.agent@example.com").await;
+    // Transfers go to agents who are not offline.
+    let r = s
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/agents/{other_id}"),
+            Some(&admin),
+            Some(json!({"availability": "online"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let (customer_id, customer) = s.account(&admin, "customer", "cu@example.com").await;
     let t = s
         .ticket(

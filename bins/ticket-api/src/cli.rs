@@ -116,6 +116,7 @@ fn wire(db: Database, blobs: Arc<dyn BlobStore>, settings: &Settings) -> Result<
         attachment_rules,
         max_request_bytes: settings.attachments.max_request_bytes,
         calendars: Arc::new(adapters_calendar::IanaCalendars),
+        settings: settings.clone(),
     }))
 }
 
@@ -172,7 +173,7 @@ async fn serve(settings: Settings) -> Result<(), String> {
     bootstrap(&state, &settings).await?;
     let worker = settings
         .embedded_worker()
-        .then(|| Worker::spawn(db, blobs, settings.worker_intervals()));
+        .then(|| Worker::spawn(db, blobs, state.ticket_ports.clone(), settings.worker_intervals()));
     if worker.is_some() {
         tracing::info!(
             "running the worker loops in-process (single-node mode; set TICKET__WORKER__EMBEDDED=false to turn off)"

@@ -192,6 +192,9 @@ pub struct AssignRequest {
     /// Why, such as the reason for a transfer; kept in the history.
     #[serde(default)]
     pub reason: Option<String>,
+    /// Give it even to an offline agent or one at capacity (admins and supervisors).
+    #[serde(default)]
+    pub force: Option<bool>,
 }
 
 /// `DELETE /tickets/{id}/assignment` (the body is optional).
@@ -1158,4 +1161,44 @@ impl From<&domain::sla::SlaPolicy> for PolicyResponse {
 pub struct PolicyList {
     /// Oldest first.
     pub items: Vec<PolicyResponse>,
+}
+
+/// One entry of a ticket's assignment record.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssignmentRecordResponse {
+    /// The history entry it is.
+    pub id: i64,
+    /// When.
+    #[schema(format = DateTime)]
+    pub at: String,
+    /// Who did it; `null` when automatic.
+    pub by: Option<i64>,
+    /// True when the system chose the agent (on creation or from the queue).
+    pub automatic: bool,
+    /// The agent given the ticket; `null` when it went back to the queue.
+    pub agent_id: Option<i64>,
+    /// The agent who had it before.
+    pub previous_agent_id: Option<i64>,
+    /// Why: the person's reason, or why the system chose this agent.
+    pub reason: Option<String>,
+    /// The status before.
+    pub from: String,
+    /// The status after.
+    pub to: String,
+}
+
+impl From<&application::assignment::AssignmentRecord> for AssignmentRecordResponse {
+    fn from(r: &application::assignment::AssignmentRecord) -> Self {
+        Self {
+            id: r.id,
+            at: instant(r.at),
+            by: r.by.map(UserId::get),
+            automatic: r.by.is_none(),
+            agent_id: r.agent.map(UserId::get),
+            previous_agent_id: r.previous.map(UserId::get),
+            reason: r.reason.clone(),
+            from: r.from.as_str().to_owned(),
+            to: r.to.as_str().to_owned(),
+        }
+    }
 }

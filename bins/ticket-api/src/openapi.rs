@@ -16,10 +16,10 @@ use crate::problem::{FieldProblem, Problem};
     paths(
         auth::login, auth::logout, auth::me,
         accounts::create_customer, accounts::create_agent,
-        agents::get, agents::set_availability, agents::update,
+        agents::get, agents::set_availability, agents::update, agents::workload,
         categories::list, categories::create, categories::update, categories::delete,
         tickets::create, tickets::list, tickets::get, tickets::update, tickets::transition, tickets::close, tickets::history,
-        tickets::sla, tickets::assign, tickets::unassign,
+        tickets::sla, tickets::assign, tickets::unassign, tickets::assignments,
         comments::list, comments::add, comments::upload, comments::list_attachments, comments::download,
         sla::preview, sla::list_calendars, sla::create_calendar, sla::update_calendar, sla::delete_calendar,
         sla::list_policies, sla::create_policy, sla::update_policy, sla::delete_policy,

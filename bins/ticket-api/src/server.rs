@@ -48,6 +48,7 @@ pub fn configure(max_body_bytes: usize) -> impl Fn(&mut web::ServiceConfig) + Cl
                     .service(resource("/customers", "POST").route(web::post().to(accounts::create_customer)))
                     .service(resource("/agents", "POST").route(web::post().to(accounts::create_agent)))
                     .service(resource("/agents/me/availability", "PUT").route(web::put().to(agents::set_availability)))
+                    .service(resource("/agents/workload", "GET").route(web::get().to(agents::workload)))
                     .service(
                         resource("/agents/{id}", "GET, PATCH")
                             .route(web::get().to(agents::get))
@@ -75,6 +76,7 @@ pub fn configure(max_body_bytes: usize) -> impl Fn(&mut web::ServiceConfig) + Cl
                     )
                     .service(resource("/tickets/{id}/transitions", "POST").route(web::post().to(tickets::transition)))
                     .service(resource("/tickets/{id}/close", "POST").route(web::post().to(tickets::close)))
+                    .service(resource("/tickets/{id}/assignments", "GET").route(web::get().to(tickets::assignments)))
                     .service(
                         resource("/tickets/{id}/assignment", "POST, DELETE")
                             .route(web::post().to(tickets::assign))

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use adapters_db::Database;
 use application::accounts::{BootstrapAdmin, CreateAccount};
 use application::agents::{AgentPorts, GetAgent, SetAvailability, UpdateAgent};
+use application::assignment::{TicketAssignments, Workload};
 use application::auth::{Authenticate, Login, LoginThrottle, Logout};
 use application::categories::{CreateCategory, DeleteCategory, ListCategories, UpdateCategory};
 use application::comments::{
@@ -13,12 +14,15 @@ use application::comments::{
 use application::ports::{BlobStore, CalendarSupport, Clock, PasswordHasher, TokenIssuer};
 use application::sla::{
     CalendarPorts, CreateCalendar, CreatePolicy, DeleteCalendar, DeletePolicy, ListCalendars, ListPolicies,
-    PolicyPorts, PreviewDueDate, ShowSla, SlaPorts, UpdateCalendar, UpdatePolicy,
+    PolicyPorts, PreviewDueDate, ShowSla, UpdateCalendar, UpdatePolicy,
 };
 use application::tickets::{
     AssignTicket, ChangeStatus, CloseTicket, CreateTicket, GetTicket, SearchTickets, TicketHistory, TicketPorts,
     UnassignTicket, UpdateTicket,
 };
+
+use ticket_worker::settings::Settings;
+use ticket_worker::wiring::ticket_ports;
 
 use crate::metrics::Metrics;
 use crate::upload::UploadLimits;
@@ -69,6 +73,12 @@ pub struct AppState {
     pub assign_ticket: AssignTicket,
     /// Sends tickets back to the queue.
     pub unassign_ticket: UnassignTicket,
+    /// `GET /tickets/{id}/assignments`
+    pub ticket_assignments: TicketAssignments,
+    /// `GET /agents/workload`
+    pub workload: Workload,
+    /// The ticket use cases' ports, for the worker loops when they run in-process.
+    pub ticket_ports: TicketPorts,
     /// `POST /tickets/{id}/comments`, `POST /tickets/{id}/attachments`
     pub add_comment: AddComment,
     /// `GET /tickets/{id}/comments`
@@ -127,26 +137,15 @@ pub struct Wiring {
     pub max_request_bytes: u64,
     /// Time zones and holiday rules.
     pub calendars: Arc<dyn CalendarSupport>,
+    /// The configuration (routing of tickets to agents).
+    pub settings: Settings,
 }
 
 impl AppState {
     /// Wires every use case to the adapters.
     pub fn new(w: Wiring) -> Self {
         let db = Arc::new(w.db.clone());
-        let ports = TicketPorts {
-            tickets: db.clone(),
-            uow: db.clone(),
-            users: db.clone(),
-            categories: db.clone(),
-            idempotency: db.clone(),
-            clock: w.clock.clone(),
-            sla: SlaPorts {
-                policies: db.clone(),
-                calendars: db.clone(),
-                targets: db.clone(),
-                support: w.calendars.clone(),
-            },
-        };
+        let ports = ticket_ports(&w.db, w.clock.clone(), w.calendars.clone(), &w.settings);
         let conversation = CommentPorts {
             tickets: ports.clone(),
             comments: db.clone(),
@@ -205,7 +204,10 @@ impl AppState {
             update_agent: UpdateAgent::new(agent_ports),
             assign_ticket: AssignTicket::new(ports.clone()),
             unassign_ticket: UnassignTicket::new(ports.clone()),
-            ticket_history: TicketHistory::new(ports),
+            ticket_history: TicketHistory::new(ports.clone()),
+            ticket_assignments: TicketAssignments::new(ports.clone()),
+            workload: Workload::new(db.clone(), db.clone(), w.clock.clone(), w.settings.load_weights()),
+            ticket_ports: ports,
             add_comment: AddComment::new(conversation.clone(), w.attachment_rules),
             list_comments: ListComments::new(conversation.clone()),
             list_attachments: ListAttachments::new(conversation.clone()),

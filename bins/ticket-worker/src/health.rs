@@ -69,7 +69,19 @@ fn metrics(stats: &WorkerStats) -> String {
          ticket_worker_sla_ticks_total {}\n\
          # HELP ticket_worker_sla_last_tick_seconds Duration of the last SLA monitor tick.\n\
          # TYPE ticket_worker_sla_last_tick_seconds gauge\n\
-         ticket_worker_sla_last_tick_seconds {}\n",
+         ticket_worker_sla_last_tick_seconds {}\n\
+         # HELP ticket_worker_queue_assigned_total Queued tickets given to an agent.\n\
+         # TYPE ticket_worker_queue_assigned_total counter\n\
+         ticket_worker_queue_assigned_total {}\n\
+         # HELP ticket_worker_queue_refused_total Queue choices refused: the agent filled up or went away meanwhile.\n\
+         # TYPE ticket_worker_queue_refused_total counter\n\
+         ticket_worker_queue_refused_total {}\n\
+         # HELP ticket_worker_queue_conflicts_total Queued tickets changed by someone else meanwhile.\n\
+         # TYPE ticket_worker_queue_conflicts_total counter\n\
+         ticket_worker_queue_conflicts_total {}\n\
+         # HELP ticket_worker_queue_ticks_total Completed assignment queue ticks.\n\
+         # TYPE ticket_worker_queue_ticks_total counter\n\
+         ticket_worker_queue_ticks_total {}\n",
         stats.outbox_pending.load(Ordering::Relaxed),
         stats.ticks.load(Ordering::Relaxed),
         stats.sessions_purged.load(Ordering::Relaxed),
@@ -78,6 +90,10 @@ fn metrics(stats: &WorkerStats) -> String {
         stats.sla_breaches.load(Ordering::Relaxed),
         stats.sla_conflicts.load(Ordering::Relaxed),
         stats.sla_ticks.load(Ordering::Relaxed),
-        stats.sla_last_tick_micros.load(Ordering::Relaxed) as f64 / 1e6
+        stats.sla_last_tick_micros.load(Ordering::Relaxed) as f64 / 1e6,
+        stats.queue_assigned.load(Ordering::Relaxed),
+        stats.queue_refused.load(Ordering::Relaxed),
+        stats.queue_conflicts.load(Ordering::Relaxed),
+        stats.queue_ticks.load(Ordering::Relaxed),
     )
 }

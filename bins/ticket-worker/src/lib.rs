@@ -11,5 +11,6 @@ pub mod health;
 pub mod loops;
 pub mod settings;
 pub mod telemetry;
+pub mod wiring;
 
 pub use loops::{Intervals, Worker};

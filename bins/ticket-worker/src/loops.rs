@@ -5,10 +5,12 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use adapters_db::Database;
+use application::assignment::{DrainQueue, QueueTick};
 use application::auth::PurgeEndedSessions;
 use application::comments::SweepOrphanBlobs;
 use application::ports::{BlobStore, SystemClock};
 use application::sla::{MonitorSla, SlaTick};
+use application::tickets::TicketPorts;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -33,6 +35,14 @@ pub struct WorkerStats {
     pub sla_ticks: AtomicI64,
     /// How long the last SLA monitor tick took, in microseconds.
     pub sla_last_tick_micros: AtomicI64,
+    /// Tickets the queue loop gave to an agent since start.
+    pub queue_assigned: AtomicI64,
+    /// Queue choices refused because the agent filled up or went away meanwhile.
+    pub queue_refused: AtomicI64,
+    /// Queued tickets that changed meanwhile (assigned or closed by someone else).
+    pub queue_conflicts: AtomicI64,
+    /// Completed queue ticks.
+    pub queue_ticks: AtomicI64,
 }
 
 /// How often the loops run.
@@ -52,6 +62,10 @@ pub struct Intervals {
     pub sla_batch: u32,
     /// How long the SLA monitor holds the tickets it took, in seconds.
     pub sla_lease_secs: i64,
+    /// Between assignment queue ticks that found nothing to do.
+    pub queue: Duration,
+    /// Queued tickets per tick.
+    pub queue_batch: u32,
 }
 
 /// Running loops; stop them with [`Worker::shutdown`].
@@ -65,7 +79,7 @@ pub struct Worker {
 
 impl Worker {
     /// Starts the loops on the current tokio runtime.
-    pub fn spawn(db: Database, blobs: Arc<dyn BlobStore>, every: Intervals) -> Self {
+    pub fn spawn(db: Database, blobs: Arc<dyn BlobStore>, tickets: TicketPorts, every: Intervals) -> Self {
         let (stop, stopped) = watch::channel(false);
         let stats = Arc::new(WorkerStats::default());
         // Ended sessions are kept a day for audits before they go.
@@ -84,8 +98,10 @@ impl Worker {
             every.sla_batch,
             every.sla_lease_secs,
         );
+        let queue = DrainQueue::new(tickets, every.queue_batch);
         let tasks = vec![
             tokio::spawn(monitor_sla(monitor, every.sla, stopped.clone(), stats.clone())),
+            tokio::spawn(drain_queue(queue, every.queue, stopped.clone(), stats.clone())),
             tokio::spawn(report_backlog(db, every.report, stopped.clone(), stats.clone())),
             tokio::spawn(purge_sessions(
                 purge,
@@ -258,4 +274,58 @@ pub async fn run_sla_tick(monitor: &MonitorSla, stopped: &watch::Receiver<bool>)
         }
     }
     total
+}
+
+/// Gives queued tickets to agents with room. Runs again at once after a full tick that
+/// assigned something; otherwise waits `every`, so tickets are picked up shortly after
+/// an agent comes online or frees capacity. An idle tick costs one read of the online
+/// agents (and none of the queue when nobody has room).
+async fn drain_queue(queue: DrainQueue, every: Duration, mut stopped: watch::Receiver<bool>, stats: Arc<WorkerStats>) {
+    loop {
+        let tick = run_queue_tick(&queue).await;
+        stats.queue_ticks.fetch_add(1, Ordering::Relaxed);
+        let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        stats.queue_assigned.fetch_add(count(tick.assigned), Ordering::Relaxed);
+        stats.queue_refused.fetch_add(count(tick.refused), Ordering::Relaxed);
+        stats
+            .queue_conflicts
+            .fetch_add(count(tick.conflicts), Ordering::Relaxed);
+        // A full batch that made progress: more may be waiting, go on at once.
+        if tick.considered >= queue.batch_size() && tick.assigned > 0 && tick.failed == 0 {
+            if *stopped.borrow() {
+                break;
+            }
+            continue;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stopped.changed() => break,
+        }
+    }
+    tracing::debug!("assignment queue stopped");
+}
+
+/// One queue tick, logged when it did something.
+pub async fn run_queue_tick(queue: &DrainQueue) -> QueueTick {
+    match queue.tick().await {
+        Ok(tick) => {
+            if let Some(e) = &tick.last_error {
+                tracing::warn!(failed = tick.failed, error = %e, "assignment queue could not save some tickets");
+            }
+            if tick.assigned > 0 || tick.refused > 0 || tick.conflicts > 0 {
+                tracing::info!(
+                    considered = tick.considered,
+                    assigned = tick.assigned,
+                    refused = tick.refused,
+                    conflicts = tick.conflicts,
+                    "assignment queue tick"
+                );
+            }
+            tick
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "assignment queue cannot read agents or tickets");
+            QueueTick::default()
+        }
+    }
 }

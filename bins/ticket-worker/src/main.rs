@@ -22,8 +22,9 @@ async fn main() -> ExitCode {
     let outcome = match args.first().map(String::as_str) {
         None => run(settings).await,
         Some("sla-tick") => sla_tick(settings, &args[1..]).await,
+        Some("queue-tick") => queue_tick(settings, &args[1..]).await,
         Some(other) => Err(format!(
-            "unknown command `{other}`; run without arguments, or `sla-tick [--repeat N]`"
+            "unknown command `{other}`; run without arguments, or `sla-tick|queue-tick [--repeat N]`"
         )),
     };
     match outcome {
@@ -48,13 +49,7 @@ async fn connect(settings: &Settings) -> Result<Database, String> {
 /// the other, and prints what each recorded and how long it took. For operations (catch up
 /// by hand) and for the monitor benchmark in BENCHMARKS.md.
 async fn sla_tick(settings: Settings, args: &[String]) -> Result<(), String> {
-    let repeat = match args {
-        [] => 1,
-        [flag, n] if flag == "--repeat" => n
-            .parse::<u32>()
-            .map_err(|_| format!("--repeat wants a number, not `{n}`"))?,
-        _ => return Err("usage: ticket-worker sla-tick [--repeat N]".into()),
-    };
+    let repeat = repeat_of(args, "sla-tick")?;
     let db = std::sync::Arc::new(connect(&settings).await?);
     let every = settings.worker_intervals();
     let monitor = application::sla::MonitorSla::new(
@@ -78,6 +73,47 @@ async fn sla_tick(settings: Settings, args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// The ticket use cases' ports on `db`, on the system clock and the IANA time zones.
+fn ticket_ports(db: &Database, settings: &Settings) -> application::tickets::TicketPorts {
+    ticket_worker::wiring::ticket_ports(
+        db,
+        std::sync::Arc::new(application::ports::SystemClock),
+        std::sync::Arc::new(adapters_calendar::IanaCalendars),
+        settings,
+    )
+}
+
+/// `queue-tick [--repeat N]`: runs the assignment queue's tick N times (default 1) now,
+/// one after the other, and prints what each did and how long it took. For operations and
+/// for the queue benchmark in BENCHMARKS.md.
+async fn queue_tick(settings: Settings, args: &[String]) -> Result<(), String> {
+    let repeat = repeat_of(args, "queue-tick")?;
+    let db = connect(&settings).await?;
+    let queue = application::assignment::DrainQueue::new(ticket_ports(&db, &settings), settings.worker.queue_batch);
+    for i in 1..=repeat {
+        let started = std::time::Instant::now();
+        let tick = ticket_worker::loops::run_queue_tick(&queue).await;
+        let micros = started.elapsed().as_micros();
+        let line = format!(
+            "tick {i}: {micros} us, considered {}, assigned {}, refused {}, conflicts {}, failed {}\n",
+            tick.considered, tick.assigned, tick.refused, tick.conflicts, tick.failed
+        );
+        std::io::Write::write_all(&mut std::io::stdout(), line.as_bytes()).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// The N of `--repeat N` (default 1).
+fn repeat_of(args: &[String], command: &str) -> Result<u32, String> {
+    match args {
+        [] => Ok(1),
+        [flag, n] if flag == "--repeat" => n
+            .parse::<u32>()
+            .map_err(|_| format!("--repeat wants a number, not `{n}`")),
+        _ => Err(format!("usage: ticket-worker {command} [--repeat N]")),
+    }
+}
+
 async fn run(settings: Settings) -> Result<(), String> {
     let db = connect(&settings).await?;
     tracing::info!(backend = ?db.backend(), "connected to the database");
@@ -86,7 +122,8 @@ async fn run(settings: Settings) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {}: {e}", settings.worker.health_bind))?;
     tracing::info!(address = %settings.worker.health_bind, "serving /healthz and /metrics");
     let blobs = std::sync::Arc::new(settings.open_blob_store()?);
-    let worker = Worker::spawn(db, blobs, settings.worker_intervals());
+    let tickets = ticket_ports(&db, &settings);
+    let worker = Worker::spawn(db, blobs, tickets, settings.worker_intervals());
     let (stop_health, health_stopped) = tokio::sync::watch::channel(false);
     let health = tokio::spawn(health::serve(listener, worker.stats.clone(), health_stopped));
     shutdown_signal().await;

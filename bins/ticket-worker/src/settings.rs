@@ -44,6 +44,25 @@ pub struct Settings {
     pub worker: WorkerSettings,
     /// Uploaded files.
     pub attachments: AttachmentSettings,
+    /// Routing tickets to agents.
+    pub assignment: AssignmentSettings,
+}
+
+/// `assignment.*`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssignmentSettings {
+    /// Give a ticket to an agent as it is opened, when an online agent skilled in its
+    /// category has room; otherwise (and when off) it waits for the queue loop.
+    pub assign_on_create: bool,
+    /// How much an open low-priority ticket weighs in an agent's load.
+    pub weight_low: u32,
+    /// ... a normal one.
+    pub weight_normal: u32,
+    /// ... a high one.
+    pub weight_high: u32,
+    /// ... an urgent one.
+    pub weight_urgent: u32,
 }
 
 /// `attachments.*`
@@ -174,6 +193,11 @@ pub struct WorkerSettings {
     /// Seconds a monitor holds the tickets it took; a crashed monitor's tickets are taken
     /// again after that.
     pub sla_lease_secs: u64,
+    /// Milliseconds between assignment queue ticks while the last one assigned nothing;
+    /// after a full tick the next runs at once.
+    pub queue_interval_ms: u64,
+    /// Queued tickets one tick considers at most.
+    pub queue_batch: u32,
 }
 
 const DEFAULTS: &str = r#"
@@ -229,6 +253,15 @@ orphan_blob_age_secs = 3600
 sla_interval_secs = 60
 sla_batch = 500
 sla_lease_secs = 120
+queue_interval_ms = 2000
+queue_batch = 200
+
+[assignment]
+assign_on_create = true
+weight_low = 1
+weight_normal = 2
+weight_high = 3
+weight_urgent = 5
 "#;
 
 /// Why configuration could not be loaded.
@@ -313,6 +346,16 @@ impl Settings {
             sla: std::time::Duration::from_secs(self.worker.sla_interval_secs.max(1)),
             sla_batch: self.worker.sla_batch.max(1),
             sla_lease_secs: i64::try_from(self.worker.sla_lease_secs.max(1)).unwrap_or(i64::MAX),
+            queue: std::time::Duration::from_millis(self.worker.queue_interval_ms.max(10)),
+            queue_batch: self.worker.queue_batch.max(1),
+        }
+    }
+
+    /// How open tickets weigh in an agent's load, from `assignment.weight_*`.
+    pub fn load_weights(&self) -> domain::assignment::LoadWeights {
+        let a = &self.assignment;
+        domain::assignment::LoadWeights {
+            by_priority: [a.weight_low, a.weight_normal, a.weight_high, a.weight_urgent],
         }
     }
 

@@ -193,6 +193,10 @@ macro_rules! filter_sla_status {
     }};
 }
 
+/// The queue's condition, as literals so PostgreSQL sees it implies the partial index
+/// `tickets_queue`'s (the migration has the same text; a test checks).
+pub(crate) const QUEUED: &str = "tickets.status = 'new' AND tickets.assignee_id IS NULL";
+
 #[async_trait]
 impl TicketRepository for Database {
     async fn next_id(&self) -> Result<TicketId, StoreError> {
@@ -342,6 +346,29 @@ impl TicketRepository for Database {
             None
         };
         Ok(Page { items, next })
+    }
+
+    async fn queue(&self, category: &CategorySlug, limit: u32) -> Result<Vec<Ticket>, StoreError> {
+        let category = category.to_string();
+        let rows: Vec<TicketRow> = db_run!(self, conn => {
+            // Walks the partial index `tickets_queue` in its order.
+            tickets::table
+                .filter(diesel::dsl::sql::<Bool>(QUEUED))
+                .filter(tickets::category.eq(category))
+                .order((
+                    tickets::priority.desc(),
+                    tickets::sla_due_at.is_null().asc(),
+                    tickets::sla_due_at.asc(),
+                    tickets::created_at.asc(),
+                    tickets::id.asc(),
+                ))
+                .limit(i64::from(limit))
+                .select(TicketRow::as_select())
+                .load(conn)
+                .await
+                .map_err(db_error)?
+        });
+        rows.into_iter().map(TicketRow::into_ticket).collect()
     }
 
     async fn history(

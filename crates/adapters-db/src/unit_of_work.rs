@@ -7,13 +7,14 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::RunQueryDsl;
 use domain::{Ticket, TicketEvent, UserId};
 
+use crate::agents::{UnconfiguredRow, open_load_condition, room_of};
 use crate::comments::{AttachmentRow, CommentRow};
 use crate::error::TxError;
 use crate::events::{details_json, payload_json};
 use crate::pool::Database;
 use crate::schema::{
-    attachments, comments, idempotency_keys, outbox, ticket_history, ticket_sla_targets, ticket_slas, ticket_tags,
-    tickets, upload_intents,
+    agent_profiles, attachments, comments, idempotency_keys, outbox, ticket_history, ticket_sla_targets, ticket_slas,
+    ticket_tags, tickets, upload_intents,
 };
 use crate::sla::{SlaRow, TargetRow};
 use crate::tickets::TicketRow;
@@ -254,6 +255,46 @@ macro_rules! apply_writes {
                             .execute(conn)
                             .await?;
                     }
+                }
+                Write::TakeCapacity {
+                    ticket_id,
+                    agent_id,
+                    strictness,
+                    at,
+                } => {
+                    let agent = agent_id.get();
+                    let at = to_sql(*at);
+                    let locked = match dialect::lock_agent(conn, agent).await? {
+                        Some(row) => row,
+                        None => {
+                            // Store the unconfigured profile so there is a row to lock.
+                            diesel::insert_into(agent_profiles::table)
+                                .values(UnconfiguredRow::new(agent, at))
+                                .on_conflict_do_nothing()
+                                .execute(conn)
+                                .await?;
+                            dialect::lock_agent(conn, agent)
+                                .await?
+                                .ok_or(TxError::Diesel(DieselError::NotFound))?
+                        }
+                    };
+                    let (availability, capacity) = room_of(locked).map_err(TxError::Store)?;
+                    // Counted after the lock: every committed assignment to this agent is
+                    // seen (READ COMMITTED takes a fresh snapshot per statement).
+                    let open: i64 = tickets::table
+                        .filter(tickets::assignee_id.eq(agent))
+                        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(&open_load_condition()))
+                        .filter(tickets::id.ne(ticket_id.get()))
+                        .count()
+                        .get_result(conn)
+                        .await?;
+                    let open = u32::try_from(open).unwrap_or(u32::MAX);
+                    domain::assignment::check_room(*strictness, availability, capacity, open)
+                        .map_err(|r| TxError::Store(StoreError::AgentRefused(r)))?;
+                    diesel::update(agent_profiles::table.find(agent))
+                        .set(agent_profiles::last_assigned_at.eq(at))
+                        .execute(conn)
+                        .await?;
                 }
                 Write::RememberIdempotencyKey(r) => {
                     diesel::insert_into(idempotency_keys::table)

@@ -113,6 +113,8 @@ contract!(
     concurrent_monitors_record_each_crossing_once,
     commit_each_rolls_back_only_the_change_set_that_fails,
     agent_profiles_round_trip_and_refuse_unknown_categories,
+    concurrent_assignments_never_overfill_an_agent,
+    online_agents_queue_and_workload_read_what_was_written,
 );
 
 #[test]
@@ -1479,4 +1481,5 @@ mod cases {
 
     include!("contract/sla.rs");
     include!("contract/agents.rs");
+    include!("contract/routing.rs");
 }

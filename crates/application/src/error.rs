@@ -1,5 +1,6 @@
 //! The error every use case returns, mapped once at the edge (HTTP problem, CLI message).
 
+use domain::assignment::Refusal;
 use domain::{TicketError, ValueError, Version};
 
 use crate::ports::StoreError;
@@ -98,6 +99,13 @@ impl From<StoreError> for AppError {
             StoreError::Duplicate(_) | StoreError::Reference(_) | StoreError::VersionConflict => Self::Conflict {
                 code: "conflict",
                 message: format!("{e}; retry the request"),
+            },
+            StoreError::AgentRefused(refusal) => Self::Conflict {
+                code: match refusal {
+                    Refusal::Unavailable(_) => "agent_unavailable",
+                    Refusal::Full { .. } => "agent_at_capacity",
+                },
+                message: format!("{refusal}; an admin may force the assignment"),
             },
             StoreError::Failure(_) => Self::Internal(e.to_string()),
         }

@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod agents;
+pub mod assignment;
 pub mod auth;
 pub mod categories;
 pub mod comments;

@@ -137,3 +137,109 @@ pub async fn update(
     let profile = state.update_agent.execute(caller.0.actor(), *id, changes).await?;
     Ok(HttpResponse::Ok().json(AgentResponse::from(&profile)))
 }
+
+/// Query of `GET /agents/workload`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct WorkloadQuery {
+    /// Days of first responses the medians cover, 1 to 365 (default 30).
+    #[param(minimum = 1, maximum = 365)]
+    pub window_days: Option<u32>,
+}
+
+/// A count of open tickets in one status or priority.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Count {
+    /// The status or priority.
+    pub name: String,
+    /// How many.
+    pub count: u32,
+}
+
+/// One agent's workload.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgentLoadResponse {
+    /// The staff account.
+    pub user_id: i64,
+    /// Their display name.
+    pub display_name: String,
+    /// `online`, `away` or `offline`.
+    pub availability: String,
+    /// The most open assigned tickets.
+    pub capacity: u32,
+    /// Open assigned tickets in all (`assigned`, `in_progress`, `waiting_customer`).
+    pub open: u32,
+    /// Open tickets per status.
+    pub by_status: Vec<Count>,
+    /// Open tickets per priority.
+    pub by_priority: Vec<Count>,
+    /// Open tickets weighed by priority, as automatic assignment weighs them.
+    pub weighted_load: u64,
+    /// `open / capacity` (above 1 after a forced assignment); `null` for capacity 0.
+    pub utilisation: Option<f64>,
+    /// Open tickets with an SLA target at risk now.
+    pub at_risk: u32,
+    /// Open tickets with an SLA target breached.
+    pub breached: u32,
+    /// First responses to their tickets within the window.
+    pub first_responses: usize,
+    /// The median of those, in seconds from the ticket's creation (wall-clock).
+    pub median_first_response_seconds: Option<i64>,
+}
+
+/// The workload report.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkloadResponse {
+    /// When it was taken.
+    #[schema(format = DateTime)]
+    pub at: String,
+    /// The start of the first-response window.
+    #[schema(format = DateTime)]
+    pub since: String,
+    /// The window in days.
+    pub window_days: u32,
+    /// One line per agent with a profile or open tickets.
+    pub agents: Vec<AgentLoadResponse>,
+}
+
+/// Every agent's open tickets by status and priority, capacity and utilisation, tickets at
+/// risk or breached, and median first-response time over a window (staff).
+#[utoipa::path(get, path = "/api/v1/agents/workload", tag = "agents", security(("bearer" = [])),
+    params(WorkloadQuery),
+    responses((status = 200, description = "The workload", body = WorkloadResponse), ReadErrors))]
+pub async fn workload(
+    state: State,
+    caller: Authenticated,
+    query: web::Query<WorkloadQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let report = state.workload.execute(caller.0.actor(), query.window_days).await?;
+    let count = |name: &str, count: u32| Count {
+        name: name.to_owned(),
+        count,
+    };
+    let agents = report
+        .agents
+        .iter()
+        .map(|a| AgentLoadResponse {
+            user_id: a.user_id.get(),
+            display_name: a.display_name.clone(),
+            availability: a.availability.as_str().to_owned(),
+            capacity: a.capacity,
+            open: a.open,
+            by_status: a.by_status.iter().map(|(s, n)| count(s.as_str(), *n)).collect(),
+            by_priority: a.by_priority.iter().map(|(p, n)| count(p.as_str(), *n)).collect(),
+            weighted_load: a.weighted_load,
+            utilisation: a.utilisation,
+            at_risk: a.at_risk,
+            breached: a.breached,
+            first_responses: a.first_responses,
+            median_first_response_seconds: a.median_first_response_seconds,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(WorkloadResponse {
+        at: instant(report.at),
+        since: instant(report.since),
+        window_days: report.window_days,
+        agents,
+    }))
+}

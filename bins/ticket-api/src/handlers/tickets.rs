@@ -9,8 +9,8 @@ use utoipa::IntoParams;
 use super::State;
 use crate::cursor;
 use crate::dto::{
-    AssignRequest, CloseRequest, CreateTicketRequest, HistoryEntryResponse, HistoryPage, SlaReportResponse, TicketPage,
-    TicketResponse, TransitionRequest, UnassignRequest, UpdateTicketRequest,
+    AssignRequest, AssignmentRecordResponse, CloseRequest, CreateTicketRequest, HistoryEntryResponse, HistoryPage,
+    SlaReportResponse, TicketPage, TicketResponse, TransitionRequest, UnassignRequest, UpdateTicketRequest,
 };
 use crate::extract::{Authenticated, etag, idempotency_key, if_match};
 use crate::openapi::{ReadErrors, WriteErrors};
@@ -275,7 +275,10 @@ pub async fn close(
 }
 
 /// Gives the ticket to an agent (staff): a `new` ticket moves to `assigned`; one that has an
-/// agent is transferred and keeps its status. The reason goes into the history.
+/// agent is transferred and keeps its status. The reason goes into the history. An offline
+/// agent (`agent_unavailable`) or one at capacity (`agent_at_capacity`) is refused with 409
+/// unless an admin or supervisor sends `force: true`; agents taking a ticket themselves are
+/// checked for capacity only.
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/assignment", tag = "tickets", request_body = AssignRequest, security(("bearer" = [])),
     params(("id" = String, Path, description = "Ticket id or number", example = "1"),
            ("If-Match" = Option<String>, Header, description = "The ETag the change is based on")),
@@ -293,6 +296,7 @@ pub async fn assign(
     let input = AssignInput {
         agent_id: body.agent_id,
         reason: body.reason,
+        force: body.force.unwrap_or(false),
     };
     let ticket = state.assign_ticket.execute(actor, &id, input, if_match(&req)?).await?;
     ticket_response(&state, HttpResponse::Ok(), &ticket, &actor).await
@@ -318,6 +322,17 @@ pub async fn unassign(
         .execute(actor, &id, body.0.reason, if_match(&req)?)
         .await?;
     ticket_response(&state, HttpResponse::Ok(), &ticket, &actor).await
+}
+
+/// A ticket's assignment record, oldest first (staff): every assignment, transfer and
+/// unassignment, by whom (none when automatic) and why.
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/assignments", tag = "tickets", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Ticket id or number", example = "1")),
+    responses((status = 200, description = "The record", body = Vec<AssignmentRecordResponse>), ReadErrors))]
+pub async fn assignments(state: State, caller: Authenticated, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let records = state.ticket_assignments.execute(caller.0.actor(), &id).await?;
+    let body: Vec<AssignmentRecordResponse> = records.iter().map(AssignmentRecordResponse::from).collect();
+    Ok(HttpResponse::Ok().json(body))
 }
 
 /// Query of `GET /tickets/{id}/history`.

@@ -77,8 +77,13 @@ fn ticket_ports(db: &Database, clock: Arc<ManualClock>) -> TicketPorts {
         sla: SlaPorts {
             policies: db.clone(),
             calendars: db.clone(),
-            targets: db,
+            targets: db.clone(),
             support: Arc::new(UtcOnly),
+        },
+        routing: application::assignment::Routing {
+            agents: db,
+            assign_on_create: true,
+            weights: Default::default(),
         },
     }
 }

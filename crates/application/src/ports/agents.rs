@@ -1,8 +1,8 @@
 //! Agents as assignees: their availability, capacity and skills.
 
 use async_trait::async_trait;
-use domain::assignment::{Availability, Skill};
-use domain::{Timestamp, UserId};
+use domain::assignment::{AgentSnapshot, Availability, LOAD_STATUSES, Load, Skill};
+use domain::{CategorySlug, TicketId, Timestamp, UserId};
 
 use super::StoreError;
 
@@ -41,6 +41,28 @@ impl AgentProfile {
     }
 }
 
+/// One agent's open work, for the workload report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentWorkload {
+    /// The staff account.
+    pub user_id: UserId,
+    /// Their display name.
+    pub display_name: String,
+    /// Whether they take tickets now.
+    pub availability: Availability,
+    /// The most open assigned tickets they may have.
+    pub capacity: u32,
+    /// Open assigned tickets per status, in the order of [`LOAD_STATUSES`].
+    pub by_status: [u32; LOAD_STATUSES.len()],
+    /// Open assigned tickets per priority.
+    pub load: Load,
+    /// The open assigned tickets themselves.
+    pub open_tickets: Vec<TicketId>,
+    /// Seconds from creation to first response of each ticket assigned to them whose
+    /// first response came within the window asked for.
+    pub first_responses: Vec<i64>,
+}
+
 /// Stores agent profiles.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
@@ -51,4 +73,11 @@ pub trait AgentRepository: Send + Sync {
     /// [`StoreError::Reference`]`("category")` for a skill in a category that does not
     /// exist, writing nothing.
     async fn save_agent_profile(&self, profile: AgentProfile) -> Result<(), StoreError>;
+    /// Every active staff account whose profile says `online`, with their skills and
+    /// their open assigned tickets (statuses in [`LOAD_STATUSES`]) counted by priority;
+    /// with `category`, only those skilled in it.
+    async fn online_agents(&self, category: Option<CategorySlug>) -> Result<Vec<AgentSnapshot>, StoreError>;
+    /// The open work of every active staff account that has a profile or open assigned
+    /// tickets, ordered by user id, with the first responses from `since` on.
+    async fn workload(&self, since: Timestamp) -> Result<Vec<AgentWorkload>, StoreError>;
 }

@@ -14,7 +14,7 @@ mod store;
 mod tickets;
 mod users;
 
-pub use agents::{AgentProfile, AgentRepository, DEFAULT_CAPACITY};
+pub use agents::{AgentProfile, AgentRepository, AgentWorkload, DEFAULT_CAPACITY};
 pub use blobs::{BlobError, BlobStore};
 pub use calendars::{
     CalendarSupport, HolidayRuleSpec, SlaCalendarRepository, SlaPolicyRepository, SlaTargetRepository, StoredCalendar,

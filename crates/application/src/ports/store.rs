@@ -1,7 +1,8 @@
 //! Atomic writes: one command, one transaction.
 
 use async_trait::async_trait;
-use domain::{Attachment, Comment, Ticket, TicketEvent, Version};
+use domain::assignment::{Refusal, Strictness};
+use domain::{Attachment, Comment, Ticket, TicketEvent, TicketId, Timestamp, UserId, Version};
 
 use super::idempotency::IdempotencyRecord;
 
@@ -21,6 +22,9 @@ pub enum StoreError {
     /// later may succeed.
     #[error("storage unavailable: {0}")]
     Unavailable(String),
+    /// A [`Write::TakeCapacity`] found the agent unable to take the ticket.
+    #[error("{0}")]
+    AgentRefused(Refusal),
     /// Anything else: a bug or corrupt data. The message is for logs only.
     #[error("storage failure: {0}")]
     Failure(String),
@@ -59,6 +63,22 @@ pub enum Write {
         /// The targets.
         sla: domain::sla::TicketSla,
     },
+    /// Give the ticket one of the agent's places: lock the agent's profile (so
+    /// assignments to one agent take turns), count their open tickets other than this one
+    /// (statuses in [`domain::assignment::LOAD_STATUSES`]), check them with
+    /// [`domain::assignment::check_room`] and note `at` as their last assignment. Comes
+    /// after the ticket's own write (lock order: ticket, then agent) and before the
+    /// events, so history ids follow the order in which agents' places were taken.
+    TakeCapacity {
+        /// The ticket given.
+        ticket_id: TicketId,
+        /// The agent taking it.
+        agent_id: UserId,
+        /// How strictly to check.
+        strictness: Strictness,
+        /// When.
+        at: Timestamp,
+    },
     /// Remember which ticket an idempotent create produced.
     RememberIdempotencyKey(IdempotencyRecord),
 }
@@ -89,7 +109,9 @@ pub trait UnitOfWork: Send + Sync {
     /// [`StoreError::Duplicate`]`("idempotency_key")` when the key was remembered already,
     /// and [`StoreError::VersionConflict`] when a [`Write::InsertComment`] finds its ticket
     /// closed (a concurrent close won; a retry sees it), and [`StoreError::VersionConflict`]
-    /// when a [`Write::SaveSla`] finds another revision stored.
+    /// when a [`Write::SaveSla`] finds another revision stored, and
+    /// [`StoreError::AgentRefused`] when a [`Write::TakeCapacity`] is refused (an agent
+    /// without a profile is offline, with the default capacity).
     async fn commit(&self, changes: ChangeSet) -> Result<(), StoreError>;
 
     /// Commits many change sets in one database transaction, each in a savepoint of its

@@ -181,6 +181,10 @@ pub trait TicketRepository: Send + Sync {
     /// One page of tickets matching the query, in its order, at most `limit` of them;
     /// `next` is set when more follow.
     async fn list(&self, query: &TicketQuery) -> Result<Page<Ticket, TicketCursor>, StoreError>;
+    /// The queue of `category`: tickets in status `new` without an agent, most urgent
+    /// first, then the earliest SLA due instant (none last), then the oldest, then by
+    /// id; at most `limit`.
+    async fn queue(&self, category: &CategorySlug, limit: u32) -> Result<Vec<Ticket>, StoreError>;
     /// The ticket's history, oldest first, entries with ids greater than `after`, at
     /// most `limit`; internal entries (those of internal notes) only with
     /// `include_internal`.

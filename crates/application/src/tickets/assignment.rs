@@ -1,12 +1,13 @@
 //! Giving a ticket to an agent, transferring it, and sending it back to the queue.
 
-use domain::{Actor, Ticket, TicketStatus, UserId};
+use domain::assignment::Strictness;
+use domain::{Actor, Role, Ticket, TicketStatus, UserId};
 
 use crate::error::AppError;
 
 use super::TicketPorts;
 use super::change_status::check_reason;
-use super::mutate::mutate;
+use super::mutate::{mutate, mutate_checked};
 
 /// `POST /tickets/{id}/assignment`, as received.
 #[derive(Debug, Clone, Default)]
@@ -15,6 +16,8 @@ pub struct AssignInput {
     pub agent_id: i64,
     /// Why (kept in the history), such as the reason for a transfer.
     pub reason: Option<String>,
+    /// Give it even to an offline or full agent (admins and supervisors only).
+    pub force: bool,
 }
 
 /// The account `id` if it is an active staff account; otherwise `field` is invalid.
@@ -39,6 +42,9 @@ impl AssignTicket {
     }
 
     /// Assigns or transfers; giving the ticket to the agent who has it changes nothing.
+    /// An offline agent, or one at capacity, is refused (409) unless an admin or
+    /// supervisor forces it; an `away` agent may be handed a ticket (only automatic
+    /// assignment skips them).
     pub async fn execute(
         &self,
         actor: Actor,
@@ -52,7 +58,16 @@ impl AssignTicket {
             true => active_agent(&self.ports, UserId::new(input.agent_id), "agent_id").await?,
             false => UserId::new(input.agent_id),
         };
-        mutate(&self.ports, actor, reference, if_match, |ticket, now| {
+        let strictness = match (input.force, actor.role) {
+            (false, _) => Strictness::Manual,
+            (true, Role::Admin | Role::Supervisor) => Strictness::Forced,
+            (true, _) => {
+                return Err(AppError::Forbidden(
+                    "only admins and supervisors may force an assignment".into(),
+                ));
+            }
+        };
+        mutate_checked(&self.ports, actor, reference, if_match, strictness, |ticket, now| {
             if ticket.status() == TicketStatus::New {
                 Ok(Some(ticket.assign(agent, actor, now, reason.clone())?))
             } else {

@@ -2,6 +2,7 @@
 
 use domain::{Actor, CategorySlug, Description, NewTicket, Priority, Role, Subject, Tag, Tags, Ticket, UserId};
 
+use crate::assignment::pick;
 use crate::error::{AppError, Validator};
 use crate::fingerprint::fingerprint;
 use crate::ports::{ChangeSet, IdempotencyRecord, IdempotencyRepository, StoreError, Write};
@@ -42,7 +43,10 @@ pub struct CreatedTicket {
     pub replayed: bool,
 }
 
-/// Opens a ticket: state, history entry and outbox event in one transaction.
+/// Opens a ticket: state, history entry and outbox event in one transaction. When
+/// auto-assignment is on and an online agent skilled in its category has room, the ticket
+/// is given to the one the selection rule picks in the same transaction (a second history
+/// entry and `TicketAssigned` event, with why that agent); otherwise it waits in the queue.
 #[derive(Clone)]
 pub struct CreateTicket {
     ports: TicketPorts,
@@ -95,36 +99,77 @@ impl CreateTicket {
             category,
             tags,
         };
-        let (ticket, event) = Ticket::open(new, actor, now)?;
-        let mut changes = ChangeSet::default();
-        changes
-            .push(Write::InsertTicket(ticket.clone()))
-            .push(Write::Record(event));
-        changes.writes.extend(self.ports.sla.on_open(&ticket).await?);
-        if let Some(key) = key {
-            changes.push(Write::RememberIdempotencyKey(IdempotencyRecord {
+        let (opened, event) = Ticket::open(new, actor, now)?;
+        let sla = self.ports.sla.on_open(&opened).await?;
+        let remember = key.map(|key| {
+            Write::RememberIdempotencyKey(IdempotencyRecord {
                 user_id: actor.user_id,
                 scope: SCOPE,
                 key: key.to_owned(),
                 fingerprint: print.clone(),
                 resource_id: id.get(),
                 created_at: now,
-            }));
+            })
+        });
+        let routing = &self.ports.routing;
+        let mut agents = match routing.assign_on_create {
+            true => {
+                routing
+                    .agents
+                    .online_agents(Some(opened.parts().category.clone()))
+                    .await?
+            }
+            false => Vec::new(),
+        };
+        loop {
+            // Given to the agent the selection rule picks, if any qualifies; otherwise
+            // the ticket waits in the queue.
+            let choice = pick(&opened, &agents, &routing.weights, now);
+            let ticket = choice.as_ref().map_or_else(|| opened.clone(), |c| c.ticket.clone());
+            let mut changes = ChangeSet::default();
+            changes
+                .push(Write::InsertTicket(ticket.clone()))
+                .push(Write::Record(event.clone()));
+            if let Some(c) = &choice {
+                changes.push(c.place.clone()).push(Write::Record(c.event.clone()));
+            }
+            changes.writes.extend(sla.iter().cloned());
+            changes.writes.extend(remember.iter().cloned());
+            match self.ports.uow.commit(changes).await {
+                Ok(()) => {
+                    return Ok(CreatedTicket {
+                        ticket,
+                        replayed: false,
+                    });
+                }
+                // The agent filled up or went away meanwhile: choose among the others.
+                Err(StoreError::AgentRefused(_)) if choice.is_some() => {
+                    let taken = choice.map(|c| c.agent);
+                    agents.retain(|a| Some(a.id) != taken);
+                }
+                Err(e) => return self.lost(actor, key, &print, e).await,
+            }
         }
-        match self.ports.uow.commit(changes).await {
-            Ok(()) => Ok(CreatedTicket {
-                ticket,
-                replayed: false,
-            }),
+    }
+
+    /// The answer to a create whose commit failed with `e`.
+    async fn lost(
+        &self,
+        actor: Actor,
+        key: Option<&str>,
+        print: &str,
+        e: StoreError,
+    ) -> Result<CreatedTicket, AppError> {
+        match e {
             // A concurrent retry with the same key won the race: answer as it did.
-            Err(StoreError::Duplicate("idempotency_key")) => match key {
+            StoreError::Duplicate("idempotency_key") => match key {
                 Some(key) => self
-                    .replay(actor, key, &print)
+                    .replay(actor, key, print)
                     .await?
                     .ok_or_else(|| AppError::Internal("idempotency key vanished".into())),
                 None => Err(AppError::Internal("duplicate idempotency key without a key".into())),
             },
-            Err(e) => Err(e.into()),
+            e => Err(e.into()),
         }
     }
 

@@ -86,6 +86,29 @@ impl Fake {
         self
     }
 
+    /// Saves an agent profile: availability, capacity and the categories they handle.
+    pub(crate) fn with_agent(
+        self,
+        id: i64,
+        availability: domain::assignment::Availability,
+        capacity: u32,
+        categories: &[&str],
+    ) -> Self {
+        let skills = categories
+            .iter()
+            .map(|c| domain::assignment::Skill {
+                category: CategorySlug::parse(c).expect("valid"),
+                level: None,
+            })
+            .collect();
+        let mut profile = crate::ports::AgentProfile::unconfigured(UserId::new(id), Timestamp::UNIX_EPOCH);
+        profile.availability = availability;
+        profile.capacity = capacity;
+        profile.skills = skills;
+        self.state().agents.insert(id, profile);
+        self
+    }
+
     pub(crate) fn ports(&self) -> TicketPorts {
         TicketPorts {
             tickets: Arc::new(self.clone()),
@@ -100,7 +123,17 @@ impl Fake {
                 targets: Arc::new(self.clone()),
                 support: Arc::new(UtcOnly),
             },
+            routing: crate::assignment::Routing {
+                agents: Arc::new(self.clone()),
+                assign_on_create: true,
+                weights: Default::default(),
+            },
         }
+    }
+
+    /// The load of `agent`: their open tickets by priority.
+    pub(crate) fn load_of(&self, agent: UserId) -> domain::assignment::Load {
+        load_in(&self.state(), agent, None)
     }
 
     /// Sets the clock.
@@ -323,6 +356,24 @@ impl UnitOfWork for Fake {
                         return Err(StoreError::VersionConflict);
                     }
                 }
+                Write::TakeCapacity {
+                    ticket_id,
+                    agent_id,
+                    strictness,
+                    ..
+                } => {
+                    let profile = s.agents.get(&agent_id.get());
+                    let (availability, capacity) = profile.map_or(
+                        (
+                            domain::assignment::Availability::Offline,
+                            crate::ports::DEFAULT_CAPACITY,
+                        ),
+                        |p| (p.availability, p.capacity),
+                    );
+                    let open = load_in(&s, *agent_id, Some(*ticket_id)).open();
+                    domain::assignment::check_room(*strictness, availability, capacity, open)
+                        .map_err(StoreError::AgentRefused)?;
+                }
                 Write::InsertTicket(_) | Write::Record(_) => {}
             }
         }
@@ -335,6 +386,11 @@ impl UnitOfWork for Fake {
                     }
                 }
                 Write::Record(e) => s.events.push(e),
+                Write::TakeCapacity { agent_id, at, .. } => {
+                    if let Some(p) = s.agents.get_mut(&agent_id.get()) {
+                        p.last_assigned_at = Some(at);
+                    }
+                }
                 Write::RememberIdempotencyKey(r) => s.keys.push(r),
                 Write::InsertComment(c) => {
                     // A note does not rewrite the ticket; the store counts it, as the
@@ -409,6 +465,20 @@ impl TicketRepository for Fake {
             .cloned()
             .collect();
         Ok(Page { items, next: None })
+    }
+
+    async fn queue(&self, category: &CategorySlug, limit: u32) -> Result<Vec<Ticket>, StoreError> {
+        let mut queued: Vec<Ticket> = self
+            .state()
+            .tickets
+            .iter()
+            .filter(|t| t.status() == TicketStatus::New && t.assignee_id().is_none())
+            .filter(|t| &t.parts().category == category)
+            .cloned()
+            .collect();
+        queued.sort_by(domain::assignment::queue_order);
+        queued.truncate(limit as usize);
+        Ok(queued)
     }
 
     async fn history(
@@ -628,4 +698,85 @@ impl crate::ports::AgentRepository for Fake {
         s.agents.insert(profile.user_id.get(), profile);
         Ok(())
     }
+
+    async fn online_agents(
+        &self,
+        category: Option<CategorySlug>,
+    ) -> Result<Vec<domain::assignment::AgentSnapshot>, StoreError> {
+        let s = self.state();
+        Ok(s.agents
+            .values()
+            .filter(|p| p.availability == domain::assignment::Availability::Online)
+            .filter(|p| {
+                category
+                    .as_ref()
+                    .is_none_or(|c| p.skills.iter().any(|k| &k.category == c))
+            })
+            .map(|p| domain::assignment::AgentSnapshot {
+                id: p.user_id,
+                skills: p.skills.clone(),
+                availability: p.availability,
+                capacity: p.capacity,
+                load: load_in(&s, p.user_id, None),
+                last_assigned_at: p.last_assigned_at,
+            })
+            .collect())
+    }
+
+    async fn workload(&self, since: Timestamp) -> Result<Vec<crate::ports::AgentWorkload>, StoreError> {
+        let s = self.state();
+        let mut ids: Vec<UserId> = s.agents.keys().map(|id| UserId::new(*id)).collect();
+        ids.extend(
+            s.tickets
+                .iter()
+                .filter(|t| domain::assignment::takes_capacity(t.status()))
+                .filter_map(|t| t.assignee_id()),
+        );
+        ids.sort_by_key(|id| id.get());
+        ids.dedup();
+        Ok(ids
+            .into_iter()
+            .map(|id| {
+                let profile = s.agents.get(&id.get());
+                let mine = |t: &&Ticket| t.assignee_id() == Some(id);
+                let by_status = domain::assignment::LOAD_STATUSES
+                    .map(|st| s.tickets.iter().filter(mine).filter(|t| t.status() == st).count() as u32);
+                let first_responses = s
+                    .tickets
+                    .iter()
+                    .filter(mine)
+                    .filter_map(|t| t.parts().first_response_at.map(|r| (t.parts().created_at, r)))
+                    .filter(|(_, r)| *r >= since)
+                    .map(|(c, r)| r.unix_seconds() - c.unix_seconds())
+                    .collect();
+                crate::ports::AgentWorkload {
+                    user_id: id,
+                    display_name: format!("User {}", id.get()),
+                    availability: profile.map_or(domain::assignment::Availability::Offline, |p| p.availability),
+                    capacity: profile.map_or(crate::ports::DEFAULT_CAPACITY, |p| p.capacity),
+                    by_status,
+                    load: load_in(&s, id, None),
+                    open_tickets: s
+                        .tickets
+                        .iter()
+                        .filter(mine)
+                        .filter(|t| domain::assignment::takes_capacity(t.status()))
+                        .map(Ticket::id)
+                        .collect(),
+                    first_responses,
+                }
+            })
+            .collect())
+    }
+}
+
+/// The open tickets of `agent` by priority, leaving `except` out.
+fn load_in(s: &State, agent: UserId, except: Option<TicketId>) -> domain::assignment::Load {
+    let mut load = domain::assignment::Load::default();
+    for t in &s.tickets {
+        if t.assignee_id() == Some(agent) && domain::assignment::takes_capacity(t.status()) && Some(t.id()) != except {
+            load.add(t.parts().priority);
+        }
+    }
+    load
 }

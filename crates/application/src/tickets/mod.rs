@@ -24,6 +24,7 @@ use std::sync::Arc;
 
 use domain::{Actor, Ticket, TicketId, TicketNumber};
 
+use crate::assignment::Routing;
 use crate::error::AppError;
 use crate::ports::{CategoryRepository, Clock, IdempotencyRepository, TicketRepository, UnitOfWork, UserRepository};
 use crate::sla::SlaPorts;
@@ -50,6 +51,8 @@ pub struct TicketPorts {
     pub clock: Arc<dyn Clock>,
     /// Keeps tickets' SLA targets in step with their changes.
     pub sla: SlaPorts,
+    /// Finds agents for tickets.
+    pub routing: Routing,
 }
 
 /// Resolves `123` or `TKT-000123` to a ticket id. Anything else names no ticket.

@@ -1,6 +1,7 @@
 //! The shared read-modify-write cycle of the commands that change a ticket.
 
-use domain::{Actor, Ticket, TicketEvent, Timestamp};
+use domain::assignment::Strictness;
+use domain::{Actor, Ticket, TicketEvent, TicketEventKind, Timestamp};
 
 use crate::error::AppError;
 use crate::ports::{ChangeSet, StoreError, Write};
@@ -13,12 +14,29 @@ const MAX_ATTEMPTS: usize = 3;
 
 /// Loads the ticket, checks `If-Match`, applies `change` and commits the new state and its
 /// event in one transaction, guarded by the version read. Without `If-Match` a lost race
-/// is retried on fresh state; with it, the caller learns the ticket moved on (412).
+/// is retried on fresh state; with it, the caller learns the ticket moved on (412). A
+/// change that gives the ticket to an agent takes one of their places, checked as a
+/// person's assignment ([`Strictness::Manual`]).
 pub(crate) async fn mutate<F>(
     ports: &TicketPorts,
     actor: Actor,
     reference: &str,
     if_match: Option<i64>,
+    change: F,
+) -> Result<Ticket, AppError>
+where
+    F: FnMut(&mut Ticket, Timestamp) -> Result<Option<TicketEvent>, AppError>,
+{
+    mutate_checked(ports, actor, reference, if_match, Strictness::Manual, change).await
+}
+
+/// [`mutate`], checking the agent a ticket is given to with `strictness`.
+pub(crate) async fn mutate_checked<F>(
+    ports: &TicketPorts,
+    actor: Actor,
+    reference: &str,
+    if_match: Option<i64>,
+    strictness: Strictness,
     mut change: F,
 ) -> Result<Ticket, AppError>
 where
@@ -41,12 +59,14 @@ where
             return Ok(ticket);
         };
         let mut changes = ChangeSet::default();
-        changes
-            .push(Write::UpdateTicket {
-                ticket: ticket.clone(),
-                expected: read_version,
-            })
-            .push(Write::Record(event));
+        changes.push(Write::UpdateTicket {
+            ticket: ticket.clone(),
+            expected: read_version,
+        });
+        if let Some(place) = place_taken(&event, strictness) {
+            changes.push(place);
+        }
+        changes.push(Write::Record(event));
         changes.writes.extend(
             ports
                 .sla
@@ -71,5 +91,23 @@ where
     Err(AppError::Conflict {
         code: "concurrent_update",
         message: "the ticket is being changed by others right now; try again".into(),
+    })
+}
+
+/// The agent's place an assignment takes, if `event` gives the ticket to an agent; an
+/// agent who takes a ticket themselves is checked for capacity only.
+fn place_taken(event: &TicketEvent, strictness: Strictness) -> Option<Write> {
+    let TicketEventKind::Assigned { assignee, .. } = &event.kind else {
+        return None;
+    };
+    let strictness = match strictness {
+        Strictness::Manual if event.actor == Some(*assignee) => Strictness::Own,
+        other => other,
+    };
+    Some(Write::TakeCapacity {
+        ticket_id: event.ticket_id,
+        agent_id: *assignee,
+        strictness,
+        at: event.at,
     })
 }

@@ -364,13 +364,16 @@ async fn history_pages_oldest_first() {
 
 #[tokio::test]
 async fn staff_assign_transfer_with_a_reason_and_send_back_to_the_queue() {
-    let fake = fake().with_user(4, Role::Agent);
+    let fake = fake()
+        .with_user(4, Role::Agent)
+        .with_agent(4, domain::assignment::Availability::Away, 5, &[]);
     let ticket = open(&fake).await;
     let id = ticket.id().to_string();
     let assign = AssignTicket::new(fake.ports());
     let to = |agent: i64, reason: Option<&str>| AssignInput {
         agent_id: agent,
         reason: reason.map(str::to_owned),
+        force: false,
     };
     let t = assign
         .execute(actor(AGENT), &id, to(AGENT, None), None)

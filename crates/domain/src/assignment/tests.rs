@@ -147,3 +147,42 @@ proptest! {
         prop_assert!(max - min <= 1, "{counts:?}");
     }
 }
+
+#[test]
+fn room_depends_on_strictness_availability_and_capacity() {
+    use Availability::*;
+    use Strictness::*;
+    assert_eq!(check_room(Automatic, Online, 3, 2), Ok(()));
+    assert_eq!(
+        check_room(Automatic, Online, 3, 3),
+        Err(Refusal::Full { capacity: 3, open: 3 })
+    );
+    assert_eq!(check_room(Automatic, Away, 3, 0), Err(Refusal::Unavailable(Away)));
+    assert_eq!(
+        check_room(Manual, Away, 3, 0),
+        Ok(()),
+        "a person may hand an away agent a ticket"
+    );
+    assert_eq!(check_room(Manual, Offline, 3, 0), Err(Refusal::Unavailable(Offline)));
+    assert_eq!(
+        check_room(Manual, Online, 0, 0),
+        Err(Refusal::Full { capacity: 0, open: 0 })
+    );
+    assert_eq!(
+        check_room(Own, Offline, 3, 2),
+        Ok(()),
+        "taking a ticket oneself checks capacity only"
+    );
+    assert_eq!(
+        check_room(Own, Offline, 3, 3),
+        Err(Refusal::Full { capacity: 3, open: 3 })
+    );
+    assert_eq!(check_room(Forced, Offline, 0, 9), Ok(()), "an admin overrides both");
+    assert_eq!(
+        Refusal::Full { capacity: 3, open: 3 }.to_string(),
+        "the agent is at capacity (3 open of 3)"
+    );
+    assert!(takes_capacity(crate::TicketStatus::WaitingCustomer));
+    assert!(!takes_capacity(crate::TicketStatus::Resolved));
+    assert!(!takes_capacity(crate::TicketStatus::New));
+}

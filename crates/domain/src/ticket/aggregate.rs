@@ -351,6 +351,35 @@ impl Ticket {
         ))
     }
 
+    /// Gives a `new` ticket without an agent to the agent the selection rule chose,
+    /// moving it to `assigned`. The system acts (no actor): the event records `reason`,
+    /// why that agent was chosen.
+    pub fn assign_automatically(
+        &mut self,
+        assignee: UserId,
+        now: Timestamp,
+        reason: String,
+    ) -> Result<TicketEvent, TicketError> {
+        let from = self.0.status;
+        if from != TicketStatus::New || self.0.assignee_id.is_some() {
+            return Err(TicketError::TransitionForbidden {
+                from,
+                to: TicketStatus::Assigned,
+                allowed: from.allowed_targets().to_vec(),
+            });
+        }
+        self.0.assignee_id = Some(assignee);
+        self.0.status = TicketStatus::Assigned;
+        let kind = TicketEventKind::Assigned {
+            previous: None,
+            assignee,
+            from,
+            to: TicketStatus::Assigned,
+            reason: Some(reason),
+        };
+        Ok(self.record_by(None, now, kind))
+    }
+
     /// Gives a ticket that already has an agent to another one, keeping its status (the
     /// work goes on): `assigned`, `in_progress`, `waiting_customer` or `resolved`. A `new`
     /// ticket is given with [`Ticket::assign`]. Staff only; `None` when `assignee` has it
@@ -530,11 +559,16 @@ impl Ticket {
     }
 
     fn record(&mut self, actor: Actor, now: Timestamp, kind: TicketEventKind) -> TicketEvent {
+        self.record_by(Some(actor.user_id), now, kind)
+    }
+
+    /// Bumps the version and describes the change; `None` when the system made it.
+    fn record_by(&mut self, actor: Option<UserId>, now: Timestamp, kind: TicketEventKind) -> TicketEvent {
         self.0.version = self.0.version.next();
         self.0.updated_at = now;
         TicketEvent {
             ticket_id: self.0.id,
-            actor: Some(actor.user_id),
+            actor,
             at: now,
             kind,
         }
@@ -672,6 +706,47 @@ mod tests {
             .transition(TicketStatus::Closed, agent(), t(6), None)
             .expect("closes");
         assert_eq!(ticket.unassign(agent(), t(7), None), Err(TicketError::Closed));
+    }
+
+    #[test]
+    fn automatic_assignment_takes_only_a_queued_ticket_and_has_no_actor() {
+        let mut ticket = new_ticket();
+        let event = ticket
+            .assign_automatically(agent().user_id, t(1), "skill billing".into())
+            .expect("assigns");
+        assert_eq!(event.actor, None, "the system chose");
+        assert_eq!(
+            (ticket.status(), ticket.assignee_id()),
+            (TicketStatus::Assigned, Some(agent().user_id))
+        );
+        assert_eq!(
+            event.kind,
+            TicketEventKind::Assigned {
+                previous: None,
+                assignee: agent().user_id,
+                from: TicketStatus::New,
+                to: TicketStatus::Assigned,
+                reason: Some("skill billing".into()),
+            }
+        );
+        let version = ticket.version();
+        assert!(
+            ticket.assign_automatically(UserId::new(21), t(2), "x".into()).is_err(),
+            "never takes a ticket from its agent"
+        );
+        assert_eq!(ticket.version(), version);
+        ticket
+            .transition(TicketStatus::Closed, agent(), t(3), None)
+            .expect("closes");
+        let mut closed_new = new_ticket();
+        closed_new
+            .transition(TicketStatus::Closed, customer(), t(1), None)
+            .expect("closes");
+        assert!(
+            closed_new
+                .assign_automatically(agent().user_id, t(2), "x".into())
+                .is_err()
+        );
     }
 
     #[test]

@@ -106,11 +106,14 @@ pub enum TicketEventKind {
 
 impl TicketEventKind {
     /// Who may see this event in the ticket's history and be notified of it: the events
-    /// of an internal note and of SLA crossings are internal, every other event public.
+    /// of an internal note, of SLA crossings and of assignments are internal, every other
+    /// event public.
     pub const fn visibility(&self) -> Visibility {
         match self {
             Self::CommentAdded { visibility, .. } => *visibility,
-            Self::SlaCrossed { .. } => Visibility::Internal,
+            // Assignment records say who was chosen and why (loads, transfers): staff
+            // business. Customers see the current assignee on the ticket itself.
+            Self::SlaCrossed { .. } | Self::Assigned { .. } | Self::Unassigned { .. } => Visibility::Internal,
             _ => Visibility::Public,
         }
     }

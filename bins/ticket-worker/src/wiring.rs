@@ -1,0 +1,40 @@
+//! The ticket use cases' ports, wired to the database the same way in both binaries.
+
+use std::sync::Arc;
+
+use adapters_db::Database;
+use application::assignment::Routing;
+use application::ports::{CalendarSupport, Clock};
+use application::sla::SlaPorts;
+use application::tickets::TicketPorts;
+
+use crate::settings::Settings;
+
+/// The ports of the ticket use cases on `db`, with the routing of `settings`.
+pub fn ticket_ports(
+    db: &Database,
+    clock: Arc<dyn Clock>,
+    calendars: Arc<dyn CalendarSupport>,
+    settings: &Settings,
+) -> TicketPorts {
+    let db = Arc::new(db.clone());
+    TicketPorts {
+        tickets: db.clone(),
+        uow: db.clone(),
+        users: db.clone(),
+        categories: db.clone(),
+        idempotency: db.clone(),
+        clock,
+        sla: SlaPorts {
+            policies: db.clone(),
+            calendars: db.clone(),
+            targets: db.clone(),
+            support: calendars,
+        },
+        routing: Routing {
+            agents: db,
+            assign_on_create: settings.assignment.assign_on_create,
+            weights: settings.load_weights(),
+        },
+    }
+}

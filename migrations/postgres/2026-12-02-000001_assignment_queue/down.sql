@@ -1,0 +1,3 @@
+DROP INDEX tickets_first_response;
+DROP INDEX tickets_open_by_assignee;
+DROP INDEX tickets_queue;
