@@ -5,6 +5,7 @@
 
 use std::time::{Duration, Instant};
 
+use adapters_db::testing;
 use e2e::*;
 
 mod live {
@@ -258,4 +259,168 @@ async fn tickets_are_routed_by_skill_and_load_and_wait_in_the_queue(s: Server) {
         .map(|items| items.iter().filter_map(|e| e["type"].as_str()).collect())
         .unwrap_or_default();
     assert_eq!(types, vec!["TicketCreated"], "no assignment entries for customers");
+}
+
+/// Two `ticket-worker` processes and concurrent API calls on one PostgreSQL database:
+/// 5,000 tickets opened while 20 agents with 3 places each close what they get. Every
+/// ticket is assigned exactly once, no agent ever holds more than their capacity (replayed
+/// from the history in commit order), and the queue is drained as places free up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_and_the_api_never_overfill_an_agent() {
+    const TICKETS: i64 = 5000;
+    const AGENTS: i64 = 20;
+    const CAPACITY: i64 = 3;
+    const OPENERS: i64 = 8;
+    const CLOSERS: i64 = 4;
+    let Some(s) = Server::start(Backend::Postgres).await else {
+        return;
+    };
+    let admin = s.admin().await;
+    s.category(&admin, "billing").await;
+    let (_, customer) = s.account(&admin, "customer", "cu@example.com").await;
+    for i in 0..AGENTS {
+        let (id, _) = s.account(&admin, "agent", &format!("agent{i}@example.com")).await;
+        let body = json!({"skills": [{"category": "billing"}], "capacity": CAPACITY, "availability": "online"});
+        configure(&s, &admin, id, body).await;
+    }
+    let env = [
+        ("TICKET__WORKER__QUEUE_INTERVAL_MS", "50"),
+        ("TICKET__WORKER__QUEUE_BATCH", "40"),
+    ];
+    let binds = [
+        format!("127.0.0.1:{}", free_port()),
+        format!("127.0.0.1:{}", free_port()),
+    ];
+    let workers = [
+        s.spawn_worker_logged("queue-a.log", &binds[0], &env),
+        s.spawn_worker_logged("queue-b.log", &binds[1], &env),
+    ];
+    let s = std::sync::Arc::new(s);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for o in 0..OPENERS {
+        let (s, customer) = (s.clone(), customer.clone());
+        tasks.push(tokio::spawn(async move {
+            let _ = o;
+            for _ in 0..TICKETS / OPENERS {
+                open(&s, &customer, "billing").await;
+            }
+        }));
+    }
+    // Closers play the agents finishing work: each takes the assigned tickets whose id
+    // falls to it and closes them, until every ticket is closed.
+    for k in 0..CLOSERS {
+        let (s, admin) = (s.clone(), admin.clone());
+        tasks.push(tokio::spawn(async move {
+            let deadline = Instant::now() + Duration::from_secs(600);
+            loop {
+                let page = s
+                    .call(Method::GET, "/api/v1/tickets?status=assigned&limit=100&sort=created_at", Some(&admin), None)
+                    .await;
+                let ids: Vec<i64> = page.body["items"]
+                    .as_array()
+                    .map(|items| items.iter().filter_map(|t| t["id"].as_i64()).collect())
+                    .unwrap_or_default();
+                for id in ids.into_iter().filter(|id| id % CLOSERS == k) {
+                    let r = s
+                        .call(Method::POST, &format!("/api/v1/tickets/{id}/close"), Some(&admin), None)
+                        .await;
+                    assert!(r.status == StatusCode::OK || r.status == StatusCode::CONFLICT, "{}", r.body);
+                }
+                let closed = testing::postgres_count(
+                    &s.database_url,
+                    "SELECT count(*) AS n FROM tickets WHERE status = 'closed'",
+                )
+                .await
+                .expect("counts");
+                if closed >= TICKETS {
+                    return;
+                }
+                assert!(Instant::now() < deadline, "{closed} closed after 10 minutes");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("opens and closes");
+    }
+    let elapsed = started.elapsed();
+    let url = &s.database_url;
+    assert_eq!(testing::postgres_count(url, "SELECT count(*) AS n FROM tickets WHERE status <> 'closed'").await, Ok(0), "drained");
+    assert_eq!(
+        testing::postgres_count(url, "SELECT count(*) AS n FROM ticket_history WHERE event_type = 'TicketAssigned'").await,
+        Ok(TICKETS),
+        "every ticket assigned once"
+    );
+    assert_eq!(
+        testing::postgres_count(
+            url,
+            "SELECT count(*) AS n FROM (SELECT ticket_id FROM ticket_history WHERE event_type = 'TicketAssigned' \
+             GROUP BY ticket_id HAVING count(*) > 1) twice"
+        )
+        .await,
+        Ok(0),
+        "no ticket assigned twice"
+    );
+    // Replay: +1 when an agent is given a ticket, -1 when it closes; in history order,
+    // which is commit order for one agent (ids are taken after the agent's lock).
+    let over = "WITH deltas AS (
+            SELECT h.id, (h.details::json ->> 'assignee')::bigint AS agent, 1 AS delta
+              FROM ticket_history h WHERE h.event_type = 'TicketAssigned'
+            UNION ALL
+            SELECT h.id, t.assignee_id, -1
+              FROM ticket_history h JOIN tickets t ON t.id = h.ticket_id
+             WHERE h.event_type = 'TicketStatusChanged' AND h.details::json ->> 'to' = 'closed'
+        ), running AS (
+            SELECT agent, sum(delta) OVER (PARTITION BY agent ORDER BY id) AS load FROM deltas
+        )
+        SELECT count(*) AS n FROM running r JOIN agent_profiles p ON p.user_id = r.agent WHERE r.load > p.capacity";
+    assert_eq!(testing::postgres_count(url, over).await, Ok(0), "no agent above capacity at any instant");
+    let peak = "WITH deltas AS (
+            SELECT h.id, (h.details::json ->> 'assignee')::bigint AS agent, 1 AS delta
+              FROM ticket_history h WHERE h.event_type = 'TicketAssigned'
+            UNION ALL
+            SELECT h.id, t.assignee_id, -1
+              FROM ticket_history h JOIN tickets t ON t.id = h.ticket_id
+             WHERE h.event_type = 'TicketStatusChanged' AND h.details::json ->> 'to' = 'closed'
+        )
+        SELECT count(DISTINCT agent) AS n FROM (
+            SELECT agent, sum(delta) OVER (PARTITION BY agent ORDER BY id) AS load FROM deltas
+        ) r WHERE load = 3";
+    assert_eq!(testing::postgres_count(url, peak).await, Ok(AGENTS), "every agent was filled to capacity at some point");
+
+    let mut shares = Vec::new();
+    for bind in &binds {
+        let text = reqwest::get(format!("http://{bind}/metrics"))
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("metrics text");
+        let value = |name: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(&format!("{name} ")))
+                .and_then(|v| v.trim().parse::<i64>().ok())
+                .unwrap_or(-1)
+        };
+        shares.push((
+            value("ticket_worker_queue_assigned_total"),
+            value("ticket_worker_queue_refused_total"),
+            value("ticket_worker_queue_conflicts_total"),
+        ));
+    }
+    for w in workers {
+        assert!(terminate(w).success(), "workers stop gracefully");
+    }
+    let from_queue: i64 = shares.iter().map(|s| s.0).sum();
+    assert!(
+        shares.iter().all(|s| s.0 > 0),
+        "both workers served the queue: {shares:?}"
+    );
+    let line = format!(
+        "{TICKETS} tickets in {:.1} s; assigned on creation {}, by the queue {from_queue} (worker a, b: assigned/refused/conflicts {shares:?})\n",
+        elapsed.as_secs_f64(),
+        TICKETS - from_queue,
+    );
+    std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes()).expect("writes");
 }
