@@ -47,3 +47,7 @@ bench:
 # The SLA monitor benchmark behind BENCHMARKS.md (1,000,000 open tickets).
 bench-sla:
     tests/bench/sla.sh
+
+# The assignment queue benchmark: 10,000 queued tickets, 200 agents (BENCHMARKS.md).
+bench-queue:
+    tests/bench/queue.sh
