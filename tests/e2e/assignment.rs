@@ -315,7 +315,12 @@ async fn two_workers_and_the_api_never_overfill_an_agent() {
             let deadline = Instant::now() + Duration::from_secs(600);
             loop {
                 let page = s
-                    .call(Method::GET, "/api/v1/tickets?status=assigned&limit=100&sort=created_at", Some(&admin), None)
+                    .call(
+                        Method::GET,
+                        "/api/v1/tickets?status=assigned&limit=100&sort=created_at",
+                        Some(&admin),
+                        None,
+                    )
                     .await;
                 let ids: Vec<i64> = page.body["items"]
                     .as_array()
@@ -325,7 +330,11 @@ async fn two_workers_and_the_api_never_overfill_an_agent() {
                     let r = s
                         .call(Method::POST, &format!("/api/v1/tickets/{id}/close"), Some(&admin), None)
                         .await;
-                    assert!(r.status == StatusCode::OK || r.status == StatusCode::CONFLICT, "{}", r.body);
+                    assert!(
+                        r.status == StatusCode::OK || r.status == StatusCode::CONFLICT,
+                        "{}",
+                        r.body
+                    );
                 }
                 let closed = testing::postgres_count(
                     &s.database_url,
@@ -346,9 +355,17 @@ async fn two_workers_and_the_api_never_overfill_an_agent() {
     }
     let elapsed = started.elapsed();
     let url = &s.database_url;
-    assert_eq!(testing::postgres_count(url, "SELECT count(*) AS n FROM tickets WHERE status <> 'closed'").await, Ok(0), "drained");
     assert_eq!(
-        testing::postgres_count(url, "SELECT count(*) AS n FROM ticket_history WHERE event_type = 'TicketAssigned'").await,
+        testing::postgres_count(url, "SELECT count(*) AS n FROM tickets WHERE status <> 'closed'").await,
+        Ok(0),
+        "drained"
+    );
+    assert_eq!(
+        testing::postgres_count(
+            url,
+            "SELECT count(*) AS n FROM ticket_history WHERE event_type = 'TicketAssigned'"
+        )
+        .await,
         Ok(TICKETS),
         "every ticket assigned once"
     );
@@ -375,7 +392,11 @@ async fn two_workers_and_the_api_never_overfill_an_agent() {
             SELECT agent, sum(delta) OVER (PARTITION BY agent ORDER BY id) AS load FROM deltas
         )
         SELECT count(*) AS n FROM running r JOIN agent_profiles p ON p.user_id = r.agent WHERE r.load > p.capacity";
-    assert_eq!(testing::postgres_count(url, over).await, Ok(0), "no agent above capacity at any instant");
+    assert_eq!(
+        testing::postgres_count(url, over).await,
+        Ok(0),
+        "no agent above capacity at any instant"
+    );
     let peak = "WITH deltas AS (
             SELECT h.id, (h.details::json ->> 'assignee')::bigint AS agent, 1 AS delta
               FROM ticket_history h WHERE h.event_type = 'TicketAssigned'
@@ -387,7 +408,11 @@ async fn two_workers_and_the_api_never_overfill_an_agent() {
         SELECT count(DISTINCT agent) AS n FROM (
             SELECT agent, sum(delta) OVER (PARTITION BY agent ORDER BY id) AS load FROM deltas
         ) r WHERE load = 3";
-    assert_eq!(testing::postgres_count(url, peak).await, Ok(AGENTS), "every agent was filled to capacity at some point");
+    assert_eq!(
+        testing::postgres_count(url, peak).await,
+        Ok(AGENTS),
+        "every agent was filled to capacity at some point"
+    );
 
     let mut shares = Vec::new();
     for bind in &binds {
