@@ -246,6 +246,21 @@ async fn tickets_are_routed_by_skill_and_load_and_wait_in_the_queue(s: Server) {
     .await
     .assert_problem(StatusCode::FORBIDDEN, "forbidden");
     assert_eq!(assignee(&s, &customer, t4).await, Some(anna));
+    let seen = s
+        .call(Method::GET, &format!("/api/v1/tickets/{t4}"), Some(&customer), None)
+        .await;
+    assert_eq!(seen.body["assignee_name"], "anna@example.com", "who has it, by name");
+    let listed = s
+        .call(Method::GET, "/api/v1/tickets?limit=100", Some(&customer), None)
+        .await;
+    let names: Vec<&str> = listed.body["items"]
+        .as_array()
+        .map(|items| items.iter().filter_map(|t| t["assignee_name"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(
+        names.contains(&"boris@example.com") && names.contains(&"chen@example.com"),
+        "{names:?}"
+    );
     let history = s
         .call(
             Method::GET,

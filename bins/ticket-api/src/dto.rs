@@ -241,6 +241,8 @@ pub struct TicketResponse {
     pub created_by: i64,
     /// The agent who owns it.
     pub assignee_id: Option<i64>,
+    /// Their display name (everyone who sees the ticket sees who has it).
+    pub assignee_name: Option<String>,
     /// When it was opened.
     #[schema(format = DateTime)]
     pub created_at: String,
@@ -293,6 +295,7 @@ impl TicketResponse {
             customer_id: t.customer_id.get(),
             created_by: t.created_by.get(),
             assignee_id: t.assignee_id.map(UserId::get),
+            assignee_name: None,
             created_at: instant(t.created_at),
             updated_at: instant(t.updated_at),
             resolved_at: t.resolved_at.map(instant),
@@ -310,6 +313,12 @@ impl TicketResponse {
                 .collect(),
             sla: None,
         }
+    }
+
+    /// Adds the assignee's display name from `names`.
+    pub fn with_assignee_name(mut self, names: &std::collections::HashMap<UserId, String>) -> Self {
+        self.assignee_name = self.assignee_id.and_then(|id| names.get(&UserId::new(id)).cloned());
+        self
     }
 
     /// Adds the SLA for staff: the ticket's targets, or none when no policy applies.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use adapters_db::Database;
 use application::accounts::{BootstrapAdmin, CreateAccount};
 use application::agents::{AgentPorts, GetAgent, SetAvailability, UpdateAgent};
-use application::assignment::{TicketAssignments, Workload};
+use application::assignment::{AssigneeNames, TicketAssignments, Workload};
 use application::auth::{Authenticate, Login, LoginThrottle, Logout};
 use application::categories::{CreateCategory, DeleteCategory, ListCategories, UpdateCategory};
 use application::comments::{
@@ -77,6 +77,8 @@ pub struct AppState {
     pub ticket_assignments: TicketAssignments,
     /// `GET /agents/workload`
     pub workload: Workload,
+    /// Assignees' display names in ticket representations.
+    pub assignee_names: AssigneeNames,
     /// The ticket use cases' ports, for the worker loops when they run in-process.
     pub ticket_ports: TicketPorts,
     /// `POST /tickets/{id}/comments`, `POST /tickets/{id}/attachments`
@@ -207,6 +209,7 @@ impl AppState {
             ticket_history: TicketHistory::new(ports.clone()),
             ticket_assignments: TicketAssignments::new(ports.clone()),
             workload: Workload::new(db.clone(), db.clone(), w.clock.clone(), w.settings.load_weights()),
+            assignee_names: AssigneeNames::new(db.clone()),
             ticket_ports: ports,
             add_comment: AddComment::new(conversation.clone(), w.attachment_rules),
             list_comments: ListComments::new(conversation.clone()),

@@ -24,11 +24,21 @@ async fn ticket_response(
     actor: &Actor,
 ) -> Result<HttpResponse, ApiError> {
     let sla = sla_of(state, actor, &[ticket]).await;
-    let mut body = TicketResponse::new(ticket, actor);
+    let names = names_of(state, &[ticket]).await;
+    let mut body = TicketResponse::new(ticket, actor).with_assignee_name(&names);
     if let Some(views) = &sla {
         body = body.with_sla(actor, views.get(&ticket.id()));
     }
     Ok(builder.insert_header(("ETag", etag(ticket.version().get()))).json(body))
+}
+
+/// The display names of the tickets' assignees. A command has committed by now, so failing
+/// to read them leaves them out (and is logged) rather than answering an error.
+async fn names_of(state: &State, tickets: &[&Ticket]) -> std::collections::HashMap<domain::UserId, String> {
+    state.assignee_names.execute(tickets).await.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "cannot read the assignees' names; leaving them out");
+        Default::default()
+    })
 }
 
 /// The tickets' SLA for their representations. A command has committed by now, so failing
@@ -166,13 +176,17 @@ pub async fn list(
     let page = state.search_tickets.execute(actor, input).await?;
     let tickets: Vec<&Ticket> = page.items.iter().collect();
     let sla = sla_of(&state, &actor, &tickets).await;
+    let names = names_of(&state, &tickets).await;
     Ok(HttpResponse::Ok().json(TicketPage {
         items: page
             .items
             .iter()
-            .map(|t| match &sla {
-                Some(views) => TicketResponse::new(t, &actor).with_sla(&actor, views.get(&t.id())),
-                None => TicketResponse::new(t, &actor),
+            .map(|t| {
+                let body = TicketResponse::new(t, &actor).with_assignee_name(&names);
+                match &sla {
+                    Some(views) => body.with_sla(&actor, views.get(&t.id())),
+                    None => body,
+                }
             })
             .collect(),
         next_cursor: page.next.as_ref().map(cursor::encode_ticket),

@@ -3,10 +3,12 @@
 //! workload. Manual assignment is a ticket command ([`crate::tickets::AssignTicket`]).
 
 mod auto;
+mod names;
 mod queue;
 mod records;
 mod workload;
 
+pub use names::AssigneeNames;
 pub use queue::{DrainQueue, QueueTick};
 pub use records::{AssignmentRecord, TicketAssignments};
 pub use workload::{AgentLoad, Workload, WorkloadReport};
