@@ -232,6 +232,20 @@ async fn tickets_are_routed_by_skill_and_load_and_wait_in_the_queue(s: Server) {
     s.call(Method::GET, "/api/v1/agents/workload?window_days=0", Some(&admin), None)
         .await
         .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    for bad in ["abc", "-1", "99999999999"] {
+        s.call(
+            Method::GET,
+            &format!("/api/v1/agents/workload?window_days={bad}"),
+            Some(&admin),
+            None,
+        )
+        .await
+        .assert_problem(StatusCode::BAD_REQUEST, "invalid_query");
+    }
+    let r = s
+        .call(Method::GET, "/api/v1/agents/workload?window_days=7", Some(&admin), None)
+        .await;
+    assert_eq!(r.body["window_days"], 7, "{}", r.body);
 
     // Customers see who has their ticket, nothing of how it got there.
     s.call(Method::GET, "/api/v1/agents/workload", Some(&customer), None)

@@ -216,6 +216,26 @@ impl Database {
         Ok(())
     }
 
+    /// Reverts the newest migration (for tests of a data migration).
+    pub async fn revert_last(&self) -> Result<(), ConnectError> {
+        let fail = |e: &dyn std::fmt::Display| ConnectError::Migrate(e.to_string());
+        match &*self.pool {
+            DbPool::Postgres(pool) => {
+                let conn = pool.get().await.map_err(|e| fail(&e))?;
+                AsyncMigrationHarness::new(conn)
+                    .revert_last_migration(POSTGRES_MIGRATIONS)
+                    .map_err(|e| fail(&e))?;
+            }
+            DbPool::Sqlite(pool) => {
+                let conn = pool.get().await.map_err(|e| fail(&e))?;
+                AsyncMigrationHarness::new(conn)
+                    .revert_last_migration(SQLITE_MIGRATIONS)
+                    .map_err(|e| fail(&e))?;
+            }
+        }
+        Ok(())
+    }
+
     /// The migration versions embedded for each backend (they must be the same).
     pub fn embedded_versions() -> (Vec<String>, Vec<String>) {
         use diesel::migration::MigrationSource;

@@ -115,6 +115,7 @@ contract!(
     agent_profiles_round_trip_and_refuse_unknown_categories,
     concurrent_assignments_never_overfill_an_agent,
     online_agents_queue_and_workload_read_what_was_written,
+    assignment_entries_written_as_public_before_become_internal,
 );
 
 #[test]

@@ -105,7 +105,7 @@ impl From<StoreError> for AppError {
                     Refusal::Unavailable(_) => "agent_unavailable",
                     Refusal::Full { .. } => "agent_at_capacity",
                 },
-                message: format!("{refusal}; an admin may force the assignment"),
+                message: format!("{refusal}; an admin or supervisor may force the assignment"),
             },
             StoreError::Failure(_) => Self::Internal(e.to_string()),
         }

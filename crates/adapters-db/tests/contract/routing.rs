@@ -218,3 +218,27 @@ pub async fn online_agents_queue_and_workload_read_what_was_written(db: &Databas
         "each category has its own queue"
     );
 }
+
+pub async fn assignment_entries_written_as_public_before_become_internal(db: &Database) {
+    use domain::assignment::{Availability, Strictness};
+    let w = world(db).await;
+    agent_profile(db, w.agent.id, Availability::Online, 5).await;
+    let ticket = open(db, spec(w.customer.id, "assigned before", 1)).await;
+    db.commit(assignment(&ticket, w.agent.id, Strictness::Automatic, 2)).await.expect("assigns");
+    assert_eq!(customer_history(db, ticket.id()).await, vec!["TicketCreated"]);
+    // Reverting the data migration leaves the row as a release before wrote it: public.
+    db.revert_last().await.expect("reverts the newest migration");
+    assert_eq!(customer_history(db, ticket.id()).await, vec!["TicketCreated", "TicketAssigned"]);
+    db.migrate().await.expect("re-applies");
+    assert_eq!(customer_history(db, ticket.id()).await, vec!["TicketCreated"], "internal again");
+}
+
+/// The event types of a ticket's history as a customer may read it.
+async fn customer_history(db: &Database, ticket: TicketId) -> Vec<&'static str> {
+    db.history(ticket, false, None, 10)
+        .await
+        .expect("reads")
+        .into_iter()
+        .map(|e| e.kind.event_type())
+        .collect()
+}

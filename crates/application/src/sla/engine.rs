@@ -121,7 +121,19 @@ impl SlaPorts {
         let Some(applied) = self.matching(t.priority, &t.category).await? else {
             return Ok(Vec::new());
         };
-        let sla = TicketSla::open(&applied.terms, t.created_at, &applied.calendar).map_err(calendar_failure)?;
+        let mut sla = TicketSla::open(&applied.terms, t.created_at, &applied.calendar).map_err(calendar_failure)?;
+        if t.status != TicketStatus::New {
+            // Assigned as it was opened: a policy may pause in `assigned`. Nothing can
+            // have crossed yet, at the instant of opening.
+            sla.on_status_change(
+                &applied.terms,
+                TicketStatus::New,
+                t.status,
+                t.created_at,
+                &applied.calendar,
+            )
+            .map_err(calendar_failure)?;
+        }
         Ok(vec![Write::SaveSla {
             ticket_id: t.id,
             policy_id: Some(applied.policy.id),
@@ -276,7 +288,8 @@ pub(crate) async fn paused_intervals(
     let mut intervals: Vec<(Timestamp, Option<Timestamp>)> = Vec::new();
     let mut after = None;
     loop {
-        let page = history.history(ticket, false, after, HISTORY_PAGE).await?;
+        // Internal entries too: assignment events are internal and move the status.
+        let page = history.history(ticket, true, after, HISTORY_PAGE).await?;
         let full = page.len() == HISTORY_PAGE as usize;
         for entry in page {
             after = Some(entry.id);

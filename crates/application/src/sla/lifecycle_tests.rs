@@ -357,6 +357,53 @@ async fn a_policy_that_applies_later_counts_from_creation_without_the_pauses() {
 }
 
 #[tokio::test]
+async fn a_pause_ended_by_unassigning_is_seen_when_a_policy_applies_later() {
+    // Assignment events are internal; the pauses are still read from them.
+    let fake = fake(vec![policy(2, &[Priority::Urgent], None, None, Some(120))]);
+    let ticket = open(&fake, "normal").await;
+    fake.set_now(minutes(10));
+    status_to(&fake, &ticket, "assigned").await;
+    status_to(&fake, &ticket, "in_progress").await;
+    status_to(&fake, &ticket, "waiting_customer").await;
+    fake.set_now(minutes(40));
+    crate::tickets::UnassignTicket::new(fake.ports())
+        .execute(actor(AGENT), &ticket, None, None)
+        .await
+        .expect("back to the queue");
+    fake.set_now(minutes(100));
+    let update = UpdateTicketInput {
+        priority: Some("urgent".into()),
+        ..UpdateTicketInput::default()
+    };
+    UpdateTicket::new(fake.ports())
+        .execute(actor(AGENT), &ticket, update, None)
+        .await
+        .expect("updates");
+    let s = fake.state();
+    let (stored, _) = s.slas.values().next().expect("stored");
+    let r = stored.sla.target(TargetKind::Resolution).expect("added");
+    assert_eq!(
+        r.consumed_before,
+        70 * 60,
+        "the pause ended when it went back to the queue"
+    );
+}
+
+#[tokio::test]
+async fn a_ticket_assigned_as_it_is_opened_starts_paused_under_a_policy_that_pauses_in_assigned() {
+    let mut pausing = policy(3, &[Priority::Normal], None, None, Some(120));
+    pausing.pause_statuses = vec![TicketStatus::Assigned];
+    let fake = fake(vec![pausing]).with_agent(AGENT, domain::assignment::Availability::Online, 5, &["billing"]);
+    open(&fake, "normal").await;
+    assert_eq!(
+        fake.state().tickets[0].status(),
+        TicketStatus::Assigned,
+        "auto-assigned"
+    );
+    assert_eq!(target_status(&fake, TargetKind::Resolution), Some(TargetStatus::Paused));
+}
+
+#[tokio::test]
 async fn one_unreadable_ticket_does_not_hold_up_the_others() {
     use crate::ports::{MockSlaTargetRepository, StoreError, StoredSla};
     use domain::TicketId;

@@ -100,7 +100,6 @@ impl CreateTicket {
             tags,
         };
         let (opened, event) = Ticket::open(new, actor, now)?;
-        let sla = self.ports.sla.on_open(&opened).await?;
         let remember = key.map(|key| {
             Write::RememberIdempotencyKey(IdempotencyRecord {
                 user_id: actor.user_id,
@@ -133,7 +132,7 @@ impl CreateTicket {
             if let Some(c) = &choice {
                 changes.push(c.place.clone()).push(Write::Record(c.event.clone()));
             }
-            changes.writes.extend(sla.iter().cloned());
+            changes.writes.extend(self.ports.sla.on_open(&ticket).await?);
             changes.writes.extend(remember.iter().cloned());
             match self.ports.uow.commit(changes).await {
                 Ok(()) => {

@@ -1,6 +1,6 @@
 //! The shared read-modify-write cycle of the commands that change a ticket.
 
-use domain::assignment::Strictness;
+use domain::assignment::{Strictness, takes_capacity};
 use domain::{Actor, Ticket, TicketEvent, TicketEventKind, Timestamp};
 
 use crate::error::AppError;
@@ -94,12 +94,16 @@ where
     })
 }
 
-/// The agent's place an assignment takes, if `event` gives the ticket to an agent; an
-/// agent who takes a ticket themselves is checked for capacity only.
+/// The agent's place an assignment takes, if `event` gives the ticket to an agent in a
+/// status that takes capacity (a `resolved` ticket handed over takes none); an agent who
+/// takes a ticket themselves is checked for capacity only.
 fn place_taken(event: &TicketEvent, strictness: Strictness) -> Option<Write> {
-    let TicketEventKind::Assigned { assignee, .. } = &event.kind else {
+    let TicketEventKind::Assigned { assignee, to, .. } = &event.kind else {
         return None;
     };
+    if !takes_capacity(*to) {
+        return None;
+    }
     let strictness = match strictness {
         Strictness::Manual if event.actor == Some(*assignee) => Strictness::Own,
         other => other,
