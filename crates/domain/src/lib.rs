@@ -10,6 +10,7 @@ pub mod access;
 pub mod assignment;
 pub mod attachment;
 pub mod comment;
+pub mod escalation;
 pub mod ids;
 pub mod sla;
 pub mod text;

@@ -41,6 +41,11 @@ impl Timestamp {
         Self(self.0.saturating_add(seconds.saturating_mul(MICROS_PER_SECOND)))
     }
 
+    /// This instant moved by `micros` (negative: earlier), saturating at the ends of time.
+    pub const fn plus_micros(self, micros: i64) -> Self {
+        Self(self.0.saturating_add(micros))
+    }
+
     /// The instant at midnight UTC starting the given proleptic Gregorian date, if the
     /// month and day exist.
     pub fn from_utc_date(year: i32, month: u32, day: u32) -> Option<Self> {

@@ -1,0 +1,165 @@
+//! Evaluating rules: which fire now, and when the next one could.
+
+use crate::sla::{BusinessCalendar, CalendarError, SlaTarget, TicketSla};
+use crate::ticket::{TicketParts, TicketStatus};
+use crate::time::Timestamp;
+
+use super::rule::{Condition, EscalationRule, SlaTrouble};
+
+/// What evaluation knows about one ticket.
+#[derive(Debug, Clone, Copy)]
+pub struct EscalationFacts<'a> {
+    /// The ticket.
+    pub ticket: &'a TicketParts,
+    /// Its SLA targets, if a policy applies.
+    pub sla: Option<&'a TicketSla>,
+    /// Since when it has been without an agent (opened, or sent back to the queue);
+    /// `None` while it has one.
+    pub unassigned_since: Option<Timestamp>,
+}
+
+/// A rule firing for one trigger of one ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Firing {
+    /// The rule.
+    pub rule_id: i64,
+    /// The trigger, as a stable key: the same trouble of the same ticket always gives the
+    /// same key, so storing it once makes the rule fire once for it.
+    pub trigger: String,
+    /// When the trigger fired (the warning or due instant, or when the wait ran out).
+    pub at: Timestamp,
+}
+
+/// The rules (active ones only) that fire for the ticket at `now`, one firing per rule and
+/// trigger; resolved and closed tickets never fire. Business minutes count on `calendar`
+/// (the ticket's SLA calendar). The caller drops triggers already recorded.
+pub fn evaluate(
+    rules: &[EscalationRule],
+    facts: &EscalationFacts<'_>,
+    now: Timestamp,
+    calendar: &BusinessCalendar,
+) -> Result<Vec<Firing>, CalendarError> {
+    let mut firings = Vec::new();
+    for rule in rules.iter().filter(|r| applies(r, facts)) {
+        for (trigger, at) in armed(rule, facts, calendar)? {
+            if at <= now {
+                firings.push(Firing {
+                    rule_id: rule.id,
+                    trigger,
+                    at,
+                });
+            }
+        }
+    }
+    Ok(firings)
+}
+
+/// The earliest instant after `now` at which a rule could fire for the ticket as it is,
+/// for the escalation loop's index; `None` when nothing is pending (a change to the
+/// ticket asks again).
+pub fn next_check(
+    rules: &[EscalationRule],
+    facts: &EscalationFacts<'_>,
+    now: Timestamp,
+    calendar: &BusinessCalendar,
+) -> Result<Option<Timestamp>, CalendarError> {
+    let mut next: Option<Timestamp> = None;
+    for rule in rules.iter().filter(|r| applies(r, facts)) {
+        for (_, at) in armed(rule, facts, calendar)? {
+            if at > now && next.is_none_or(|n| at < n) {
+                next = Some(at);
+            }
+        }
+    }
+    Ok(next)
+}
+
+/// An active rule whose filters hold, on an open ticket.
+fn applies(rule: &EscalationRule, facts: &EscalationFacts<'_>) -> bool {
+    let t = facts.ticket;
+    if !rule.active || matches!(t.status, TicketStatus::Resolved | TicketStatus::Closed) {
+        return false;
+    }
+    rule.conditions.iter().all(|c| match c {
+        Condition::PriorityAtLeast(p) => t.priority.rank() >= p.rank(),
+        Condition::Category(c) => &t.category == c,
+        _ => true,
+    })
+}
+
+/// The rule's trigger instances on this ticket and the instant each fires.
+fn armed(
+    rule: &EscalationRule,
+    facts: &EscalationFacts<'_>,
+    calendar: &BusinessCalendar,
+) -> Result<Vec<(String, Timestamp)>, CalendarError> {
+    let t = facts.ticket;
+    Ok(match rule.trigger() {
+        Some(Condition::Sla { target, trouble }) => facts
+            .sla
+            .map(|sla| sla.targets.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .filter(|s| target.is_none_or(|k| s.kind == k))
+            .filter_map(|s| {
+                let at = fires_at(s, *trouble)?;
+                let key = format!(
+                    "sla:{}:{}:{}",
+                    s.kind.as_str(),
+                    trouble.as_str(),
+                    s.started_at.unix_micros()
+                );
+                Some((key, at))
+            })
+            .collect(),
+        Some(Condition::UnassignedFor { business_minutes }) => match facts.unassigned_since {
+            Some(since) if t.assignee_id.is_none() && t.status == TicketStatus::New => {
+                let at = calendar.add_business_time(since, i64::from(*business_minutes) * 60)?;
+                vec![(format!("unassigned:{business_minutes}:{}", since.unix_micros()), at)]
+            }
+            _ => Vec::new(),
+        },
+        Some(Condition::NoAgentReplyFor { business_minutes }) => match waiting_since(t) {
+            Some(since) => {
+                let at = calendar.add_business_time(since, i64::from(*business_minutes) * 60)?;
+                vec![(format!("no_reply:{business_minutes}:{}", since.unix_micros()), at)]
+            }
+            None => Vec::new(),
+        },
+        _ => Vec::new(),
+    })
+}
+
+/// When a target got (or will get) into `trouble`; `None` if it cannot now.
+fn fires_at(s: &SlaTarget, trouble: SlaTrouble) -> Option<Timestamp> {
+    match trouble {
+        SlaTrouble::AtRisk => s
+            .warned_at
+            .or(s.breached_at)
+            .or_else(|| s.met_at.is_none().then_some(s.warn_at).flatten()),
+        SlaTrouble::Breached => s.breached_at.or_else(|| {
+            s.met_at
+                .is_none()
+                .then_some(s.due_at)
+                .flatten()
+                .map(|d| d.plus_micros(1))
+        }),
+    }
+}
+
+/// Since when the customer has waited for an agent's public reply: since opening when
+/// no agent has replied, since their last comment when it came after the last reply.
+/// `None` while the agent waits for the customer, or has answered.
+fn waiting_since(t: &TicketParts) -> Option<Timestamp> {
+    if !matches!(
+        t.status,
+        TicketStatus::New | TicketStatus::Assigned | TicketStatus::InProgress
+    ) {
+        return None;
+    }
+    match (t.last_agent_reply_at, t.last_customer_comment_at) {
+        (None, _) => Some(t.created_at),
+        (Some(reply), Some(comment)) if comment > reply => Some(comment),
+        _ => None,
+    }
+}
