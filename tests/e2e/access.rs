@@ -331,6 +331,25 @@ async fn every_endpoint_against_every_role(s: Server) {
             &r,
             expect(who, 401, 403, 403, 200, 200),
         );
+        let r = s
+            .call(
+                Method::POST,
+                &format!("{path}/escalations"),
+                token,
+                Some(json!({"reason": "needs a senior look"})),
+            )
+            .await;
+        check(
+            format!("{who:?} POST /tickets/{{id}}/escalations"),
+            &r,
+            expect(who, 401, 403, 404, 200, 200),
+        );
+        let r = s.call(Method::GET, &format!("{path}/escalations"), token, None).await;
+        check(
+            format!("{who:?} GET /tickets/{{id}}/escalations"),
+            &r,
+            expect(who, 401, 403, 404, 200, 200),
+        );
         // The conversation: a public file of the owner and an internal note with a file.
         let public = s
             .multipart(

@@ -269,6 +269,9 @@ pub struct TicketResponse {
     /// Internal notes; present for staff only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub internal_note_count: Option<u32>,
+    /// How many times it was escalated; present for staff only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub escalation_level: Option<u8>,
     /// Its revision; also its `ETag`.
     pub version: i64,
     /// The statuses the caller could move it to now.
@@ -305,6 +308,7 @@ impl TicketResponse {
             last_agent_reply_at: t.last_agent_reply_at.map(instant),
             comment_count: ticket.comment_count_for(actor),
             internal_note_count: actor.is_staff().then_some(t.internal_note_count),
+            escalation_level: actor.is_staff().then_some(t.escalation_level),
             version: t.version.get(),
             allowed_transitions: ticket
                 .allowed_targets_for(actor)
@@ -589,6 +593,17 @@ impl From<&HistoryEntry> for HistoryEntryResponse {
                 policy_id,
             } => serde_json::json!({
                 "target": target.as_str(), "crossed_at": instant(*at), "policy_id": policy_id,
+            }),
+            TicketEventKind::Escalated {
+                rule_id,
+                reason,
+                level_from,
+                level_to,
+                priority_from,
+                priority_to,
+            } => serde_json::json!({
+                "rule_id": rule_id, "reason": reason, "level_from": level_from, "level_to": level_to,
+                "priority_from": priority_from.as_str(), "priority_to": priority_to.as_str(),
             }),
         };
         Self {
@@ -1208,6 +1223,60 @@ impl From<&application::assignment::AssignmentRecord> for AssignmentRecordRespon
             reason: r.reason.clone(),
             from: r.from.as_str().to_owned(),
             to: r.to.as_str().to_owned(),
+        }
+    }
+}
+
+/// `POST /tickets/{id}/escalations`
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EscalateRequest {
+    /// Why (required).
+    pub reason: String,
+    /// `one_level`, or the priority to raise to (`normal`, `high`, `urgent`).
+    #[serde(default)]
+    pub raise_priority: Option<String>,
+    /// An agent to give the ticket to (checked as an assignment is).
+    #[serde(default)]
+    pub reassign_to: Option<i64>,
+}
+
+/// One escalation of a ticket.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EscalationRecordResponse {
+    /// The history entry it is.
+    pub id: i64,
+    /// When.
+    #[schema(format = DateTime)]
+    pub at: String,
+    /// Who escalated; `null` when a rule did.
+    pub by: Option<i64>,
+    /// The rule that fired, for automatic escalations.
+    pub rule_id: Option<i64>,
+    /// Why.
+    pub reason: String,
+    /// The escalation level before.
+    pub level_from: u8,
+    /// The escalation level after.
+    pub level_to: u8,
+    /// The priority before.
+    pub priority_from: String,
+    /// The priority after.
+    pub priority_to: String,
+}
+
+impl From<&application::escalation::EscalationRecord> for EscalationRecordResponse {
+    fn from(r: &application::escalation::EscalationRecord) -> Self {
+        Self {
+            id: r.id,
+            at: instant(r.at),
+            by: r.by.map(UserId::get),
+            rule_id: r.rule_id,
+            reason: r.reason.clone(),
+            level_from: r.level.0,
+            level_to: r.level.1,
+            priority_from: r.priority.0.as_str().to_owned(),
+            priority_to: r.priority.1.as_str().to_owned(),
         }
     }
 }

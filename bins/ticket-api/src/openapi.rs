@@ -19,7 +19,7 @@ use crate::problem::{FieldProblem, Problem};
         agents::get, agents::set_availability, agents::update, agents::workload,
         categories::list, categories::create, categories::update, categories::delete,
         tickets::create, tickets::list, tickets::get, tickets::update, tickets::transition, tickets::close, tickets::history,
-        tickets::sla, tickets::assign, tickets::unassign, tickets::assignments,
+        tickets::sla, tickets::assign, tickets::unassign, tickets::assignments, tickets::escalate, tickets::escalations,
         comments::list, comments::add, comments::upload, comments::list_attachments, comments::download,
         sla::preview, sla::list_calendars, sla::create_calendar, sla::update_calendar, sla::delete_calendar,
         sla::list_policies, sla::create_policy, sla::update_policy, sla::delete_policy,

@@ -155,6 +155,7 @@ impl From<AppError> for ApiError {
                     }
                     TicketError::ActionForbidden { .. } => Self::new(StatusCode::FORBIDDEN, "forbidden", detail),
                     TicketError::Closed => Self::new(StatusCode::CONFLICT, "ticket_closed", detail),
+                    TicketError::Resolved => Self::new(StatusCode::CONFLICT, "ticket_resolved", detail),
                     TicketError::AssigneeRequired => {
                         Self::field("assignee_id", "is required to move a ticket to assigned")
                     }

@@ -78,6 +78,11 @@ pub fn configure(max_body_bytes: usize) -> impl Fn(&mut web::ServiceConfig) + Cl
                     .service(resource("/tickets/{id}/close", "POST").route(web::post().to(tickets::close)))
                     .service(resource("/tickets/{id}/assignments", "GET").route(web::get().to(tickets::assignments)))
                     .service(
+                        resource("/tickets/{id}/escalations", "GET, POST")
+                            .route(web::get().to(tickets::escalations))
+                            .route(web::post().to(tickets::escalate)),
+                    )
+                    .service(
                         resource("/tickets/{id}/assignment", "POST, DELETE")
                             .route(web::post().to(tickets::assign))
                             .route(web::delete().to(tickets::unassign)),

@@ -11,6 +11,7 @@ use application::categories::{CreateCategory, DeleteCategory, ListCategories, Up
 use application::comments::{
     AddComment, AttachmentRules, CommentPorts, DownloadAttachment, ListAttachments, ListComments,
 };
+use application::escalation::{EscalateTicket, TicketEscalations};
 use application::ports::{BlobStore, CalendarSupport, Clock, PasswordHasher, TokenIssuer};
 use application::sla::{
     CalendarPorts, CreateCalendar, CreatePolicy, DeleteCalendar, DeletePolicy, ListCalendars, ListPolicies,
@@ -77,6 +78,10 @@ pub struct AppState {
     pub ticket_assignments: TicketAssignments,
     /// `GET /agents/workload`
     pub workload: Workload,
+    /// `POST /tickets/{id}/escalations`
+    pub escalate_ticket: EscalateTicket,
+    /// `GET /tickets/{id}/escalations`
+    pub ticket_escalations: TicketEscalations,
     /// Assignees' display names in ticket representations.
     pub assignee_names: AssigneeNames,
     /// The ticket use cases' ports, for the worker loops when they run in-process.
@@ -210,6 +215,8 @@ impl AppState {
             ticket_assignments: TicketAssignments::new(ports.clone()),
             workload: Workload::new(db.clone(), db.clone(), w.clock.clone(), w.settings.load_weights()),
             assignee_names: AssigneeNames::new(db.clone()),
+            escalate_ticket: EscalateTicket::new(ports.clone()),
+            ticket_escalations: TicketEscalations::new(ports.clone()),
             ticket_ports: ports,
             add_comment: AddComment::new(conversation.clone(), w.attachment_rules),
             list_comments: ListComments::new(conversation.clone()),

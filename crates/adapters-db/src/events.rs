@@ -71,6 +71,16 @@ struct CommentJson {
 }
 
 #[derive(Serialize, Deserialize)]
+struct EscalatedJson {
+    rule_id: Option<i64>,
+    reason: String,
+    level_from: u8,
+    level_to: u8,
+    priority_from: String,
+    priority_to: String,
+}
+
+#[derive(Serialize, Deserialize)]
 struct SlaJson {
     target: String,
     /// When the threshold was reached or the due instant passed (RFC 3339).
@@ -148,6 +158,21 @@ pub(crate) fn details_json(kind: &TicketEventKind) -> String {
             target: target.as_str().to_owned(),
             crossed_at: crossed_at(*crossing).to_string(),
             policy_id: *policy_id,
+        }),
+        TicketEventKind::Escalated {
+            rule_id,
+            reason,
+            level_from,
+            level_to,
+            priority_from,
+            priority_to,
+        } => serde_json::to_value(EscalatedJson {
+            rule_id: *rule_id,
+            reason: reason.clone(),
+            level_from: *level_from,
+            level_to: *level_to,
+            priority_from: priority_from.as_str().to_owned(),
+            priority_to: priority_to.as_str().to_owned(),
         }),
     };
     value.map(|v| v.to_string()).unwrap_or_else(|_| "{}".to_owned())
@@ -247,6 +272,17 @@ pub(crate) fn parse_details(event_type: &str, details: &str) -> Result<TicketEve
                 policy_id: j.policy_id,
             }
         }
+        "TicketEscalated" => {
+            let j: EscalatedJson = serde_json::from_str(details).map_err(|e| bad(&e))?;
+            TicketEventKind::Escalated {
+                rule_id: j.rule_id,
+                reason: j.reason,
+                level_from: j.level_from,
+                level_to: j.level_to,
+                priority_from: Priority::parse(&j.priority_from).map_err(|e| bad(&e))?,
+                priority_to: Priority::parse(&j.priority_to).map_err(|e| bad(&e))?,
+            }
+        }
         other => return Err(bad(&format!("unknown event type `{other}`"))),
     })
 }
@@ -337,6 +373,14 @@ mod tests {
                 target: TargetKind::Resolution,
                 crossing: Crossing::Breach(domain::Timestamp::from_unix_seconds(1_800_000_000)),
                 policy_id: None,
+            },
+            TicketEventKind::Escalated {
+                rule_id: Some(3),
+                reason: "resolution breached".into(),
+                level_from: 1,
+                level_to: 2,
+                priority_from: Priority::High,
+                priority_to: Priority::Urgent,
             },
         ];
         for kind in kinds {

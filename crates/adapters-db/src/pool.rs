@@ -216,24 +216,26 @@ impl Database {
         Ok(())
     }
 
-    /// Reverts the newest migration (for tests of a data migration).
-    pub async fn revert_last(&self) -> Result<(), ConnectError> {
+    /// Reverts the newest applied migration and names it (for tests of a data migration).
+    pub async fn revert_last(&self) -> Result<String, ConnectError> {
         let fail = |e: &dyn std::fmt::Display| ConnectError::Migrate(e.to_string());
-        match &*self.pool {
+        let version = match &*self.pool {
             DbPool::Postgres(pool) => {
                 let conn = pool.get().await.map_err(|e| fail(&e))?;
                 AsyncMigrationHarness::new(conn)
                     .revert_last_migration(POSTGRES_MIGRATIONS)
-                    .map_err(|e| fail(&e))?;
+                    .map_err(|e| fail(&e))?
+                    .to_string()
             }
             DbPool::Sqlite(pool) => {
                 let conn = pool.get().await.map_err(|e| fail(&e))?;
                 AsyncMigrationHarness::new(conn)
                     .revert_last_migration(SQLITE_MIGRATIONS)
-                    .map_err(|e| fail(&e))?;
+                    .map_err(|e| fail(&e))?
+                    .to_string()
             }
-        }
-        Ok(())
+        };
+        Ok(version)
     }
 
     /// The migration versions embedded for each backend (they must be the same).

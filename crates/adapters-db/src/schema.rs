@@ -58,6 +58,7 @@ diesel::table! {
         public_comment_count -> Integer,
         internal_note_count -> Integer,
         sla_due_at -> Nullable<Timestamp>,
+        escalation_level -> SmallInt,
     }
 }
 

@@ -54,6 +54,7 @@ pub(crate) struct TicketRow {
     // Kept by `Write::SaveSla` alone, for the same reason.
     #[diesel(skip_update)]
     pub sla_due_at: Option<NaiveDateTime>,
+    pub escalation_level: i16,
 }
 
 impl TicketRow {
@@ -82,6 +83,7 @@ impl TicketRow {
             public_comment_count: i32::try_from(t.public_comment_count).unwrap_or(i32::MAX),
             internal_note_count: i32::try_from(t.internal_note_count).unwrap_or(i32::MAX),
             sla_due_at: t.sla_due_at.map(to_sql),
+            escalation_level: i16::from(t.escalation_level),
         }
     }
 
@@ -110,6 +112,7 @@ impl TicketRow {
             public_comment_count: u32::try_from(self.public_comment_count).map_err(|e| bad(&e))?,
             internal_note_count: u32::try_from(self.internal_note_count).map_err(|e| bad(&e))?,
             sla_due_at: self.sla_due_at.map(from_sql),
+            escalation_level: u8::try_from(self.escalation_level).map_err(|e| bad(&e))?,
             version: Version::new(self.version),
         }))
     }

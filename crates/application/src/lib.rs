@@ -13,6 +13,7 @@ pub mod auth;
 pub mod categories;
 pub mod comments;
 mod error;
+pub mod escalation;
 mod fingerprint;
 pub mod ports;
 pub mod sla;

@@ -24,8 +24,8 @@ pub use attachment::{Attachment, FileName, MediaType};
 pub use comment::{Comment, CommentBody, Visibility};
 pub use ids::{AttachmentId, CommentId, TicketId, UserId};
 pub use ticket::{
-    CategorySlug, Description, FieldChange, NewTicket, Priority, Subject, Tag, Tags, Ticket, TicketAction, TicketError,
-    TicketEvent, TicketEventKind, TicketNumber, TicketParts, TicketStatus, TicketUpdate, Version,
+    CategorySlug, Description, Escalation, FieldChange, NewTicket, Priority, Subject, Tag, Tags, Ticket, TicketAction,
+    TicketError, TicketEvent, TicketEventKind, TicketNumber, TicketParts, TicketStatus, TicketUpdate, Version,
 };
 pub use time::Timestamp;
 pub use user::{DisplayName, Email};

@@ -9,8 +9,9 @@ use utoipa::IntoParams;
 use super::State;
 use crate::cursor;
 use crate::dto::{
-    AssignRequest, AssignmentRecordResponse, CloseRequest, CreateTicketRequest, HistoryEntryResponse, HistoryPage,
-    SlaReportResponse, TicketPage, TicketResponse, TransitionRequest, UnassignRequest, UpdateTicketRequest,
+    AssignRequest, AssignmentRecordResponse, CloseRequest, CreateTicketRequest, EscalateRequest,
+    EscalationRecordResponse, HistoryEntryResponse, HistoryPage, SlaReportResponse, TicketPage, TicketResponse,
+    TransitionRequest, UnassignRequest, UpdateTicketRequest,
 };
 use crate::extract::{Authenticated, etag, idempotency_key, if_match};
 use crate::openapi::{ReadErrors, WriteErrors};
@@ -346,6 +347,47 @@ pub async fn unassign(
 pub async fn assignments(state: State, caller: Authenticated, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let records = state.ticket_assignments.execute(caller.0.actor(), &id).await?;
     let body: Vec<AssignmentRecordResponse> = records.iter().map(AssignmentRecordResponse::from).collect();
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// Escalates the ticket (staff): its escalation level goes up by one, its priority
+/// optionally up (`one_level` or to a level), and it optionally goes to another agent
+/// (checked as an assignment: 409 `agent_unavailable` / `agent_at_capacity`). A resolved or
+/// closed ticket cannot be escalated (409).
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/escalations", tag = "tickets", request_body = EscalateRequest, security(("bearer" = [])),
+    params(("id" = String, Path, description = "Ticket id or number", example = "1"),
+           ("If-Match" = Option<String>, Header, description = "The ETag the change is based on")),
+    responses((status = 200, description = "Escalated", body = TicketResponse,
+        headers(("ETag" = String, description = "The ticket's new version"))), WriteErrors))]
+pub async fn escalate(
+    state: State,
+    req: HttpRequest,
+    caller: Authenticated,
+    id: web::Path<String>,
+    body: JsonBody<EscalateRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.0;
+    let actor = caller.0.actor();
+    let input = application::escalation::EscalateInput {
+        reason: b.reason,
+        raise_priority: b.raise_priority,
+        reassign_to: b.reassign_to,
+    };
+    let ticket = state
+        .escalate_ticket
+        .execute(actor, &id, input, if_match(&req)?)
+        .await?;
+    ticket_response(&state, HttpResponse::Ok(), &ticket, &actor).await
+}
+
+/// A ticket's escalations, oldest first (staff): by whom (none for a rule), why, and the
+/// level and priority before and after.
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/escalations", tag = "tickets", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Ticket id or number", example = "1")),
+    responses((status = 200, description = "The record", body = Vec<EscalationRecordResponse>), ReadErrors))]
+pub async fn escalations(state: State, caller: Authenticated, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let records = state.ticket_escalations.execute(caller.0.actor(), &id).await?;
+    let body: Vec<EscalationRecordResponse> = records.iter().map(EscalationRecordResponse::from).collect();
     Ok(HttpResponse::Ok().json(body))
 }
 

@@ -226,8 +226,14 @@ pub async fn assignment_entries_written_as_public_before_become_internal(db: &Da
     let ticket = open(db, spec(w.customer.id, "assigned before", 1)).await;
     db.commit(assignment(&ticket, w.agent.id, Strictness::Automatic, 2)).await.expect("assigns");
     assert_eq!(customer_history(db, ticket.id()).await, vec!["TicketCreated"]);
-    // Reverting the data migration leaves the row as a release before wrote it: public.
-    db.revert_last().await.expect("reverts the newest migration");
+    // Reverting the data migration (and those after it) leaves the row as a release
+    // before wrote it: public.
+    for _ in 0..10 {
+        let reverted = db.revert_last().await.expect("reverts the newest migration");
+        if reverted.starts_with("2026-12-02-000002") || reverted.starts_with("20261202000002") {
+            break;
+        }
+    }
     assert_eq!(customer_history(db, ticket.id()).await, vec!["TicketCreated", "TicketAssigned"]);
     db.migrate().await.expect("re-applies");
     assert_eq!(customer_history(db, ticket.id()).await, vec!["TicketCreated"], "internal again");

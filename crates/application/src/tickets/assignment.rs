@@ -6,7 +6,7 @@ use domain::{Actor, Role, Ticket, TicketStatus, UserId};
 use crate::error::AppError;
 
 use super::TicketPorts;
-use super::change_status::check_reason;
+use super::check_reason;
 use super::mutate::{mutate, mutate_checked};
 
 /// `POST /tickets/{id}/assignment`, as received.
@@ -21,7 +21,7 @@ pub struct AssignInput {
 }
 
 /// The account `id` if it is an active staff account; otherwise `field` is invalid.
-pub(super) async fn active_agent(ports: &TicketPorts, id: UserId, field: &str) -> Result<UserId, AppError> {
+pub(crate) async fn active_agent(ports: &TicketPorts, id: UserId, field: &str) -> Result<UserId, AppError> {
     match ports.users.get(id).await? {
         Some(user) if user.active && user.role.is_staff() => Ok(user.id),
         _ => Err(AppError::invalid(field, "is not an active agent")),

@@ -28,7 +28,7 @@ pub struct ChangeStatus {
     ports: TicketPorts,
 }
 
-pub(super) fn check_reason(reason: Option<String>) -> Result<Option<String>, AppError> {
+pub(crate) fn check_reason(reason: Option<String>) -> Result<Option<String>, AppError> {
     match reason.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
         Some(r) => domain::text::clean_text(r, REASON_MAX_CHARS, true)

@@ -10,13 +10,16 @@ mod mutate;
 mod search;
 mod update;
 
+pub(crate) use assignment::active_agent;
 pub use assignment::{AssignInput, AssignTicket, UnassignTicket};
 pub use change_status::{ChangeStatus, ChangeStatusInput};
+pub(crate) use change_status::{REASON_MAX_CHARS, check_reason};
 pub use close::CloseTicket;
 pub use create::{CreateTicket, CreateTicketInput, CreatedTicket};
 pub(crate) use create::{check_key, remembered};
 pub use get::GetTicket;
 pub use history::TicketHistory;
+pub(crate) use mutate::mutate_events;
 pub use search::{SearchTickets, TicketListInput};
 pub use update::{UpdateTicket, UpdateTicketInput};
 

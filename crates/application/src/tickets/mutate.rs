@@ -42,6 +42,25 @@ pub(crate) async fn mutate_checked<F>(
 where
     F: FnMut(&mut Ticket, Timestamp) -> Result<Option<TicketEvent>, AppError>,
 {
+    mutate_events(ports, actor, reference, if_match, strictness, |ticket, now| {
+        Ok(change(ticket, now)?.into_iter().collect())
+    })
+    .await
+}
+
+/// [`mutate_checked`] for a change that records several events (none: nothing changed).
+/// The agents' places come before the events, as [`Write::TakeCapacity`] asks.
+pub(crate) async fn mutate_events<F>(
+    ports: &TicketPorts,
+    actor: Actor,
+    reference: &str,
+    if_match: Option<i64>,
+    strictness: Strictness,
+    mut change: F,
+) -> Result<Ticket, AppError>
+where
+    F: FnMut(&mut Ticket, Timestamp) -> Result<Vec<TicketEvent>, AppError>,
+{
     for _ in 0..MAX_ATTEMPTS {
         let mut ticket = load_visible(ports, &actor, reference).await?;
         let read_version = ticket.version();
@@ -55,18 +74,19 @@ where
         }
         let before = Before::of(&ticket);
         let now = ports.clock.now();
-        let Some(event) = change(&mut ticket, now)? else {
+        let events = change(&mut ticket, now)?;
+        if events.is_empty() {
             return Ok(ticket);
-        };
+        }
         let mut changes = ChangeSet::default();
         changes.push(Write::UpdateTicket {
             ticket: ticket.clone(),
             expected: read_version,
         });
-        if let Some(place) = place_taken(&event, strictness) {
-            changes.push(place);
-        }
-        changes.push(Write::Record(event));
+        changes
+            .writes
+            .extend(events.iter().filter_map(|e| place_taken(e, strictness)));
+        changes.writes.extend(events.into_iter().map(Write::Record));
         changes.writes.extend(
             ports
                 .sla

@@ -111,6 +111,8 @@ pub struct TicketParts {
     /// When its earliest running SLA target falls due; `None` when no target runs. Staff
     /// only, kept by the SLA bookkeeping (not a ticket command), for sorting and filtering.
     pub sla_due_at: Option<Timestamp>,
+    /// How many times it was escalated (0: never). Staff only.
+    pub escalation_level: u8,
     /// Its revision.
     pub version: Version,
 }
@@ -166,6 +168,7 @@ impl Ticket {
             public_comment_count: 0,
             internal_note_count: 0,
             sla_due_at: None,
+            escalation_level: 0,
             version: Version::FIRST,
         });
         Ok((ticket, event))
@@ -380,6 +383,51 @@ impl Ticket {
         Ok(self.record_by(None, now, kind))
     }
 
+    /// Escalates the ticket: raises its escalation level (when `raise_level`) and its
+    /// priority (by `raise_priority`), recording why. A person escalates (`by`, staff
+    /// only) or a rule does (`by` is `None`, `rule_id` names it). Open tickets only: a
+    /// resolved or closed ticket has nothing left to escalate.
+    pub fn escalate(
+        &mut self,
+        by: Option<Actor>,
+        now: Timestamp,
+        escalation: Escalation,
+    ) -> Result<TicketEvent, TicketError> {
+        if let Some(actor) = &by {
+            self.ensure_visible(actor)?;
+            if !actor.is_staff() {
+                return Err(TicketError::ActionForbidden {
+                    action: TicketAction::Escalate,
+                });
+            }
+        }
+        match self.0.status {
+            TicketStatus::Closed => return Err(TicketError::Closed),
+            TicketStatus::Resolved => return Err(TicketError::Resolved),
+            _ => {}
+        }
+        let level_from = self.0.escalation_level;
+        let level_to = match escalation.raise_level {
+            true => level_from.saturating_add(1),
+            false => level_from,
+        };
+        let priority_from = self.0.priority;
+        let priority_to = escalation
+            .raise_priority
+            .map_or(priority_from, |r| r.apply(priority_from));
+        self.0.escalation_level = level_to;
+        self.0.priority = priority_to;
+        let kind = TicketEventKind::Escalated {
+            rule_id: escalation.rule_id,
+            reason: escalation.reason,
+            level_from,
+            level_to,
+            priority_from,
+            priority_to,
+        };
+        Ok(self.record_by(by.map(|a| a.user_id), now, kind))
+    }
+
     /// Gives a ticket that already has an agent to another one, keeping its status (the
     /// work goes on): `assigned`, `in_progress`, `waiting_customer` or `resolved`. A `new`
     /// ticket is given with [`Ticket::assign`]. Staff only; `None` when `assignee` has it
@@ -575,6 +623,19 @@ impl Ticket {
     }
 }
 
+/// What an escalation changes and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Escalation {
+    /// The rule that fired; `None` for a person's escalation.
+    pub rule_id: Option<i64>,
+    /// Why: a person's reason, or the rule's name and trigger.
+    pub reason: String,
+    /// Raise the escalation level by one.
+    pub raise_level: bool,
+    /// Raise the priority.
+    pub raise_priority: Option<crate::escalation::PriorityRaise>,
+}
+
 fn short_change(field: &'static str, from: &str, to: &str) -> FieldChange {
     FieldChange {
         field,
@@ -747,6 +808,58 @@ mod tests {
                 .assign_automatically(agent().user_id, t(2), "x".into())
                 .is_err()
         );
+    }
+
+    #[test]
+    fn escalation_raises_level_and_priority_by_staff_or_a_rule_on_open_tickets_only() {
+        use crate::escalation::PriorityRaise;
+        let mut ticket = new_ticket();
+        let manual = Escalation {
+            rule_id: None,
+            reason: "customer threatens to leave".into(),
+            raise_level: true,
+            raise_priority: Some(PriorityRaise::OneLevel),
+        };
+        assert_eq!(
+            ticket.escalate(Some(customer()), t(1), manual.clone()),
+            Err(TicketError::ActionForbidden {
+                action: TicketAction::Escalate
+            })
+        );
+        let event = ticket.escalate(Some(agent()), t(1), manual.clone()).expect("escalates");
+        assert_eq!(
+            (ticket.parts().escalation_level, ticket.parts().priority),
+            (1, Priority::Urgent)
+        );
+        assert_eq!(event.actor, Some(agent().user_id));
+        assert_eq!(event.kind.event_type(), "TicketEscalated");
+        assert_eq!(event.kind.visibility(), Visibility::Internal);
+        let by_rule = Escalation {
+            rule_id: Some(4),
+            reason: "rule 4: resolution breached".into(),
+            raise_level: false,
+            raise_priority: Some(PriorityRaise::OneLevel),
+        };
+        let event = ticket.escalate(None, t(2), by_rule).expect("a rule escalates");
+        assert_eq!(event.actor, None);
+        assert!(
+            matches!(
+                event.kind,
+                TicketEventKind::Escalated {
+                    rule_id: Some(4),
+                    level_from: 1,
+                    level_to: 1,
+                    priority_from: Priority::Urgent,
+                    priority_to: Priority::Urgent,
+                    ..
+                }
+            ),
+            "urgent stays urgent; the level only moves when the rule says so"
+        );
+        ticket
+            .transition(TicketStatus::Closed, agent(), t(3), None)
+            .expect("closes");
+        assert_eq!(ticket.escalate(Some(agent()), t(4), manual), Err(TicketError::Closed));
     }
 
     #[test]

@@ -17,6 +17,8 @@ pub enum TicketAction {
     Assign,
     /// Write an internal note (staff only).
     WriteInternalNote,
+    /// Escalate the ticket (staff only, open tickets only).
+    Escalate,
 }
 
 impl fmt::Display for TicketAction {
@@ -27,6 +29,7 @@ impl fmt::Display for TicketAction {
             Self::Transition(to) => write!(f, "move the ticket to {to}"),
             Self::Assign => write!(f, "assign the ticket"),
             Self::WriteInternalNote => write!(f, "write internal notes"),
+            Self::Escalate => write!(f, "escalate this ticket"),
         }
     }
 }
@@ -54,6 +57,8 @@ pub enum TicketError {
     Closed,
     /// Moving to `assigned` needs an agent to assign.
     AssigneeRequired,
+    /// A resolved ticket is finished work: reopen it before escalating it.
+    Resolved,
 }
 
 impl fmt::Display for TicketError {
@@ -74,6 +79,7 @@ impl fmt::Display for TicketError {
             Self::AssigneeRequired => {
                 write!(f, "moving a ticket to assigned needs an agent to assign")
             }
+            Self::Resolved => write!(f, "the ticket is resolved; reopen it before escalating it"),
         }
     }
 }

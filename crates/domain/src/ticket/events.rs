@@ -102,6 +102,21 @@ pub enum TicketEventKind {
         /// The policy the target comes from.
         policy_id: Option<i64>,
     },
+    /// The ticket was escalated by a person or a rule. Staff only.
+    Escalated {
+        /// The rule that fired; `None` for a person's escalation.
+        rule_id: Option<i64>,
+        /// Why.
+        reason: String,
+        /// The escalation level before.
+        level_from: u8,
+        /// The escalation level after.
+        level_to: u8,
+        /// The priority before.
+        priority_from: Priority,
+        /// The priority after.
+        priority_to: Priority,
+    },
 }
 
 impl TicketEventKind {
@@ -113,7 +128,9 @@ impl TicketEventKind {
             Self::CommentAdded { visibility, .. } => *visibility,
             // Assignment records say who was chosen and why (loads, transfers): staff
             // business. Customers see the current assignee on the ticket itself.
-            Self::SlaCrossed { .. } | Self::Assigned { .. } | Self::Unassigned { .. } => Visibility::Internal,
+            Self::SlaCrossed { .. } | Self::Assigned { .. } | Self::Unassigned { .. } | Self::Escalated { .. } => {
+                Visibility::Internal
+            }
             _ => Visibility::Public,
         }
     }
@@ -126,6 +143,7 @@ impl TicketEventKind {
             Self::StatusChanged { .. } => "TicketStatusChanged",
             Self::Assigned { .. } => "TicketAssigned",
             Self::Unassigned { .. } => "TicketUnassigned",
+            Self::Escalated { .. } => "TicketEscalated",
             Self::CommentAdded { .. } => "CommentAdded",
             Self::SlaCrossed {
                 crossing: Crossing::Warning(_),

@@ -11,7 +11,7 @@ mod status;
 mod tags;
 mod update;
 
-pub use aggregate::{NewTicket, Ticket, TicketParts, Version};
+pub use aggregate::{Escalation, NewTicket, Ticket, TicketParts, Version};
 pub use category::CategorySlug;
 pub use content::{Description, Subject};
 pub use error::{TicketAction, TicketError};

@@ -1,0 +1,140 @@
+//! Escalation end to end: a person escalates with a reason, a priority raise and a
+//! hand-over; the record; what customers see; bad input.
+
+use e2e::*;
+
+e2e::on_both_backends!(an_agent_escalates_and_customers_see_none_of_it);
+
+async fn an_agent_escalates_and_customers_see_none_of_it(s: Server) {
+    let admin = s.admin().await;
+    s.category(&admin, "billing").await;
+    let (agent_id, agent) = s.account(&admin, "agent", "agent@example.com").await;
+    let (lead_id, lead) = s.account(&admin, "supervisor", "lead@example.com").await;
+    let (_, customer) = s.account(&admin, "customer", "cu@example.com").await;
+    for (id, skills) in [(agent_id, json!([{"category": "billing"}])), (lead_id, json!([]))] {
+        let r = s
+            .call(
+                Method::PATCH,
+                &format!("/api/v1/agents/{id}"),
+                Some(&admin),
+                Some(json!({"skills": skills, "availability": "online"})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    let t = s
+        .ticket(
+            &customer,
+            json!({"subject": "Charged twice", "description": "again", "category": "billing"}),
+        )
+        .await;
+    assert_eq!(t["assignee_id"], agent_id, "assigned on creation");
+    let id = t["id"].as_i64().expect("id");
+    let path = format!("/api/v1/tickets/{id}/escalations");
+
+    let r = s
+        .call(
+            Method::POST,
+            &path,
+            Some(&agent),
+            Some(json!({"reason": "VIP customer, second time", "raise_priority": "one_level", "reassign_to": lead_id})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        (
+            r.body["escalation_level"].as_u64(),
+            r.body["priority"].as_str(),
+            r.body["assignee_id"].as_i64()
+        ),
+        (Some(1), Some("high"), Some(lead_id))
+    );
+    let r = s
+        .call(
+            Method::POST,
+            &path,
+            Some(&lead),
+            Some(json!({"reason": "still down", "raise_priority": "urgent"})),
+        )
+        .await;
+    assert_eq!(
+        (r.body["escalation_level"].as_u64(), r.body["priority"].as_str()),
+        (Some(2), Some("urgent"))
+    );
+
+    let record = s.call(Method::GET, &path, Some(&agent), None).await;
+    assert_eq!(record.status, StatusCode::OK, "{}", record.body);
+    assert_eq!(record.body[0]["by"], agent_id);
+    assert_eq!(record.body[0]["reason"], "VIP customer, second time");
+    assert_eq!(
+        (
+            record.body[0]["level_from"].as_u64(),
+            record.body[0]["level_to"].as_u64()
+        ),
+        (Some(0), Some(1))
+    );
+    assert_eq!(record.body[1]["priority_to"], "urgent");
+    let assignments = s
+        .call(
+            Method::GET,
+            &format!("/api/v1/tickets/{id}/assignments"),
+            Some(&agent),
+            None,
+        )
+        .await;
+    assert_eq!(
+        assignments.body[1]["reason"], "VIP customer, second time",
+        "the hand-over says why"
+    );
+
+    // Customers see the new priority and who has the ticket, nothing of the escalation.
+    let seen = s
+        .call(Method::GET, &format!("/api/v1/tickets/{id}"), Some(&customer), None)
+        .await;
+    assert!(seen.body.get("escalation_level").is_none(), "{}", seen.body);
+    assert_eq!(seen.body["assignee_name"], "lead@example.com");
+    let history = s
+        .call(
+            Method::GET,
+            &format!("/api/v1/tickets/{id}/history"),
+            Some(&customer),
+            None,
+        )
+        .await;
+    assert!(!history.body.to_string().contains("Escalated"), "{}", history.body);
+    s.call(Method::GET, &path, Some(&customer), None)
+        .await
+        .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    s.call(Method::POST, &path, Some(&customer), Some(json!({"reason": "please"})))
+        .await
+        .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+
+    // Bad input changes nothing.
+    let before = s
+        .call(Method::GET, &format!("/api/v1/tickets/{id}"), Some(&agent), None)
+        .await;
+    for body in [
+        json!({"reason": "  "}),
+        json!({"reason": "x", "raise_priority": "sky-high"}),
+        json!({"reason": "x", "reassign_to": 999_999}),
+    ] {
+        s.call(Method::POST, &path, Some(&agent), Some(body))
+            .await
+            .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    }
+    s.call(Method::POST, &path, Some(&agent), Some(json!({"why": "x"})))
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    let after = s
+        .call(Method::GET, &format!("/api/v1/tickets/{id}"), Some(&agent), None)
+        .await;
+    assert_eq!(before.body["version"], after.body["version"]);
+
+    let r = s
+        .call(Method::POST, &format!("/api/v1/tickets/{id}/close"), Some(&lead), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    s.call(Method::POST, &path, Some(&agent), Some(json!({"reason": "too late"})))
+        .await
+        .assert_problem(StatusCode::CONFLICT, "ticket_closed");
+}
