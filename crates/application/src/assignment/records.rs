@@ -3,10 +3,7 @@
 use domain::{Actor, TicketEventKind, TicketStatus, Timestamp, UserId};
 
 use crate::error::AppError;
-use crate::tickets::{TicketPorts, load_visible};
-
-/// History entries read per page while collecting the record.
-const PAGE: u32 = 500;
+use crate::tickets::{TicketPorts, load_visible, pick_history};
 
 /// One assignment, transfer or unassignment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,40 +45,31 @@ impl TicketAssignments {
         if !actor.is_staff() {
             return Err(AppError::Forbidden("the assignment record is for staff".into()));
         }
-        let mut records = Vec::new();
-        let mut after = None;
-        loop {
-            let page = self.ports.tickets.history(ticket.id(), true, after, PAGE).await?;
-            let full = page.len() == PAGE as usize;
-            after = page.last().map(|e| e.id);
-            records.extend(page.into_iter().filter_map(|e| {
-                let (agent, previous, from, to, reason) = match e.kind {
-                    TicketEventKind::Assigned {
-                        previous,
-                        assignee,
-                        from,
-                        to,
-                        reason,
-                    } => (Some(assignee), previous, from, to, reason),
-                    TicketEventKind::Unassigned { previous, from, reason } => {
-                        (None, Some(previous), from, TicketStatus::New, reason)
-                    }
-                    _ => return None,
-                };
-                Some(AssignmentRecord {
-                    id: e.id,
-                    at: e.at,
-                    by: e.actor,
-                    agent,
+        pick_history(&self.ports, ticket.id(), |e| {
+            let (agent, previous, from, to, reason) = match e.kind {
+                TicketEventKind::Assigned {
                     previous,
-                    reason,
+                    assignee,
                     from,
                     to,
-                })
-            }));
-            if !full {
-                return Ok(records);
-            }
-        }
+                    reason,
+                } => (Some(assignee), previous, from, to, reason),
+                TicketEventKind::Unassigned { previous, from, reason } => {
+                    (None, Some(previous), from, TicketStatus::New, reason)
+                }
+                _ => return None,
+            };
+            Some(AssignmentRecord {
+                id: e.id,
+                at: e.at,
+                by: e.actor,
+                agent,
+                previous,
+                reason,
+                from,
+                to,
+            })
+        })
+        .await
     }
 }

@@ -3,10 +3,7 @@
 use domain::{Actor, Priority, TicketEventKind, Timestamp, UserId};
 
 use crate::error::AppError;
-use crate::tickets::{TicketPorts, load_visible};
-
-/// History entries read per page while collecting the record.
-const PAGE: u32 = 500;
+use crate::tickets::{TicketPorts, load_visible, pick_history};
 
 /// One escalation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,34 +42,25 @@ impl TicketEscalations {
         if !actor.is_staff() {
             return Err(AppError::Forbidden("the escalation record is for staff".into()));
         }
-        let mut records = Vec::new();
-        let mut after = None;
-        loop {
-            let page = self.ports.tickets.history(ticket.id(), true, after, PAGE).await?;
-            let full = page.len() == PAGE as usize;
-            after = page.last().map(|e| e.id);
-            records.extend(page.into_iter().filter_map(|e| match e.kind {
-                TicketEventKind::Escalated {
-                    rule_id,
-                    reason,
-                    level_from,
-                    level_to,
-                    priority_from,
-                    priority_to,
-                } => Some(EscalationRecord {
-                    id: e.id,
-                    at: e.at,
-                    by: e.actor,
-                    rule_id,
-                    reason,
-                    level: (level_from, level_to),
-                    priority: (priority_from, priority_to),
-                }),
-                _ => None,
-            }));
-            if !full {
-                return Ok(records);
-            }
-        }
+        pick_history(&self.ports, ticket.id(), |e| match e.kind {
+            TicketEventKind::Escalated {
+                rule_id,
+                reason,
+                level_from,
+                level_to,
+                priority_from,
+                priority_to,
+            } => Some(EscalationRecord {
+                id: e.id,
+                at: e.at,
+                by: e.actor,
+                rule_id,
+                reason,
+                level: (level_from, level_to),
+                priority: (priority_from, priority_to),
+            }),
+            _ => None,
+        })
+        .await
     }
 }

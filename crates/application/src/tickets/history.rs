@@ -1,6 +1,6 @@
 //! A ticket's history.
 
-use domain::Actor;
+use domain::{Actor, TicketId};
 
 use crate::error::AppError;
 use crate::ports::{HistoryEntry, Page};
@@ -42,5 +42,28 @@ impl TicketHistory {
             None
         };
         Ok(Page { items, next })
+    }
+}
+
+/// History entries read per page by [`pick_history`].
+const PAGE: u32 = 500;
+
+/// Every entry of a ticket's history (internal ones too) that `pick` keeps, oldest first,
+/// read page by page: for the assignment and escalation records.
+pub(crate) async fn pick_history<T>(
+    ports: &TicketPorts,
+    ticket: TicketId,
+    mut pick: impl FnMut(HistoryEntry) -> Option<T>,
+) -> Result<Vec<T>, AppError> {
+    let mut kept = Vec::new();
+    let mut after = None;
+    loop {
+        let page = ports.tickets.history(ticket, true, after, PAGE).await?;
+        let full = page.len() == PAGE as usize;
+        after = page.last().map(|e| e.id);
+        kept.extend(page.into_iter().filter_map(&mut pick));
+        if !full {
+            return Ok(kept);
+        }
     }
 }

@@ -19,6 +19,7 @@ pub use create::{CreateTicket, CreateTicketInput, CreatedTicket};
 pub(crate) use create::{check_key, remembered};
 pub use get::GetTicket;
 pub use history::TicketHistory;
+pub(crate) use history::pick_history;
 pub(crate) use mutate::mutate_events;
 pub use search::{SearchTickets, TicketListInput};
 pub use update::{UpdateTicket, UpdateTicketInput};
