@@ -159,6 +159,22 @@ async fn every_endpoint_against_every_role(s: Server) {
             expect(who, 401, 403, 403, 403, 200),
         );
 
+        let r = s.call(Method::GET, "/api/v1/escalation-rules", token, None).await;
+        check(
+            format!("{who:?} GET /escalation-rules"),
+            &r,
+            expect(who, 401, 403, 403, 403, 200),
+        );
+        let rule = json!({"name": format!("rule {i}"), "conditions": [{"type": "unassigned_for", "business_minutes": 10}],
+            "actions": [{"type": "raise_level"}]});
+        let r = s
+            .call(Method::POST, "/api/v1/escalation-rules", token, Some(rule))
+            .await;
+        check(
+            format!("{who:?} POST /escalation-rules"),
+            &r,
+            expect(who, 401, 403, 403, 403, 201),
+        );
         let r = s.call(Method::GET, "/api/v1/agents/workload", token, None).await;
         check(
             format!("{who:?} GET /agents/workload"),

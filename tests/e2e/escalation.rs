@@ -3,7 +3,10 @@
 
 use e2e::*;
 
-e2e::on_both_backends!(an_agent_escalates_and_customers_see_none_of_it);
+e2e::on_both_backends!(
+    an_agent_escalates_and_customers_see_none_of_it,
+    admins_manage_escalation_rules
+);
 
 async fn an_agent_escalates_and_customers_see_none_of_it(s: Server) {
     let admin = s.admin().await;
@@ -137,4 +140,134 @@ async fn an_agent_escalates_and_customers_see_none_of_it(s: Server) {
     s.call(Method::POST, &path, Some(&agent), Some(json!({"reason": "too late"})))
         .await
         .assert_problem(StatusCode::CONFLICT, "ticket_closed");
+}
+
+async fn admins_manage_escalation_rules(s: Server) {
+    let admin = s.admin().await;
+    s.category(&admin, "billing").await;
+    let (_, agent) = s.account(&admin, "agent", "agent@example.com").await;
+    let rule = json!({
+        "name": "High tickets breached",
+        "conditions": [
+            {"type": "sla", "target": "resolution", "trouble": "breached"},
+            {"type": "priority_at_least", "priority": "high"},
+            {"type": "category", "category": "billing"}
+        ],
+        "actions": [
+            {"type": "raise_priority"},
+            {"type": "raise_level"},
+            {"type": "reassign", "category": "billing"},
+            {"type": "notify", "recipient": "supervisors", "channels": ["email", "sms"]}
+        ]
+    });
+    let r = s
+        .call(
+            Method::POST,
+            "/api/v1/escalation-rules",
+            Some(&admin),
+            Some(rule.clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = r.body["id"].as_i64().expect("id");
+    assert_eq!(
+        r.header("location"),
+        Some(format!("/api/v1/escalation-rules/{id}").as_str())
+    );
+    assert_eq!(r.body["active"], true);
+    assert_eq!(
+        r.body["actions"][0],
+        json!({"type": "raise_priority", "to": "one_level"})
+    );
+    assert_eq!(r.body["conditions"], rule["conditions"], "stored and shown as sent");
+    s.call(
+        Method::POST,
+        "/api/v1/escalation-rules",
+        Some(&admin),
+        Some(rule.clone()),
+    )
+    .await
+    .assert_problem(StatusCode::CONFLICT, "rule_exists");
+
+    let path = format!("/api/v1/escalation-rules/{id}");
+    let r = s
+        .call(
+            Method::PATCH,
+            &path,
+            Some(&admin),
+            Some(json!({"active": false, "conditions": [{"type": "unassigned_for", "business_minutes": 30}]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        (r.body["active"].as_bool(), r.body["actions"].as_array().map(Vec::len)),
+        (Some(false), Some(4))
+    );
+
+    // Bad rules: every bad part by position, nothing stored.
+    let bad = json!({
+        "name": "bad",
+        "conditions": [{"type": "sla", "trouble": "late"}, {"type": "unassigned_for", "business_minutes": 0}],
+        "actions": [{"type": "notify", "recipient": "everyone", "channels": ["pigeon"]}]
+    });
+    let r = s
+        .call(Method::POST, "/api/v1/escalation-rules", Some(&admin), Some(bad))
+        .await;
+    r.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let fields: Vec<&str> = r.body["errors"]
+        .as_array()
+        .map(|e| e.iter().filter_map(|f| f["field"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        fields,
+        vec![
+            "conditions[0].trouble",
+            "conditions[1].business_minutes",
+            "actions[0].recipient",
+            "actions[0].channels"
+        ],
+        "{}",
+        r.body
+    );
+    for body in [
+        json!({"name": "no trigger", "conditions": [{"type": "priority_at_least", "priority": "high"}], "actions": [{"type": "raise_level"}]}),
+        json!({"name": "no actions", "conditions": [{"type": "unassigned_for", "business_minutes": 5}], "actions": []}),
+        json!({"name": "nowhere", "conditions": [{"type": "unassigned_for", "business_minutes": 5}], "actions": [{"type": "reassign", "category": "no-such"}]}),
+        json!({"conditions": [], "actions": []}),
+    ] {
+        s.call(Method::POST, "/api/v1/escalation-rules", Some(&admin), Some(body))
+            .await
+            .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    }
+    s.call(
+        Method::POST,
+        "/api/v1/escalation-rules",
+        Some(&admin),
+        Some(json!({"name": "x", "conditions": [{"type": "sla", "trouble": "breached", "colour": "red"}], "actions": []})),
+    )
+    .await
+    .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    let list = s
+        .call(Method::GET, "/api/v1/escalation-rules", Some(&admin), None)
+        .await;
+    assert_eq!(list.body["items"].as_array().map(Vec::len), Some(1), "{}", list.body);
+
+    // Admins only.
+    for (method, p, body) in [
+        (Method::GET, "/api/v1/escalation-rules".to_owned(), None),
+        (Method::POST, "/api/v1/escalation-rules".to_owned(), Some(rule)),
+        (Method::PATCH, path.clone(), Some(json!({"active": true}))),
+        (Method::DELETE, path.clone(), None),
+    ] {
+        s.call(method, &p, Some(&agent), body)
+            .await
+            .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    }
+    assert_eq!(
+        s.call(Method::DELETE, &path, Some(&admin), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    s.call(Method::DELETE, &path, Some(&admin), None)
+        .await
+        .assert_problem(StatusCode::NOT_FOUND, "not_found");
 }

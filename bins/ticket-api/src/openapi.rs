@@ -6,7 +6,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{IntoResponses, Modify, OpenApi};
 
-use crate::handlers::{accounts, agents, auth, categories, comments, ops, sla, tickets};
+use crate::handlers::{accounts, agents, auth, categories, comments, escalation, ops, sla, tickets};
 use crate::problem::{FieldProblem, Problem};
 
 /// The API's document.
@@ -23,6 +23,7 @@ use crate::problem::{FieldProblem, Problem};
         comments::list, comments::add, comments::upload, comments::list_attachments, comments::download,
         sla::preview, sla::list_calendars, sla::create_calendar, sla::update_calendar, sla::delete_calendar,
         sla::list_policies, sla::create_policy, sla::update_policy, sla::delete_policy,
+        escalation::list, escalation::create, escalation::update, escalation::delete,
         ops::healthz, ops::readyz, ops::metrics,
     ),
     components(schemas(Problem, FieldProblem)),
@@ -35,6 +36,7 @@ use crate::problem::{FieldProblem, Problem};
         (name = "tickets", description = "Tickets, their status and history"),
         (name = "comments", description = "The conversation: comments, internal notes and files"),
         (name = "sla", description = "Service levels: business calendars and due instants"),
+        (name = "escalation", description = "Admin-defined escalation rules"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

@@ -6,7 +6,7 @@ use actix_web::dev::Service as _;
 use actix_web::http::StatusCode;
 use actix_web::{App, HttpResponse, HttpServer, web};
 
-use crate::handlers::{accounts, agents, auth, categories, comments, ops, sla, tickets};
+use crate::handlers::{accounts, agents, auth, categories, comments, escalation, ops, sla, tickets};
 use crate::problem::{ApiError, path_error, query_error};
 use crate::state::AppState;
 
@@ -120,6 +120,16 @@ pub fn configure(max_body_bytes: usize) -> impl Fn(&mut web::ServiceConfig) + Cl
                         resource("/sla/policies/{id}", "PATCH, DELETE")
                             .route(web::patch().to(sla::update_policy))
                             .route(web::delete().to(sla::delete_policy)),
+                    )
+                    .service(
+                        resource("/escalation-rules", "GET, POST")
+                            .route(web::get().to(escalation::list))
+                            .route(web::post().to(escalation::create)),
+                    )
+                    .service(
+                        resource("/escalation-rules/{id}", "PATCH, DELETE")
+                            .route(web::patch().to(escalation::update))
+                            .route(web::delete().to(escalation::delete)),
                     ),
             )
             .default_service(web::to(route_not_found));

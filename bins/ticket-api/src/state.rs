@@ -11,7 +11,7 @@ use application::categories::{CreateCategory, DeleteCategory, ListCategories, Up
 use application::comments::{
     AddComment, AttachmentRules, CommentPorts, DownloadAttachment, ListAttachments, ListComments,
 };
-use application::escalation::{EscalateTicket, TicketEscalations};
+use application::escalation::{EscalateTicket, ManageRules, RulePorts, TicketEscalations};
 use application::ports::{BlobStore, CalendarSupport, Clock, PasswordHasher, TokenIssuer};
 use application::sla::{
     CalendarPorts, CreateCalendar, CreatePolicy, DeleteCalendar, DeletePolicy, ListCalendars, ListPolicies,
@@ -82,6 +82,8 @@ pub struct AppState {
     pub escalate_ticket: EscalateTicket,
     /// `GET /tickets/{id}/escalations`
     pub ticket_escalations: TicketEscalations,
+    /// `/escalation-rules`
+    pub escalation_rules: ManageRules,
     /// Assignees' display names in ticket representations.
     pub assignee_names: AssigneeNames,
     /// The ticket use cases' ports, for the worker loops when they run in-process.
@@ -217,6 +219,12 @@ impl AppState {
             assignee_names: AssigneeNames::new(db.clone()),
             escalate_ticket: EscalateTicket::new(ports.clone()),
             ticket_escalations: TicketEscalations::new(ports.clone()),
+            escalation_rules: ManageRules::new(RulePorts {
+                rules: db.clone(),
+                categories: db.clone(),
+                users: db.clone(),
+                clock: w.clock.clone(),
+            }),
             ticket_ports: ports,
             add_comment: AddComment::new(conversation.clone(), w.attachment_rules),
             list_comments: ListComments::new(conversation.clone()),

@@ -14,6 +14,7 @@ mod agents;
 mod categories;
 mod comments;
 mod error;
+mod escalation;
 mod events;
 mod idempotency;
 mod pool;

@@ -163,6 +163,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    escalation_rules (id) {
+        id -> BigInt,
+        name -> Text,
+        active -> Bool,
+        conditions -> Text,
+        actions -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     sla_policies (id) {
         id -> BigInt,
         name -> Text,
@@ -234,6 +246,7 @@ diesel::joinable!(ticket_sla_targets -> ticket_slas (ticket_id));
 diesel::allow_tables_to_appear_in_same_query!(
     agent_profiles,
     agent_skills,
+    escalation_rules,
     users,
     sessions,
     categories,

@@ -116,6 +116,7 @@ contract!(
     concurrent_assignments_never_overfill_an_agent,
     online_agents_queue_and_workload_read_what_was_written,
     assignment_entries_written_as_public_before_become_internal,
+    escalation_rules_round_trip_with_unique_names,
 );
 
 #[test]
@@ -1483,4 +1484,5 @@ mod cases {
     include!("contract/sla.rs");
     include!("contract/agents.rs");
     include!("contract/routing.rs");
+    include!("contract/escalation.rs");
 }

@@ -5,6 +5,7 @@ pub mod agents;
 pub mod auth;
 pub mod categories;
 pub mod comments;
+pub mod escalation;
 pub mod ops;
 pub mod sla;
 pub mod tickets;

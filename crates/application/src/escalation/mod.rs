@@ -1,10 +1,13 @@
-//! Escalation: a person escalating a ticket, and each ticket's escalation record.
+//! Escalation: a person escalating a ticket, each ticket's escalation record, and the
+//! admins' escalation rules.
 
 mod manual;
 mod records;
+mod rules;
 
 pub use manual::{EscalateInput, EscalateTicket};
 pub use records::{EscalationRecord, TicketEscalations};
+pub use rules::{ActionInput, ConditionInput, ManageRules, RuleInput, RulePorts};
 
 #[cfg(test)]
 mod tests;

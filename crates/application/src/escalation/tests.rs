@@ -168,3 +168,218 @@ async fn bad_escalations_are_refused_and_change_nothing() {
         "auto-assigned on creation, untouched"
     );
 }
+
+mod rules {
+    use std::sync::Arc;
+
+    use domain::escalation::{Action, Channel, Condition, PriorityRaise, Recipient, SlaTrouble};
+    use domain::sla::TargetKind;
+    use domain::{Priority, Role};
+
+    use super::super::*;
+    use super::{AGENT, CUSTOMER, actor, fake};
+    use crate::error::AppError;
+    use crate::tickets::fakes::Fake;
+
+    const ADMIN: i64 = 9;
+
+    fn manage(fake: &Fake) -> ManageRules {
+        ManageRules::new(RulePorts {
+            rules: Arc::new(fake.clone()),
+            categories: Arc::new(fake.clone()),
+            users: Arc::new(fake.clone()),
+            clock: Arc::new(fake.clone()),
+        })
+    }
+
+    fn admin() -> domain::Actor {
+        domain::Actor::new(domain::UserId::new(ADMIN), Role::Admin)
+    }
+
+    fn breach_rule(name: &str) -> RuleInput {
+        RuleInput {
+            name: Some(name.into()),
+            active: None,
+            conditions: Some(vec![
+                ConditionInput {
+                    kind: "sla".into(),
+                    target: Some("resolution".into()),
+                    trouble: Some("breached".into()),
+                    ..Default::default()
+                },
+                ConditionInput {
+                    kind: "priority_at_least".into(),
+                    priority: Some("high".into()),
+                    ..Default::default()
+                },
+            ]),
+            actions: Some(vec![
+                ActionInput {
+                    kind: "raise_priority".into(),
+                    ..Default::default()
+                },
+                ActionInput {
+                    kind: "notify".into(),
+                    recipient: Some("supervisors".into()),
+                    channels: vec!["email".into(), "sms".into()],
+                    ..Default::default()
+                },
+            ]),
+        }
+    }
+
+    #[tokio::test]
+    async fn admins_create_list_change_and_delete_rules() {
+        let fake = fake().with_user(ADMIN, Role::Admin);
+        let rules = manage(&fake);
+        let rule = rules
+            .create(admin(), breach_rule("Breach of a high ticket"))
+            .await
+            .expect("creates");
+        assert!(rule.active);
+        assert_eq!(
+            rule.conditions,
+            vec![
+                Condition::Sla {
+                    target: Some(TargetKind::Resolution),
+                    trouble: SlaTrouble::Breached
+                },
+                Condition::PriorityAtLeast(Priority::High),
+            ]
+        );
+        assert_eq!(
+            rule.actions,
+            vec![
+                Action::RaisePriority(PriorityRaise::OneLevel),
+                Action::Notify {
+                    recipient: Recipient::Supervisors,
+                    channels: vec![Channel::Email, Channel::Sms]
+                },
+            ]
+        );
+        let again = rules.create(admin(), breach_rule("Breach of a high ticket")).await;
+        assert!(
+            matches!(
+                again,
+                Err(AppError::Conflict {
+                    code: "rule_exists",
+                    ..
+                })
+            ),
+            "{again:?}"
+        );
+        let off = RuleInput {
+            active: Some(false),
+            ..Default::default()
+        };
+        let changed = rules.update(admin(), rule.id, off).await.expect("updates");
+        assert!(!changed.active);
+        assert_eq!(changed.conditions, rule.conditions, "fields not sent are kept");
+        assert_eq!(rules.list(admin()).await.expect("lists").len(), 1);
+        rules.delete(admin(), rule.id).await.expect("deletes");
+        assert!(matches!(
+            rules.delete(admin(), rule.id).await,
+            Err(AppError::NotFound(_))
+        ));
+        assert!(matches!(
+            rules.update(admin(), rule.id, RuleInput::default()).await,
+            Err(AppError::NotFound(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn every_bad_part_is_reported_by_position_and_nothing_is_stored() {
+        let fake = fake().with_user(ADMIN, Role::Admin);
+        let rules = manage(&fake);
+        let bad = RuleInput {
+            name: Some("  ".into()),
+            active: None,
+            conditions: Some(vec![
+                ConditionInput {
+                    kind: "sla".into(),
+                    trouble: Some("late".into()),
+                    ..Default::default()
+                },
+                ConditionInput {
+                    kind: "unassigned_for".into(),
+                    business_minutes: Some(0),
+                    ..Default::default()
+                },
+                ConditionInput {
+                    kind: "moon_phase".into(),
+                    ..Default::default()
+                },
+            ]),
+            actions: Some(vec![ActionInput {
+                kind: "notify".into(),
+                recipient: Some("everyone".into()),
+                channels: vec!["pigeon".into()],
+                ..Default::default()
+            }]),
+        };
+        let Err(AppError::Invalid(fields)) = rules.create(admin(), bad).await else {
+            panic!("refused as invalid");
+        };
+        let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(
+            names,
+            vec![
+                "name",
+                "conditions[0].trouble",
+                "conditions[1].business_minutes",
+                "conditions[2].type",
+                "actions[0].recipient",
+                "actions[0].channels"
+            ]
+        );
+        let two_triggers = RuleInput {
+            conditions: Some(vec![
+                ConditionInput {
+                    kind: "unassigned_for".into(),
+                    business_minutes: Some(30),
+                    ..Default::default()
+                },
+                ConditionInput {
+                    kind: "no_agent_reply_for".into(),
+                    business_minutes: Some(30),
+                    ..Default::default()
+                },
+            ]),
+            ..breach_rule("two")
+        };
+        assert!(matches!(
+            rules.create(admin(), two_triggers).await,
+            Err(AppError::Invalid(f)) if f[0].field == "conditions"
+        ));
+        let to_customer = RuleInput {
+            actions: Some(vec![ActionInput {
+                kind: "reassign".into(),
+                agent_id: Some(CUSTOMER),
+                ..Default::default()
+            }]),
+            ..breach_rule("to a customer")
+        };
+        assert!(matches!(
+            rules.create(admin(), to_customer).await,
+            Err(AppError::Invalid(_))
+        ));
+        let unknown_category = RuleInput {
+            actions: Some(vec![ActionInput {
+                kind: "reassign".into(),
+                category: Some("no-such".into()),
+                ..Default::default()
+            }]),
+            ..breach_rule("nowhere")
+        };
+        assert!(matches!(
+            rules.create(admin(), unknown_category).await,
+            Err(AppError::Invalid(_))
+        ));
+        assert!(matches!(
+            rules.create(actor(AGENT), breach_rule("x")).await,
+            Err(AppError::Forbidden(_))
+        ));
+        assert!(matches!(rules.list(actor(AGENT)).await, Err(AppError::Forbidden(_))));
+        assert!(fake.state().rules.is_empty(), "nothing stored");
+    }
+}

@@ -7,6 +7,7 @@ mod calendars;
 mod categories;
 mod clock;
 mod comments;
+mod escalation;
 mod idempotency;
 mod security;
 mod sessions;
@@ -23,6 +24,7 @@ pub use calendars::{
 pub use categories::{Category, CategoryChanges, CategoryRepository};
 pub use clock::{Clock, SystemClock};
 pub use comments::{CommentRepository, CommentView, ConversationQuery, UploadIntents};
+pub use escalation::EscalationRuleRepository;
 pub use idempotency::{IdempotencyRecord, IdempotencyRepository};
 pub use security::{PasswordHasher, TokenHash, TokenIssuer};
 pub use sessions::{Session, SessionRepository};
@@ -42,6 +44,8 @@ pub use categories::MockCategoryRepository;
 pub use clock::MockClock;
 #[cfg(any(test, feature = "mocks"))]
 pub use comments::{MockCommentRepository, MockUploadIntents};
+#[cfg(any(test, feature = "mocks"))]
+pub use escalation::MockEscalationRuleRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use idempotency::MockIdempotencyRepository;
 #[cfg(any(test, feature = "mocks"))]

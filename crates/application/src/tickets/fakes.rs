@@ -51,6 +51,8 @@ pub(crate) struct State {
     pub now: Timestamp,
     /// Agent profiles by user id.
     pub agents: std::collections::BTreeMap<i64, crate::ports::AgentProfile>,
+    /// Escalation rules.
+    pub rules: Vec<domain::escalation::EscalationRule>,
 }
 
 /// A database in a mutex.
@@ -169,6 +171,7 @@ impl Default for State {
             slas: Default::default(),
             now: START,
             agents: Default::default(),
+            rules: Vec::new(),
         }
     }
 }
@@ -779,4 +782,50 @@ fn load_in(s: &State, agent: UserId, except: Option<TicketId>) -> domain::assign
         }
     }
     load
+}
+
+#[async_trait]
+impl crate::ports::EscalationRuleRepository for Fake {
+    async fn list_rules(&self) -> Result<Vec<domain::escalation::EscalationRule>, StoreError> {
+        Ok(self.state().rules.clone())
+    }
+
+    async fn get_rule(&self, id: i64) -> Result<Option<domain::escalation::EscalationRule>, StoreError> {
+        Ok(self.state().rules.iter().find(|r| r.id == id).cloned())
+    }
+
+    async fn insert_rule(
+        &self,
+        mut rule: domain::escalation::EscalationRule,
+        _at: Timestamp,
+    ) -> Result<domain::escalation::EscalationRule, StoreError> {
+        let mut s = self.state();
+        if s.rules.iter().any(|r| r.name == rule.name) {
+            return Err(StoreError::Duplicate("name"));
+        }
+        rule.id = s.rules.iter().map(|r| r.id).max().unwrap_or(0) + 1;
+        s.rules.push(rule.clone());
+        Ok(rule)
+    }
+
+    async fn update_rule(&self, rule: domain::escalation::EscalationRule, _at: Timestamp) -> Result<bool, StoreError> {
+        let mut s = self.state();
+        if s.rules.iter().any(|r| r.name == rule.name && r.id != rule.id) {
+            return Err(StoreError::Duplicate("name"));
+        }
+        match s.rules.iter_mut().find(|r| r.id == rule.id) {
+            Some(slot) => {
+                *slot = rule;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    async fn delete_rule(&self, id: i64) -> Result<bool, StoreError> {
+        let mut s = self.state();
+        let before = s.rules.len();
+        s.rules.retain(|r| r.id != id);
+        Ok(s.rules.len() < before)
+    }
 }

@@ -1,0 +1,265 @@
+//! Escalation rules, their conditions and actions stored as JSON arrays.
+
+use application::ports::{EscalationRuleRepository, StoreError};
+use async_trait::async_trait;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel_async::RunQueryDsl;
+use domain::escalation::{Action, Channel, Condition, EscalationRule, PriorityRaise, Reassign, Recipient, SlaTrouble};
+use domain::sla::TargetKind;
+use domain::{CategorySlug, Priority, Timestamp, UserId};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{corrupt, db_error};
+use crate::pool::Database;
+use crate::schema::escalation_rules;
+use crate::time::to_sql;
+
+/// A condition as stored.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum StoredCondition {
+    Sla { target: Option<String>, trouble: String },
+    UnassignedFor { business_minutes: u32 },
+    NoAgentReplyFor { business_minutes: u32 },
+    PriorityAtLeast { priority: String },
+    Category { category: String },
+}
+
+/// An action as stored.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum StoredAction {
+    RaisePriority { to: Option<String> },
+    RaiseLevel,
+    ReassignAgent { agent_id: i64 },
+    ReassignQueue { category: Option<String> },
+    Notify { recipient: String, channels: Vec<String> },
+}
+
+fn store_condition(c: &Condition) -> StoredCondition {
+    match c {
+        Condition::Sla { target, trouble } => StoredCondition::Sla {
+            target: target.map(|t| t.as_str().to_owned()),
+            trouble: trouble.as_str().to_owned(),
+        },
+        Condition::UnassignedFor { business_minutes } => StoredCondition::UnassignedFor {
+            business_minutes: *business_minutes,
+        },
+        Condition::NoAgentReplyFor { business_minutes } => StoredCondition::NoAgentReplyFor {
+            business_minutes: *business_minutes,
+        },
+        Condition::PriorityAtLeast(p) => StoredCondition::PriorityAtLeast {
+            priority: p.as_str().to_owned(),
+        },
+        Condition::Category(c) => StoredCondition::Category {
+            category: c.to_string(),
+        },
+    }
+}
+
+fn recipient_name(r: Recipient) -> &'static str {
+    match r {
+        Recipient::Supervisors => "supervisors",
+        Recipient::Assignee => "assignee",
+        Recipient::Customer => "customer",
+    }
+}
+
+fn channel_name(c: Channel) -> &'static str {
+    match c {
+        Channel::Email => "email",
+        Channel::Sms => "sms",
+    }
+}
+
+fn store_action(a: &Action) -> StoredAction {
+    match a {
+        Action::RaisePriority(PriorityRaise::OneLevel) => StoredAction::RaisePriority { to: None },
+        Action::RaisePriority(PriorityRaise::To(p)) => StoredAction::RaisePriority {
+            to: Some(p.as_str().to_owned()),
+        },
+        Action::RaiseLevel => StoredAction::RaiseLevel,
+        Action::Reassign(Reassign::Agent(id)) => StoredAction::ReassignAgent { agent_id: id.get() },
+        Action::Reassign(Reassign::Queue { category }) => StoredAction::ReassignQueue {
+            category: category.as_ref().map(ToString::to_string),
+        },
+        Action::Notify { recipient, channels } => StoredAction::Notify {
+            recipient: recipient_name(*recipient).to_owned(),
+            channels: channels.iter().map(|c| channel_name(*c).to_owned()).collect(),
+        },
+    }
+}
+
+fn bad(e: &dyn std::fmt::Display) -> StoreError {
+    corrupt("escalation rule", e)
+}
+
+fn load_condition(c: StoredCondition) -> Result<Condition, StoreError> {
+    Ok(match c {
+        StoredCondition::Sla { target, trouble } => Condition::Sla {
+            target: target
+                .map(|t| TargetKind::parse(&t).ok_or_else(|| bad(&"SLA target")))
+                .transpose()?,
+            trouble: match trouble.as_str() {
+                "at_risk" => SlaTrouble::AtRisk,
+                "breached" => SlaTrouble::Breached,
+                other => return Err(bad(&other)),
+            },
+        },
+        StoredCondition::UnassignedFor { business_minutes } => Condition::UnassignedFor { business_minutes },
+        StoredCondition::NoAgentReplyFor { business_minutes } => Condition::NoAgentReplyFor { business_minutes },
+        StoredCondition::PriorityAtLeast { priority } => {
+            Condition::PriorityAtLeast(Priority::parse(&priority).map_err(|e| bad(&e))?)
+        }
+        StoredCondition::Category { category } => {
+            Condition::Category(CategorySlug::parse(&category).map_err(|e| bad(&e))?)
+        }
+    })
+}
+
+fn load_action(a: StoredAction) -> Result<Action, StoreError> {
+    Ok(match a {
+        StoredAction::RaisePriority { to: None } => Action::RaisePriority(PriorityRaise::OneLevel),
+        StoredAction::RaisePriority { to: Some(p) } => {
+            Action::RaisePriority(PriorityRaise::To(Priority::parse(&p).map_err(|e| bad(&e))?))
+        }
+        StoredAction::RaiseLevel => Action::RaiseLevel,
+        StoredAction::ReassignAgent { agent_id } => Action::Reassign(Reassign::Agent(UserId::new(agent_id))),
+        StoredAction::ReassignQueue { category } => Action::Reassign(Reassign::Queue {
+            category: category
+                .map(|c| CategorySlug::parse(&c).map_err(|e| bad(&e)))
+                .transpose()?,
+        }),
+        StoredAction::Notify { recipient, channels } => Action::Notify {
+            recipient: match recipient.as_str() {
+                "supervisors" => Recipient::Supervisors,
+                "assignee" => Recipient::Assignee,
+                "customer" => Recipient::Customer,
+                other => return Err(bad(&other)),
+            },
+            channels: channels
+                .iter()
+                .map(|c| match c.as_str() {
+                    "email" => Ok(Channel::Email),
+                    "sms" => Ok(Channel::Sms),
+                    other => Err(bad(&other)),
+                })
+                .collect::<Result<_, _>>()?,
+        },
+    })
+}
+
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = escalation_rules)]
+struct RuleRow {
+    id: i64,
+    name: String,
+    active: bool,
+    conditions: String,
+    actions: String,
+}
+
+impl RuleRow {
+    fn into_rule(self) -> Result<EscalationRule, StoreError> {
+        let conditions: Vec<StoredCondition> = serde_json::from_str(&self.conditions).map_err(|e| bad(&e))?;
+        let actions: Vec<StoredAction> = serde_json::from_str(&self.actions).map_err(|e| bad(&e))?;
+        Ok(EscalationRule {
+            id: self.id,
+            name: self.name,
+            active: self.active,
+            conditions: conditions.into_iter().map(load_condition).collect::<Result<_, _>>()?,
+            actions: actions.into_iter().map(load_action).collect::<Result<_, _>>()?,
+        })
+    }
+}
+
+#[derive(Debug, Insertable, AsChangeset)]
+#[diesel(table_name = escalation_rules)]
+struct RuleValues {
+    name: String,
+    active: bool,
+    conditions: String,
+    actions: String,
+    updated_at: NaiveDateTime,
+}
+
+impl RuleValues {
+    fn of(rule: &EscalationRule, at: NaiveDateTime) -> Result<Self, StoreError> {
+        let conditions: Vec<StoredCondition> = rule.conditions.iter().map(store_condition).collect();
+        let actions: Vec<StoredAction> = rule.actions.iter().map(store_action).collect();
+        Ok(Self {
+            name: rule.name.clone(),
+            active: rule.active,
+            conditions: serde_json::to_string(&conditions).map_err(|e| bad(&e))?,
+            actions: serde_json::to_string(&actions).map_err(|e| bad(&e))?,
+            updated_at: at,
+        })
+    }
+}
+
+fn rule_error(e: DieselError) -> StoreError {
+    match e {
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => StoreError::Duplicate("name"),
+        other => db_error(other),
+    }
+}
+
+#[async_trait]
+impl EscalationRuleRepository for Database {
+    async fn list_rules(&self) -> Result<Vec<EscalationRule>, StoreError> {
+        let rows: Vec<RuleRow> = db_run!(self, conn => {
+            escalation_rules::table
+                .order(escalation_rules::id.asc())
+                .select(RuleRow::as_select())
+                .load(conn)
+                .await
+                .map_err(db_error)?
+        });
+        rows.into_iter().map(RuleRow::into_rule).collect()
+    }
+
+    async fn get_rule(&self, id: i64) -> Result<Option<EscalationRule>, StoreError> {
+        let row: Option<RuleRow> = db_run!(self, conn => {
+            escalation_rules::table
+                .find(id)
+                .select(RuleRow::as_select())
+                .first(conn)
+                .await
+                .optional()
+                .map_err(db_error)?
+        });
+        row.map(RuleRow::into_rule).transpose()
+    }
+
+    async fn insert_rule(&self, rule: EscalationRule, at: Timestamp) -> Result<EscalationRule, StoreError> {
+        let now = to_sql(at);
+        let values = RuleValues::of(&rule, now)?;
+        let id: i64 = db_run!(self, conn => {
+            diesel::insert_into(escalation_rules::table)
+                .values((values, escalation_rules::created_at.eq(now)))
+                .returning(escalation_rules::id)
+                .get_result(conn)
+                .await
+                .map_err(rule_error)?
+        });
+        Ok(EscalationRule { id, ..rule })
+    }
+
+    async fn update_rule(&self, rule: EscalationRule, at: Timestamp) -> Result<bool, StoreError> {
+        let values = RuleValues::of(&rule, to_sql(at))?;
+        let id = rule.id;
+        let updated: usize = db_run!(self, conn => {
+            diesel::update(escalation_rules::table.find(id)).set(values).execute(conn).await.map_err(rule_error)?
+        });
+        Ok(updated == 1)
+    }
+
+    async fn delete_rule(&self, id: i64) -> Result<bool, StoreError> {
+        let deleted: usize = db_run!(self, conn => {
+            diesel::delete(escalation_rules::table.find(id)).execute(conn).await.map_err(db_error)?
+        });
+        Ok(deleted == 1)
+    }
+}
