@@ -163,6 +163,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    escalation_firings (ticket_id, rule_id, trigger_key) {
+        ticket_id -> BigInt,
+        rule_id -> BigInt,
+        trigger_key -> Text,
+        fired_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     escalation_rules (id) {
         id -> BigInt,
         name -> Text,
@@ -246,6 +255,7 @@ diesel::joinable!(ticket_sla_targets -> ticket_slas (ticket_id));
 diesel::allow_tables_to_appear_in_same_query!(
     agent_profiles,
     agent_skills,
+    escalation_firings,
     escalation_rules,
     users,
     sessions,

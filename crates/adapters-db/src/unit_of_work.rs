@@ -13,8 +13,8 @@ use crate::error::TxError;
 use crate::events::{details_json, payload_json};
 use crate::pool::Database;
 use crate::schema::{
-    agent_profiles, attachments, comments, idempotency_keys, outbox, ticket_history, ticket_sla_targets, ticket_slas,
-    ticket_tags, tickets, upload_intents,
+    agent_profiles, attachments, comments, escalation_firings, idempotency_keys, outbox, ticket_history,
+    ticket_sla_targets, ticket_slas, ticket_tags, tickets, upload_intents,
 };
 use crate::sla::{SlaRow, TargetRow};
 use crate::tickets::TicketRow;
@@ -295,6 +295,28 @@ macro_rules! apply_writes {
                         .set(agent_profiles::last_assigned_at.eq(at))
                         .execute(conn)
                         .await?;
+                }
+                Write::RecordFiring {
+                    ticket_id,
+                    rule_id,
+                    trigger,
+                    at,
+                } => {
+                    diesel::insert_into(escalation_firings::table)
+                        .values((
+                            escalation_firings::ticket_id.eq(ticket_id.get()),
+                            escalation_firings::rule_id.eq(*rule_id),
+                            escalation_firings::trigger_key.eq(trigger),
+                            escalation_firings::fired_at.eq(to_sql(*at)),
+                        ))
+                        .execute(conn)
+                        .await
+                        .map_err(|e| match e {
+                            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                                TxError::Store(StoreError::Duplicate("escalation_firing"))
+                            }
+                            other => TxError::Diesel(other),
+                        })?;
                 }
                 Write::RememberIdempotencyKey(r) => {
                     diesel::insert_into(idempotency_keys::table)

@@ -117,6 +117,7 @@ contract!(
     online_agents_queue_and_workload_read_what_was_written,
     assignment_entries_written_as_public_before_become_internal,
     escalation_rules_round_trip_with_unique_names,
+    an_escalation_fires_once_per_trigger_even_when_raced,
 );
 
 #[test]

@@ -79,6 +79,19 @@ pub enum Write {
         /// When.
         at: Timestamp,
     },
+    /// Note that an escalation rule fired for a trigger of a ticket (the key of a
+    /// [`domain::escalation::Firing`]), so it never fires for it again, also with several
+    /// workers: the change set carrying it is written once.
+    RecordFiring {
+        /// The ticket.
+        ticket_id: TicketId,
+        /// The rule.
+        rule_id: i64,
+        /// The trigger's stable key.
+        trigger: String,
+        /// When the rule acted.
+        at: Timestamp,
+    },
     /// Remember which ticket an idempotent create produced.
     RememberIdempotencyKey(IdempotencyRecord),
 }
@@ -111,7 +124,9 @@ pub trait UnitOfWork: Send + Sync {
     /// closed (a concurrent close won; a retry sees it), and [`StoreError::VersionConflict`]
     /// when a [`Write::SaveSla`] finds another revision stored, and
     /// [`StoreError::AgentRefused`] when a [`Write::TakeCapacity`] is refused (an agent
-    /// without a profile is offline, with the default capacity).
+    /// without a profile is offline, with the default capacity), and
+    /// [`StoreError::Duplicate`]`("escalation_firing")` when a [`Write::RecordFiring`] was
+    /// recorded before.
     async fn commit(&self, changes: ChangeSet) -> Result<(), StoreError>;
 
     /// Commits many change sets in one database transaction, each in a savepoint of its

@@ -53,6 +53,8 @@ pub(crate) struct State {
     pub agents: std::collections::BTreeMap<i64, crate::ports::AgentProfile>,
     /// Escalation rules.
     pub rules: Vec<domain::escalation::EscalationRule>,
+    /// Recorded firings: ticket id, rule id, trigger.
+    pub firings: std::collections::BTreeSet<(i64, i64, String)>,
 }
 
 /// A database in a mutex.
@@ -172,6 +174,7 @@ impl Default for State {
             now: START,
             agents: Default::default(),
             rules: Vec::new(),
+            firings: Default::default(),
         }
     }
 }
@@ -377,6 +380,16 @@ impl UnitOfWork for Fake {
                     domain::assignment::check_room(*strictness, availability, capacity, open)
                         .map_err(StoreError::AgentRefused)?;
                 }
+                Write::RecordFiring {
+                    ticket_id,
+                    rule_id,
+                    trigger,
+                    ..
+                } => {
+                    if s.firings.contains(&(ticket_id.get(), *rule_id, trigger.clone())) {
+                        return Err(StoreError::Duplicate("escalation_firing"));
+                    }
+                }
                 Write::InsertTicket(_) | Write::Record(_) => {}
             }
         }
@@ -395,6 +408,14 @@ impl UnitOfWork for Fake {
                     }
                 }
                 Write::RememberIdempotencyKey(r) => s.keys.push(r),
+                Write::RecordFiring {
+                    ticket_id,
+                    rule_id,
+                    trigger,
+                    ..
+                } => {
+                    s.firings.insert((ticket_id.get(), rule_id, trigger));
+                }
                 Write::InsertComment(c) => {
                     // A note does not rewrite the ticket; the store counts it, as the
                     // database adapters do with an increment.
