@@ -327,10 +327,9 @@ async fn two_workers_and_the_api_never_overfill_an_agent() {
     let s = std::sync::Arc::new(s);
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for o in 0..OPENERS {
+    for _ in 0..OPENERS {
         let (s, customer) = (s.clone(), customer.clone());
         tasks.push(tokio::spawn(async move {
-            let _ = o;
             for _ in 0..TICKETS / OPENERS {
                 open(&s, &customer, "billing").await;
             }
@@ -410,7 +409,7 @@ async fn two_workers_and_the_api_never_overfill_an_agent() {
     );
     // Replay: +1 when an agent is given a ticket, -1 when it closes; in history order,
     // which is commit order for one agent (ids are taken after the agent's lock).
-    let over = "WITH deltas AS (
+    const RUNNING: &str = "WITH deltas AS (
             SELECT h.id, (h.details::json ->> 'assignee')::bigint AS agent, 1 AS delta
               FROM ticket_history h WHERE h.event_type = 'TicketAssigned'
             UNION ALL
@@ -419,49 +418,32 @@ async fn two_workers_and_the_api_never_overfill_an_agent() {
              WHERE h.event_type = 'TicketStatusChanged' AND h.details::json ->> 'to' = 'closed'
         ), running AS (
             SELECT agent, sum(delta) OVER (PARTITION BY agent ORDER BY id) AS load FROM deltas
-        )
-        SELECT count(*) AS n FROM running r JOIN agent_profiles p ON p.user_id = r.agent WHERE r.load > p.capacity";
+        )";
+    let over = format!(
+        "{RUNNING} SELECT count(*) AS n FROM running r JOIN agent_profiles p ON p.user_id = r.agent \
+         WHERE r.load > p.capacity"
+    );
     assert_eq!(
-        testing::postgres_count(url, over).await,
+        testing::postgres_count(url, &over).await,
         Ok(0),
         "no agent above capacity at any instant"
     );
-    let peak = "WITH deltas AS (
-            SELECT h.id, (h.details::json ->> 'assignee')::bigint AS agent, 1 AS delta
-              FROM ticket_history h WHERE h.event_type = 'TicketAssigned'
-            UNION ALL
-            SELECT h.id, t.assignee_id, -1
-              FROM ticket_history h JOIN tickets t ON t.id = h.ticket_id
-             WHERE h.event_type = 'TicketStatusChanged' AND h.details::json ->> 'to' = 'closed'
-        )
-        SELECT count(DISTINCT agent) AS n FROM (
-            SELECT agent, sum(delta) OVER (PARTITION BY agent ORDER BY id) AS load FROM deltas
-        ) r WHERE load = 3";
+    let peak = format!("{RUNNING} SELECT count(DISTINCT agent) AS n FROM running WHERE load = {CAPACITY}");
     assert_eq!(
-        testing::postgres_count(url, peak).await,
+        testing::postgres_count(url, &peak).await,
         Ok(AGENTS),
         "every agent was filled to capacity at some point"
     );
 
     let mut shares = Vec::new();
     for bind in &binds {
-        let text = reqwest::get(format!("http://{bind}/metrics"))
-            .await
-            .expect("metrics")
-            .text()
-            .await
-            .expect("metrics text");
-        let value = |name: &str| {
-            text.lines()
-                .find_map(|l| l.strip_prefix(&format!("{name} ")))
-                .and_then(|v| v.trim().parse::<i64>().ok())
-                .unwrap_or(-1)
-        };
-        shares.push((
-            value("ticket_worker_queue_assigned_total"),
-            value("ticket_worker_queue_refused_total"),
-            value("ticket_worker_queue_conflicts_total"),
-        ));
+        let names = [
+            "ticket_worker_queue_assigned_total",
+            "ticket_worker_queue_refused_total",
+            "ticket_worker_queue_conflicts_total",
+        ];
+        let v = worker_metrics(bind, &names).await;
+        shares.push((v[0], v[1], v[2]));
     }
     for w in workers {
         assert!(terminate(w).success(), "workers stop gracefully");

@@ -663,22 +663,12 @@ async fn two_workers_record_each_crossing_exactly_once() {
     // Each worker's own count, from its /metrics, before stopping them.
     let mut shares = Vec::new();
     for bind in &binds {
-        let text = reqwest::get(format!("http://{bind}/metrics"))
-            .await
-            .expect("metrics")
-            .text()
-            .await
-            .expect("metrics text");
-        let value = |name: &str| {
-            text.lines()
-                .find_map(|l| l.strip_prefix(&format!("{name} ")))
-                .and_then(|v| v.trim().parse::<i64>().ok())
-                .unwrap_or(-1)
-        };
-        shares.push((
-            value("ticket_worker_sla_warnings_total"),
-            value("ticket_worker_sla_breaches_total"),
-        ));
+        let v = worker_metrics(
+            bind,
+            &["ticket_worker_sla_warnings_total", "ticket_worker_sla_breaches_total"],
+        )
+        .await;
+        shares.push((v[0], v[1]));
     }
     for w in workers {
         assert!(terminate(w).success(), "workers stop gracefully");

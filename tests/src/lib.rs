@@ -375,6 +375,25 @@ impl Server {
     }
 }
 
+/// The counters a worker serves on `/metrics` at `bind`, read by name (-1 when absent).
+pub async fn worker_metrics(bind: &str, names: &[&str]) -> Vec<i64> {
+    let text = reqwest::get(format!("http://{bind}/metrics"))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("metrics text");
+    names
+        .iter()
+        .map(|name| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(&format!("{name} ")))
+                .and_then(|v| v.trim().parse::<i64>().ok())
+                .unwrap_or(-1)
+        })
+        .collect()
+}
+
 /// Sends SIGTERM to a process and waits (at most 30 s) for it to exit.
 pub fn terminate(mut child: Child) -> ExitStatus {
     let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();

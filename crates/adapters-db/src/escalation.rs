@@ -59,21 +59,6 @@ fn store_condition(c: &Condition) -> StoredCondition {
     }
 }
 
-fn recipient_name(r: Recipient) -> &'static str {
-    match r {
-        Recipient::Supervisors => "supervisors",
-        Recipient::Assignee => "assignee",
-        Recipient::Customer => "customer",
-    }
-}
-
-fn channel_name(c: Channel) -> &'static str {
-    match c {
-        Channel::Email => "email",
-        Channel::Sms => "sms",
-    }
-}
-
 fn store_action(a: &Action) -> StoredAction {
     match a {
         Action::RaisePriority(PriorityRaise::OneLevel) => StoredAction::RaisePriority { to: None },
@@ -86,8 +71,8 @@ fn store_action(a: &Action) -> StoredAction {
             category: category.as_ref().map(ToString::to_string),
         },
         Action::Notify { recipient, channels } => StoredAction::Notify {
-            recipient: recipient_name(*recipient).to_owned(),
-            channels: channels.iter().map(|c| channel_name(*c).to_owned()).collect(),
+            recipient: recipient.as_str().to_owned(),
+            channels: channels.iter().map(|c| c.as_str().to_owned()).collect(),
         },
     }
 }
@@ -102,11 +87,7 @@ fn load_condition(c: StoredCondition) -> Result<Condition, StoreError> {
             target: target
                 .map(|t| TargetKind::parse(&t).ok_or_else(|| bad(&"SLA target")))
                 .transpose()?,
-            trouble: match trouble.as_str() {
-                "at_risk" => SlaTrouble::AtRisk,
-                "breached" => SlaTrouble::Breached,
-                other => return Err(bad(&other)),
-            },
+            trouble: SlaTrouble::parse(&trouble).ok_or_else(|| bad(&trouble))?,
         },
         StoredCondition::UnassignedFor { business_minutes } => Condition::UnassignedFor { business_minutes },
         StoredCondition::NoAgentReplyFor { business_minutes } => Condition::NoAgentReplyFor { business_minutes },
@@ -133,19 +114,10 @@ fn load_action(a: StoredAction) -> Result<Action, StoreError> {
                 .transpose()?,
         }),
         StoredAction::Notify { recipient, channels } => Action::Notify {
-            recipient: match recipient.as_str() {
-                "supervisors" => Recipient::Supervisors,
-                "assignee" => Recipient::Assignee,
-                "customer" => Recipient::Customer,
-                other => return Err(bad(&other)),
-            },
+            recipient: Recipient::parse(&recipient).ok_or_else(|| bad(&recipient))?,
             channels: channels
                 .iter()
-                .map(|c| match c.as_str() {
-                    "email" => Ok(Channel::Email),
-                    "sms" => Ok(Channel::Sms),
-                    other => Err(bad(&other)),
-                })
+                .map(|c| Channel::parse(c).ok_or_else(|| bad(c)))
                 .collect::<Result<_, _>>()?,
         },
     })

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 use application::escalation::{ActionInput, ConditionInput, RuleInput};
-use domain::escalation::{Action, Channel, Condition, EscalationRule, PriorityRaise, Reassign, Recipient};
+use domain::escalation::{Action, Condition, EscalationRule, PriorityRaise, Reassign};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -162,21 +162,8 @@ fn action_body(a: &Action) -> ActionBody {
         },
         Action::Notify { recipient, channels } => ActionBody {
             kind: "notify".into(),
-            recipient: Some(
-                match recipient {
-                    Recipient::Supervisors => "supervisors",
-                    Recipient::Assignee => "assignee",
-                    Recipient::Customer => "customer",
-                }
-                .into(),
-            ),
-            channels: channels
-                .iter()
-                .map(|c| match c {
-                    Channel::Email => "email".to_owned(),
-                    Channel::Sms => "sms".to_owned(),
-                })
-                .collect(),
+            recipient: Some(recipient.as_str().to_owned()),
+            channels: channels.iter().map(|c| c.as_str().to_owned()).collect(),
             ..Default::default()
         },
     }

@@ -105,10 +105,9 @@ fn parse_condition(v: &mut Validator, at: &str, c: &ConditionInput) -> Option<Co
                     }
                 },
             };
-            let trouble = match c.trouble.as_deref() {
-                Some("at_risk") => Some(SlaTrouble::AtRisk),
-                Some("breached") => Some(SlaTrouble::Breached),
-                _ => {
+            let trouble = match c.trouble.as_deref().and_then(SlaTrouble::parse) {
+                Some(t) => Some(t),
+                None => {
                     v.fail(&field("trouble"), "must be at_risk or breached");
                     None
                 }
@@ -165,21 +164,18 @@ fn parse_action(v: &mut Validator, at: &str, a: &ActionInput) -> Option<Action> 
             }
         },
         "notify" => {
-            let recipient = match a.recipient.as_deref() {
-                Some("supervisors") => Some(Recipient::Supervisors),
-                Some("assignee") => Some(Recipient::Assignee),
-                Some("customer") => Some(Recipient::Customer),
-                _ => {
+            let recipient = match a.recipient.as_deref().and_then(Recipient::parse) {
+                Some(r) => Some(r),
+                None => {
                     v.fail(&field("recipient"), "must be supervisors, assignee or customer");
                     None
                 }
             };
             let mut channels = Vec::new();
             for c in &a.channels {
-                match c.as_str() {
-                    "email" => channels.push(Channel::Email),
-                    "sms" => channels.push(Channel::Sms),
-                    _ => v.fail(&field("channels"), "each must be email or sms"),
+                match Channel::parse(c) {
+                    Some(c) => channels.push(c),
+                    None => v.fail(&field("channels"), "each must be email or sms"),
                 }
             }
             channels.dedup();

@@ -16,12 +16,20 @@ pub enum SlaTrouble {
 }
 
 impl SlaTrouble {
+    /// Every trouble.
+    pub const ALL: [SlaTrouble; 2] = [SlaTrouble::AtRisk, SlaTrouble::Breached];
+
     /// The API name.
     pub const fn as_str(self) -> &'static str {
         match self {
             SlaTrouble::AtRisk => "at_risk",
             SlaTrouble::Breached => "breached",
         }
+    }
+
+    /// Parses an API name.
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == raw)
     }
 }
 
@@ -106,6 +114,25 @@ pub enum Recipient {
     Customer,
 }
 
+impl Recipient {
+    /// Every recipient.
+    pub const ALL: [Recipient; 3] = [Recipient::Supervisors, Recipient::Assignee, Recipient::Customer];
+
+    /// The API name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Recipient::Supervisors => "supervisors",
+            Recipient::Assignee => "assignee",
+            Recipient::Customer => "customer",
+        }
+    }
+
+    /// Parses an API name.
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == raw)
+    }
+}
+
 /// How a notification travels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Channel {
@@ -113,6 +140,24 @@ pub enum Channel {
     Email,
     /// Text message, to recipients with a phone number who opted in.
     Sms,
+}
+
+impl Channel {
+    /// Every channel.
+    pub const ALL: [Channel; 2] = [Channel::Email, Channel::Sms];
+
+    /// The API name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Sms => "sms",
+        }
+    }
+
+    /// Parses an API name.
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == raw)
+    }
 }
 
 /// One thing a rule does when it fires.
