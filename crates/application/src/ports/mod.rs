@@ -7,6 +7,7 @@ mod calendars;
 mod categories;
 mod clock;
 mod comments;
+mod delivery;
 mod escalation;
 mod idempotency;
 mod security;
@@ -24,6 +25,7 @@ pub use calendars::{
 pub use categories::{Category, CategoryChanges, CategoryRepository};
 pub use clock::{Clock, SystemClock};
 pub use comments::{CommentRepository, CommentView, ConversationQuery, UploadIntents};
+pub use delivery::{NotificationGateway, OutgoingMessage, Rendered, SendError, TemplateContext, TemplateRenderer};
 pub use escalation::EscalationRuleRepository;
 pub use idempotency::{IdempotencyRecord, IdempotencyRepository};
 pub use security::{PasswordHasher, TokenHash, TokenIssuer};
@@ -44,6 +46,8 @@ pub use categories::MockCategoryRepository;
 pub use clock::MockClock;
 #[cfg(any(test, feature = "mocks"))]
 pub use comments::{MockCommentRepository, MockUploadIntents};
+#[cfg(any(test, feature = "mocks"))]
+pub use delivery::{MockNotificationGateway, MockTemplateRenderer};
 #[cfg(any(test, feature = "mocks"))]
 pub use escalation::MockEscalationRuleRepository;
 #[cfg(any(test, feature = "mocks"))]
