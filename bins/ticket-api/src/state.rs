@@ -224,6 +224,7 @@ impl AppState {
                 categories: db.clone(),
                 users: db.clone(),
                 clock: w.clock.clone(),
+                checks: db.clone(),
             }),
             ticket_ports: ports,
             add_comment: AddComment::new(conversation.clone(), w.attachment_rules),

@@ -1,6 +1,6 @@
 //! Escalation rules, their conditions and actions stored as JSON arrays.
 
-use application::ports::{EscalationRuleRepository, StoreError};
+use application::ports::{EscalationChecks, EscalationRuleRepository, StoreError};
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -8,12 +8,12 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::RunQueryDsl;
 use domain::escalation::{Action, Channel, Condition, EscalationRule, PriorityRaise, Reassign, Recipient, SlaTrouble};
 use domain::sla::TargetKind;
-use domain::{CategorySlug, Priority, Timestamp, UserId};
+use domain::{CategorySlug, Priority, TicketId, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{corrupt, db_error};
 use crate::pool::Database;
-use crate::schema::escalation_rules;
+use crate::schema::{escalation_firings, escalation_rules, tickets};
 use crate::time::to_sql;
 
 /// A condition as stored.
@@ -233,5 +233,86 @@ impl EscalationRuleRepository for Database {
             diesel::delete(escalation_rules::table.find(id)).execute(conn).await.map_err(db_error)?
         });
         Ok(deleted == 1)
+    }
+}
+
+/// Tickets due a look and not leased, earliest first, through the partial index on
+/// `escalation_check_at`.
+macro_rules! due_checks {
+    ($now:expr, $limit:expr) => {
+        tickets::table
+            .filter(tickets::escalation_check_at.le($now))
+            .filter(
+                tickets::escalation_claimed_until
+                    .is_null()
+                    .or(tickets::escalation_claimed_until.lt($now)),
+            )
+            .order(tickets::escalation_check_at.asc())
+            .select(tickets::id)
+            .limit($limit)
+    };
+}
+
+/// PostgreSQL: tickets another loop (or a command) holds right now are skipped, not
+/// waited for.
+pub(crate) async fn claim_check_rows_postgres(
+    conn: &mut diesel_async::AsyncPgConnection,
+    now: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<i64>> {
+    due_checks!(now, limit).for_update().skip_locked().load(conn).await
+}
+
+/// SQLite: one writer at a time (the claim runs in a `BEGIN IMMEDIATE` transaction).
+pub(crate) async fn claim_check_rows_sqlite(
+    conn: &mut crate::pool::SqliteConnection,
+    now: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<i64>> {
+    due_checks!(now, limit).load(conn).await
+}
+
+#[async_trait]
+impl EscalationChecks for Database {
+    async fn claim_checks(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<TicketId>, StoreError> {
+        let (now, until, limit) = (to_sql(now), to_sql(lease_until), i64::from(limit));
+        let ids: Vec<i64> = db_tx!(self, conn => {
+            let ids = dialect::claim_check_rows(conn, now, limit).await?;
+            diesel::update(tickets::table.filter(tickets::id.eq_any(&ids)))
+                .set(tickets::escalation_claimed_until.eq(until))
+                .execute(conn)
+                .await?;
+            Ok::<_, crate::error::TxError>(ids)
+        })?;
+        Ok(ids.into_iter().map(TicketId::new).collect())
+    }
+
+    async fn fired(&self, ticket: TicketId) -> Result<Vec<(i64, String)>, StoreError> {
+        let id = ticket.get();
+        Ok(db_run!(self, conn => {
+            escalation_firings::table
+                .filter(escalation_firings::ticket_id.eq(id))
+                .select((escalation_firings::rule_id, escalation_firings::trigger_key))
+                .load(conn)
+                .await
+                .map_err(db_error)?
+        }))
+    }
+
+    async fn recheck_open_tickets(&self, at: Timestamp) -> Result<u64, StoreError> {
+        let at = to_sql(at);
+        let n: usize = db_run!(self, conn => {
+            diesel::update(tickets::table.filter(tickets::status.ne_all(["resolved", "closed"])))
+                .set(tickets::escalation_check_at.eq(at))
+                .execute(conn)
+                .await
+                .map_err(db_error)?
+        });
+        Ok(n as u64)
     }
 }

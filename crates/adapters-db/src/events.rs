@@ -193,6 +193,26 @@ pub(crate) fn payload_json(event: &TicketEvent) -> String {
     .to_string()
 }
 
+/// Reads an outbox payload back into the event (its instant is the row's `created_at`).
+pub(crate) fn parse_payload(
+    event_type: &str,
+    ticket_id: i64,
+    payload: &str,
+    at: domain::Timestamp,
+) -> Result<TicketEvent, StoreError> {
+    let value: serde_json::Value = serde_json::from_str(payload).map_err(|e| corrupt("outbox event", e))?;
+    let details = value.get("details").cloned().unwrap_or_default().to_string();
+    Ok(TicketEvent {
+        ticket_id: domain::TicketId::new(ticket_id),
+        actor: value
+            .get("actor_id")
+            .and_then(serde_json::Value::as_i64)
+            .map(UserId::new),
+        at,
+        kind: parse_details(event_type, &details)?,
+    })
+}
+
 /// Reads stored details back into the domain's event kind.
 pub(crate) fn parse_details(event_type: &str, details: &str) -> Result<TicketEventKind, StoreError> {
     let bad = |e: &dyn std::fmt::Display| corrupt("history entry", e);

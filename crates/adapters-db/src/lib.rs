@@ -17,6 +17,7 @@ mod error;
 mod escalation;
 mod events;
 mod idempotency;
+mod notifications;
 mod pool;
 mod schema;
 mod sessions;

@@ -10,6 +10,8 @@ diesel::table! {
         password_hash -> Text,
         active -> Bool,
         created_at -> Timestamp,
+        phone -> Nullable<Text>,
+        sms_opt_in -> Bool,
     }
 }
 
@@ -59,6 +61,8 @@ diesel::table! {
         internal_note_count -> Integer,
         sla_due_at -> Nullable<Timestamp>,
         escalation_level -> SmallInt,
+        escalation_check_at -> Nullable<Timestamp>,
+        escalation_claimed_until -> Nullable<Timestamp>,
     }
 }
 
@@ -78,6 +82,29 @@ diesel::table! {
         details -> Text,
         visibility -> Text,
         occurred_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> BigInt,
+        idempotency_key -> Text,
+        event_id -> Nullable<BigInt>,
+        ticket_id -> Nullable<BigInt>,
+        recipient_id -> Nullable<BigInt>,
+        channel -> Text,
+        address -> Text,
+        recipient_name -> Nullable<Text>,
+        template -> Text,
+        context -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        claimed_by -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
     }
 }
 
@@ -257,6 +284,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     agent_skills,
     escalation_firings,
     escalation_rules,
+    notifications,
     users,
     sessions,
     categories,

@@ -55,6 +55,10 @@ pub(crate) struct TicketRow {
     #[diesel(skip_update)]
     pub sla_due_at: Option<NaiveDateTime>,
     pub escalation_level: i16,
+    // Every write of the ticket asks the escalation loop to look at it again (a change may
+    // arm or disarm a rule); only the loop's `Write::ScheduleEscalationCheck` sets a later
+    // instant.
+    pub escalation_check_at: Option<NaiveDateTime>,
 }
 
 impl TicketRow {
@@ -84,6 +88,7 @@ impl TicketRow {
             internal_note_count: i32::try_from(t.internal_note_count).unwrap_or(i32::MAX),
             sla_due_at: t.sla_due_at.map(to_sql),
             escalation_level: i16::from(t.escalation_level),
+            escalation_check_at: Some(to_sql(t.updated_at)),
         }
     }
 

@@ -11,9 +11,10 @@ use crate::agents::{UnconfiguredRow, open_load_condition, room_of};
 use crate::comments::{AttachmentRow, CommentRow};
 use crate::error::TxError;
 use crate::events::{details_json, payload_json};
+use crate::notifications::NewNotificationRow;
 use crate::pool::Database;
 use crate::schema::{
-    agent_profiles, attachments, comments, escalation_firings, idempotency_keys, outbox, ticket_history,
+    agent_profiles, attachments, comments, escalation_firings, idempotency_keys, notifications, outbox, ticket_history,
     ticket_sla_targets, ticket_slas, ticket_tags, tickets, upload_intents,
 };
 use crate::sla::{SlaRow, TargetRow};
@@ -317,6 +318,35 @@ macro_rules! apply_writes {
                             }
                             other => TxError::Diesel(other),
                         })?;
+                }
+                Write::ScheduleEscalationCheck { ticket_id, at, version } => {
+                    // A change since the schedule was worked out leaves the ticket due.
+                    diesel::update(
+                        tickets::table.filter(tickets::id.eq(ticket_id.get()).and(tickets::version.eq(version.get()))),
+                    )
+                    .set((
+                        tickets::escalation_check_at.eq(at.map(to_sql)),
+                        tickets::escalation_claimed_until.eq(None::<chrono::NaiveDateTime>),
+                    ))
+                    .execute(conn)
+                    .await?;
+                }
+                Write::QueueNotification(n) => {
+                    diesel::insert_into(notifications::table)
+                        .values(NewNotificationRow::of(n)?)
+                        .on_conflict(notifications::idempotency_key)
+                        .do_nothing()
+                        .execute(conn)
+                        .await?;
+                }
+                Write::FinishOutboxEvent { id, at } => {
+                    diesel::update(outbox::table.find(*id))
+                        .set((
+                            outbox::processed_at.eq(to_sql(*at)),
+                            outbox::lease_until.eq(None::<chrono::NaiveDateTime>),
+                        ))
+                        .execute(conn)
+                        .await?;
                 }
                 Write::RememberIdempotencyKey(r) => {
                     diesel::insert_into(idempotency_keys::table)

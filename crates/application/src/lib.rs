@@ -15,6 +15,7 @@ pub mod comments;
 mod error;
 pub mod escalation;
 mod fingerprint;
+pub mod notifications;
 pub mod ports;
 pub mod sla;
 pub mod tickets;

@@ -7,7 +7,7 @@ use domain::sla::TargetKind;
 use domain::{Actor, CategorySlug, Priority, UserId};
 
 use crate::error::{AppError, Validator};
-use crate::ports::{CategoryRepository, Clock, EscalationRuleRepository, StoreError, UserRepository};
+use crate::ports::{CategoryRepository, Clock, EscalationChecks, EscalationRuleRepository, StoreError, UserRepository};
 
 /// The most conditions or actions one rule may have.
 const MAX_PARTS: usize = 20;
@@ -72,6 +72,8 @@ pub struct RulePorts {
     pub users: Arc<dyn UserRepository>,
     /// Tells the time.
     pub clock: Arc<dyn Clock>,
+    /// Makes open tickets due a look when a rule is added or changed.
+    pub checks: Arc<dyn EscalationChecks>,
 }
 
 fn require_admin(actor: &Actor) -> Result<(), AppError> {
@@ -313,11 +315,22 @@ impl ManageRules {
         let rule = merge(&self.ports, blank, input).await?;
         let now = self.ports.clock.now();
         let name = rule.name.clone();
-        self.ports
+        let stored = self
+            .ports
             .rules
             .insert_rule(rule, now)
             .await
-            .map_err(store_error(&name))
+            .map_err(store_error(&name))?;
+        self.recheck(&stored, now).await?;
+        Ok(stored)
+    }
+
+    /// A new or changed active rule may fire on any open ticket: every one is due a look.
+    async fn recheck(&self, rule: &EscalationRule, now: domain::Timestamp) -> Result<(), AppError> {
+        if rule.active {
+            self.ports.checks.recheck_open_tickets(now).await?;
+        }
+        Ok(())
     }
 
     /// Changes the fields present; the rule is checked as a whole.
@@ -339,7 +352,10 @@ impl ManageRules {
             .await
             .map_err(store_error(&name))?
         {
-            true => Ok(rule),
+            true => {
+                self.recheck(&rule, now).await?;
+                Ok(rule)
+            }
             false => Err(AppError::NotFound("escalation rule")),
         }
     }

@@ -189,6 +189,7 @@ mod rules {
             categories: Arc::new(fake.clone()),
             users: Arc::new(fake.clone()),
             clock: Arc::new(fake.clone()),
+            checks: Arc::new(fake.clone()),
         })
     }
 
@@ -381,5 +382,244 @@ mod rules {
         ));
         assert!(matches!(rules.list(actor(AGENT)).await, Err(AppError::Forbidden(_))));
         assert!(fake.state().rules.is_empty(), "nothing stored");
+    }
+}
+
+mod automatic {
+    //! The escalation loop: rules fire once per trigger and hand tickets on.
+
+    use std::sync::Arc;
+
+    use domain::escalation::{
+        Action, Channel, Condition, EscalationRule, PriorityRaise, Reassign, Recipient, SlaTrouble,
+    };
+    use domain::sla::{DEFAULT_WARNING_PERCENT, SlaPolicy, TargetKind};
+    use domain::{Priority, TicketEventKind, TicketId, TicketStatus, UserId};
+
+    use super::{OFFLINE, SUPERVISOR, fake, open};
+    use crate::escalation::RunEscalations;
+    use crate::tickets::fakes::{Fake, START};
+
+    fn minutes(m: i64) -> domain::Timestamp {
+        START.plus_seconds(m * 60)
+    }
+
+    fn policy() -> SlaPolicy {
+        SlaPolicy {
+            id: 1,
+            name: "standard".into(),
+            priorities: vec![Priority::Low, Priority::Normal, Priority::High, Priority::Urgent],
+            category: None,
+            calendar_id: None,
+            first_response_minutes: Some(60),
+            next_response_minutes: None,
+            resolution_minutes: Some(480),
+            warning_percent: DEFAULT_WARNING_PERCENT,
+            pause_statuses: vec![TicketStatus::WaitingCustomer],
+        }
+    }
+
+    fn rule(id: i64, trigger: Condition, actions: Vec<Action>) -> EscalationRule {
+        EscalationRule {
+            id,
+            name: format!("rule {id}"),
+            active: true,
+            conditions: vec![trigger],
+            actions,
+        }
+    }
+
+    fn run(fake: &Fake) -> RunEscalations {
+        RunEscalations::new(fake.ports(), Arc::new(fake.clone()), Arc::new(fake.clone()), 50, 60)
+    }
+
+    fn escalations(fake: &Fake) -> Vec<(Option<i64>, Priority, u8)> {
+        fake.state()
+            .events
+            .iter()
+            .filter_map(|e| match &e.kind {
+                TicketEventKind::Escalated {
+                    rule_id,
+                    priority_to,
+                    level_to,
+                    ..
+                } => Some((*rule_id, *priority_to, *level_to)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_breach_raises_the_priority_once_and_the_next_look_waits_for_the_due_instant() {
+        let fake = fake();
+        fake.state().policies = vec![policy()];
+        fake.state().rules = vec![rule(
+            1,
+            Condition::Sla {
+                target: Some(TargetKind::FirstResponse),
+                trouble: SlaTrouble::Breached,
+            },
+            vec![
+                Action::RaisePriority(PriorityRaise::OneLevel),
+                Action::RaiseLevel,
+                Action::Notify {
+                    recipient: Recipient::Supervisors,
+                    channels: vec![Channel::Email],
+                },
+            ],
+        )];
+        let id: i64 = open(&fake).await.parse().expect("id");
+        let loop_ = run(&fake);
+        let tick = loop_.tick().await.expect("ticks");
+        assert_eq!((tick.checked, tick.fired), (1, 0));
+        let due = fake.state().checks.get(&id).and_then(|c| c.0);
+        assert_eq!(
+            due,
+            Some(minutes(60).plus_micros(1)),
+            "the next look is the instant the first response breaches"
+        );
+        fake.set_now(minutes(30));
+        assert_eq!(loop_.tick().await.expect("ticks").checked, 0, "nothing due before then");
+
+        fake.set_now(minutes(61));
+        let tick = loop_.tick().await.expect("ticks");
+        assert_eq!((tick.checked, tick.fired, tick.failed), (1, 1, 0), "{tick:?}");
+        for later in [62, 120, 600] {
+            fake.set_now(minutes(later));
+            loop_.tick().await.expect("ticks");
+        }
+        assert_eq!(
+            escalations(&fake),
+            vec![(Some(1), Priority::High, 1)],
+            "one breach, one escalation: the re-applied policy does not re-arm the rule"
+        );
+        let ticket = fake.state().tickets[0].clone();
+        assert_eq!(
+            (ticket.parts().priority, ticket.parts().escalation_level),
+            (Priority::High, 1)
+        );
+        let event = fake
+            .state()
+            .events
+            .iter()
+            .find(|e| matches!(e.kind, TicketEventKind::Escalated { .. }))
+            .cloned()
+            .expect("escalated");
+        assert_eq!(event.actor, None, "the system acted");
+        let TicketEventKind::Escalated { reason, .. } = event.kind else {
+            unreachable!()
+        };
+        assert_eq!(reason, "rule 1: first response breached");
+        assert_eq!(fake.state().firings.len(), 1);
+        assert_eq!(fake.state().tickets[0].id(), TicketId::new(id));
+    }
+
+    #[tokio::test]
+    async fn a_ticket_waiting_in_the_queue_goes_to_the_named_agent_or_stays_when_they_cannot_take_it() {
+        let fake = fake().with_category("hardware", true);
+        fake.state().rules = vec![rule(
+            1,
+            Condition::UnassignedFor { business_minutes: 30 },
+            vec![Action::Reassign(Reassign::Agent(UserId::new(SUPERVISOR)))],
+        )];
+        let input = crate::tickets::CreateTicketInput {
+            subject: "Laptop dead".into(),
+            description: "No power".into(),
+            category: "hardware".into(),
+            ..Default::default()
+        };
+        let created = crate::tickets::CreateTicket::new(fake.ports())
+            .execute(super::actor(super::CUSTOMER), input)
+            .await
+            .expect("opens");
+        assert_eq!(created.ticket.assignee_id(), None, "nobody handles hardware");
+        let loop_ = run(&fake);
+        loop_.tick().await.expect("ticks");
+        fake.set_now(minutes(31));
+        let tick = loop_.tick().await.expect("ticks");
+        assert_eq!((tick.fired, tick.refused), (1, 0), "{tick:?}");
+        let ticket = fake.state().tickets[0].clone();
+        assert_eq!(ticket.assignee_id(), Some(UserId::new(SUPERVISOR)));
+        assert_eq!(ticket.status(), TicketStatus::Assigned);
+
+        // The same rule naming an offline agent: the escalation is recorded, the
+        // hand-over refused and said so, the ticket still waits.
+        let fake = super::fake().with_category("hardware", true);
+        fake.state().rules = vec![rule(
+            1,
+            Condition::UnassignedFor { business_minutes: 30 },
+            vec![Action::Reassign(Reassign::Agent(UserId::new(OFFLINE)))],
+        )];
+        crate::tickets::CreateTicket::new(fake.ports())
+            .execute(
+                super::actor(super::CUSTOMER),
+                crate::tickets::CreateTicketInput {
+                    subject: "Laptop dead".into(),
+                    description: "No power".into(),
+                    category: "hardware".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("opens");
+        fake.set_now(minutes(31));
+        let tick = run(&fake).tick().await.expect("ticks");
+        assert_eq!((tick.fired, tick.refused), (1, 1), "{tick:?}");
+        assert_eq!(fake.state().tickets[0].assignee_id(), None);
+        let reasons: Vec<String> = fake
+            .state()
+            .events
+            .iter()
+            .filter_map(|e| match &e.kind {
+                TicketEventKind::Escalated { reason, .. } => Some(reason.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(reasons.len(), 1);
+        assert!(reasons[0].contains("hand-over was refused"), "{reasons:?}");
+        // It does not fire again for the same wait.
+        fake.set_now(minutes(90));
+        assert_eq!(run(&fake).tick().await.expect("ticks").fired, 0);
+    }
+
+    #[tokio::test]
+    async fn without_an_active_rule_the_loop_claims_nothing_and_a_new_rule_rechecks_open_tickets() {
+        let fake = fake();
+        open(&fake).await;
+        let loop_ = run(&fake);
+        assert_eq!(loop_.tick().await.expect("ticks").checked, 0);
+        fake.state().checks.clear();
+        let rules = super::super::ManageRules::new(super::super::RulePorts {
+            rules: Arc::new(fake.clone()),
+            categories: Arc::new(fake.clone()),
+            users: Arc::new(fake.clone()),
+            clock: Arc::new(fake.clone()),
+            checks: Arc::new(fake.clone()),
+        });
+        let admin = domain::Actor::new(UserId::new(99), domain::Role::Admin);
+        rules
+            .create(
+                admin,
+                super::super::RuleInput {
+                    name: Some("queue watch".into()),
+                    conditions: Some(vec![super::super::ConditionInput {
+                        kind: "unassigned_for".into(),
+                        business_minutes: Some(10),
+                        ..Default::default()
+                    }]),
+                    actions: Some(vec![super::super::ActionInput {
+                        kind: "raise_level".into(),
+                        ..Default::default()
+                    }]),
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("creates");
+        assert_eq!(
+            loop_.tick().await.expect("ticks").checked,
+            1,
+            "the open ticket is looked at again"
+        );
     }
 }

@@ -1,8 +1,8 @@
 //! Stored escalation rules.
 
 use async_trait::async_trait;
-use domain::Timestamp;
 use domain::escalation::EscalationRule;
+use domain::{TicketId, Timestamp};
 
 use super::StoreError;
 
@@ -21,4 +21,24 @@ pub trait EscalationRuleRepository: Send + Sync {
     async fn update_rule(&self, rule: EscalationRule, at: Timestamp) -> Result<bool, StoreError>;
     /// Deletes a rule; false if it did not exist.
     async fn delete_rule(&self, id: i64) -> Result<bool, StoreError>;
+}
+
+/// The escalation loop's schedule: which tickets are due a look, and what already fired.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait EscalationChecks: Send + Sync {
+    /// Leases up to `limit` tickets whose check is due at `now` and not leased (or whose
+    /// lease ran out), earliest first, until `lease_until`, through the check index.
+    /// Concurrent loops take different tickets (`SKIP LOCKED` on PostgreSQL).
+    async fn claim_checks(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<TicketId>, StoreError>;
+    /// The `(rule, trigger)` pairs that fired for the ticket.
+    async fn fired(&self, ticket: TicketId) -> Result<Vec<(i64, String)>, StoreError>;
+    /// Makes every open ticket due a look at `at` (a rule was added or changed); returns
+    /// how many.
+    async fn recheck_open_tickets(&self, at: Timestamp) -> Result<u64, StoreError>;
 }

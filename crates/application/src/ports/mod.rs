@@ -10,6 +10,7 @@ mod comments;
 mod delivery;
 mod escalation;
 mod idempotency;
+mod notifications;
 mod security;
 mod sessions;
 mod store;
@@ -26,8 +27,12 @@ pub use categories::{Category, CategoryChanges, CategoryRepository};
 pub use clock::{Clock, SystemClock};
 pub use comments::{CommentRepository, CommentView, ConversationQuery, UploadIntents};
 pub use delivery::{NotificationGateway, OutgoingMessage, Rendered, SendError, TemplateContext, TemplateRenderer};
-pub use escalation::EscalationRuleRepository;
+pub use escalation::{EscalationChecks, EscalationRuleRepository};
 pub use idempotency::{IdempotencyRecord, IdempotencyRepository};
+pub use notifications::{
+    Contact, NewNotification, Notification, NotificationRepository, NotificationStatus, OutboxEvent, OutboxRepository,
+    Outcome,
+};
 pub use security::{PasswordHasher, TokenHash, TokenIssuer};
 pub use sessions::{Session, SessionRepository};
 pub use store::{ChangeSet, StoreError, UnitOfWork, Write};
@@ -49,9 +54,11 @@ pub use comments::{MockCommentRepository, MockUploadIntents};
 #[cfg(any(test, feature = "mocks"))]
 pub use delivery::{MockNotificationGateway, MockTemplateRenderer};
 #[cfg(any(test, feature = "mocks"))]
-pub use escalation::MockEscalationRuleRepository;
+pub use escalation::{MockEscalationChecks, MockEscalationRuleRepository};
 #[cfg(any(test, feature = "mocks"))]
 pub use idempotency::MockIdempotencyRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use notifications::{MockNotificationRepository, MockOutboxRepository};
 #[cfg(any(test, feature = "mocks"))]
 pub use security::{MockPasswordHasher, MockTokenIssuer};
 #[cfg(any(test, feature = "mocks"))]

@@ -92,6 +92,26 @@ pub enum Write {
         /// When the rule acted.
         at: Timestamp,
     },
+    /// Set when the escalation loop should look at the ticket next (`None`: not until it
+    /// changes) and end its lease, provided the ticket is still at `version` (a change
+    /// since leaves the ticket due at once). Comes after the ticket's own write.
+    ScheduleEscalationCheck {
+        /// The ticket.
+        ticket_id: TicketId,
+        /// The next look.
+        at: Option<Timestamp>,
+        /// The version the schedule was worked out for.
+        version: Version,
+    },
+    /// Queue a notification, unless its idempotency key is queued already.
+    QueueNotification(super::NewNotification),
+    /// Mark an outbox event processed (its notifications planned) and end its lease.
+    FinishOutboxEvent {
+        /// The outbox row.
+        id: i64,
+        /// When.
+        at: Timestamp,
+    },
     /// Remember which ticket an idempotent create produced.
     RememberIdempotencyKey(IdempotencyRecord),
 }

@@ -55,6 +55,18 @@ pub(crate) struct State {
     pub rules: Vec<domain::escalation::EscalationRule>,
     /// Recorded firings: ticket id, rule id, trigger.
     pub firings: std::collections::BTreeSet<(i64, i64, String)>,
+    /// The escalation loop's schedule by ticket id: next look and lease.
+    pub checks: std::collections::BTreeMap<i64, (Option<Timestamp>, Option<Timestamp>)>,
+    /// Queued notifications (id = position + 1).
+    pub notifications: Vec<crate::ports::Notification>,
+    /// Who holds each notification's lease, and until when.
+    pub notification_leases: std::collections::BTreeMap<i64, (String, Timestamp)>,
+    /// Outbox rows (the recorded events, id = position + 1) processed, and leased until.
+    pub outbox_done: std::collections::BTreeSet<i64>,
+    /// Outbox leases by row id.
+    pub outbox_leases: std::collections::BTreeMap<i64, Timestamp>,
+    /// Phone numbers and SMS opt-ins by user id.
+    pub phones: std::collections::BTreeMap<i64, (String, bool)>,
 }
 
 /// A database in a mutex.
@@ -175,6 +187,12 @@ impl Default for State {
             agents: Default::default(),
             rules: Vec::new(),
             firings: Default::default(),
+            checks: Default::default(),
+            notifications: Vec::new(),
+            notification_leases: Default::default(),
+            outbox_done: Default::default(),
+            outbox_leases: Default::default(),
+            phones: Default::default(),
         }
     }
 }
@@ -390,16 +408,54 @@ impl UnitOfWork for Fake {
                         return Err(StoreError::Duplicate("escalation_firing"));
                     }
                 }
-                Write::InsertTicket(_) | Write::Record(_) => {}
+                Write::InsertTicket(_)
+                | Write::Record(_)
+                | Write::ScheduleEscalationCheck { .. }
+                | Write::QueueNotification(_)
+                | Write::FinishOutboxEvent { .. } => {}
             }
         }
         for w in changes.writes {
             match w {
-                Write::InsertTicket(t) => s.tickets.push(t),
+                Write::InsertTicket(t) => {
+                    s.checks.insert(t.id().get(), (Some(t.parts().updated_at), None));
+                    s.tickets.push(t);
+                }
                 Write::UpdateTicket { ticket, .. } => {
+                    let lease = s.checks.get(&ticket.id().get()).and_then(|c| c.1);
+                    s.checks
+                        .insert(ticket.id().get(), (Some(ticket.parts().updated_at), lease));
                     if let Some(slot) = s.tickets.iter_mut().find(|t| t.id() == ticket.id()) {
                         *slot = ticket;
                     }
+                }
+                Write::ScheduleEscalationCheck { ticket_id, at, version } => {
+                    let current = s.tickets.iter().find(|t| t.id() == ticket_id).map(|t| t.version());
+                    if current == Some(version) {
+                        s.checks.insert(ticket_id.get(), (at, None));
+                    }
+                }
+                Write::QueueNotification(n) => {
+                    if !s
+                        .notifications
+                        .iter()
+                        .any(|q| q.spec.idempotency_key == n.idempotency_key)
+                    {
+                        let id = s.notifications.len() as i64 + 1;
+                        s.notifications.push(crate::ports::Notification {
+                            id,
+                            next_attempt_at: n.at,
+                            spec: n,
+                            status: crate::ports::NotificationStatus::Pending,
+                            attempts: 0,
+                            last_error: None,
+                            sent_at: None,
+                        });
+                    }
+                }
+                Write::FinishOutboxEvent { id, .. } => {
+                    s.outbox_done.insert(id);
+                    s.outbox_leases.remove(&id);
                 }
                 Write::Record(e) => s.events.push(e),
                 Write::TakeCapacity { agent_id, at, .. } => {
@@ -848,5 +904,217 @@ impl crate::ports::EscalationRuleRepository for Fake {
         let before = s.rules.len();
         s.rules.retain(|r| r.id != id);
         Ok(s.rules.len() < before)
+    }
+}
+
+#[async_trait]
+impl crate::ports::EscalationChecks for Fake {
+    async fn claim_checks(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<TicketId>, StoreError> {
+        let mut s = self.state();
+        let mut due: Vec<(Timestamp, i64)> = s
+            .checks
+            .iter()
+            .filter_map(|(id, (at, lease))| match (at, lease) {
+                (Some(at), lease) if *at <= now && lease.is_none_or(|l| l < now) => Some((*at, *id)),
+                _ => None,
+            })
+            .collect();
+        due.sort();
+        due.truncate(limit as usize);
+        for (_, id) in &due {
+            if let Some(c) = s.checks.get_mut(id) {
+                c.1 = Some(lease_until);
+            }
+        }
+        Ok(due.into_iter().map(|(_, id)| TicketId::new(id)).collect())
+    }
+
+    async fn fired(&self, ticket: TicketId) -> Result<Vec<(i64, String)>, StoreError> {
+        Ok(self
+            .state()
+            .firings
+            .iter()
+            .filter(|(t, _, _)| *t == ticket.get())
+            .map(|(_, r, k)| (*r, k.clone()))
+            .collect())
+    }
+
+    async fn recheck_open_tickets(&self, at: Timestamp) -> Result<u64, StoreError> {
+        let mut s = self.state();
+        let open: Vec<i64> = s
+            .tickets
+            .iter()
+            .filter(|t| !matches!(t.status(), TicketStatus::Resolved | TicketStatus::Closed))
+            .map(|t| t.id().get())
+            .collect();
+        for id in &open {
+            let lease = s.checks.get(id).and_then(|c| c.1);
+            s.checks.insert(*id, (Some(at), lease));
+        }
+        Ok(open.len() as u64)
+    }
+}
+
+#[async_trait]
+impl crate::ports::OutboxRepository for Fake {
+    async fn claim_events(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<crate::ports::OutboxEvent>, StoreError> {
+        let mut s = self.state();
+        let due: Vec<crate::ports::OutboxEvent> = s
+            .events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (i as i64 + 1, e))
+            .filter(|(id, _)| !s.outbox_done.contains(id))
+            .filter(|(id, _)| s.outbox_leases.get(id).is_none_or(|l| *l < now))
+            .take(limit as usize)
+            .map(|(id, e)| crate::ports::OutboxEvent { id, event: e.clone() })
+            .collect();
+        for e in &due {
+            s.outbox_leases.insert(e.id, lease_until);
+        }
+        Ok(due)
+    }
+
+    async fn release_event(&self, id: i64, retry_at: Timestamp, _error: &str) -> Result<(), StoreError> {
+        self.state().outbox_leases.insert(id, retry_at);
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl crate::ports::NotificationRepository for Fake {
+    async fn claim_notifications(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+        claimant: &str,
+    ) -> Result<Vec<crate::ports::Notification>, StoreError> {
+        let mut s = self.state();
+        let due: Vec<crate::ports::Notification> = s
+            .notifications
+            .iter()
+            .filter(|n| n.status == crate::ports::NotificationStatus::Pending && n.next_attempt_at <= now)
+            .filter(|n| s.notification_leases.get(&n.id).is_none_or(|(_, l)| *l < now))
+            .take(limit as usize)
+            .cloned()
+            .collect();
+        for n in &due {
+            s.notification_leases.insert(n.id, (claimant.to_owned(), lease_until));
+        }
+        Ok(due)
+    }
+
+    async fn record_outcome(
+        &self,
+        id: i64,
+        claimant: &str,
+        at: Timestamp,
+        outcome: crate::ports::Outcome,
+    ) -> Result<bool, StoreError> {
+        use crate::ports::{NotificationStatus, Outcome};
+        let mut s = self.state();
+        if s.notification_leases.get(&id).map(|(c, _)| c.as_str()) != Some(claimant) {
+            return Ok(false);
+        }
+        s.notification_leases.remove(&id);
+        let Some(n) = s.notifications.iter_mut().find(|n| n.id == id) else {
+            return Ok(false);
+        };
+        n.attempts += 1;
+        match outcome {
+            Outcome::Sent => {
+                n.status = NotificationStatus::Sent;
+                n.sent_at = Some(at);
+            }
+            Outcome::Retry { at, error } => {
+                n.next_attempt_at = at;
+                n.last_error = Some(error);
+            }
+            Outcome::Dead { error } => {
+                n.status = NotificationStatus::Dead;
+                n.last_error = Some(error);
+            }
+        }
+        Ok(true)
+    }
+
+    async fn list_notifications(
+        &self,
+        status: Option<crate::ports::NotificationStatus>,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<crate::ports::Notification>, StoreError> {
+        Ok(self
+            .state()
+            .notifications
+            .iter()
+            .rev()
+            .filter(|n| status.is_none_or(|s| n.status == s) && before.is_none_or(|b| n.id < b))
+            .take(limit as usize)
+            .cloned()
+            .collect())
+    }
+
+    async fn requeue(&self, id: i64, now: Timestamp) -> Result<bool, StoreError> {
+        let mut s = self.state();
+        match s
+            .notifications
+            .iter_mut()
+            .find(|n| n.id == id && n.status == crate::ports::NotificationStatus::Dead)
+        {
+            Some(n) => {
+                n.status = crate::ports::NotificationStatus::Pending;
+                n.attempts = 0;
+                n.next_attempt_at = now;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    async fn get_notification(&self, id: i64) -> Result<Option<crate::ports::Notification>, StoreError> {
+        Ok(self.state().notifications.iter().find(|n| n.id == id).cloned())
+    }
+
+    async fn contacts(&self, ids: &[UserId]) -> Result<Vec<crate::ports::Contact>, StoreError> {
+        let s = self.state();
+        Ok(s.users
+            .iter()
+            .filter(|u| ids.contains(&u.id))
+            .map(|u| contact_of(&s, u))
+            .collect())
+    }
+
+    async fn supervisors(&self) -> Result<Vec<crate::ports::Contact>, StoreError> {
+        let s = self.state();
+        Ok(s.users
+            .iter()
+            .filter(|u| u.role == Role::Supervisor && u.active)
+            .map(|u| contact_of(&s, u))
+            .collect())
+    }
+}
+
+fn contact_of(s: &State, u: &UserAccount) -> crate::ports::Contact {
+    let phone = s.phones.get(&u.id.get());
+    crate::ports::Contact {
+        id: u.id,
+        name: u.display_name.as_str().to_owned(),
+        email: u.email.as_str().to_owned(),
+        role: u.role,
+        active: u.active,
+        phone: phone.map(|p| p.0.clone()),
+        sms_opt_in: phone.is_some_and(|p| p.1),
     }
 }

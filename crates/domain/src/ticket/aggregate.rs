@@ -428,6 +428,61 @@ impl Ticket {
         Ok(self.record_by(by.map(|a| a.user_id), now, kind))
     }
 
+    /// Hands the ticket on as an escalation rule says (the system acts: no actor): to an
+    /// agent (a `new` ticket becomes `assigned`, one with an agent is transferred keeping
+    /// its status), or back to the queue (`new`, no agent), optionally of another
+    /// category. Open tickets only; no events when nothing changes.
+    pub fn reassign_by_rule(
+        &mut self,
+        target: &crate::escalation::Reassign,
+        now: Timestamp,
+        reason: String,
+    ) -> Result<Vec<TicketEvent>, TicketError> {
+        use crate::escalation::Reassign;
+        let from = self.0.status;
+        match from {
+            TicketStatus::Closed => return Err(TicketError::Closed),
+            TicketStatus::Resolved => return Err(TicketError::Resolved),
+            _ => {}
+        }
+        let mut events = Vec::new();
+        match target {
+            Reassign::Agent(agent) if self.0.assignee_id.is_none() => {
+                events.push(self.assign_automatically(*agent, now, reason)?);
+            }
+            Reassign::Agent(agent) if self.0.assignee_id == Some(*agent) => {}
+            Reassign::Agent(agent) => {
+                let previous = self.0.assignee_id.replace(*agent);
+                let kind = TicketEventKind::Assigned {
+                    previous,
+                    assignee: *agent,
+                    from,
+                    to: from,
+                    reason: Some(reason),
+                };
+                events.push(self.record_by(None, now, kind));
+            }
+            Reassign::Queue { category } => {
+                if let Some(previous) = self.0.assignee_id.take() {
+                    self.0.status = TicketStatus::New;
+                    let kind = TicketEventKind::Unassigned {
+                        previous,
+                        from,
+                        reason: Some(reason),
+                    };
+                    events.push(self.record_by(None, now, kind));
+                }
+                if let Some(to) = category.as_ref().filter(|c| **c != self.0.category) {
+                    let change = short_change("category", self.0.category.as_str(), to.as_str());
+                    self.0.category = to.clone();
+                    let kind = TicketEventKind::Updated { changes: vec![change] };
+                    events.push(self.record_by(None, now, kind));
+                }
+            }
+        }
+        Ok(events)
+    }
+
     /// Gives a ticket that already has an agent to another one, keeping its status (the
     /// work goes on): `assigned`, `in_progress`, `waiting_customer` or `resolved`. A `new`
     /// ticket is given with [`Ticket::assign`]. Staff only; `None` when `assignee` has it
@@ -1190,6 +1245,61 @@ mod tests {
                 .add_comment(CommentId::new(1), body("hi"), Visibility::Public, 0, stranger, t(1))
                 .map(|_| ()),
             Err(TicketError::NotVisible)
+        );
+    }
+
+    #[test]
+    fn a_rule_hands_a_ticket_to_an_agent_or_back_to_a_queue() {
+        use crate::escalation::Reassign;
+        let other = UserId::new(21);
+        let mut ticket = new_ticket();
+        let events = ticket
+            .reassign_by_rule(&Reassign::Agent(other), t(1), "rule".into())
+            .expect("assigns");
+        assert_eq!(
+            (ticket.status(), ticket.assignee_id()),
+            (TicketStatus::Assigned, Some(other))
+        );
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].actor, None);
+        assert!(
+            ticket
+                .reassign_by_rule(&Reassign::Agent(other), t(2), "again".into())
+                .expect("no change")
+                .is_empty()
+        );
+        ticket
+            .transition(TicketStatus::InProgress, Actor::new(other, Role::Agent), t(3), None)
+            .expect("starts");
+        let moved = ticket
+            .reassign_by_rule(&Reassign::Agent(agent().user_id), t(4), "to 20".into())
+            .expect("transfers");
+        assert_eq!(ticket.status(), TicketStatus::InProgress, "a transfer keeps the status");
+        assert!(matches!(&moved[0].kind, TicketEventKind::Assigned { previous: Some(p), .. } if *p == other));
+        let version = ticket.version();
+        let software = CategorySlug::parse("software").expect("valid");
+        let queued = ticket
+            .reassign_by_rule(
+                &Reassign::Queue {
+                    category: Some(software.clone()),
+                },
+                t(5),
+                "to software".into(),
+            )
+            .expect("queues");
+        assert_eq!((ticket.status(), ticket.assignee_id()), (TicketStatus::New, None));
+        assert_eq!(ticket.parts().category, software);
+        assert_eq!(queued.len(), 2, "unassigned, then the category changed");
+        assert!(ticket.version() > version);
+        let mut done = new_ticket();
+        done.assign(agent().user_id, agent(), t(1), None).expect("assigns");
+        done.transition(TicketStatus::InProgress, agent(), t(2), None)
+            .expect("starts");
+        done.transition(TicketStatus::Resolved, agent(), t(2), None)
+            .expect("resolves");
+        assert_eq!(
+            done.reassign_by_rule(&Reassign::Queue { category: None }, t(3), "late".into()),
+            Err(TicketError::Resolved)
         );
     }
 }

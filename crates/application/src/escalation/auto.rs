@@ -1,0 +1,326 @@
+//! The escalation loop's tick: apply the rules that fire on the tickets due a look.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use domain::assignment::Strictness;
+use domain::escalation::{Action, EscalationFacts, EscalationRule, Firing, Reassign, evaluate, next_check};
+use domain::sla::BusinessCalendar;
+use domain::{Escalation, Ticket, TicketEvent, TicketEventKind, TicketId, TicketStatus, Timestamp};
+
+use crate::error::AppError;
+use crate::ports::{ChangeSet, EscalationChecks, EscalationRuleRepository, StoreError, Write};
+use crate::sla::Before;
+use crate::tickets::TicketPorts;
+
+/// How often one ticket is tried within a tick when a concurrent change wins.
+const ATTEMPTS_PER_TICKET: usize = 3;
+/// History entries read per page when looking for the last return to the queue.
+const HISTORY_PAGE: u32 = 500;
+
+/// What one tick did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EscalationTick {
+    /// Tickets leased because a look was due.
+    pub checked: usize,
+    /// Rule firings applied (each recorded once per trigger).
+    pub fired: usize,
+    /// Hand-overs a rule asked for that the agent could not take (the rest of the rule
+    /// was applied, the refusal noted in the reason).
+    pub refused: usize,
+    /// Tickets a concurrent change beat three times; their lease runs out and a later tick
+    /// looks again.
+    pub conflicts: usize,
+    /// Tickets that failed otherwise.
+    pub failed: usize,
+    /// The last failure, for the log.
+    pub last_error: Option<String>,
+}
+
+/// The automatic path of escalation: finds the tickets due a look through the check index
+/// (every change to a ticket makes it due; the loop then schedules the next instant a rule
+/// could fire), evaluates the active rules on each, and applies each firing once: the
+/// ticket's new state, its history entries and outbox events (`TicketEscalated`, and any
+/// hand-over) and the firing's record in one transaction.
+#[derive(Clone)]
+pub struct RunEscalations {
+    ports: TicketPorts,
+    rules: Arc<dyn EscalationRuleRepository>,
+    checks: Arc<dyn EscalationChecks>,
+    batch: u32,
+    lease_seconds: i64,
+}
+
+impl RunEscalations {
+    /// Wires the use case: at most `batch` tickets per tick, each leased for
+    /// `lease_seconds`.
+    pub fn new(
+        ports: TicketPorts,
+        rules: Arc<dyn EscalationRuleRepository>,
+        checks: Arc<dyn EscalationChecks>,
+        batch: u32,
+        lease_seconds: i64,
+    ) -> Self {
+        Self {
+            ports,
+            rules,
+            checks,
+            batch: batch.max(1),
+            lease_seconds: lease_seconds.max(1),
+        }
+    }
+
+    /// The most tickets one [`RunEscalations::tick`] takes.
+    pub fn batch_size(&self) -> usize {
+        self.batch as usize
+    }
+
+    /// One pass. With no active rule nothing is claimed (a rule's creation makes every
+    /// open ticket due a look).
+    pub async fn tick(&self) -> Result<EscalationTick, AppError> {
+        let rules: Vec<EscalationRule> = self
+            .rules
+            .list_rules()
+            .await?
+            .into_iter()
+            .filter(|r| r.active)
+            .collect();
+        let mut tick = EscalationTick::default();
+        if rules.is_empty() {
+            return Ok(tick);
+        }
+        let now = self.ports.clock.now();
+        let ids = self
+            .checks
+            .claim_checks(now, now.plus_seconds(self.lease_seconds), self.batch)
+            .await?;
+        tick.checked = ids.len();
+        for id in ids {
+            if let Err(e) = self.look_at(id, &rules, &mut tick).await {
+                tick.failed += 1;
+                tick.last_error = Some(format!("ticket {id}: {e}"));
+            }
+        }
+        Ok(tick)
+    }
+
+    /// Evaluates and applies the rules on one ticket, retrying on fresh state when a
+    /// concurrent change wins.
+    async fn look_at(&self, id: TicketId, rules: &[EscalationRule], tick: &mut EscalationTick) -> Result<(), AppError> {
+        let mut skip_handover = false;
+        for _ in 0..ATTEMPTS_PER_TICKET {
+            let Some(ticket) = self.ports.tickets.get(id).await? else {
+                return Ok(());
+            };
+            let now = self.ports.clock.now();
+            let plan = self.plan(&ticket, rules, now, skip_handover).await?;
+            let fired = plan.firings;
+            match self.ports.uow.commit(plan.changes).await {
+                Ok(()) => {
+                    tick.fired += fired;
+                    tick.refused += usize::from(skip_handover);
+                    return Ok(());
+                }
+                Err(StoreError::AgentRefused(_)) if !skip_handover => skip_handover = true,
+                // The ticket moved on, its SLA was saved meanwhile, or another loop
+                // recorded a firing after our lease ran out: look again on fresh state.
+                Err(StoreError::VersionConflict | StoreError::Duplicate("escalation_firing")) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        tick.conflicts += 1;
+        Ok(())
+    }
+
+    /// The change set for one ticket as read: the firings applied in rule order, and the
+    /// next look scheduled.
+    async fn plan(
+        &self,
+        read: &Ticket,
+        rules: &[EscalationRule],
+        now: Timestamp,
+        skip_handover: bool,
+    ) -> Result<Plan, AppError> {
+        let id = read.id();
+        let stored = self.ports.sla.targets.sla_of(id).await?;
+        let calendar = match self.ports.sla.stored_policy(&stored).await? {
+            Some(applied) => applied.calendar,
+            None => BusinessCalendar::always_open(),
+        };
+        let unassigned_since = self.unassigned_since(read, rules).await?;
+        let fired: BTreeSet<(i64, String)> = self.checks.fired(id).await?.into_iter().collect();
+        let facts = EscalationFacts {
+            ticket: read.parts(),
+            sla: Some(&stored.sla),
+            unassigned_since,
+        };
+        let firings: Vec<Firing> = evaluate(rules, &facts, now, &calendar)
+            .map_err(crate::sla::calendar_failure)?
+            .into_iter()
+            .filter(|f| !fired.contains(&(f.rule_id, f.trigger.clone())))
+            .collect();
+        let mut changes = ChangeSet::default();
+        if firings.is_empty() {
+            let at = next_check(rules, &facts, now, &calendar).map_err(crate::sla::calendar_failure)?;
+            changes.push(Write::ScheduleEscalationCheck {
+                ticket_id: id,
+                at,
+                version: read.version(),
+            });
+            return Ok(Plan { changes, firings: 0 });
+        }
+        let by_id: BTreeMap<i64, &EscalationRule> = rules.iter().map(|r| (r.id, r)).collect();
+        let mut ticket = read.clone();
+        let mut events: Vec<TicketEvent> = Vec::new();
+        for firing in &firings {
+            let Some(rule) = by_id.get(&firing.rule_id) else {
+                continue;
+            };
+            // A firing earlier in this pass may have resolved nothing but can have moved
+            // the ticket; a rule never acts on a finished ticket.
+            if matches!(ticket.status(), TicketStatus::Resolved | TicketStatus::Closed) {
+                break;
+            }
+            events.extend(apply(&mut ticket, rule, firing, now, skip_handover)?);
+            changes.push(Write::RecordFiring {
+                ticket_id: id,
+                rule_id: firing.rule_id,
+                trigger: firing.trigger.clone(),
+                at: now,
+            });
+        }
+        let mut writes = vec![Write::UpdateTicket {
+            ticket: ticket.clone(),
+            expected: read.version(),
+        }];
+        writes.extend(events.iter().filter_map(place_taken));
+        writes.extend(events.into_iter().map(Write::Record));
+        writes.extend(changes.writes);
+        writes.extend(
+            self.ports
+                .sla
+                .follow(self.ports.tickets.as_ref(), &Before::of(read), &ticket, None, now)
+                .await?,
+        );
+        // The next look, on the state just written (its own firings are in the past).
+        let after = EscalationFacts {
+            ticket: ticket.parts(),
+            sla: Some(&stored.sla),
+            unassigned_since: match (ticket.assignee_id(), read.assignee_id()) {
+                (None, Some(_)) => Some(now),
+                _ => unassigned_since,
+            },
+        };
+        let at = next_check(rules, &after, now, &calendar).map_err(crate::sla::calendar_failure)?;
+        writes.push(Write::ScheduleEscalationCheck {
+            ticket_id: id,
+            // A hand-over or a new priority changes the SLA targets: look again at once.
+            at: if ticket.parts().priority != read.parts().priority || ticket.assignee_id() != read.assignee_id() {
+                Some(now)
+            } else {
+                at
+            },
+            version: ticket.version(),
+        });
+        Ok(Plan {
+            changes: ChangeSet { writes },
+            firings: firings.len(),
+        })
+    }
+
+    /// Since when a `new` ticket without an agent has waited: its last return to the
+    /// queue, or its opening. Read from the history only when a rule needs it.
+    async fn unassigned_since(&self, ticket: &Ticket, rules: &[EscalationRule]) -> Result<Option<Timestamp>, AppError> {
+        let t = ticket.parts();
+        if t.assignee_id.is_some() || t.status != TicketStatus::New {
+            return Ok(None);
+        }
+        let wanted = rules
+            .iter()
+            .any(|r| matches!(r.trigger(), Some(domain::escalation::Condition::UnassignedFor { .. })));
+        if !wanted {
+            return Ok(None);
+        }
+        let mut since = t.created_at;
+        let mut after = None;
+        loop {
+            let page = self.ports.tickets.history(t.id, true, after, HISTORY_PAGE).await?;
+            for entry in &page {
+                if matches!(entry.kind, TicketEventKind::Unassigned { .. }) {
+                    since = entry.at;
+                }
+            }
+            match page.last() {
+                Some(last) if page.len() == HISTORY_PAGE as usize => after = Some(last.id),
+                _ => return Ok(Some(since)),
+            }
+        }
+    }
+}
+
+/// One ticket's writes and how many firings they carry.
+struct Plan {
+    changes: ChangeSet,
+    firings: usize,
+}
+
+/// Applies a rule's actions to the ticket: the escalation (always recorded, so every
+/// firing is on the ticket's record and in the outbox, where the notifications it asks
+/// for are planned from), then any hand-over.
+fn apply(
+    ticket: &mut Ticket,
+    rule: &EscalationRule,
+    firing: &Firing,
+    now: Timestamp,
+    skip_handover: bool,
+) -> Result<Vec<TicketEvent>, AppError> {
+    let raise_priority = rule.actions.iter().find_map(|a| match a {
+        Action::RaisePriority(r) => Some(*r),
+        _ => None,
+    });
+    let handover: Option<&Reassign> = rule.actions.iter().find_map(|a| match a {
+        Action::Reassign(r) => Some(r),
+        _ => None,
+    });
+    let mut reason = format!("{}: {}", rule.name, describe(&firing.trigger));
+    if skip_handover && handover.is_some() {
+        reason.push_str("; the hand-over was refused (the agent is offline or full)");
+    }
+    let escalation = Escalation {
+        rule_id: Some(rule.id),
+        reason: reason.clone(),
+        raise_level: rule.actions.contains(&Action::RaiseLevel),
+        raise_priority,
+    };
+    let mut events = vec![ticket.escalate(None, now, escalation)?];
+    if let (Some(target), false) = (handover, skip_handover) {
+        events.extend(ticket.reassign_by_rule(target, now, reason)?);
+    }
+    Ok(events)
+}
+
+/// A trigger key in words, for the history: `sla:resolution:breached:…` reads
+/// "resolution breached".
+fn describe(trigger: &str) -> String {
+    let parts: Vec<&str> = trigger.split(':').collect();
+    match parts.as_slice() {
+        ["sla", kind, trouble, ..] => format!("{} {}", kind.replace('_', " "), trouble.replace('_', " ")),
+        ["unassigned", minutes, ..] => format!("unassigned for {minutes} business minutes"),
+        ["no_reply", minutes, ..] => format!("no agent reply for {minutes} business minutes"),
+        _ => trigger.to_owned(),
+    }
+}
+
+/// The agent's place a rule's hand-over takes: checked as a person's assignment (the rule
+/// names the agent), so an offline or full agent refuses it.
+fn place_taken(event: &TicketEvent) -> Option<Write> {
+    let TicketEventKind::Assigned { assignee, to, .. } = &event.kind else {
+        return None;
+    };
+    domain::assignment::takes_capacity(*to).then_some(Write::TakeCapacity {
+        ticket_id: event.ticket_id,
+        agent_id: *assignee,
+        strictness: Strictness::Manual,
+        at: event.at,
+    })
+}
