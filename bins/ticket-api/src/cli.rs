@@ -171,9 +171,19 @@ async fn serve(settings: Settings) -> Result<(), String> {
     let blobs: Arc<dyn BlobStore> = Arc::new(settings.open_blob_store()?);
     let state = wire(db.clone(), blobs.clone(), &settings)?;
     bootstrap(&state, &settings).await?;
-    let worker = settings
-        .embedded_worker()
-        .then(|| Worker::spawn(db, blobs, state.ticket_ports.clone(), settings.worker_intervals()));
+    let worker = match settings.embedded_worker() {
+        true => {
+            let delivery = ticket_worker::wiring::delivery(&settings)?;
+            Some(Worker::spawn(
+                db,
+                blobs,
+                state.ticket_ports.clone(),
+                delivery,
+                settings.worker_intervals(),
+            ))
+        }
+        false => None,
+    };
     if worker.is_some() {
         tracing::info!(
             "running the worker loops in-process (single-node mode; set TICKET__WORKER__EMBEDDED=false to turn off)"

@@ -6,7 +6,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{IntoResponses, Modify, OpenApi};
 
-use crate::handlers::{accounts, agents, auth, categories, comments, escalation, ops, sla, tickets};
+use crate::handlers::{accounts, agents, auth, categories, comments, escalation, notifications, ops, sla, tickets};
 use crate::problem::{FieldProblem, Problem};
 
 /// The API's document.
@@ -24,6 +24,7 @@ use crate::problem::{FieldProblem, Problem};
         sla::preview, sla::list_calendars, sla::create_calendar, sla::update_calendar, sla::delete_calendar,
         sla::list_policies, sla::create_policy, sla::update_policy, sla::delete_policy,
         escalation::list, escalation::create, escalation::update, escalation::delete,
+        notifications::list, notifications::retry,
         ops::healthz, ops::readyz, ops::metrics,
     ),
     components(schemas(Problem, FieldProblem)),
@@ -37,6 +38,7 @@ use crate::problem::{FieldProblem, Problem};
         (name = "comments", description = "The conversation: comments, internal notes and files"),
         (name = "sla", description = "Service levels: business calendars and due instants"),
         (name = "escalation", description = "Admin-defined escalation rules"),
+        (name = "notifications", description = "E-mail and SMS notifications: queued, sent, dead-lettered"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

@@ -6,7 +6,7 @@ use actix_web::dev::Service as _;
 use actix_web::http::StatusCode;
 use actix_web::{App, HttpResponse, HttpServer, web};
 
-use crate::handlers::{accounts, agents, auth, categories, comments, escalation, ops, sla, tickets};
+use crate::handlers::{accounts, agents, auth, categories, comments, escalation, notifications, ops, sla, tickets};
 use crate::problem::{ApiError, path_error, query_error};
 use crate::state::AppState;
 
@@ -130,7 +130,9 @@ pub fn configure(max_body_bytes: usize) -> impl Fn(&mut web::ServiceConfig) + Cl
                         resource("/escalation-rules/{id}", "PATCH, DELETE")
                             .route(web::patch().to(escalation::update))
                             .route(web::delete().to(escalation::delete)),
-                    ),
+                    )
+                    .service(resource("/notifications", "GET").route(web::get().to(notifications::list)))
+                    .service(resource("/notifications/{id}/retry", "POST").route(web::post().to(notifications::retry))),
             )
             .default_service(web::to(route_not_found));
     }

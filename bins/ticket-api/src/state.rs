@@ -22,6 +22,7 @@ use application::tickets::{
     UnassignTicket, UpdateTicket,
 };
 
+use application::notifications::{ListNotifications, RetryNotification};
 use ticket_worker::settings::Settings;
 use ticket_worker::wiring::ticket_ports;
 
@@ -84,6 +85,10 @@ pub struct AppState {
     pub ticket_escalations: TicketEscalations,
     /// `/escalation-rules`
     pub escalation_rules: ManageRules,
+    /// `GET /notifications`.
+    pub list_notifications: ListNotifications,
+    /// `POST /notifications/{id}/retry`.
+    pub retry_notification: RetryNotification,
     /// Assignees' display names in ticket representations.
     pub assignee_names: AssigneeNames,
     /// The ticket use cases' ports, for the worker loops when they run in-process.
@@ -226,6 +231,8 @@ impl AppState {
                 clock: w.clock.clone(),
                 checks: db.clone(),
             }),
+            list_notifications: ListNotifications::new(db.clone()),
+            retry_notification: RetryNotification::new(db.clone(), w.clock.clone()),
             ticket_ports: ports,
             add_comment: AddComment::new(conversation.clone(), w.attachment_rules),
             list_comments: ListComments::new(conversation.clone()),

@@ -95,5 +95,68 @@ fn metrics(stats: &WorkerStats) -> String {
         stats.queue_refused.load(Ordering::Relaxed),
         stats.queue_conflicts.load(Ordering::Relaxed),
         stats.queue_ticks.load(Ordering::Relaxed),
-    )
+    ) + &counters(&[
+        (
+            "escalation_checked_total",
+            "Tickets the escalation loop looked at.",
+            &stats.escalation_checked,
+        ),
+        (
+            "escalation_fired_total",
+            "Escalation rule firings applied.",
+            &stats.escalation_fired,
+        ),
+        (
+            "escalation_refused_total",
+            "Hand-overs a rule asked for that the agent could not take.",
+            &stats.escalation_refused,
+        ),
+        (
+            "escalation_ticks_total",
+            "Completed escalation loop ticks.",
+            &stats.escalation_ticks,
+        ),
+        (
+            "notifications_planned_total",
+            "Notifications queued from outbox events.",
+            &stats.notifications_planned,
+        ),
+        (
+            "notifications_sent_total",
+            "Notifications the provider accepted.",
+            &stats.notifications_sent,
+        ),
+        (
+            "notifications_retried_total",
+            "Notification attempts that failed for now.",
+            &stats.notifications_retried,
+        ),
+        (
+            "notifications_dead_total",
+            "Notifications dead-lettered.",
+            &stats.notifications_dead,
+        ),
+        (
+            "notifications_lost_lease_total",
+            "Outcomes dropped: another dispatcher took the row over.",
+            &stats.notifications_lost_lease,
+        ),
+        (
+            "notify_ticks_total",
+            "Completed notification ticks.",
+            &stats.notify_ticks,
+        ),
+    ])
+}
+
+/// Counters in the text exposition format, each named `ticket_worker_NAME`.
+fn counters(list: &[(&str, &str, &std::sync::atomic::AtomicI64)]) -> String {
+    list.iter()
+        .map(|(name, help, value)| {
+            format!(
+                "# HELP ticket_worker_{name} {help}\n# TYPE ticket_worker_{name} counter\nticket_worker_{name} {}\n",
+                value.load(Ordering::Relaxed)
+            )
+        })
+        .collect()
 }

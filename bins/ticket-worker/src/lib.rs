@@ -3,8 +3,8 @@
 //! The loops live in this library so `ticket-api` can run them in-process (single-node
 //! mode) and `ticket-worker` as its own deployment: the SLA monitor, the outbox backlog
 //! report, the session purge and the orphan-blob sweep, with `/healthz` and `/metrics`
-//! and a graceful stop. The assignment, escalation and notification loops arrive with
-//! their issues.
+//! and a graceful stop; the assignment queue, the escalation loop, and the notification
+//! loop (outbox to notifications, then delivery).
 #![forbid(unsafe_code)]
 
 pub mod health;
@@ -13,4 +13,4 @@ pub mod settings;
 pub mod telemetry;
 pub mod wiring;
 
-pub use loops::{Intervals, Worker};
+pub use loops::{Delivery, Intervals, Worker};

@@ -8,7 +8,10 @@ use adapters_db::Database;
 use application::assignment::{DrainQueue, QueueTick};
 use application::auth::PurgeEndedSessions;
 use application::comments::SweepOrphanBlobs;
+use application::escalation::{EscalationTick, RunEscalations};
+use application::notifications::{DispatchNotifications, DispatchTick, PlanNotifications, PlanPorts, PlanTick};
 use application::ports::{BlobStore, SystemClock};
+use application::ports::{NotificationGateway, TemplateRenderer};
 use application::sla::{MonitorSla, SlaTick};
 use application::tickets::TicketPorts;
 use tokio::sync::watch;
@@ -43,6 +46,26 @@ pub struct WorkerStats {
     pub queue_conflicts: AtomicI64,
     /// Completed queue ticks.
     pub queue_ticks: AtomicI64,
+    /// Tickets the escalation loop looked at.
+    pub escalation_checked: AtomicI64,
+    /// Escalation rule firings applied.
+    pub escalation_fired: AtomicI64,
+    /// Hand-overs a rule asked for that the agent could not take.
+    pub escalation_refused: AtomicI64,
+    /// Completed escalation loop ticks.
+    pub escalation_ticks: AtomicI64,
+    /// Notifications queued from outbox events.
+    pub notifications_planned: AtomicI64,
+    /// Notifications the provider accepted.
+    pub notifications_sent: AtomicI64,
+    /// Attempts that failed for now (to be retried).
+    pub notifications_retried: AtomicI64,
+    /// Notifications dead-lettered.
+    pub notifications_dead: AtomicI64,
+    /// Outcomes dropped because another dispatcher took the row over after the lease ran out.
+    pub notifications_lost_lease: AtomicI64,
+    /// Completed notification ticks.
+    pub notify_ticks: AtomicI64,
 }
 
 /// How often the loops run.
@@ -66,6 +89,33 @@ pub struct Intervals {
     pub queue: Duration,
     /// Queued tickets per tick.
     pub queue_batch: u32,
+    /// Between escalation loop ticks.
+    pub escalation: Duration,
+    /// Tickets per escalation batch.
+    pub escalation_batch: u32,
+    /// How long the escalation loop holds the tickets it took, in seconds.
+    pub escalation_lease_secs: i64,
+    /// Between notification ticks that found nothing to do.
+    pub notify: Duration,
+    /// Outbox events planned per tick.
+    pub notify_plan_batch: u32,
+    /// Notifications sent per tick.
+    pub notify_batch: u32,
+    /// How long a dispatcher holds the notifications it took, in seconds.
+    pub notify_lease_secs: i64,
+    /// Notifications sent at the same time.
+    pub notify_concurrency: usize,
+    /// When to retry and when to give up.
+    pub notify_retry: application::notifications::RetryPolicy,
+}
+
+/// How notifications are rendered and sent.
+#[derive(Clone)]
+pub struct Delivery {
+    /// The templates.
+    pub renderer: Arc<dyn TemplateRenderer>,
+    /// The providers (or the log).
+    pub gateway: Arc<dyn NotificationGateway>,
 }
 
 /// Running loops; stop them with [`Worker::shutdown`].
@@ -79,7 +129,13 @@ pub struct Worker {
 
 impl Worker {
     /// Starts the loops on the current tokio runtime.
-    pub fn spawn(db: Database, blobs: Arc<dyn BlobStore>, tickets: TicketPorts, every: Intervals) -> Self {
+    pub fn spawn(
+        db: Database,
+        blobs: Arc<dyn BlobStore>,
+        tickets: TicketPorts,
+        delivery: Delivery,
+        every: Intervals,
+    ) -> Self {
         let (stop, stopped) = watch::channel(false);
         let stats = Arc::new(WorkerStats::default());
         // Ended sessions are kept a day for audits before they go.
@@ -93,15 +149,37 @@ impl Worker {
         let db_port = Arc::new(db.clone());
         let monitor = MonitorSla::new(
             db_port.clone(),
-            db_port,
+            db_port.clone(),
             Arc::new(SystemClock),
             every.sla_batch,
             every.sla_lease_secs,
         );
-        let queue = DrainQueue::new(tickets, every.queue_batch);
+        let queue = DrainQueue::new(tickets.clone(), every.queue_batch);
+        let escalations = RunEscalations::new(
+            tickets,
+            db_port.clone(),
+            db_port.clone(),
+            every.escalation_batch,
+            every.escalation_lease_secs,
+        );
+        let planner = planner(&db, every);
+        let dispatcher = dispatcher(&db, delivery, every);
         let tasks = vec![
             tokio::spawn(monitor_sla(monitor, every.sla, stopped.clone(), stats.clone())),
             tokio::spawn(drain_queue(queue, every.queue, stopped.clone(), stats.clone())),
+            tokio::spawn(run_escalations(
+                escalations,
+                every.escalation,
+                stopped.clone(),
+                stats.clone(),
+            )),
+            tokio::spawn(notify(
+                planner,
+                dispatcher,
+                every.notify,
+                stopped.clone(),
+                stats.clone(),
+            )),
             tokio::spawn(report_backlog(db, every.report, stopped.clone(), stats.clone())),
             tokio::spawn(purge_sessions(
                 purge,
@@ -328,4 +406,191 @@ pub async fn run_queue_tick(queue: &DrainQueue) -> QueueTick {
             QueueTick::default()
         }
     }
+}
+
+/// The planner: outbox events to notification rows.
+pub fn planner(db: &Database, every: Intervals) -> PlanNotifications {
+    let port = Arc::new(db.clone());
+    PlanNotifications::new(
+        PlanPorts {
+            outbox: port.clone(),
+            notifications: port.clone(),
+            tickets: port.clone(),
+            comments: port.clone(),
+            rules: port.clone(),
+            uow: port,
+            clock: Arc::new(SystemClock),
+        },
+        every.notify_plan_batch,
+        every.notify_lease_secs,
+    )
+}
+
+/// The dispatcher, its leases in a name unique to this process.
+pub fn dispatcher(db: &Database, delivery: Delivery, every: Intervals) -> DispatchNotifications {
+    let started = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    DispatchNotifications::new(
+        Arc::new(db.clone()),
+        delivery.renderer,
+        delivery.gateway,
+        Arc::new(SystemClock),
+        format!("dispatcher-{}-{started}", std::process::id()),
+        every.notify_batch,
+        every.notify_lease_secs,
+        every.notify_concurrency,
+        every.notify_retry,
+    )
+}
+
+/// Applies the escalation rules that fire. Each tick takes the tickets due a look through
+/// the check index in batches until none is left; several workers split the work.
+async fn run_escalations(
+    escalations: RunEscalations,
+    every: Duration,
+    mut stopped: watch::Receiver<bool>,
+    stats: Arc<WorkerStats>,
+) {
+    let mut ticker = tokio::time::interval(every);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            _ = stopped.changed() => break,
+        }
+        let total = run_escalation_tick(&escalations, &stopped).await;
+        let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        stats.escalation_ticks.fetch_add(1, Ordering::Relaxed);
+        stats
+            .escalation_checked
+            .fetch_add(count(total.checked), Ordering::Relaxed);
+        stats.escalation_fired.fetch_add(count(total.fired), Ordering::Relaxed);
+        stats
+            .escalation_refused
+            .fetch_add(count(total.refused), Ordering::Relaxed);
+    }
+    tracing::debug!("escalation loop stopped");
+}
+
+/// One escalation tick: batches until a batch comes back short, a failure, or shutdown.
+pub async fn run_escalation_tick(escalations: &RunEscalations, stopped: &watch::Receiver<bool>) -> EscalationTick {
+    let mut total = EscalationTick::default();
+    loop {
+        match escalations.tick().await {
+            Ok(batch) => {
+                if let Some(e) = &batch.last_error {
+                    tracing::warn!(failed = batch.failed, error = %e, "escalation loop could not save some tickets");
+                }
+                if batch.fired > 0 || batch.refused > 0 {
+                    tracing::info!(
+                        checked = batch.checked,
+                        fired = batch.fired,
+                        refused = batch.refused,
+                        conflicts = batch.conflicts,
+                        "escalation tick"
+                    );
+                }
+                let full = batch.checked >= escalations.batch_size();
+                total.checked += batch.checked;
+                total.fired += batch.fired;
+                total.refused += batch.refused;
+                total.conflicts += batch.conflicts;
+                total.failed += batch.failed;
+                if !full || batch.failed > 0 || *stopped.borrow() {
+                    break;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "escalation loop cannot take due tickets");
+                break;
+            }
+        }
+    }
+    total
+}
+
+/// Plans notifications from the outbox and sends what is due. Runs again at once while
+/// either step had a full batch; otherwise waits `every`.
+async fn notify(
+    planner: PlanNotifications,
+    dispatcher: DispatchNotifications,
+    every: Duration,
+    mut stopped: watch::Receiver<bool>,
+    stats: Arc<WorkerStats>,
+) {
+    loop {
+        let (planned, sent) = run_notify_tick(&planner, &dispatcher).await;
+        let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        stats.notify_ticks.fetch_add(1, Ordering::Relaxed);
+        stats
+            .notifications_planned
+            .fetch_add(count(planned.queued), Ordering::Relaxed);
+        stats.notifications_sent.fetch_add(count(sent.sent), Ordering::Relaxed);
+        stats
+            .notifications_retried
+            .fetch_add(count(sent.retried), Ordering::Relaxed);
+        stats.notifications_dead.fetch_add(count(sent.dead), Ordering::Relaxed);
+        stats
+            .notifications_lost_lease
+            .fetch_add(count(sent.lost_lease), Ordering::Relaxed);
+        let busy = (planned.events >= planner.batch_size() && planned.failed == 0)
+            || (sent.claimed >= dispatcher.batch_size() && sent.failed == 0);
+        if busy {
+            if *stopped.borrow() {
+                break;
+            }
+            continue;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stopped.changed() => break,
+        }
+    }
+    tracing::debug!("notification loop stopped");
+}
+
+/// One notification tick: plan a batch of outbox events, then send a batch of due
+/// notifications; logged when it did something.
+pub async fn run_notify_tick(
+    planner: &PlanNotifications,
+    dispatcher: &DispatchNotifications,
+) -> (PlanTick, DispatchTick) {
+    let planned = match planner.tick().await {
+        Ok(tick) => {
+            if let Some(e) = &tick.last_error {
+                tracing::warn!(failed = tick.failed, error = %e, "could not plan some outbox events");
+            }
+            tick
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the outbox");
+            PlanTick::default()
+        }
+    };
+    let sent = match dispatcher.tick().await {
+        Ok(tick) => {
+            if let Some(e) = &tick.last_error {
+                tracing::warn!(failed = tick.failed, error = %e, "could not record some notification outcomes");
+            }
+            if tick.claimed > 0 {
+                tracing::info!(
+                    planned = planned.queued,
+                    claimed = tick.claimed,
+                    sent = tick.sent,
+                    retried = tick.retried,
+                    dead = tick.dead,
+                    lost_lease = tick.lost_lease,
+                    "notification tick"
+                );
+            }
+            tick
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot take due notifications");
+            DispatchTick::default()
+        }
+    };
+    (planned, sent)
 }

@@ -123,7 +123,8 @@ async fn run(settings: Settings) -> Result<(), String> {
     tracing::info!(address = %settings.worker.health_bind, "serving /healthz and /metrics");
     let blobs = std::sync::Arc::new(settings.open_blob_store()?);
     let tickets = ticket_ports(&db, &settings);
-    let worker = Worker::spawn(db, blobs, tickets, settings.worker_intervals());
+    let delivery = ticket_worker::wiring::delivery(&settings)?;
+    let worker = Worker::spawn(db, blobs, tickets, delivery, settings.worker_intervals());
     let (stop_health, health_stopped) = tokio::sync::watch::channel(false);
     let health = tokio::spawn(health::serve(listener, worker.stats.clone(), health_stopped));
     shutdown_signal().await;

@@ -46,6 +46,10 @@ pub struct Settings {
     pub attachments: AttachmentSettings,
     /// Routing tickets to agents.
     pub assignment: AssignmentSettings,
+    /// Notification providers and templates (`TICKET__NOTIFY__*`): SendGrid for e-mail and
+    /// Twilio for SMS when their credentials are set, the log otherwise.
+    #[serde(default)]
+    pub notify: adapters_notify::NotifyConfig,
 }
 
 /// `assignment.*`
@@ -198,6 +202,30 @@ pub struct WorkerSettings {
     pub queue_interval_ms: u64,
     /// Queued tickets one tick considers at most.
     pub queue_batch: u32,
+    /// Seconds between escalation loop ticks.
+    pub escalation_interval_secs: u64,
+    /// Tickets the escalation loop looks at per batch.
+    pub escalation_batch: u32,
+    /// Seconds the escalation loop holds the tickets it took.
+    pub escalation_lease_secs: u64,
+    /// Milliseconds between notification ticks (plan the outbox, send what is due) while
+    /// the last one found nothing to do.
+    pub notify_interval_ms: u64,
+    /// Outbox events planned per tick.
+    pub notify_plan_batch: u32,
+    /// Notifications a dispatcher takes per tick; after a crash at most this many are
+    /// sent twice.
+    pub notify_batch: u32,
+    /// Seconds a dispatcher holds the notifications it took (longer than a batch takes).
+    pub notify_lease_secs: u64,
+    /// Notifications sent at the same time.
+    pub notify_concurrency: u32,
+    /// Attempts before a notification failing for now is dead-lettered.
+    pub notify_max_attempts: u32,
+    /// Milliseconds before the first retry; doubles with each failure.
+    pub notify_retry_base_ms: u64,
+    /// The longest wait between attempts, in milliseconds.
+    pub notify_retry_max_ms: u64,
 }
 
 const DEFAULTS: &str = r#"
@@ -255,6 +283,17 @@ sla_batch = 500
 sla_lease_secs = 120
 queue_interval_ms = 2000
 queue_batch = 200
+escalation_interval_secs = 30
+escalation_batch = 200
+escalation_lease_secs = 120
+notify_interval_ms = 1000
+notify_plan_batch = 200
+notify_batch = 50
+notify_lease_secs = 120
+notify_concurrency = 8
+notify_max_attempts = 10
+notify_retry_base_ms = 5000
+notify_retry_max_ms = 3600000
 
 [assignment]
 assign_on_create = true
@@ -348,6 +387,22 @@ impl Settings {
             sla_lease_secs: i64::try_from(self.worker.sla_lease_secs.max(1)).unwrap_or(i64::MAX),
             queue: std::time::Duration::from_millis(self.worker.queue_interval_ms.max(10)),
             queue_batch: self.worker.queue_batch.max(1),
+            escalation: std::time::Duration::from_secs(self.worker.escalation_interval_secs.max(1)),
+            escalation_batch: self.worker.escalation_batch.max(1),
+            escalation_lease_secs: i64::try_from(self.worker.escalation_lease_secs.max(1)).unwrap_or(i64::MAX),
+            notify: std::time::Duration::from_millis(self.worker.notify_interval_ms.max(10)),
+            notify_plan_batch: self.worker.notify_plan_batch.max(1),
+            notify_batch: self.worker.notify_batch.max(1),
+            notify_lease_secs: i64::try_from(self.worker.notify_lease_secs.max(1)).unwrap_or(i64::MAX),
+            notify_concurrency: usize::try_from(self.worker.notify_concurrency.max(1)).unwrap_or(1),
+            notify_retry: application::notifications::RetryPolicy {
+                max_attempts: self.worker.notify_max_attempts.max(1),
+                base_delay_ms: self.worker.notify_retry_base_ms.max(1),
+                max_delay_ms: self
+                    .worker
+                    .notify_retry_max_ms
+                    .max(self.worker.notify_retry_base_ms.max(1)),
+            },
         }
     }
 

@@ -38,3 +38,17 @@ pub fn ticket_ports(
         },
     }
 }
+
+/// The notification templates and providers of `notify.*`: SendGrid and Twilio when
+/// their credentials are set, the log file otherwise. Fails when an override template
+/// does not parse, so a bad template stops the start, not the sends.
+pub fn delivery(settings: &Settings) -> Result<crate::Delivery, String> {
+    let notify = &settings.notify;
+    let templates = adapters_notify::Templates::load(notify.templates_dir.as_deref()).map_err(|e| e.to_string())?;
+    let gateways = adapters_notify::Gateways::from_config(notify).map_err(|e| e.to_string())?;
+    tracing::info!(providers = %gateways.describe(), "notification delivery");
+    Ok(crate::Delivery {
+        renderer: Arc::new(templates),
+        gateway: Arc::new(gateways),
+    })
+}

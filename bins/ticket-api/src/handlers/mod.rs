@@ -6,6 +6,7 @@ pub mod auth;
 pub mod categories;
 pub mod comments;
 pub mod escalation;
+pub mod notifications;
 pub mod ops;
 pub mod sla;
 pub mod tickets;

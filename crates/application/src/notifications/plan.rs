@@ -199,8 +199,10 @@ impl PlanNotifications {
                 continue;
             }
             for contact in audience {
-                // Nobody is told of their own doing; inactive accounts hear nothing.
-                if !contact.active || Some(contact.id) == event.actor {
+                // Nobody is told of their own doing (but a customer who opened a ticket
+                // gets its receipt); inactive accounts hear nothing.
+                let own = Some(contact.id) == event.actor && want.template != "ticket_created";
+                if !contact.active || own {
                     continue;
                 }
                 for channel in &want.channels {
