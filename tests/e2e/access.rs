@@ -175,6 +175,32 @@ async fn every_endpoint_against_every_role(s: Server) {
             &r,
             expect(who, 401, 403, 403, 403, 201),
         );
+        let r = s.call(Method::GET, "/api/v1/me/contact", token, None).await;
+        check(format!("{who:?} GET /me/contact"), &r, expect(who, 401, 200, 200, 200, 200));
+        let r = s
+            .call(
+                Method::PUT,
+                "/api/v1/me/contact",
+                token,
+                Some(json!({"phone": "+4930123456", "sms_opt_in": false})),
+            )
+            .await;
+        check(format!("{who:?} PUT /me/contact"), &r, expect(who, 401, 200, 200, 200, 200));
+        let r = s.call(Method::GET, "/api/v1/notifications", token, None).await;
+        check(
+            format!("{who:?} GET /notifications"),
+            &r,
+            expect(who, 401, 403, 403, 403, 200),
+        );
+        // No notification 999999: admins learn it is missing, everyone else is refused first.
+        let r = s
+            .call(Method::POST, "/api/v1/notifications/999999/retry", token, None)
+            .await;
+        check(
+            format!("{who:?} POST /notifications/{{id}}/retry"),
+            &r,
+            expect(who, 401, 403, 403, 403, 404),
+        );
         let r = s.call(Method::GET, "/api/v1/agents/workload", token, None).await;
         check(
             format!("{who:?} GET /agents/workload"),

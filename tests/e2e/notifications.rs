@@ -7,6 +7,33 @@ use std::time::{Duration, Instant};
 
 use e2e::*;
 
+e2e::on_both_backends!(people_set_how_texts_reach_them);
+
+async fn people_set_how_texts_reach_them(s: Server) {
+    let admin = s.admin().await;
+    let (_, customer) = s.account(&admin, "customer", "cu@example.com").await;
+    let r = s.call(Method::GET, "/api/v1/me/contact", Some(&customer), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body, json!({"email": "cu@example.com", "phone": null, "sms_opt_in": false}));
+    let put = |body: Value| s.call(Method::PUT, "/api/v1/me/contact", Some(&customer), Some(body));
+    let r = put(json!({"phone": "+49 30 1234-5678", "sms_opt_in": true})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["phone"], "+493012345678", "stored in E.164 form");
+    for (bad, field) in [
+        (json!({"phone": "030 1234567", "sms_opt_in": false}), "phone"),
+        (json!({"sms_opt_in": true}), "sms_opt_in"),
+    ] {
+        let r = put(bad).await;
+        r.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        assert_eq!(r.body["errors"][0]["field"], field, "{}", r.body);
+    }
+    let r = put(json!({"phone": "+4930123456", "sms": true})).await;
+    r.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    let r = s.call(Method::GET, "/api/v1/me/contact", Some(&customer), None).await;
+    assert_eq!(r.body["phone"], "+493012345678", "refusals changed nothing");
+    assert_eq!(r.body["sms_opt_in"], true);
+}
+
 mod live {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sqlite() {

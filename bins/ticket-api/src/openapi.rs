@@ -24,7 +24,7 @@ use crate::problem::{FieldProblem, Problem};
         sla::preview, sla::list_calendars, sla::create_calendar, sla::update_calendar, sla::delete_calendar,
         sla::list_policies, sla::create_policy, sla::update_policy, sla::delete_policy,
         escalation::list, escalation::create, escalation::update, escalation::delete,
-        notifications::list, notifications::retry,
+        notifications::list, notifications::retry, notifications::contact, notifications::set_contact,
         ops::healthz, ops::readyz, ops::metrics,
     ),
     components(schemas(Problem, FieldProblem)),

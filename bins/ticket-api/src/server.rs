@@ -45,6 +45,11 @@ pub fn configure(max_body_bytes: usize) -> impl Fn(&mut web::ServiceConfig) + Cl
                     .service(resource("/auth/login", "POST").route(web::post().to(auth::login)))
                     .service(resource("/auth/logout", "POST").route(web::post().to(auth::logout)))
                     .service(resource("/me", "GET").route(web::get().to(auth::me)))
+                    .service(
+                        resource("/me/contact", "GET, PUT")
+                            .route(web::get().to(notifications::contact))
+                            .route(web::put().to(notifications::set_contact)),
+                    )
                     .service(resource("/customers", "POST").route(web::post().to(accounts::create_customer)))
                     .service(resource("/agents", "POST").route(web::post().to(accounts::create_agent)))
                     .service(resource("/agents/me/availability", "PUT").route(web::put().to(agents::set_availability)))

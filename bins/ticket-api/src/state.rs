@@ -22,7 +22,7 @@ use application::tickets::{
     UnassignTicket, UpdateTicket,
 };
 
-use application::notifications::{ListNotifications, RetryNotification};
+use application::notifications::{ListNotifications, MyContact, RetryNotification};
 use ticket_worker::settings::Settings;
 use ticket_worker::wiring::ticket_ports;
 
@@ -89,6 +89,8 @@ pub struct AppState {
     pub list_notifications: ListNotifications,
     /// `POST /notifications/{id}/retry`.
     pub retry_notification: RetryNotification,
+    /// `GET`/`PUT /me/contact`.
+    pub my_contact: MyContact,
     /// Assignees' display names in ticket representations.
     pub assignee_names: AssigneeNames,
     /// The ticket use cases' ports, for the worker loops when they run in-process.
@@ -233,6 +235,7 @@ impl AppState {
             }),
             list_notifications: ListNotifications::new(db.clone()),
             retry_notification: RetryNotification::new(db.clone(), w.clock.clone()),
+            my_contact: MyContact::new(db.clone()),
             ticket_ports: ports,
             add_comment: AddComment::new(conversation.clone(), w.attachment_rules),
             list_comments: ListComments::new(conversation.clone()),

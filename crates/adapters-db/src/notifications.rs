@@ -431,6 +431,18 @@ impl NotificationRepository for Database {
         rows.into_iter().map(into_contact).collect()
     }
 
+    async fn set_contact(&self, user: UserId, phone: Option<String>, sms_opt_in: bool) -> Result<bool, StoreError> {
+        let id = user.get();
+        let updated: usize = db_run!(self, conn => {
+            diesel::update(users::table.find(id))
+                .set((users::phone.eq(phone), users::sms_opt_in.eq(sms_opt_in)))
+                .execute(conn)
+                .await
+                .map_err(db_error)?
+        });
+        Ok(updated == 1)
+    }
+
     async fn supervisors(&self) -> Result<Vec<Contact>, StoreError> {
         let rows: Vec<ContactRow> = db_run!(self, conn => {
             users::table

@@ -118,6 +118,9 @@ contract!(
     assignment_entries_written_as_public_before_become_internal,
     escalation_rules_round_trip_with_unique_names,
     an_escalation_fires_once_per_trigger_even_when_raced,
+    escalation_checks_follow_ticket_writes_and_schedules,
+    notifications_are_queued_once_leased_and_settled_by_their_holder,
+    outbox_events_are_leased_planned_and_given_back,
 );
 
 #[test]

@@ -28,5 +28,5 @@ pub use ticket::{
     TicketError, TicketEvent, TicketEventKind, TicketNumber, TicketParts, TicketStatus, TicketUpdate, Version,
 };
 pub use time::Timestamp;
-pub use user::{DisplayName, Email};
+pub use user::{DisplayName, Email, PhoneNumber};
 pub use value_error::ValueError;

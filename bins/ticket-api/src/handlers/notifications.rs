@@ -140,3 +140,62 @@ pub async fn retry(state: State, caller: Authenticated, id: web::Path<i64>) -> R
         .await?;
     Ok(HttpResponse::Ok().json(NotificationResponse::from(&n)))
 }
+
+/// `PUT /me/contact`: how texts reach the caller.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactRequest {
+    /// A phone number in international form (`+4930123456`); `null` removes it.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// Whether text messages may be sent to it (needs a number).
+    #[serde(default)]
+    pub sms_opt_in: bool,
+}
+
+/// The caller's contact details for notifications.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContactResponse {
+    /// Where e-mail goes.
+    pub email: String,
+    /// The phone number, E.164.
+    pub phone: Option<String>,
+    /// Whether texts may be sent to it.
+    pub sms_opt_in: bool,
+}
+
+impl From<application::ports::Contact> for ContactResponse {
+    fn from(c: application::ports::Contact) -> Self {
+        Self {
+            email: c.email,
+            phone: c.phone,
+            sms_opt_in: c.sms_opt_in,
+        }
+    }
+}
+
+/// The caller's e-mail address, phone number and SMS consent.
+#[utoipa::path(get, path = "/api/v1/me/contact", tag = "notifications", security(("bearer" = [])),
+    responses((status = 200, description = "How notifications reach the caller", body = ContactResponse), ReadErrors))]
+pub async fn contact(state: State, caller: Authenticated) -> Result<HttpResponse, ApiError> {
+    let c = state.my_contact.get(caller.0.actor()).await?;
+    Ok(HttpResponse::Ok().json(ContactResponse::from(c)))
+}
+
+/// Sets the caller's phone number and SMS consent (any signed-in user): texts reach them
+/// only with both. 422 for a number not in international form, or consent without one.
+#[utoipa::path(put, path = "/api/v1/me/contact", tag = "notifications", request_body = ContactRequest,
+    security(("bearer" = [])),
+    responses((status = 200, description = "Stored", body = ContactResponse), WriteErrors))]
+pub async fn set_contact(
+    state: State,
+    caller: Authenticated,
+    body: crate::problem::JsonBody<ContactRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let input = application::notifications::ContactInput {
+        phone: body.0.phone,
+        sms_opt_in: body.0.sms_opt_in,
+    };
+    let c = state.my_contact.set(caller.0.actor(), input).await?;
+    Ok(HttpResponse::Ok().json(ContactResponse::from(c)))
+}

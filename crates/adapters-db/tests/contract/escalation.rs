@@ -122,3 +122,159 @@ pub async fn an_escalation_fires_once_per_trigger_even_when_raced(db: &Database)
     let stored = TicketRepository::get(db, ticket.id()).await.expect("reads").expect("exists");
     assert_eq!((stored.version(), stored.parts().escalation_level), (before.version(), 0), "nothing written");
 }
+
+pub async fn escalation_checks_follow_ticket_writes_and_schedules(db: &Database) {
+    let w = world(db).await;
+    let a = open(db, spec(w.customer.id, "first", 1)).await;
+    let b = open(db, spec(w.customer.id, "second", 2)).await;
+    // Every write makes a ticket due a look at the write's instant.
+    assert_eq!(db.claim_checks(at(0), at(100), 10).await.expect("claims"), Vec::<TicketId>::new());
+    assert_eq!(db.claim_checks(at(5), at(100), 10).await.expect("claims"), vec![a.id(), b.id()]);
+    assert!(
+        db.claim_checks(at(50), at(200), 10).await.expect("claims").is_empty(),
+        "leased"
+    );
+    // The loop schedules the next look; a schedule for a stale version leaves it due.
+    let schedule = |ticket: &Ticket, next: Option<i64>, version: Version| {
+        let mut c = ChangeSet::default();
+        c.push(Write::ScheduleEscalationCheck {
+            ticket_id: ticket.id(),
+            at: next.map(at),
+            version,
+        });
+        c
+    };
+    db.commit(schedule(&a, Some(500), a.version())).await.expect("schedules");
+    db.commit(schedule(&b, None, Version::new(99))).await.expect("a stale schedule is a no-op");
+    assert_eq!(
+        db.claim_checks(at(101), at(300), 10).await.expect("claims"),
+        vec![b.id()],
+        "b's lease ran out and its stale schedule changed nothing; a waits for 500"
+    );
+    db.commit(schedule(&b, None, b.version())).await.expect("schedules");
+    assert!(db.claim_checks(at(400), at(600), 10).await.expect("claims").is_empty());
+    assert_eq!(db.claim_checks(at(500), at(600), 10).await.expect("claims"), vec![a.id()]);
+    // Claimed and never settled (a crashed loop): due again once the lease runs out.
+    assert_eq!(db.claim_checks(at(601), at(650), 10).await.expect("claims"), vec![a.id()]);
+    db.commit(schedule(&a, None, a.version())).await.expect("settles");
+    // A change to the ticket makes it due again at once.
+    let mut changed = TicketRepository::get(db, b.id()).await.expect("reads").expect("exists");
+    let before = changed.clone();
+    let event = changed
+        .escalate(
+            None,
+            at(700),
+            Escalation {
+                rule_id: None,
+                reason: "by hand".into(),
+                raise_level: true,
+                raise_priority: None,
+            },
+        )
+        .expect("escalates");
+    db.commit(update_of(&before, changed, event)).await.expect("commits");
+    assert_eq!(db.claim_checks(at(700), at(800), 10).await.expect("claims"), vec![b.id()]);
+    // A new rule makes every open ticket due.
+    assert_eq!(db.recheck_open_tickets(at(900)).await, Ok(2));
+    assert_eq!(db.claim_checks(at(900), at(1000), 10).await.expect("claims"), vec![a.id(), b.id()]);
+    assert_eq!(db.fired(a.id()).await, Ok(Vec::new()));
+}
+
+fn notification(key: &str, to: &str, seconds: i64) -> NewNotification {
+    NewNotification {
+        idempotency_key: key.to_owned(),
+        event_id: Some(1),
+        ticket_id: None,
+        recipient_id: None,
+        channel: domain::escalation::Channel::Email,
+        address: to.to_owned(),
+        recipient_name: Some("Ann".into()),
+        template: "ticket_created".into(),
+        context: [("ticket_number".to_owned(), "TKT-000001".to_owned())].into(),
+        at: at(seconds),
+    }
+}
+
+pub async fn notifications_are_queued_once_leased_and_settled_by_their_holder(db: &Database) {
+    let mut queue = ChangeSet::default();
+    for (key, seconds) in [("k1", 1), ("k2", 2), ("k1", 3)] {
+        queue.push(Write::QueueNotification(notification(key, "ann@example.com", seconds)));
+    }
+    db.commit(queue).await.expect("queues; a repeated key is dropped");
+    let all = db.list_notifications(None, None, 10).await.expect("lists");
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[0].spec.idempotency_key, "k2", "newest first");
+    assert_eq!(all[1].spec, notification("k1", "ann@example.com", 1));
+    assert_eq!(all[1].status, NotificationStatus::Pending);
+
+    let claimed = db.claim_notifications(at(10), at(20), 10, "a").await.expect("claims");
+    assert_eq!(claimed.len(), 2);
+    assert!(db.claim_notifications(at(15), at(30), 10, "b").await.expect("claims").is_empty(), "leased");
+    let (k1, k2) = (claimed[0].id, claimed[1].id);
+    let retry = Outcome::Retry {
+        at: at(100),
+        error: "sendgrid: HTTP 503".into(),
+    };
+    assert_eq!(db.record_outcome(k1, "a", at(16), retry).await, Ok(true));
+    // b takes k2 over after a's lease ran out; a's late outcome is dropped.
+    assert_eq!(
+        db.claim_notifications(at(21), at(40), 10, "b").await.expect("claims").len(),
+        1
+    );
+    assert_eq!(db.record_outcome(k2, "a", at(22), Outcome::Sent).await, Ok(false));
+    let dead = Outcome::Dead {
+        error: "sendgrid: HTTP 400: bad address".into(),
+    };
+    assert_eq!(db.record_outcome(k2, "b", at(23), dead).await, Ok(true));
+    let k2_row = db.get_notification(k2).await.expect("reads").expect("exists");
+    assert_eq!(
+        (k2_row.status, k2_row.attempts, k2_row.last_error.as_deref()),
+        (NotificationStatus::Dead, 1, Some("sendgrid: HTTP 400: bad address"))
+    );
+    assert!(db.claim_notifications(at(99), at(200), 10, "a").await.expect("claims").is_empty(), "not yet due");
+    let again = db.claim_notifications(at(100), at(200), 10, "a").await.expect("claims");
+    assert_eq!((again.len(), again[0].attempts), (1, 1));
+    assert_eq!(db.record_outcome(k1, "a", at(101), Outcome::Sent).await, Ok(true));
+    let k1_row = db.get_notification(k1).await.expect("reads").expect("exists");
+    assert_eq!((k1_row.status, k1_row.attempts, k1_row.sent_at), (NotificationStatus::Sent, 2, Some(at(101))));
+    assert_eq!(db.record_outcome(k1, "a", at(102), Outcome::Sent).await, Ok(false), "settled once");
+
+    let listed = |s| db.list_notifications(Some(s), None, 10);
+    assert_eq!(listed(NotificationStatus::Dead).await.expect("lists").len(), 1);
+    assert_eq!(listed(NotificationStatus::Sent).await.expect("lists")[0].id, k1);
+    assert_eq!(db.list_notifications(None, Some(k2), 10).await.expect("lists")[0].id, k1, "before");
+    assert_eq!(db.requeue(k1, at(300)).await, Ok(false), "only dead ones");
+    assert_eq!(db.requeue(k2, at(300)).await, Ok(true));
+    let back = db.get_notification(k2).await.expect("reads").expect("exists");
+    assert_eq!((back.status, back.attempts, back.next_attempt_at), (NotificationStatus::Pending, 0, at(300)));
+}
+
+pub async fn outbox_events_are_leased_planned_and_given_back(db: &Database) {
+    let w = world(db).await;
+    // Events committed before the dispatcher existed were marked processed at upgrade; the
+    // ones written now wait for it.
+    let a = open(db, spec(w.customer.id, "first", 1)).await;
+    let events = db.claim_events(at(10), at(20), 10).await.expect("claims");
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0].event.ticket_id, a.id());
+    assert!(matches!(events[0].event.kind, TicketEventKind::Created { .. }));
+    assert_eq!(events[0].event.actor, Some(w.customer.id));
+    assert!(db.claim_events(at(11), at(30), 10).await.expect("claims").is_empty(), "leased");
+    db.release_event(events[0].id, at(50), "tickets unreadable").await.expect("gives back");
+    assert!(db.claim_events(at(40), at(60), 10).await.expect("claims").is_empty(), "not before the retry");
+    let again = db.claim_events(at(50), at(60), 10).await.expect("claims");
+    assert_eq!(again.len(), 1);
+    let mut done = ChangeSet::default();
+    done.push(Write::QueueNotification(notification("event:1:user:1:email", "ann@example.com", 50)))
+        .push(Write::FinishOutboxEvent { id: again[0].id, at: at(51) });
+    db.commit(done).await.expect("plans");
+    assert!(db.claim_events(at(100), at(200), 10).await.expect("claims").is_empty(), "processed");
+    assert_eq!(db.pending_outbox_events().await, Ok(0));
+    // Contacts: the supervisors, and anyone by id.
+    let lead = account(db, "lead@example.com", Role::Supervisor).await;
+    let supervisors = db.supervisors().await.expect("reads");
+    assert_eq!(supervisors.iter().map(|c| c.id).collect::<Vec<_>>(), vec![lead.id]);
+    let contacts = db.contacts(&[w.customer.id, UserId::new(9_999)]).await.expect("reads");
+    assert_eq!(contacts.len(), 1);
+    assert_eq!((contacts[0].phone.clone(), contacts[0].sms_opt_in), (None, false));
+}

@@ -3,11 +3,13 @@
 //! the admins' view of them.
 
 mod admin;
+mod contact;
 mod dispatch;
 mod plan;
 mod recipients;
 
 pub use admin::{ListNotifications, NotificationListInput, RetryNotification};
+pub use contact::{ContactInput, MyContact};
 pub use dispatch::{DispatchNotifications, DispatchTick, RetryPolicy};
 pub use plan::{PlanNotifications, PlanPorts, PlanTick};
 pub use recipients::{Audience, CUSTOMER_TEMPLATES, Want, wants};

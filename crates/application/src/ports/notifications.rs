@@ -189,4 +189,7 @@ pub trait NotificationRepository: Send + Sync {
     async fn contacts(&self, ids: &[UserId]) -> Result<Vec<Contact>, StoreError>;
     /// Every active supervisor's contact details.
     async fn supervisors(&self) -> Result<Vec<Contact>, StoreError>;
+    /// Stores how texts reach a user: their phone number (E.164) and whether they agreed
+    /// to texts; false if the user does not exist.
+    async fn set_contact(&self, user: UserId, phone: Option<String>, sms_opt_in: bool) -> Result<bool, StoreError>;
 }

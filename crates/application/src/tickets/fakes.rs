@@ -1096,6 +1096,22 @@ impl crate::ports::NotificationRepository for Fake {
             .collect())
     }
 
+    async fn set_contact(&self, user: UserId, phone: Option<String>, sms_opt_in: bool) -> Result<bool, StoreError> {
+        let mut s = self.state();
+        if !s.users.iter().any(|u| u.id == user) {
+            return Ok(false);
+        }
+        match phone {
+            Some(p) => {
+                s.phones.insert(user.get(), (p, sms_opt_in));
+            }
+            None => {
+                s.phones.remove(&user.get());
+            }
+        }
+        Ok(true)
+    }
+
     async fn supervisors(&self) -> Result<Vec<crate::ports::Contact>, StoreError> {
         let s = self.state();
         Ok(s.users

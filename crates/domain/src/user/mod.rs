@@ -2,6 +2,8 @@
 
 mod email;
 mod name;
+mod phone;
 
 pub use email::Email;
 pub use name::DisplayName;
+pub use phone::PhoneNumber;
