@@ -48,6 +48,11 @@ bench:
 bench-sla:
     tests/bench/sla.sh
 
+# The escalation and notification loops over 1,000,000 open tickets (BENCHMARKS.md);
+# runs on the SLA benchmark's database.
+bench-escalation:
+    tests/bench/escalation.sh
+
 # The assignment queue benchmark: 10,000 queued tickets, 200 agents (BENCHMARKS.md).
 bench-queue:
     tests/bench/queue.sh

@@ -176,7 +176,11 @@ async fn every_endpoint_against_every_role(s: Server) {
             expect(who, 401, 403, 403, 403, 201),
         );
         let r = s.call(Method::GET, "/api/v1/me/contact", token, None).await;
-        check(format!("{who:?} GET /me/contact"), &r, expect(who, 401, 200, 200, 200, 200));
+        check(
+            format!("{who:?} GET /me/contact"),
+            &r,
+            expect(who, 401, 200, 200, 200, 200),
+        );
         let r = s
             .call(
                 Method::PUT,
@@ -185,7 +189,11 @@ async fn every_endpoint_against_every_role(s: Server) {
                 Some(json!({"phone": "+4930123456", "sms_opt_in": false})),
             )
             .await;
-        check(format!("{who:?} PUT /me/contact"), &r, expect(who, 401, 200, 200, 200, 200));
+        check(
+            format!("{who:?} PUT /me/contact"),
+            &r,
+            expect(who, 401, 200, 200, 200, 200),
+        );
         let r = s.call(Method::GET, "/api/v1/notifications", token, None).await;
         check(
             format!("{who:?} GET /notifications"),

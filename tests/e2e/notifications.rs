@@ -14,7 +14,10 @@ async fn people_set_how_texts_reach_them(s: Server) {
     let (_, customer) = s.account(&admin, "customer", "cu@example.com").await;
     let r = s.call(Method::GET, "/api/v1/me/contact", Some(&customer), None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert_eq!(r.body, json!({"email": "cu@example.com", "phone": null, "sms_opt_in": false}));
+    assert_eq!(
+        r.body,
+        json!({"email": "cu@example.com", "phone": null, "sms_opt_in": false})
+    );
     let put = |body: Value| s.call(Method::PUT, "/api/v1/me/contact", Some(&customer), Some(body));
     let r = put(json!({"phone": "+49 30 1234-5678", "sms_opt_in": true})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);

@@ -23,8 +23,11 @@ async fn main() -> ExitCode {
         None => run(settings).await,
         Some("sla-tick") => sla_tick(settings, &args[1..]).await,
         Some("queue-tick") => queue_tick(settings, &args[1..]).await,
+        Some("escalation-tick") => escalation_tick(settings, &args[1..]).await,
+        Some("notify-tick") => notify_tick(settings, &args[1..]).await,
         Some(other) => Err(format!(
-            "unknown command `{other}`; run without arguments, or `sla-tick|queue-tick [--repeat N]`"
+            "unknown command `{other}`; run without arguments, or \
+             `sla-tick|queue-tick|escalation-tick|notify-tick [--repeat N]`"
         )),
     };
     match outcome {
@@ -104,6 +107,53 @@ async fn queue_tick(settings: Settings, args: &[String]) -> Result<(), String> {
 }
 
 /// The N of `--repeat N` (default 1).
+async fn escalation_tick(settings: Settings, args: &[String]) -> Result<(), String> {
+    let repeat = repeat_of(args, "escalation-tick")?;
+    let db = connect(&settings).await?;
+    let every = settings.worker_intervals();
+    let port = std::sync::Arc::new(db.clone());
+    let escalations = application::escalation::RunEscalations::new(
+        ticket_ports(&db, &settings),
+        port.clone(),
+        port,
+        every.escalation_batch,
+        every.escalation_lease_secs,
+    );
+    let (_stop, stopped) = tokio::sync::watch::channel(false);
+    for i in 1..=repeat {
+        let started = std::time::Instant::now();
+        let tick = ticket_worker::loops::run_escalation_tick(&escalations, &stopped).await;
+        let micros = started.elapsed().as_micros();
+        print_line(&format!(
+            "tick {i}: {micros} us, checked {}, fired {}, refused {}, conflicts {}, failed {}",
+            tick.checked, tick.fired, tick.refused, tick.conflicts, tick.failed
+        ))?;
+    }
+    Ok(())
+}
+
+async fn notify_tick(settings: Settings, args: &[String]) -> Result<(), String> {
+    let repeat = repeat_of(args, "notify-tick")?;
+    let db = connect(&settings).await?;
+    let every = settings.worker_intervals();
+    let planner = ticket_worker::loops::planner(&db, every);
+    let dispatcher = ticket_worker::loops::dispatcher(&db, ticket_worker::wiring::delivery(&settings)?, every);
+    for i in 1..=repeat {
+        let started = std::time::Instant::now();
+        let (planned, sent) = ticket_worker::loops::run_notify_tick(&planner, &dispatcher).await;
+        let micros = started.elapsed().as_micros();
+        print_line(&format!(
+            "tick {i}: {micros} us, events {}, planned {}, claimed {}, sent {}, retried {}, dead {}",
+            planned.events, planned.queued, sent.claimed, sent.sent, sent.retried, sent.dead
+        ))?;
+    }
+    Ok(())
+}
+
+fn print_line(line: &str) -> Result<(), String> {
+    std::io::Write::write_all(&mut std::io::stdout(), format!("{line}\n").as_bytes()).map_err(|e| e.to_string())
+}
+
 fn repeat_of(args: &[String], command: &str) -> Result<u32, String> {
     match args {
         [] => Ok(1),
