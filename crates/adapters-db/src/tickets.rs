@@ -59,6 +59,9 @@ pub(crate) struct TicketRow {
     // arm or disarm a rule); only the loop's `Write::ScheduleEscalationCheck` sets a later
     // instant.
     pub escalation_check_at: Option<NaiveDateTime>,
+    // ... and ends the loop's lease, so the look is not held up until the lease runs out
+    // (a loop that held it loses its own write to the version guard).
+    pub escalation_claimed_until: Option<NaiveDateTime>,
 }
 
 impl TicketRow {
@@ -89,6 +92,7 @@ impl TicketRow {
             sla_due_at: t.sla_due_at.map(to_sql),
             escalation_level: i16::from(t.escalation_level),
             escalation_check_at: Some(to_sql(t.updated_at)),
+            escalation_claimed_until: None,
         }
     }
 

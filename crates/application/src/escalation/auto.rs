@@ -17,6 +17,9 @@ use crate::tickets::TicketPorts;
 const ATTEMPTS_PER_TICKET: usize = 3;
 /// History entries read per page when looking for the last return to the queue.
 const HISTORY_PAGE: u32 = 500;
+/// Schedules committed per transaction, a savepoint each (PostgreSQL slows down past 64
+/// subtransactions).
+const SAVEPOINTS_PER_TRANSACTION: usize = 50;
 
 /// What one tick did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -95,10 +98,28 @@ impl RunEscalations {
             .claim_checks(now, now.plus_seconds(self.lease_seconds), self.batch)
             .await?;
         tick.checked = ids.len();
+        let mut schedules = Vec::new();
         for id in ids {
-            if let Err(e) = self.look_at(id, &rules, &mut tick).await {
+            if let Err(e) = self.look_at(id, &rules, &mut tick, &mut schedules).await {
                 tick.failed += 1;
                 tick.last_error = Some(format!("ticket {id}: {e}"));
+            }
+        }
+        // Most looks only schedule the next one: those commit together, a savepoint each,
+        // one flush per chunk instead of one per ticket.
+        let mut schedules = schedules.into_iter().peekable();
+        while schedules.peek().is_some() {
+            let chunk: Vec<ChangeSet> = schedules.by_ref().take(SAVEPOINTS_PER_TRANSACTION).collect();
+            let n = chunk.len();
+            let failed = match self.ports.uow.commit_each(chunk).await {
+                Ok(done) => done.into_iter().filter_map(Result::err).collect(),
+                Err(e) => vec![e; n],
+            };
+            // A schedule that did not commit leaves its ticket leased; it is looked at
+            // again when the lease runs out.
+            if let Some(e) = failed.last() {
+                tick.failed += failed.len();
+                tick.last_error = Some(e.to_string());
             }
         }
         Ok(tick)
@@ -106,7 +127,15 @@ impl RunEscalations {
 
     /// Evaluates and applies the rules on one ticket, retrying on fresh state when a
     /// concurrent change wins.
-    async fn look_at(&self, id: TicketId, rules: &[EscalationRule], tick: &mut EscalationTick) -> Result<(), AppError> {
+    /// A look that fires nothing only schedules the next one: its change set goes to
+    /// `schedules`, committed with the others at the end of the tick.
+    async fn look_at(
+        &self,
+        id: TicketId,
+        rules: &[EscalationRule],
+        tick: &mut EscalationTick,
+        schedules: &mut Vec<ChangeSet>,
+    ) -> Result<(), AppError> {
         let mut skip_handover = false;
         for _ in 0..ATTEMPTS_PER_TICKET {
             let Some(ticket) = self.ports.tickets.get(id).await? else {
@@ -115,6 +144,10 @@ impl RunEscalations {
             let now = self.ports.clock.now();
             let plan = self.plan(&ticket, rules, now, skip_handover).await?;
             let fired = plan.firings;
+            if fired == 0 {
+                schedules.push(plan.changes);
+                return Ok(());
+            }
             match self.ports.uow.commit(plan.changes).await {
                 Ok(()) => {
                     tick.fired += fired;
