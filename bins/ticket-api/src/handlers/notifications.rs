@@ -145,8 +145,10 @@ pub async fn retry(state: State, caller: Authenticated, id: web::Path<i64>) -> R
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContactRequest {
-    /// A phone number in international form (`+4930123456`); `null` removes it.
-    #[serde(default)]
+    /// A phone number in international form (`+4930123456`); `null` removes it. Required:
+    /// `PUT` replaces both.
+    #[serde(deserialize_with = "Option::deserialize")]
+    #[schema(required = true)]
     pub phone: Option<String>,
     /// Whether text messages may be sent to it (needs a number).
     #[serde(default)]
