@@ -47,6 +47,18 @@ pub fn delivery(settings: &Settings) -> Result<crate::Delivery, String> {
     let templates = adapters_notify::Templates::load(notify.templates_dir.as_deref()).map_err(|e| e.to_string())?;
     let gateways = adapters_notify::Gateways::from_config(notify).map_err(|e| e.to_string())?;
     tracing::info!(providers = %gateways.describe(), "notification delivery");
+    // A batch still being sent when its lease runs out is taken over and sent twice.
+    let w = &settings.worker;
+    let rounds = u64::from(w.notify_batch.div_ceil(w.notify_concurrency.max(1)));
+    let worst = rounds.saturating_mul(notify.timeout_secs.max(1));
+    if w.notify_lease_secs <= worst {
+        tracing::warn!(
+            lease_secs = w.notify_lease_secs,
+            worst_batch_secs = worst,
+            "worker.notify_lease_secs is not longer than a batch can take to send \
+             (notify_batch / notify_concurrency x notify.timeout_secs): slow providers can get messages twice"
+        );
+    }
     Ok(crate::Delivery {
         renderer: Arc::new(templates),
         gateway: Arc::new(gateways),

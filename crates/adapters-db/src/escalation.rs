@@ -308,7 +308,12 @@ impl EscalationChecks for Database {
         let at = to_sql(at);
         let n: usize = db_run!(self, conn => {
             diesel::update(tickets::table.filter(tickets::status.ne_all(["resolved", "closed"])))
-                .set(tickets::escalation_check_at.eq(at))
+                // Ending the leases makes a look in progress under the old rules schedule
+                // nothing.
+                .set((
+                    tickets::escalation_check_at.eq(at),
+                    tickets::escalation_claimed_until.eq(None::<NaiveDateTime>),
+                ))
                 .execute(conn)
                 .await
                 .map_err(db_error)?

@@ -319,17 +319,25 @@ macro_rules! apply_writes {
                             other => TxError::Diesel(other),
                         })?;
                 }
-                Write::ScheduleEscalationCheck { ticket_id, at, version } => {
-                    // A change since the schedule was worked out leaves the ticket due.
-                    diesel::update(
-                        tickets::table.filter(tickets::id.eq(ticket_id.get()).and(tickets::version.eq(version.get()))),
-                    )
-                    .set((
-                        tickets::escalation_check_at.eq(at.map(to_sql)),
-                        tickets::escalation_claimed_until.eq(None::<chrono::NaiveDateTime>),
-                    ))
-                    .execute(conn)
-                    .await?;
+                Write::ScheduleEscalationCheck {
+                    ticket_id,
+                    at,
+                    version,
+                    lease,
+                } => {
+                    // A change or a rule since the schedule was worked out leaves the
+                    // ticket due (both end the lease).
+                    let held = tickets::id
+                        .eq(ticket_id.get())
+                        .and(tickets::version.eq(version.get()))
+                        .and(tickets::escalation_claimed_until.eq(to_sql(*lease)));
+                    diesel::update(tickets::table.filter(held))
+                        .set((
+                            tickets::escalation_check_at.eq(at.map(to_sql)),
+                            tickets::escalation_claimed_until.eq(None::<chrono::NaiveDateTime>),
+                        ))
+                        .execute(conn)
+                        .await?;
                 }
                 Write::QueueNotification(n) => {
                     diesel::insert_into(notifications::table)

@@ -74,8 +74,13 @@ pub(crate) async fn outcome(
 }
 
 /// 429 and 5xx are worth retrying; every other failure status is not.
+/// 429, 5xx, and the two 4xx that say "try again": 408 (the provider timed out reading the
+/// request) and 425 (too early).
 fn is_transient(status: StatusCode) -> bool {
-    status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
+    matches!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS | StatusCode::REQUEST_TIMEOUT | StatusCode::TOO_EARLY
+    ) || status.is_server_error()
 }
 
 /// A request that got no response: transient (network, timeout), unless the request itself
@@ -141,6 +146,22 @@ mod tests {
     use reqwest::header::HeaderValue;
 
     use super::*;
+
+    #[test]
+    fn throttling_server_errors_and_try_again_statuses_are_transient_other_4xx_permanent() {
+        for transient in [408, 425, 429, 500, 502, 503, 504] {
+            assert!(
+                is_transient(StatusCode::from_u16(transient).expect("status")),
+                "{transient}"
+            );
+        }
+        for permanent in [400, 401, 403, 404, 413, 422] {
+            assert!(
+                !is_transient(StatusCode::from_u16(permanent).expect("status")),
+                "{permanent}"
+            );
+        }
+    }
 
     fn headers(value: &str) -> HeaderMap {
         let mut headers = HeaderMap::new();

@@ -134,30 +134,38 @@ pub async fn escalation_checks_follow_ticket_writes_and_schedules(db: &Database)
         db.claim_checks(at(50), at(200), 10).await.expect("claims").is_empty(),
         "leased"
     );
-    // The loop schedules the next look; a schedule for a stale version leaves it due.
-    let schedule = |ticket: &Ticket, next: Option<i64>, version: Version| {
+    // The loop schedules the next look under the lease it took; a schedule for a stale
+    // version or a lease no longer held leaves the ticket due.
+    let schedule = |ticket: &Ticket, next: Option<i64>, version: Version, lease: i64| {
         let mut c = ChangeSet::default();
         c.push(Write::ScheduleEscalationCheck {
             ticket_id: ticket.id(),
             at: next.map(at),
             version,
+            lease: at(lease),
         });
         c
     };
-    db.commit(schedule(&a, Some(500), a.version())).await.expect("schedules");
-    db.commit(schedule(&b, None, Version::new(99))).await.expect("a stale schedule is a no-op");
+    db.commit(schedule(&a, Some(500), a.version(), 100)).await.expect("schedules");
+    db.commit(schedule(&b, None, Version::new(99), 100))
+        .await
+        .expect("a stale schedule is a no-op");
     assert_eq!(
         db.claim_checks(at(101), at(300), 10).await.expect("claims"),
         vec![b.id()],
         "b's lease ran out and its stale schedule changed nothing; a waits for 500"
     );
-    db.commit(schedule(&b, None, b.version())).await.expect("schedules");
-    assert!(db.claim_checks(at(400), at(600), 10).await.expect("claims").is_empty());
+    db.commit(schedule(&b, None, b.version(), 100))
+        .await
+        .expect("a schedule under a lease no longer held is a no-op");
+    assert_eq!(db.claim_checks(at(301), at(400), 10).await.expect("claims"), vec![b.id()]);
+    db.commit(schedule(&b, None, b.version(), 400)).await.expect("schedules");
+    assert!(db.claim_checks(at(450), at(490), 10).await.expect("claims").is_empty());
     assert_eq!(db.claim_checks(at(500), at(600), 10).await.expect("claims"), vec![a.id()]);
     // Claimed and never settled (a crashed loop): due again once the lease runs out.
     assert_eq!(db.claim_checks(at(601), at(650), 10).await.expect("claims"), vec![a.id()]);
-    db.commit(schedule(&a, None, a.version())).await.expect("settles");
-    // A change to the ticket makes it due again at once.
+    db.commit(schedule(&a, None, a.version(), 650)).await.expect("settles");
+    // A change to the ticket makes it due again at once and ends the lease.
     let mut changed = TicketRepository::get(db, b.id()).await.expect("reads").expect("exists");
     let before = changed.clone();
     let event = changed
@@ -174,9 +182,14 @@ pub async fn escalation_checks_follow_ticket_writes_and_schedules(db: &Database)
         .expect("escalates");
     db.commit(update_of(&before, changed, event)).await.expect("commits");
     assert_eq!(db.claim_checks(at(700), at(800), 10).await.expect("claims"), vec![b.id()]);
-    // A new rule makes every open ticket due.
-    assert_eq!(db.recheck_open_tickets(at(900)).await, Ok(2));
-    assert_eq!(db.claim_checks(at(900), at(1000), 10).await.expect("claims"), vec![a.id(), b.id()]);
+    // A new rule makes every open ticket due and ends the leases, so a look in progress
+    // under the old rules schedules nothing.
+    assert_eq!(db.recheck_open_tickets(at(750)).await, Ok(2));
+    let stale = TicketRepository::get(db, b.id()).await.expect("reads").expect("exists");
+    db.commit(schedule(&stale, None, stale.version(), 800))
+        .await
+        .expect("a look from before the rule changes nothing");
+    assert_eq!(db.claim_checks(at(750), at(1000), 10).await.expect("claims"), vec![a.id(), b.id()]);
     assert_eq!(db.fired(a.id()).await, Ok(Vec::new()));
 }
 

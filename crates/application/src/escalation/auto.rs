@@ -93,14 +93,12 @@ impl RunEscalations {
             return Ok(tick);
         }
         let now = self.ports.clock.now();
-        let ids = self
-            .checks
-            .claim_checks(now, now.plus_seconds(self.lease_seconds), self.batch)
-            .await?;
+        let lease = now.plus_seconds(self.lease_seconds);
+        let ids = self.checks.claim_checks(now, lease, self.batch).await?;
         tick.checked = ids.len();
         let mut schedules = Vec::new();
         for id in ids {
-            if let Err(e) = self.look_at(id, &rules, &mut tick, &mut schedules).await {
+            if let Err(e) = self.look_at(id, &rules, lease, &mut tick, &mut schedules).await {
                 tick.failed += 1;
                 tick.last_error = Some(format!("ticket {id}: {e}"));
             }
@@ -133,6 +131,7 @@ impl RunEscalations {
         &self,
         id: TicketId,
         rules: &[EscalationRule],
+        lease: Timestamp,
         tick: &mut EscalationTick,
         schedules: &mut Vec<ChangeSet>,
     ) -> Result<(), AppError> {
@@ -142,7 +141,7 @@ impl RunEscalations {
                 return Ok(());
             };
             let now = self.ports.clock.now();
-            let plan = self.plan(&ticket, rules, now, skip_handover).await?;
+            let plan = self.plan(&ticket, rules, now, lease, skip_handover).await?;
             let fired = plan.firings;
             if fired == 0 {
                 schedules.push(plan.changes);
@@ -165,13 +164,15 @@ impl RunEscalations {
         Ok(())
     }
 
-    /// The change set for one ticket as read: the firings applied in rule order, and the
-    /// next look scheduled.
+    /// The change set for one ticket as read: the firings applied in rule order; or, when
+    /// none fires, the next look scheduled under this tick's lease (a rule created or a
+    /// ticket changed meanwhile ends the lease, and the schedule then changes nothing).
     async fn plan(
         &self,
         read: &Ticket,
         rules: &[EscalationRule],
         now: Timestamp,
+        lease: Timestamp,
         skip_handover: bool,
     ) -> Result<Plan, AppError> {
         let id = read.id();
@@ -199,6 +200,7 @@ impl RunEscalations {
                 ticket_id: id,
                 at,
                 version: read.version(),
+                lease,
             });
             return Ok(Plan { changes, firings: 0 });
         }
@@ -235,26 +237,9 @@ impl RunEscalations {
                 .follow(self.ports.tickets.as_ref(), &Before::of(read), &ticket, None, now)
                 .await?,
         );
-        // The next look, on the state just written (its own firings are in the past).
-        let after = EscalationFacts {
-            ticket: ticket.parts(),
-            sla: Some(&stored.sla),
-            unassigned_since: match (ticket.assignee_id(), read.assignee_id()) {
-                (None, Some(_)) => Some(now),
-                _ => unassigned_since,
-            },
-        };
-        let at = next_check(rules, &after, now, &calendar).map_err(crate::sla::calendar_failure)?;
-        writes.push(Write::ScheduleEscalationCheck {
-            ticket_id: id,
-            // A hand-over or a new priority changes the SLA targets: look again at once.
-            at: if ticket.parts().priority != read.parts().priority || ticket.assignee_id() != read.assignee_id() {
-                Some(now)
-            } else {
-                at
-            },
-            version: ticket.version(),
-        });
+        // No schedule: the ticket's own write makes it due at once and ends the lease, so
+        // the next tick looks at it as it is now (new targets, new agent) with the rules
+        // as they are then, and schedules the look after that.
         Ok(Plan {
             changes: ChangeSet { writes },
             firings: firings.len(),

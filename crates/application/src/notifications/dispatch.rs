@@ -34,7 +34,8 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// The delay before the next attempt after `attempts` failed ones: exponential
     /// backoff with "equal jitter" (half fixed, half random from `seed`, so replicas
-    /// retrying together spread out), and never sooner than the provider's `Retry-After`.
+    /// retrying together spread out), and never sooner than the provider's `Retry-After`
+    /// (up to a day).
     pub fn delay_ms(&self, attempts: u32, seed: u64, retry_after_secs: Option<u64>) -> u64 {
         let exponent = attempts.saturating_sub(1).min(32);
         let full = self
@@ -44,9 +45,18 @@ impl RetryPolicy {
             .max(1);
         let half = full / 2;
         let jittered = half + mix(seed) % (full - half + 1);
-        jittered.max(retry_after_secs.unwrap_or(0).saturating_mul(1_000))
+        // A provider's wait is honoured up to a day: a bogus header must not park a
+        // notification for years.
+        let asked = retry_after_secs
+            .unwrap_or(0)
+            .min(MAX_RETRY_AFTER_SECS)
+            .saturating_mul(1_000);
+        jittered.max(asked)
     }
 }
+
+/// The longest `Retry-After` honoured, in seconds.
+const MAX_RETRY_AFTER_SECS: u64 = 86_400;
 
 /// A well-spread 64-bit hash (splitmix64) for the jitter: no random source needed.
 fn mix(seed: u64) -> u64 {

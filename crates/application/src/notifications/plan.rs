@@ -202,7 +202,9 @@ impl PlanNotifications {
                 // Nobody is told of their own doing (but a customer who opened a ticket
                 // gets its receipt); inactive accounts hear nothing.
                 let own = Some(contact.id) == event.actor && want.template != "ticket_created";
-                if !contact.active || own {
+                // Staff templates go to staff only, whoever the audience resolved to.
+                let misdirected = !for_customer && contact.role == domain::Role::Customer;
+                if !contact.active || own || misdirected {
                     continue;
                 }
                 for channel in &want.channels {

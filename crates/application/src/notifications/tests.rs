@@ -792,6 +792,11 @@ fn the_retry_policy_doubles_up_to_its_cap_spreads_with_the_seed_and_honours_retr
         (30_000..=60_000).contains(&policy.delay_ms(u32::MAX, 7, None)),
         "capped, no overflow"
     );
+    assert_eq!(
+        policy.delay_ms(1, 42, Some(4_294_967_296)),
+        86_400_000,
+        "a bogus Retry-After parks a notification for a day, not for years"
+    );
 }
 
 #[tokio::test]

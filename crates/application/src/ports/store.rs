@@ -93,8 +93,9 @@ pub enum Write {
         at: Timestamp,
     },
     /// Set when the escalation loop should look at the ticket next (`None`: not until it
-    /// changes) and end its lease, provided the ticket is still at `version` (a change
-    /// since leaves the ticket due at once). Comes after the ticket's own write.
+    /// changes) and end its lease, provided the ticket is still at `version` and still
+    /// under the lease the loop took (`lease`, its end): a change to the ticket, or a rule
+    /// created or changed, since the look leaves the ticket due at once.
     ScheduleEscalationCheck {
         /// The ticket.
         ticket_id: TicketId,
@@ -102,6 +103,8 @@ pub enum Write {
         at: Option<Timestamp>,
         /// The version the schedule was worked out for.
         version: Version,
+        /// The end of the lease the loop took the ticket under.
+        lease: Timestamp,
     },
     /// Queue a notification, unless its idempotency key is queued already.
     QueueNotification(super::NewNotification),

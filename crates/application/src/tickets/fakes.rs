@@ -422,16 +422,22 @@ impl UnitOfWork for Fake {
                     s.tickets.push(t);
                 }
                 Write::UpdateTicket { ticket, .. } => {
-                    let lease = s.checks.get(&ticket.id().get()).and_then(|c| c.1);
+                    // As the adapter does: due at the write's instant, the loop's lease ended.
                     s.checks
-                        .insert(ticket.id().get(), (Some(ticket.parts().updated_at), lease));
+                        .insert(ticket.id().get(), (Some(ticket.parts().updated_at), None));
                     if let Some(slot) = s.tickets.iter_mut().find(|t| t.id() == ticket.id()) {
                         *slot = ticket;
                     }
                 }
-                Write::ScheduleEscalationCheck { ticket_id, at, version } => {
+                Write::ScheduleEscalationCheck {
+                    ticket_id,
+                    at,
+                    version,
+                    lease,
+                } => {
                     let current = s.tickets.iter().find(|t| t.id() == ticket_id).map(|t| t.version());
-                    if current == Some(version) {
+                    let held = s.checks.get(&ticket_id.get()).and_then(|c| c.1) == Some(lease);
+                    if current == Some(version) && held {
                         s.checks.insert(ticket_id.get(), (at, None));
                     }
                 }
@@ -953,8 +959,7 @@ impl crate::ports::EscalationChecks for Fake {
             .map(|t| t.id().get())
             .collect();
         for id in &open {
-            let lease = s.checks.get(id).and_then(|c| c.1);
-            s.checks.insert(*id, (Some(at), lease));
+            s.checks.insert(*id, (Some(at), None));
         }
         Ok(open.len() as u64)
     }
