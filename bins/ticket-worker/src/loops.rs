@@ -201,8 +201,8 @@ impl Worker {
     }
 }
 
-/// Reports how many outbox events wait for delivery, so a growing backlog is visible
-/// before the dispatcher loop exists.
+/// Reports how many outbox events wait for the notification planner, so a growing
+/// backlog (planning failing or falling behind) is visible in the log and `/metrics`.
 async fn report_backlog(db: Database, every: Duration, mut stopped: watch::Receiver<bool>, stats: Arc<WorkerStats>) {
     let mut ticker = tokio::time::interval(every);
     loop {

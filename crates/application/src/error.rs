@@ -1,7 +1,7 @@
 //! The error every use case returns, mapped once at the edge (HTTP problem, CLI message).
 
 use domain::assignment::Refusal;
-use domain::{TicketError, ValueError, Version};
+use domain::{Actor, TicketError, ValueError, Version};
 
 use crate::ports::StoreError;
 
@@ -151,5 +151,13 @@ impl Validator {
         } else {
             Err(AppError::Invalid(self.errors))
         }
+    }
+}
+
+/// Lets admins through and refuses everyone else with `refusal` (what only admins do).
+pub(crate) fn require_admin(actor: &Actor, refusal: &str) -> Result<(), AppError> {
+    match actor.is_admin() {
+        true => Ok(()),
+        false => Err(AppError::Forbidden(refusal.to_owned())),
     }
 }

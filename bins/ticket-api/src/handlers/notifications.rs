@@ -109,22 +109,20 @@ pub async fn list(
     query: web::Query<NotificationQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
-    let limit = q.limit;
-    let items = state
+    let page = state
         .list_notifications
         .execute(
             caller.0.actor(),
             NotificationListInput {
                 status: q.status,
                 before: q.before,
-                limit,
+                limit: q.limit,
             },
         )
         .await?;
-    let full = items.len() >= limit.unwrap_or(application::tickets::DEFAULT_LIMIT) as usize;
     Ok(HttpResponse::Ok().json(NotificationList {
-        next_before: items.last().filter(|_| full).map(|n| n.id),
-        items: items.iter().map(NotificationResponse::from).collect(),
+        next_before: page.next_before,
+        items: page.items.iter().map(NotificationResponse::from).collect(),
     }))
 }
 

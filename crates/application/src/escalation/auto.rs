@@ -11,12 +11,10 @@ use domain::{Escalation, Ticket, TicketEvent, TicketEventKind, TicketId, TicketS
 use crate::error::AppError;
 use crate::ports::{ChangeSet, EscalationChecks, EscalationRuleRepository, StoreError, Write};
 use crate::sla::Before;
-use crate::tickets::TicketPorts;
+use crate::tickets::{TicketPorts, pick_history, place_taken};
 
 /// How often one ticket is tried within a tick when a concurrent change wins.
 const ATTEMPTS_PER_TICKET: usize = 3;
-/// History entries read per page when looking for the last return to the queue.
-const HISTORY_PAGE: u32 = 500;
 /// Schedules committed per transaction, a savepoint each (PostgreSQL slows down past 64
 /// subtransactions).
 const SAVEPOINTS_PER_TRANSACTION: usize = 50;
@@ -228,7 +226,9 @@ impl RunEscalations {
             ticket: ticket.clone(),
             expected: read.version(),
         }];
-        writes.extend(events.iter().filter_map(place_taken));
+        // A rule names the agent: checked as a person's assignment, so an offline or full
+        // agent refuses the hand-over.
+        writes.extend(events.iter().filter_map(|e| place_taken(e, Strictness::Manual)));
         writes.extend(events.into_iter().map(Write::Record));
         writes.extend(changes.writes);
         writes.extend(
@@ -259,20 +259,11 @@ impl RunEscalations {
         if !wanted {
             return Ok(None);
         }
-        let mut since = t.created_at;
-        let mut after = None;
-        loop {
-            let page = self.ports.tickets.history(t.id, true, after, HISTORY_PAGE).await?;
-            for entry in &page {
-                if matches!(entry.kind, TicketEventKind::Unassigned { .. }) {
-                    since = entry.at;
-                }
-            }
-            match page.last() {
-                Some(last) if page.len() == HISTORY_PAGE as usize => after = Some(last.id),
-                _ => return Ok(Some(since)),
-            }
-        }
+        let returns = pick_history(&self.ports, t.id, |e| {
+            matches!(e.kind, TicketEventKind::Unassigned { .. }).then_some(e.at)
+        })
+        .await?;
+        Ok(Some(returns.last().copied().unwrap_or(t.created_at)))
     }
 }
 
@@ -300,7 +291,7 @@ fn apply(
         Action::Reassign(r) => Some(r),
         _ => None,
     });
-    let mut reason = format!("{}: {}", rule.name, describe(&firing.trigger));
+    let mut reason = format!("{}: {}", rule.name, firing.what);
     if skip_handover && handover.is_some() {
         reason.push_str("; the hand-over was refused (the agent is offline or full)");
     }
@@ -315,30 +306,4 @@ fn apply(
         events.extend(ticket.reassign_by_rule(target, now, reason)?);
     }
     Ok(events)
-}
-
-/// A trigger key in words, for the history: `sla:resolution:breached:…` reads
-/// "resolution breached".
-fn describe(trigger: &str) -> String {
-    let parts: Vec<&str> = trigger.split(':').collect();
-    match parts.as_slice() {
-        ["sla", kind, trouble, ..] => format!("{} {}", kind.replace('_', " "), trouble.replace('_', " ")),
-        ["unassigned", minutes, ..] => format!("unassigned for {minutes} business minutes"),
-        ["no_reply", minutes, ..] => format!("no agent reply for {minutes} business minutes"),
-        _ => trigger.to_owned(),
-    }
-}
-
-/// The agent's place a rule's hand-over takes: checked as a person's assignment (the rule
-/// names the agent), so an offline or full agent refuses it.
-fn place_taken(event: &TicketEvent) -> Option<Write> {
-    let TicketEventKind::Assigned { assignee, to, .. } = &event.kind else {
-        return None;
-    };
-    domain::assignment::takes_capacity(*to).then_some(Write::TakeCapacity {
-        ticket_id: event.ticket_id,
-        agent_id: *assignee,
-        strictness: Strictness::Manual,
-        at: event.at,
-    })
 }

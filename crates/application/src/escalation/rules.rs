@@ -6,7 +6,7 @@ use domain::escalation::{Action, Channel, Condition, EscalationRule, PriorityRai
 use domain::sla::TargetKind;
 use domain::{Actor, CategorySlug, Priority, UserId};
 
-use crate::error::{AppError, Validator};
+use crate::error::{AppError, Validator, require_admin};
 use crate::ports::{CategoryRepository, Clock, EscalationChecks, EscalationRuleRepository, StoreError, UserRepository};
 
 /// The most conditions or actions one rule may have.
@@ -76,12 +76,8 @@ pub struct RulePorts {
     pub checks: Arc<dyn EscalationChecks>,
 }
 
-fn require_admin(actor: &Actor) -> Result<(), AppError> {
-    match actor.is_admin() {
-        true => Ok(()),
-        false => Err(AppError::Forbidden("only admins manage escalation rules".into())),
-    }
-}
+/// Why a non-admin is refused.
+const ADMINS_ONLY: &str = "only admins manage escalation rules";
 
 fn parse_condition(v: &mut Validator, at: &str, c: &ConditionInput) -> Option<Condition> {
     let field = |name: &str| format!("{at}.{name}");
@@ -286,14 +282,14 @@ impl ManageRules {
 
     /// Every rule, oldest first.
     pub async fn list(&self, actor: Actor) -> Result<Vec<EscalationRule>, AppError> {
-        require_admin(&actor)?;
+        require_admin(&actor, ADMINS_ONLY)?;
         Ok(self.ports.rules.list_rules().await?)
     }
 
     /// Checks and stores a new rule (active unless `active: false`); a taken name is a
     /// conflict.
     pub async fn create(&self, actor: Actor, input: RuleInput) -> Result<EscalationRule, AppError> {
-        require_admin(&actor)?;
+        require_admin(&actor, ADMINS_ONLY)?;
         let mut v = Validator::default();
         for (present, field) in [
             (input.name.is_some(), "name"),
@@ -335,7 +331,7 @@ impl ManageRules {
 
     /// Changes the fields present; the rule is checked as a whole.
     pub async fn update(&self, actor: Actor, id: i64, input: RuleInput) -> Result<EscalationRule, AppError> {
-        require_admin(&actor)?;
+        require_admin(&actor, ADMINS_ONLY)?;
         let base = self
             .ports
             .rules
@@ -362,7 +358,7 @@ impl ManageRules {
 
     /// Deletes a rule. Escalations it made stay in the tickets' histories.
     pub async fn delete(&self, actor: Actor, id: i64) -> Result<(), AppError> {
-        require_admin(&actor)?;
+        require_admin(&actor, ADMINS_ONLY)?;
         match self.ports.rules.delete_rule(id).await? {
             true => Ok(()),
             false => Err(AppError::NotFound("escalation rule")),

@@ -4,16 +4,12 @@ use std::sync::Arc;
 
 use domain::Actor;
 
-use crate::error::{AppError, Validator};
+use crate::error::{AppError, Validator, require_admin};
 use crate::ports::{Clock, Notification, NotificationRepository, NotificationStatus};
 use crate::tickets::check_limit;
 
-fn require_admin(actor: &Actor) -> Result<(), AppError> {
-    match actor.is_admin() {
-        true => Ok(()),
-        false => Err(AppError::Forbidden("only admins see notifications".into())),
-    }
-}
+/// Why a non-admin is refused.
+const ADMINS_ONLY: &str = "only admins see notifications";
 
 /// `GET /notifications`, as received.
 #[derive(Debug, Clone, Default)]
@@ -24,6 +20,15 @@ pub struct NotificationListInput {
     pub before: Option<i64>,
     /// Page size.
     pub limit: Option<u32>,
+}
+
+/// A page of notifications.
+#[derive(Debug, Clone)]
+pub struct NotificationPage {
+    /// Newest first.
+    pub items: Vec<Notification>,
+    /// The `before` of the next page; `None` on the last.
+    pub next_before: Option<i64>,
 }
 
 /// Lists notifications, newest first (admins only): what is waiting, what went out, and
@@ -40,8 +45,8 @@ impl ListNotifications {
     }
 
     /// One page.
-    pub async fn execute(&self, actor: Actor, input: NotificationListInput) -> Result<Vec<Notification>, AppError> {
-        require_admin(&actor)?;
+    pub async fn execute(&self, actor: Actor, input: NotificationListInput) -> Result<NotificationPage, AppError> {
+        require_admin(&actor, ADMINS_ONLY)?;
         let mut v = Validator::default();
         let status = match input.status.as_deref() {
             None => None,
@@ -58,7 +63,9 @@ impl ListNotifications {
         }
         v.finish()?;
         let limit = check_limit(input.limit)?;
-        Ok(self.store.list_notifications(status, input.before, limit).await?)
+        let items = self.store.list_notifications(status, input.before, limit).await?;
+        let next_before = items.last().filter(|_| items.len() >= limit as usize).map(|n| n.id);
+        Ok(NotificationPage { items, next_before })
     }
 }
 
@@ -79,7 +86,7 @@ impl RetryNotification {
     /// Requeues; 404 when there is no such notification, 409 `notification_not_dead`
     /// when it is pending or sent.
     pub async fn execute(&self, actor: Actor, id: i64) -> Result<Notification, AppError> {
-        require_admin(&actor)?;
+        require_admin(&actor, ADMINS_ONLY)?;
         if self.store.requeue(id, self.clock.now()).await? {
             return self
                 .store

@@ -8,7 +8,7 @@ mod dispatch;
 mod plan;
 mod recipients;
 
-pub use admin::{ListNotifications, NotificationListInput, RetryNotification};
+pub use admin::{ListNotifications, NotificationListInput, NotificationPage, RetryNotification};
 pub use contact::{ContactInput, MyContact};
 pub use dispatch::{DispatchNotifications, DispatchTick, RetryPolicy};
 pub use plan::{PlanNotifications, PlanPorts, PlanTick};

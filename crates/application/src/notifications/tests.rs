@@ -1038,7 +1038,7 @@ async fn the_list_filters_by_status_newest_first_in_pages() {
     let fake = fake();
     ledger(&fake).await;
     let list = ListNotifications::new(Arc::new(fake.clone()));
-    let ids = |rows: Vec<Notification>| rows.into_iter().map(|n| n.id).collect::<Vec<_>>();
+    let ids = |page: NotificationPage| page.items.into_iter().map(|n| n.id).collect::<Vec<_>>();
     let admin = actor(ADMIN);
     let page = |status, before, limit| list.execute(admin, list_input(status, before, limit));
     assert_eq!(ids(page(None, None, None).await.expect("lists")), vec![5, 4, 3, 2, 1]);
@@ -1047,6 +1047,11 @@ async fn the_list_filters_by_status_newest_first_in_pages() {
     assert_eq!(ids(page(Some("sent"), None, None).await.expect("lists")), vec![4]);
     assert_eq!(ids(page(None, None, Some(2)).await.expect("lists")), vec![5, 4]);
     assert_eq!(ids(page(None, Some(4), Some(2)).await.expect("lists")), vec![3, 2]);
+    let full = page(None, None, Some(2)).await.expect("lists");
+    assert_eq!(full.next_before, Some(4), "a full page points at the next");
+    let last = page(None, Some(2), Some(2)).await.expect("lists");
+    assert_eq!(last.next_before, None, "the last page does not");
+    assert_eq!(ids(last), vec![1]);
     assert_eq!(ids(page(Some("dead"), Some(3), None).await.expect("lists")), vec![1]);
     for (before, limit, field) in [
         (None, Some(0), "limit"),

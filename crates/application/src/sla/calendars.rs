@@ -5,7 +5,7 @@ use std::sync::Arc;
 use domain::Actor;
 use domain::sla::CalendarError;
 
-use crate::error::AppError;
+use crate::error::{AppError, require_admin};
 use crate::ports::{CalendarSupport, Clock, SlaCalendarRepository, StoreError, StoredCalendar};
 
 use super::spec::{CalendarSpec, WeeklySpec, build_calendar};
@@ -39,13 +39,8 @@ pub struct CalendarChanges {
     pub holiday_rules: Option<Vec<(String, String)>>,
 }
 
-fn require_admin(actor: &Actor) -> Result<(), AppError> {
-    if actor.is_admin() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("only admins manage SLA calendars".into()))
-    }
-}
+/// Why a non-admin is refused.
+const ADMINS_ONLY: &str = "only admins manage SLA calendars";
 
 /// Checks a name and a configuration: every field valid, and open at least once in the
 /// next ten years (SLA.md: the API refuses to save a calendar that is never open).
@@ -100,7 +95,7 @@ impl ListCalendars {
 
     /// Every calendar, by name (admins).
     pub async fn execute(&self, actor: Actor) -> Result<Vec<StoredCalendar>, AppError> {
-        require_admin(&actor)?;
+        require_admin(&actor, ADMINS_ONLY)?;
         Ok(self.ports.calendars.list_calendars().await?)
     }
 }
@@ -119,7 +114,7 @@ impl CreateCalendar {
 
     /// Checks and stores a calendar (admins); a taken name is a conflict.
     pub async fn execute(&self, actor: Actor, name: &str, spec: CalendarSpec) -> Result<StoredCalendar, AppError> {
-        require_admin(&actor)?;
+        require_admin(&actor, ADMINS_ONLY)?;
         let name = check(&self.ports, name, &spec)?;
         let now = self.ports.clock.now();
         let calendar = StoredCalendar {
@@ -151,7 +146,7 @@ impl UpdateCalendar {
 
     /// Applies the changes and checks the result as a whole (admins).
     pub async fn execute(&self, actor: Actor, id: i64, changes: CalendarChanges) -> Result<StoredCalendar, AppError> {
-        require_admin(&actor)?;
+        require_admin(&actor, ADMINS_ONLY)?;
         let mut calendar = self
             .ports
             .calendars
@@ -197,7 +192,7 @@ impl DeleteCalendar {
 
     /// Deletes it (admins); not found if it does not exist.
     pub async fn execute(&self, actor: Actor, id: i64) -> Result<(), AppError> {
-        require_admin(&actor)?;
+        require_admin(&actor, ADMINS_ONLY)?;
         match self.ports.calendars.delete_calendar(id).await {
             Ok(true) => Ok(()),
             Ok(false) => Err(AppError::NotFound("calendar")),

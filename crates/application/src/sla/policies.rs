@@ -5,7 +5,7 @@ use std::sync::Arc;
 use domain::sla::{DEFAULT_WARNING_PERCENT, SlaPolicy};
 use domain::{Actor, CategorySlug, Priority, TicketStatus};
 
-use crate::error::{AppError, Validator};
+use crate::error::{AppError, Validator, require_admin};
 use crate::ports::{CategoryRepository, Clock, SlaCalendarRepository, SlaPolicyRepository, StoreError};
 
 /// The longest target: ten years of minutes.
@@ -48,13 +48,8 @@ pub struct PolicyPorts {
     pub clock: Arc<dyn Clock>,
 }
 
-fn require_admin(actor: &Actor) -> Result<(), AppError> {
-    if actor.is_admin() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("only admins manage SLA policies".into()))
-    }
-}
+/// Why a non-admin is refused.
+const ADMINS_ONLY: &str = "only admins manage SLA policies";
 
 /// Applies `input` over `base` and checks the whole policy.
 async fn merge(ports: &PolicyPorts, base: SlaPolicy, input: PolicyInput) -> Result<SlaPolicy, AppError> {
@@ -188,7 +183,7 @@ policy_use_case!(
 impl ListPolicies {
     /// Every policy, oldest first.
     pub async fn execute(&self, actor: Actor) -> Result<Vec<SlaPolicy>, AppError> {
-        require_admin(&actor)?;
+        require_admin(&actor, ADMINS_ONLY)?;
         Ok(self.ports.policies.list_policies().await?)
     }
 }
@@ -196,7 +191,7 @@ impl ListPolicies {
 impl CreatePolicy {
     /// Checks and stores a new policy; a taken name is a conflict.
     pub async fn execute(&self, actor: Actor, input: PolicyInput) -> Result<SlaPolicy, AppError> {
-        require_admin(&actor)?;
+        require_admin(&actor, ADMINS_ONLY)?;
         if input.name.is_none() {
             return Err(AppError::invalid("name", "is required"));
         }
@@ -225,7 +220,7 @@ impl CreatePolicy {
 impl UpdatePolicy {
     /// Applies changes and checks the whole policy.
     pub async fn execute(&self, actor: Actor, id: i64, input: PolicyInput) -> Result<SlaPolicy, AppError> {
-        require_admin(&actor)?;
+        require_admin(&actor, ADMINS_ONLY)?;
         let base = self
             .ports
             .policies
@@ -250,7 +245,7 @@ impl UpdatePolicy {
 impl DeletePolicy {
     /// Deletes a policy; not found if it does not exist.
     pub async fn execute(&self, actor: Actor, id: i64) -> Result<(), AppError> {
-        require_admin(&actor)?;
+        require_admin(&actor, ADMINS_ONLY)?;
         if self.ports.policies.delete_policy(id).await? {
             Ok(())
         } else {

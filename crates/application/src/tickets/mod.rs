@@ -20,7 +20,7 @@ pub(crate) use create::{check_key, remembered};
 pub use get::GetTicket;
 pub use history::TicketHistory;
 pub(crate) use history::pick_history;
-pub(crate) use mutate::mutate_events;
+pub(crate) use mutate::{mutate_events, place_taken};
 pub use search::{SearchTickets, TicketListInput};
 pub use update::{UpdateTicket, UpdateTicketInput};
 

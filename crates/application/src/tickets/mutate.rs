@@ -117,7 +117,7 @@ where
 /// The agent's place an assignment takes, if `event` gives the ticket to an agent in a
 /// status that takes capacity (a `resolved` ticket handed over takes none); an agent who
 /// takes a ticket themselves is checked for capacity only.
-fn place_taken(event: &TicketEvent, strictness: Strictness) -> Option<Write> {
+pub(crate) fn place_taken(event: &TicketEvent, strictness: Strictness) -> Option<Write> {
     let TicketEventKind::Assigned { assignee, to, .. } = &event.kind else {
         return None;
     };

@@ -28,6 +28,16 @@ pub struct Firing {
     pub trigger: String,
     /// When the trigger fired (the warning or due instant, or when the wait ran out).
     pub at: Timestamp,
+    /// The trigger in words, for the history: "first response breached", "unassigned for
+    /// 30 business minutes".
+    pub what: String,
+}
+
+/// One trigger instance of a rule on a ticket: its key, when it fires, in words.
+struct Armed {
+    key: String,
+    at: Timestamp,
+    what: String,
 }
 
 /// The rules (active ones only) that fire for the ticket at `now`, one firing per rule and
@@ -41,12 +51,13 @@ pub fn evaluate(
 ) -> Result<Vec<Firing>, CalendarError> {
     let mut firings = Vec::new();
     for rule in rules.iter().filter(|r| applies(r, facts)) {
-        for (trigger, at) in armed(rule, facts, calendar)? {
-            if at <= now {
+        for armed in armed(rule, facts, calendar)? {
+            if armed.at <= now {
                 firings.push(Firing {
                     rule_id: rule.id,
-                    trigger,
-                    at,
+                    trigger: armed.key,
+                    at: armed.at,
+                    what: armed.what,
                 });
             }
         }
@@ -65,7 +76,7 @@ pub fn next_check(
 ) -> Result<Option<Timestamp>, CalendarError> {
     let mut next: Option<Timestamp> = None;
     for rule in rules.iter().filter(|r| applies(r, facts)) {
-        for (_, at) in armed(rule, facts, calendar)? {
+        for Armed { at, .. } in armed(rule, facts, calendar)? {
             if at > now && next.is_none_or(|n| at < n) {
                 next = Some(at);
             }
@@ -92,7 +103,7 @@ fn armed(
     rule: &EscalationRule,
     facts: &EscalationFacts<'_>,
     calendar: &BusinessCalendar,
-) -> Result<Vec<(String, Timestamp)>, CalendarError> {
+) -> Result<Vec<Armed>, CalendarError> {
     let t = facts.ticket;
     Ok(match rule.trigger() {
         Some(Condition::Sla { target, trouble }) => facts
@@ -109,20 +120,29 @@ fn armed(
                     trouble.as_str(),
                     s.started_at.unix_micros()
                 );
-                Some((key, at))
+                let what = format!("{} {}", s.kind.as_str(), trouble.as_str()).replace('_', " ");
+                Some(Armed { key, at, what })
             })
             .collect(),
         Some(Condition::UnassignedFor { business_minutes }) => match facts.unassigned_since {
             Some(since) if t.assignee_id.is_none() && t.status == TicketStatus::New => {
                 let at = calendar.add_business_time(since, i64::from(*business_minutes) * 60)?;
-                vec![(format!("unassigned:{business_minutes}:{}", since.unix_micros()), at)]
+                vec![Armed {
+                    key: format!("unassigned:{business_minutes}:{}", since.unix_micros()),
+                    at,
+                    what: format!("unassigned for {business_minutes} business minutes"),
+                }]
             }
             _ => Vec::new(),
         },
         Some(Condition::NoAgentReplyFor { business_minutes }) => match waiting_since(t) {
             Some(since) => {
                 let at = calendar.add_business_time(since, i64::from(*business_minutes) * 60)?;
-                vec![(format!("no_reply:{business_minutes}:{}", since.unix_micros()), at)]
+                vec![Armed {
+                    key: format!("no_reply:{business_minutes}:{}", since.unix_micros()),
+                    at,
+                    what: format!("no agent reply for {business_minutes} business minutes"),
+                }]
             }
             None => Vec::new(),
         },

@@ -246,7 +246,9 @@ fn waiting_in_the_queue_counts_business_minutes_and_restarts_when_sent_back() {
             .expect("evaluates")
             .is_empty()
     );
-    assert_eq!(evaluate(&rules, &facts, due, &office).expect("evaluates").len(), 1);
+    let fired = evaluate(&rules, &facts, due, &office).expect("evaluates");
+    assert_eq!(fired.len(), 1);
+    assert_eq!(fired[0].what, "unassigned for 60 business minutes");
     let back = EscalationFacts {
         unassigned_since: Some(t(600)),
         ..facts
