@@ -29,7 +29,7 @@ psql -q "$url" -c "INSERT INTO escalation_rules (name, active, conditions, actio
      '[{\"type\":\"raise_level\"}]', now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')"
 psql -q "$url" -c "VACUUM ANALYZE tickets"
 echo "== escalation: nothing due, 20 ticks"
-run escalation-tick --repeat 20
+run tick escalation --repeat 20
 echo "== the check claim's plan with nothing due"
 psql -qtA "$url" -c "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT id FROM tickets
     WHERE escalation_check_at <= (now() AT TIME ZONE 'UTC')
@@ -38,7 +38,7 @@ psql -qtA "$url" -c "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT id FROM ticket
 echo "== escalation: 1,000 tickets due a look (changed), none firing"
 psql -q "$url" -c "UPDATE tickets SET escalation_check_at = now() AT TIME ZONE 'UTC'
     WHERE id IN (SELECT id FROM tickets ORDER BY random() LIMIT 1000)"
-run escalation-tick
+run tick escalation
 echo "== escalation: 1,000 tickets whose resolution target is at risk (the rule fires on each)"
 psql -q "$url" <<'SQL'
 CREATE TEMP TABLE due AS SELECT ticket_id FROM ticket_sla_targets ORDER BY random() LIMIT 1000;
@@ -46,10 +46,10 @@ UPDATE ticket_sla_targets SET warn_at = (now() AT TIME ZONE 'UTC') - INTERVAL '1
     WHERE ticket_id IN (SELECT ticket_id FROM due);
 UPDATE tickets SET escalation_check_at = now() AT TIME ZONE 'UTC' WHERE id IN (SELECT ticket_id FROM due);
 SQL
-run escalation-tick
+run tick escalation
 psql -qtA "$url" -c "SELECT 'escalated: ' || count(*) FROM tickets WHERE escalation_level > 0"
 echo "== escalation: nothing due again, 20 ticks"
-run escalation-tick --repeat 20
+run tick escalation --repeat 20
 
 echo "== notifications: 1,000,000 sent, 10,000 pending, 10,000 outbox events to plan"
 psql -q "$url" <<'SQL'
@@ -76,7 +76,7 @@ VACUUM ANALYZE outbox;
 SQL
 echo "== notify: plan and send until nothing is left"
 start=$(date +%s.%N)
-run notify-tick --repeat 420 | awk 'NR % 20 == 1 || /planned 0, claimed 0/ {print}' | head -40
+run tick notify --repeat 420 | awk 'NR % 20 == 1 || / taken 0,/ {print}' | head -40
 end=$(date +%s.%N)
 echo "notify wall time: $(echo "$end - $start" | bc) s"
 psql -qtA "$url" -c "SELECT status || ': ' || count(*) FROM notifications GROUP BY status ORDER BY status"
@@ -87,5 +87,5 @@ psql -qtA "$url" -c "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT id FROM notifi
       AND (lease_until IS NULL OR lease_until < (now() AT TIME ZONE 'UTC'))
     ORDER BY next_attempt_at LIMIT 50 FOR UPDATE SKIP LOCKED"
 echo "== notify: idle, 20 ticks"
-run notify-tick --repeat 20
+run tick notify --repeat 20
 rm -rf "$log_dir"

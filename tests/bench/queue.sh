@@ -18,7 +18,7 @@ time psql -q "$url" -f tests/bench/queue_seed.sql
 
 tick() {
     DATABASE_URL="$url" TICKET__LOG__LEVEL=warn TICKET__WORKER__QUEUE_BATCH=200 \
-        "$target/release/ticket-worker" queue-tick "$@"
+        "$target/release/ticket-worker" tick queue "$@"
 }
 echo "== the queue query's plan (one category, 200 places)"
 psql -qtA "$url" -c "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT id FROM tickets

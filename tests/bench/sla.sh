@@ -21,7 +21,7 @@ psql -qtA "$url" -c "SELECT 'open tickets with running targets: ' || count(*) FR
 
 tick() {
     DATABASE_URL="$url" TICKET__LOG__LEVEL=warn TICKET__WORKER__SLA_BATCH=1000 \
-        "$target/release/ticket-worker" sla-tick "$@"
+        "$target/release/ticket-worker" tick sla "$@"
 }
 echo "== nothing due: 20 ticks"
 tick --repeat 20

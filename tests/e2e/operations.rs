@@ -132,7 +132,9 @@ async fn the_worker_connects_reports_and_stops_gracefully(s: Server) {
         if let Ok(r) = s.http.get(&metrics_url).send().await {
             let text = r.text().await.unwrap_or_default();
             // The ticket's creation waits in the outbox (no dispatcher consumes it yet).
-            if text.contains("ticket_worker_ticks_total") && !text.contains("ticket_worker_ticks_total 0") {
+            if text.contains("ticket_worker_outbox_backlog_ticks_total")
+                && !text.contains("ticket_worker_outbox_backlog_ticks_total 0")
+            {
                 break text;
             }
         }

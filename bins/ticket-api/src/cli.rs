@@ -10,7 +10,7 @@ use adapters_security::{Argon2Hasher, RandomTokens};
 use application::accounts::BootstrapOutcome;
 use application::auth::LoginThrottle;
 use application::ports::{BlobStore, SystemClock};
-use ticket_worker::Worker;
+use ticket_worker::runtime::{Runtime, shutdown_signal};
 use ticket_worker::settings::Settings;
 
 use crate::state::{AppState, Wiring};
@@ -174,13 +174,14 @@ async fn serve(settings: Settings) -> Result<(), String> {
     let worker = match settings.embedded_worker() {
         true => {
             let delivery = ticket_worker::wiring::delivery(&settings)?;
-            Some(Worker::spawn(
-                db,
+            let jobs = ticket_worker::wiring::jobs(
+                &db,
                 blobs,
                 state.ticket_ports.clone(),
                 delivery,
                 settings.worker_intervals(),
-            ))
+            );
+            Some(Runtime::spawn(&jobs))
         }
         false => None,
     };
@@ -234,29 +235,6 @@ async fn bootstrap(state: &AppState, settings: &Settings) -> Result<(), String> 
         Err(e) => tracing::warn!(error = %e, "cannot check for an admin account"),
     }
     Ok(())
-}
-
-/// Resolves on SIGINT or SIGTERM.
-pub async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) {
-            (Ok(mut int), Ok(mut term)) => {
-                tokio::select! {
-                    _ = int.recv() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            _ => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }
 
 #[cfg(test)]

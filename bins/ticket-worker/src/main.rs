@@ -2,11 +2,17 @@
 #![forbid(unsafe_code)]
 
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use adapters_db::{Database, PoolOptions};
+use application::ports::SystemClock;
+use ticket_worker::runtime::{self, Jobs, Runtime};
 use ticket_worker::settings::Settings;
-use ticket_worker::{Worker, health, telemetry};
+use ticket_worker::{health, telemetry, wiring};
+
+const USAGE: &str = "usage: ticket-worker              run every job until SIGINT or SIGTERM\n       \
+                     ticket-worker tick JOB [--repeat N]   run one job's tick N times now (default 1)";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -21,14 +27,8 @@ async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let outcome = match args.first().map(String::as_str) {
         None => run(settings).await,
-        Some("sla-tick") => sla_tick(settings, &args[1..]).await,
-        Some("queue-tick") => queue_tick(settings, &args[1..]).await,
-        Some("escalation-tick") => escalation_tick(settings, &args[1..]).await,
-        Some("notify-tick") => notify_tick(settings, &args[1..]).await,
-        Some(other) => Err(format!(
-            "unknown command `{other}`; run without arguments, or \
-             `sla-tick|queue-tick|escalation-tick|notify-tick [--repeat N]`"
-        )),
+        Some("tick") => tick(settings, &args[1..]).await,
+        Some(other) => Err(format!("unknown command `{other}`\n{USAGE}")),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -48,120 +48,51 @@ async fn connect(settings: &Settings) -> Result<Database, String> {
     Database::connect(url, &options).await.map_err(|e| e.to_string())
 }
 
-/// `sla-tick [--repeat N]`: runs the SLA monitor's tick N times (default 1) now, one after
-/// the other, and prints what each recorded and how long it took. For operations (catch up
-/// by hand) and for the monitor benchmark in BENCHMARKS.md.
-async fn sla_tick(settings: Settings, args: &[String]) -> Result<(), String> {
-    let repeat = repeat_of(args, "sla-tick")?;
-    let db = std::sync::Arc::new(connect(&settings).await?);
-    let every = settings.worker_intervals();
-    let monitor = application::sla::MonitorSla::new(
-        db.clone(),
+/// Every job on `db`, as configured.
+fn jobs(db: &Database, settings: &Settings) -> Result<Jobs, String> {
+    let blobs = Arc::new(settings.open_blob_store()?);
+    let tickets = wiring::ticket_ports(
         db,
-        std::sync::Arc::new(application::ports::SystemClock),
-        every.sla_batch,
-        every.sla_lease_secs,
-    );
-    let (_stop, stopped) = tokio::sync::watch::channel(false);
-    for i in 1..=repeat {
-        let started = std::time::Instant::now();
-        let tick = ticket_worker::loops::run_sla_tick(&monitor, &stopped).await;
-        let micros = started.elapsed().as_micros();
-        let line = format!(
-            "tick {i}: {micros} us, claimed {}, warnings {}, breaches {}, conflicts {}, failed {}\n",
-            tick.claimed, tick.warnings, tick.breaches, tick.conflicts, tick.failed
-        );
-        std::io::Write::write_all(&mut std::io::stdout(), line.as_bytes()).map_err(|e| e.to_string())?;
-    }
-    Ok(())
-}
-
-/// The ticket use cases' ports on `db`, on the system clock and the IANA time zones.
-fn ticket_ports(db: &Database, settings: &Settings) -> application::tickets::TicketPorts {
-    ticket_worker::wiring::ticket_ports(
-        db,
-        std::sync::Arc::new(application::ports::SystemClock),
-        std::sync::Arc::new(adapters_calendar::IanaCalendars),
+        Arc::new(SystemClock),
+        Arc::new(adapters_calendar::IanaCalendars),
         settings,
-    )
+    );
+    let delivery = wiring::delivery(settings)?;
+    Ok(wiring::jobs(db, blobs, tickets, delivery, settings.worker_intervals()))
 }
 
-/// `queue-tick [--repeat N]`: runs the assignment queue's tick N times (default 1) now,
-/// one after the other, and prints what each did and how long it took. For operations and
-/// for the queue benchmark in BENCHMARKS.md.
-async fn queue_tick(settings: Settings, args: &[String]) -> Result<(), String> {
-    let repeat = repeat_of(args, "queue-tick")?;
+/// `tick JOB [--repeat N]`: runs one job's tick N times (default 1) now, one after the
+/// other, and prints what each did and how long it took. For operations (catch up by
+/// hand) and for the benchmarks in BENCHMARKS.md.
+async fn tick(settings: Settings, args: &[String]) -> Result<(), String> {
+    let (name, repeat) = match args {
+        [name] => (name, 1),
+        [name, flag, n] if flag == "--repeat" => (
+            name,
+            n.parse::<u32>()
+                .map_err(|_| format!("--repeat wants a number, not `{n}`"))?,
+        ),
+        _ => return Err(USAGE.into()),
+    };
     let db = connect(&settings).await?;
-    let queue = application::assignment::DrainQueue::new(ticket_ports(&db, &settings), settings.worker.queue_batch);
+    let jobs = jobs(&db, &settings)?;
+    let Some(scheduled) = jobs.get(name) else {
+        return Err(format!("no job `{name}`; the jobs are: {}", jobs.names().join(", ")));
+    };
+    let (_stop, stopped) = tokio::sync::watch::channel(false);
     for i in 1..=repeat {
-        let started = std::time::Instant::now();
-        let tick = ticket_worker::loops::run_queue_tick(&queue).await;
-        let micros = started.elapsed().as_micros();
+        let t = runtime::tick(&*scheduled.job, &stopped).await;
+        let values: String = t.report.values.iter().map(|(n, v)| format!(", {n} {v}")).collect();
+        let error = t.error.map(|e| format!(", error: {e}")).unwrap_or_default();
         let line = format!(
-            "tick {i}: {micros} us, considered {}, assigned {}, refused {}, conflicts {}, failed {}\n",
-            tick.considered, tick.assigned, tick.refused, tick.conflicts, tick.failed
+            "tick {i}: {} us, taken {}{values}, failed {}{error}\n",
+            t.elapsed.as_micros(),
+            t.report.taken,
+            t.report.failed
         );
         std::io::Write::write_all(&mut std::io::stdout(), line.as_bytes()).map_err(|e| e.to_string())?;
     }
     Ok(())
-}
-
-/// The N of `--repeat N` (default 1).
-async fn escalation_tick(settings: Settings, args: &[String]) -> Result<(), String> {
-    let repeat = repeat_of(args, "escalation-tick")?;
-    let db = connect(&settings).await?;
-    let every = settings.worker_intervals();
-    let port = std::sync::Arc::new(db.clone());
-    let escalations = application::escalation::RunEscalations::new(
-        ticket_ports(&db, &settings),
-        port.clone(),
-        port,
-        every.escalation_batch,
-        every.escalation_lease_secs,
-    );
-    let (_stop, stopped) = tokio::sync::watch::channel(false);
-    for i in 1..=repeat {
-        let started = std::time::Instant::now();
-        let tick = ticket_worker::loops::run_escalation_tick(&escalations, &stopped).await;
-        let micros = started.elapsed().as_micros();
-        print_line(&format!(
-            "tick {i}: {micros} us, checked {}, fired {}, refused {}, conflicts {}, failed {}",
-            tick.checked, tick.fired, tick.refused, tick.conflicts, tick.failed
-        ))?;
-    }
-    Ok(())
-}
-
-async fn notify_tick(settings: Settings, args: &[String]) -> Result<(), String> {
-    let repeat = repeat_of(args, "notify-tick")?;
-    let db = connect(&settings).await?;
-    let every = settings.worker_intervals();
-    let planner = ticket_worker::loops::planner(&db, every);
-    let dispatcher = ticket_worker::loops::dispatcher(&db, ticket_worker::wiring::delivery(&settings)?, every);
-    for i in 1..=repeat {
-        let started = std::time::Instant::now();
-        let (planned, sent) = ticket_worker::loops::run_notify_tick(&planner, &dispatcher).await;
-        let micros = started.elapsed().as_micros();
-        print_line(&format!(
-            "tick {i}: {micros} us, events {}, planned {}, claimed {}, sent {}, retried {}, dead {}",
-            planned.events, planned.queued, sent.claimed, sent.sent, sent.retried, sent.dead
-        ))?;
-    }
-    Ok(())
-}
-
-fn print_line(line: &str) -> Result<(), String> {
-    std::io::Write::write_all(&mut std::io::stdout(), format!("{line}\n").as_bytes()).map_err(|e| e.to_string())
-}
-
-fn repeat_of(args: &[String], command: &str) -> Result<u32, String> {
-    match args {
-        [] => Ok(1),
-        [flag, n] if flag == "--repeat" => n
-            .parse::<u32>()
-            .map_err(|_| format!("--repeat wants a number, not `{n}`")),
-        _ => Err(format!("usage: ticket-worker {command} [--repeat N]")),
-    }
 }
 
 async fn run(settings: Settings) -> Result<(), String> {
@@ -171,40 +102,16 @@ async fn run(settings: Settings) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", settings.worker.health_bind))?;
     tracing::info!(address = %settings.worker.health_bind, "serving /healthz and /metrics");
-    let blobs = std::sync::Arc::new(settings.open_blob_store()?);
-    let tickets = ticket_ports(&db, &settings);
-    let delivery = ticket_worker::wiring::delivery(&settings)?;
-    let worker = Worker::spawn(db, blobs, tickets, delivery, settings.worker_intervals());
+    let jobs = jobs(&db, &settings)?;
+    tracing::info!(jobs = %jobs.names().join(", "), "starting the jobs");
+    let runtime = Runtime::spawn(&jobs);
     let (stop_health, health_stopped) = tokio::sync::watch::channel(false);
-    let health = tokio::spawn(health::serve(listener, worker.stats.clone(), health_stopped));
-    shutdown_signal().await;
-    tracing::info!("stopping: finishing the current step of each loop");
-    worker.shutdown().await;
+    let health = tokio::spawn(health::serve(listener, runtime.metrics.clone(), health_stopped));
+    runtime::shutdown_signal().await;
+    tracing::info!("stopping: finishing the current batch of each job");
+    runtime.shutdown().await;
     let _ = stop_health.send(true);
     let _ = health.await;
     tracing::info!("stopped");
     Ok(())
-}
-
-/// Resolves on SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = ctrl_c.await;
-                return;
-            }
-        };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
-    }
 }

@@ -185,11 +185,15 @@ pub struct WorkerSettings {
     pub report_interval_secs: u64,
     /// Seconds between purges of ended login sessions.
     pub session_purge_interval_secs: u64,
+    /// Seconds ended login sessions are kept (for audits) before the purge deletes them.
+    pub session_retention_secs: u64,
     /// Seconds between sweeps for blobs of uploads that never committed.
     pub orphan_sweep_interval_secs: u64,
     /// Age in seconds after which an uncommitted upload's blob is an orphan; must exceed
     /// the longest an upload request can take.
     pub orphan_blob_age_secs: u64,
+    /// Stale uploads one sweep batch handles; a sweep runs batches until one is short.
+    pub orphan_sweep_batch: u32,
     /// Seconds between SLA monitor ticks.
     pub sla_interval_secs: u64,
     /// Tickets the SLA monitor takes per batch; a tick runs batches until nothing is due.
@@ -276,8 +280,10 @@ allow_http = false
 health_bind = "127.0.0.1:8081"
 report_interval_secs = 60
 session_purge_interval_secs = 3600
+session_retention_secs = 86400
 orphan_sweep_interval_secs = 600
 orphan_blob_age_secs = 3600
+orphan_sweep_batch = 100
 sla_interval_secs = 60
 sla_batch = 500
 sla_lease_secs = 120
@@ -375,13 +381,15 @@ impl Settings {
         Ok(())
     }
 
-    /// The loops' intervals.
-    pub fn worker_intervals(&self) -> crate::loops::Intervals {
-        crate::loops::Intervals {
+    /// How the jobs run.
+    pub fn worker_intervals(&self) -> crate::wiring::Intervals {
+        crate::wiring::Intervals {
             report: std::time::Duration::from_secs(self.worker.report_interval_secs.max(1)),
             session_purge: std::time::Duration::from_secs(self.worker.session_purge_interval_secs.max(1)),
             orphan_sweep: std::time::Duration::from_secs(self.worker.orphan_sweep_interval_secs.max(1)),
             orphan_blob_age_secs: i64::try_from(self.worker.orphan_blob_age_secs.max(60)).unwrap_or(i64::MAX),
+            orphan_sweep_batch: self.worker.orphan_sweep_batch.max(1),
+            session_retention_secs: i64::try_from(self.worker.session_retention_secs).unwrap_or(i64::MAX),
             sla: std::time::Duration::from_secs(self.worker.sla_interval_secs.max(1)),
             sla_batch: self.worker.sla_batch.max(1),
             sla_lease_secs: i64::try_from(self.worker.sla_lease_secs.max(1)).unwrap_or(i64::MAX),

@@ -248,6 +248,10 @@ impl OutboxRepository for Database {
         });
         Ok(())
     }
+
+    async fn pending_events(&self) -> Result<i64, StoreError> {
+        self.pending_outbox_events().await
+    }
 }
 
 /// A user's contact details as stored.

@@ -15,6 +15,7 @@ pub mod comments;
 mod error;
 pub mod escalation;
 mod fingerprint;
+pub mod jobs;
 pub mod notifications;
 pub mod ports;
 pub mod sla;

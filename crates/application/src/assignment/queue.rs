@@ -153,3 +153,40 @@ fn fail(tick: &mut QueueTick, error: String) {
     tick.failed += 1;
     tick.last_error = Some(error);
 }
+
+/// The assignment queue as a background job: at once again after a full batch that gave
+/// tickets away, otherwise at the driver's interval (an agent coming online or freeing a
+/// place is picked up then).
+#[async_trait::async_trait]
+impl crate::jobs::Job for DrainQueue {
+    fn name(&self) -> &'static str {
+        "queue"
+    }
+
+    fn measures(&self) -> &'static [crate::jobs::Measure] {
+        use crate::jobs::Measure;
+        const MEASURES: &[Measure] = &[
+            Measure::counter("queue_assigned", "Queued tickets given to an agent."),
+            Measure::counter(
+                "queue_refused",
+                "Queue choices refused: the agent filled up or went away meanwhile.",
+            ),
+            Measure::counter("queue_conflicts", "Queued tickets changed by someone else meanwhile."),
+        ];
+        MEASURES
+    }
+
+    async fn run_batch(&self) -> Result<crate::jobs::BatchReport, AppError> {
+        let tick = self.tick().await?;
+        Ok(crate::jobs::BatchReport {
+            taken: tick.considered,
+            more: tick.considered >= self.batch_size() && tick.assigned > 0 && tick.failed == 0,
+            failed: tick.failed,
+            last_error: tick.last_error,
+            values: Vec::new(),
+        }
+        .with("queue_assigned", tick.assigned)
+        .with("queue_refused", tick.refused)
+        .with("queue_conflicts", tick.conflicts))
+    }
+}

@@ -32,6 +32,27 @@ impl PurgeEndedSessions {
     }
 }
 
+/// The purge as a background job: one delete per run, through the `expires_at` index.
+#[async_trait::async_trait]
+impl crate::jobs::Job for PurgeEndedSessions {
+    fn name(&self) -> &'static str {
+        "session-purge"
+    }
+
+    fn measures(&self) -> &'static [crate::jobs::Measure] {
+        const MEASURES: &[crate::jobs::Measure] = &[crate::jobs::Measure::counter(
+            "sessions_purged",
+            "Ended login sessions deleted.",
+        )];
+        MEASURES
+    }
+
+    async fn run_batch(&self) -> Result<crate::jobs::BatchReport, AppError> {
+        let deleted = self.execute().await?;
+        Ok(crate::jobs::BatchReport::default().with("sessions_purged", usize::try_from(deleted).unwrap_or(usize::MAX)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

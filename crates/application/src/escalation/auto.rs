@@ -307,3 +307,44 @@ fn apply(
     }
     Ok(events)
 }
+
+/// The escalation loop as a background job: a batch of tickets due a look at a time,
+/// more at once while batches come back full.
+#[async_trait::async_trait]
+impl crate::jobs::Job for RunEscalations {
+    fn name(&self) -> &'static str {
+        "escalation"
+    }
+
+    fn measures(&self) -> &'static [crate::jobs::Measure] {
+        use crate::jobs::Measure;
+        const MEASURES: &[Measure] = &[
+            Measure::counter("escalation_checked", "Tickets the escalation loop looked at."),
+            Measure::counter("escalation_fired", "Escalation rule firings applied."),
+            Measure::counter(
+                "escalation_refused",
+                "Hand-overs a rule asked for that the agent could not take.",
+            ),
+            Measure::counter(
+                "escalation_conflicts",
+                "Looks lost to a concurrent change of the ticket (looked at again).",
+            ),
+        ];
+        MEASURES
+    }
+
+    async fn run_batch(&self) -> Result<crate::jobs::BatchReport, AppError> {
+        let tick = self.tick().await?;
+        Ok(crate::jobs::BatchReport {
+            taken: tick.checked,
+            more: tick.checked >= self.batch_size() && tick.failed == 0,
+            failed: tick.failed,
+            last_error: tick.last_error,
+            values: Vec::new(),
+        }
+        .with("escalation_checked", tick.checked)
+        .with("escalation_fired", tick.fired)
+        .with("escalation_refused", tick.refused)
+        .with("escalation_conflicts", tick.conflicts))
+    }
+}

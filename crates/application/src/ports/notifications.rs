@@ -147,6 +147,8 @@ pub trait OutboxRepository: Send + Sync {
     /// Gives a claimed event back after planning failed: counted, available again at
     /// `retry_at`, with the reason.
     async fn release_event(&self, id: i64, retry_at: Timestamp, error: &str) -> Result<(), StoreError>;
+    /// How many events are not processed yet (leased or not).
+    async fn pending_events(&self) -> Result<i64, StoreError>;
 }
 
 /// Notification rows and the people they reach.

@@ -148,3 +148,36 @@ impl MonitorSla {
         }
     }
 }
+
+/// The SLA monitor as a background job: a batch of due tickets at a time, more at once
+/// while batches come back full.
+#[async_trait::async_trait]
+impl crate::jobs::Job for MonitorSla {
+    fn name(&self) -> &'static str {
+        "sla"
+    }
+
+    fn measures(&self) -> &'static [crate::jobs::Measure] {
+        use crate::jobs::Measure;
+        const MEASURES: &[Measure] = &[
+            Measure::counter("sla_warnings", "SLA warnings recorded."),
+            Measure::counter("sla_breaches", "SLA breaches recorded."),
+            Measure::counter("sla_conflicts", "SLA monitor saves lost to a concurrent change."),
+        ];
+        MEASURES
+    }
+
+    async fn run_batch(&self) -> Result<crate::jobs::BatchReport, AppError> {
+        let tick = self.tick().await?;
+        Ok(crate::jobs::BatchReport {
+            taken: tick.claimed,
+            more: tick.claimed >= self.batch_size() && tick.failed == 0,
+            failed: tick.failed,
+            last_error: tick.last_error,
+            values: Vec::new(),
+        }
+        .with("sla_warnings", tick.warnings)
+        .with("sla_breaches", tick.breaches)
+        .with("sla_conflicts", tick.conflicts))
+    }
+}

@@ -994,6 +994,11 @@ impl crate::ports::OutboxRepository for Fake {
         self.state().outbox_leases.insert(id, retry_at);
         Ok(())
     }
+
+    async fn pending_events(&self) -> Result<i64, StoreError> {
+        let s = self.state();
+        Ok(s.events.len() as i64 - s.outbox_done.len() as i64)
+    }
 }
 
 #[async_trait]
