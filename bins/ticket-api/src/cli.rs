@@ -5,13 +5,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::web;
-use adapters_db::{Database, PoolOptions};
+use adapters_db::Database;
 use adapters_security::{Argon2Hasher, RandomTokens};
 use application::accounts::BootstrapOutcome;
 use application::auth::LoginThrottle;
 use application::ports::{BlobStore, SystemClock};
-use ticket_worker::runtime::{Runtime, shutdown_signal};
-use ticket_worker::settings::Settings;
+use platform::adapters::{open_blob_store, open_database};
+use platform::{Settings, shutdown_signal};
+use ticket_worker::runtime::Runtime;
 
 use crate::state::{AppState, Wiring};
 
@@ -75,30 +76,6 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
     }
 }
 
-fn pool_options(settings: &Settings) -> PoolOptions {
-    PoolOptions {
-        max_connections: settings.database.max_connections,
-        acquire_timeout: Duration::from_secs(settings.database.acquire_timeout_secs),
-    }
-}
-
-async fn open(settings: &Settings, migrate: bool) -> Result<Database, String> {
-    let url = settings.database.url.expose();
-    let db = Database::connect(url, &pool_options(settings))
-        .await
-        .map_err(|e| e.to_string())?;
-    tracing::info!(backend = ?db.backend(), url = %adapters_db::redact_url(url), "connected to the database");
-    if migrate {
-        let applied = db.migrate().await.map_err(|e| e.to_string())?;
-        if applied.is_empty() {
-            tracing::info!("database schema is up to date");
-        } else {
-            tracing::info!(?applied, "applied migrations");
-        }
-    }
-    Ok(db)
-}
-
 fn wire(db: Database, blobs: Arc<dyn BlobStore>, settings: &Settings) -> Result<AppState, String> {
     let attachment_rules = settings.attachment_rules()?;
     Ok(AppState::new(Wiring {
@@ -124,7 +101,7 @@ fn wire(db: Database, blobs: Arc<dyn BlobStore>, settings: &Settings) -> Result<
 pub async fn run(command: Command, settings: Settings) -> Result<(), String> {
     match command {
         Command::Help => Ok(()),
-        Command::Migrate => open(&settings, true).await.map(|_| ()),
+        Command::Migrate => open_database(&settings, true).await.map(|_| ()),
         Command::CreateAdmin { email, name } => {
             let password = match std::env::var("TICKET_ADMIN_PASSWORD") {
                 Ok(p) if !p.is_empty() => p,
@@ -137,8 +114,8 @@ pub async fn run(command: Command, settings: Settings) -> Result<(), String> {
                     line.trim_end_matches(['\r', '\n']).to_owned()
                 }
             };
-            let db = open(&settings, settings.database.migrate_on_start).await?;
-            let blobs = Arc::new(settings.open_blob_store()?);
+            let db = open_database(&settings, settings.database.migrate_on_start).await?;
+            let blobs = Arc::new(open_blob_store(&settings)?);
             let state = wire(db, blobs, &settings)?;
             match state.bootstrap_admin.execute(&email, &password, &name).await {
                 Ok(BootstrapOutcome::Created(a)) => {
@@ -167,19 +144,19 @@ fn describe(e: application::AppError) -> String {
 }
 
 async fn serve(settings: Settings) -> Result<(), String> {
-    let db = open(&settings, settings.database.migrate_on_start).await?;
-    let blobs: Arc<dyn BlobStore> = Arc::new(settings.open_blob_store()?);
+    let db = open_database(&settings, settings.database.migrate_on_start).await?;
+    let blobs: Arc<dyn BlobStore> = Arc::new(open_blob_store(&settings)?);
     let state = wire(db.clone(), blobs.clone(), &settings)?;
     bootstrap(&state, &settings).await?;
     let worker = match settings.embedded_worker() {
         true => {
-            let delivery = ticket_worker::wiring::delivery(&settings)?;
+            let delivery = platform::adapters::delivery(&settings)?;
             let jobs = ticket_worker::wiring::jobs(
                 &db,
                 blobs,
                 state.ticket_ports.clone(),
                 delivery,
-                settings.worker_intervals(),
+                ticket_worker::Intervals::from_settings(&settings),
             );
             Some(Runtime::spawn(&jobs))
         }

@@ -4,9 +4,8 @@
 use std::io::Write as _;
 use std::process::ExitCode;
 
+use platform::{Settings, telemetry};
 use ticket_api::cli::{self, Command};
-use ticket_worker::settings::Settings;
-use ticket_worker::telemetry;
 
 #[tokio::main]
 async fn main() -> ExitCode {

@@ -23,8 +23,8 @@ use application::tickets::{
 };
 
 use application::notifications::{ListNotifications, MyContact, RetryNotification};
-use ticket_worker::settings::Settings;
-use ticket_worker::wiring::ticket_ports;
+use platform::Settings;
+use platform::adapters::ticket_ports;
 
 use crate::metrics::Metrics;
 use crate::upload::UploadLimits;

@@ -1,4 +1,4 @@
-//! The help desk's background process: its configuration, telemetry and jobs.
+//! The help desk's background process: its jobs and their driver.
 //!
 //! Every loop is an [`application::jobs::Job`] run by the one driver in [`runtime`]; the
 //! list of jobs is [`wiring::jobs`]. They live in this library so `ticket-api` can run
@@ -10,9 +10,7 @@
 
 pub mod health;
 pub mod runtime;
-pub mod settings;
-pub mod telemetry;
 pub mod wiring;
 
 pub use runtime::{Jobs, Runtime};
-pub use wiring::{Delivery, Intervals};
+pub use wiring::Intervals;

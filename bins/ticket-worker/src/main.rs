@@ -3,13 +3,12 @@
 
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
-use adapters_db::{Database, PoolOptions};
+use adapters_db::Database;
 use application::ports::SystemClock;
+use platform::{Settings, adapters, telemetry};
 use ticket_worker::runtime::{self, Jobs, Runtime};
-use ticket_worker::settings::Settings;
-use ticket_worker::{health, telemetry, wiring};
+use ticket_worker::{Intervals, health, wiring};
 
 const USAGE: &str = "usage: ticket-worker              run every job until SIGINT or SIGTERM\n       \
                      ticket-worker tick JOB [--repeat N]   run one job's tick N times now (default 1)";
@@ -39,26 +38,23 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn connect(settings: &Settings) -> Result<Database, String> {
-    let url = settings.database.url.expose();
-    let options = PoolOptions {
-        max_connections: settings.database.max_connections,
-        acquire_timeout: Duration::from_secs(settings.database.acquire_timeout_secs),
-    };
-    Database::connect(url, &options).await.map_err(|e| e.to_string())
-}
-
 /// Every job on `db`, as configured.
 fn jobs(db: &Database, settings: &Settings) -> Result<Jobs, String> {
-    let blobs = Arc::new(settings.open_blob_store()?);
-    let tickets = wiring::ticket_ports(
+    let blobs = Arc::new(adapters::open_blob_store(settings)?);
+    let tickets = adapters::ticket_ports(
         db,
         Arc::new(SystemClock),
         Arc::new(adapters_calendar::IanaCalendars),
         settings,
     );
-    let delivery = wiring::delivery(settings)?;
-    Ok(wiring::jobs(db, blobs, tickets, delivery, settings.worker_intervals()))
+    let delivery = adapters::delivery(settings)?;
+    Ok(wiring::jobs(
+        db,
+        blobs,
+        tickets,
+        delivery,
+        Intervals::from_settings(settings),
+    ))
 }
 
 /// `tick JOB [--repeat N]`: runs one job's tick N times (default 1) now, one after the
@@ -74,7 +70,7 @@ async fn tick(settings: Settings, args: &[String]) -> Result<(), String> {
         ),
         _ => return Err(USAGE.into()),
     };
-    let db = connect(&settings).await?;
+    let db = adapters::open_database(&settings, false).await?;
     let jobs = jobs(&db, &settings)?;
     let Some(scheduled) = jobs.get(name) else {
         return Err(format!("no job `{name}`; the jobs are: {}", jobs.names().join(", ")));
@@ -96,8 +92,7 @@ async fn tick(settings: Settings, args: &[String]) -> Result<(), String> {
 }
 
 async fn run(settings: Settings) -> Result<(), String> {
-    let db = connect(&settings).await?;
-    tracing::info!(backend = ?db.backend(), "connected to the database");
+    let db = adapters::open_database(&settings, false).await?;
     let listener = tokio::net::TcpListener::bind(&settings.worker.health_bind)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", settings.worker.health_bind))?;
@@ -107,7 +102,7 @@ async fn run(settings: Settings) -> Result<(), String> {
     let runtime = Runtime::spawn(&jobs);
     let (stop_health, health_stopped) = tokio::sync::watch::channel(false);
     let health = tokio::spawn(health::serve(listener, runtime.metrics.clone(), health_stopped));
-    runtime::shutdown_signal().await;
+    platform::shutdown_signal().await;
     tracing::info!("stopping: finishing the current batch of each job");
     runtime.shutdown().await;
     let _ = stop_health.send(true);

@@ -262,29 +262,6 @@ impl Runtime {
     }
 }
 
-/// Resolves on SIGINT or SIGTERM (Ctrl-C elsewhere): the stop signal of both binaries.
-pub async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) {
-            (Ok(mut int), Ok(mut term)) => {
-                tokio::select! {
-                    _ = int.recv() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            _ => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-}
-
 async fn drive(scheduled: Scheduled, stats: Arc<JobStats>, mut stopped: watch::Receiver<bool>) {
     let job = &*scheduled.job;
     let mut ticker = tokio::time::interval(scheduled.every);

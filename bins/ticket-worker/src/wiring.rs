@@ -1,23 +1,23 @@
-//! The composition of the worker's jobs: the ticket use cases' ports and the notification
-//! delivery on the adapters, and the list of jobs both binaries run.
+//! The worker's jobs: their settings and the list of them both binaries run.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use adapters_db::Database;
-use application::assignment::{DrainQueue, Routing};
+use application::assignment::DrainQueue;
 use application::auth::PurgeEndedSessions;
 use application::comments::SweepOrphanBlobs;
 use application::escalation::RunEscalations;
 use application::notifications::{
     DeliverNotifications, DispatchNotifications, OutboxBacklog, PlanNotifications, PlanPorts,
 };
-use application::ports::{BlobStore, CalendarSupport, Clock, NotificationGateway, SystemClock, TemplateRenderer};
-use application::sla::{MonitorSla, SlaPorts};
+use application::ports::{BlobStore, Clock, SystemClock};
+use application::sla::MonitorSla;
 use application::tickets::TicketPorts;
 
 use crate::runtime::Jobs;
-use crate::settings::Settings;
+use platform::Settings;
+use platform::adapters::Delivery;
 
 /// How often the jobs run, how much each takes at a time and how long it holds it.
 #[derive(Debug, Clone, Copy)]
@@ -65,41 +65,37 @@ pub struct Intervals {
     pub notify_retry: application::notifications::RetryPolicy,
 }
 
-/// How notifications are rendered and sent.
-#[derive(Clone)]
-pub struct Delivery {
-    /// The templates.
-    pub renderer: Arc<dyn TemplateRenderer>,
-    /// The providers (or the log).
-    pub gateway: Arc<dyn NotificationGateway>,
-}
-
-/// The ports of the ticket use cases on `db`, with the routing of `settings`.
-pub fn ticket_ports(
-    db: &Database,
-    clock: Arc<dyn Clock>,
-    calendars: Arc<dyn CalendarSupport>,
-    settings: &Settings,
-) -> TicketPorts {
-    let db = Arc::new(db.clone());
-    TicketPorts {
-        tickets: db.clone(),
-        uow: db.clone(),
-        users: db.clone(),
-        categories: db.clone(),
-        idempotency: db.clone(),
-        clock,
-        sla: SlaPorts {
-            policies: db.clone(),
-            calendars: db.clone(),
-            targets: db.clone(),
-            support: calendars,
-        },
-        routing: Routing {
-            agents: db,
-            assign_on_create: settings.assignment.assign_on_create,
-            weights: settings.load_weights(),
-        },
+impl Intervals {
+    /// The jobs' settings from `worker.*`, with floors that keep a bad value from
+    /// spinning a loop.
+    pub fn from_settings(settings: &Settings) -> Self {
+        let w = &settings.worker;
+        Self {
+            report: std::time::Duration::from_secs(w.report_interval_secs.max(1)),
+            session_purge: std::time::Duration::from_secs(w.session_purge_interval_secs.max(1)),
+            orphan_sweep: std::time::Duration::from_secs(w.orphan_sweep_interval_secs.max(1)),
+            orphan_blob_age_secs: i64::try_from(w.orphan_blob_age_secs.max(60)).unwrap_or(i64::MAX),
+            orphan_sweep_batch: w.orphan_sweep_batch.max(1),
+            session_retention_secs: i64::try_from(w.session_retention_secs).unwrap_or(i64::MAX),
+            sla: std::time::Duration::from_secs(w.sla_interval_secs.max(1)),
+            sla_batch: w.sla_batch.max(1),
+            sla_lease_secs: i64::try_from(w.sla_lease_secs.max(1)).unwrap_or(i64::MAX),
+            queue: std::time::Duration::from_millis(w.queue_interval_ms.max(10)),
+            queue_batch: w.queue_batch.max(1),
+            escalation: std::time::Duration::from_secs(w.escalation_interval_secs.max(1)),
+            escalation_batch: w.escalation_batch.max(1),
+            escalation_lease_secs: i64::try_from(w.escalation_lease_secs.max(1)).unwrap_or(i64::MAX),
+            notify: std::time::Duration::from_millis(w.notify_interval_ms.max(10)),
+            notify_plan_batch: w.notify_plan_batch.max(1),
+            notify_batch: w.notify_batch.max(1),
+            notify_lease_secs: i64::try_from(w.notify_lease_secs.max(1)).unwrap_or(i64::MAX),
+            notify_concurrency: usize::try_from(w.notify_concurrency.max(1)).unwrap_or(1),
+            notify_retry: application::notifications::RetryPolicy {
+                max_attempts: w.notify_max_attempts.max(1),
+                base_delay_ms: w.notify_retry_base_ms.max(1),
+                max_delay_ms: w.notify_retry_max_ms.max(w.notify_retry_base_ms.max(1)),
+            },
+        }
     }
 }
 
@@ -189,28 +185,19 @@ fn dispatcher(db: &Database, delivery: Delivery, every: Intervals) -> DispatchNo
     )
 }
 
-/// The notification templates and providers of `notify.*`: SendGrid and Twilio when
-/// their credentials are set, the log file otherwise. Fails when an override template
-/// does not parse, so a bad template stops the start, not the sends.
-pub fn delivery(settings: &Settings) -> Result<Delivery, String> {
-    let notify = &settings.notify;
-    let templates = adapters_notify::Templates::load(notify.templates_dir.as_deref()).map_err(|e| e.to_string())?;
-    let gateways = adapters_notify::Gateways::from_config(notify).map_err(|e| e.to_string())?;
-    tracing::info!(providers = %gateways.describe(), "notification delivery");
-    // A batch still being sent when its lease runs out is taken over and sent twice.
-    let w = &settings.worker;
-    let rounds = u64::from(w.notify_batch.div_ceil(w.notify_concurrency.max(1)));
-    let worst = rounds.saturating_mul(notify.timeout_secs.max(1));
-    if w.notify_lease_secs <= worst {
-        tracing::warn!(
-            lease_secs = w.notify_lease_secs,
-            worst_batch_secs = worst,
-            "worker.notify_lease_secs is not longer than a batch can take to send \
-             (notify_batch / notify_concurrency x notify.timeout_secs): slow providers can get messages twice"
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_jobs_settings() {
+        let settings = Settings::defaults().expect("the defaults are valid");
+        let every = Intervals::from_settings(&settings);
+        assert_eq!(
+            (every.sla, every.sla_batch, every.sla_lease_secs),
+            (Duration::from_secs(60), 500, 120),
+            "the SLA monitor ticks every minute"
         );
+        assert_eq!((every.session_retention_secs, every.orphan_sweep_batch), (86_400, 100));
     }
-    Ok(Delivery {
-        renderer: Arc::new(templates),
-        gateway: Arc::new(gateways),
-    })
 }

@@ -3,11 +3,11 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize, Serializer};
 
 /// How notifications are rendered and delivered. Every field has a default, so an empty
 /// section logs every message to `./data/notifications.log`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct NotifyConfig {
     /// The sender address of e-mails.
@@ -41,10 +41,11 @@ impl Default for NotifyConfig {
 }
 
 /// SendGrid credentials and endpoint.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct SendGridConfig {
     /// The API key (a secret); SendGrid is used when it is set and not empty.
+    #[serde(serialize_with = "serialize_redacted")]
     pub api_key: Option<String>,
     /// The API's base URL.
     pub base_url: String,
@@ -69,12 +70,13 @@ impl fmt::Debug for SendGridConfig {
 }
 
 /// Twilio credentials, sender number and endpoint.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct TwilioConfig {
     /// The account SID (`AC...`).
     pub account_sid: Option<String>,
     /// The auth token (a secret).
+    #[serde(serialize_with = "serialize_redacted")]
     pub auth_token: Option<String>,
     /// The sending phone number, E.164.
     pub from: Option<String>,
@@ -109,6 +111,12 @@ fn redacted(secret: Option<&str>) -> Option<&'static str> {
     secret.map(|secret| if secret.is_empty() { "" } else { "***" })
 }
 
+/// Serializes a secret as [`redacted`] does: the configuration can be shown (the example
+/// configuration is checked against it) without giving its secrets away.
+fn serialize_redacted<S: Serializer>(secret: &Option<String>, serializer: S) -> Result<S::Ok, S::Error> {
+    redacted(secret.as_deref()).serialize(serializer)
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -135,5 +143,8 @@ mod tests {
         let debug = format!("{config:?}");
         assert!(!debug.contains("secret"), "{debug}");
         assert!(debug.contains("AC123") && debug.contains("***"), "{debug}");
+        let shown = serde_json::to_string(&config).unwrap();
+        assert!(!shown.contains("secret"), "{shown}");
+        assert!(shown.contains("AC123") && shown.contains("***"), "{shown}");
     }
 }

@@ -179,12 +179,12 @@ impl TicketSla {
             .retain(|t| t.met_at.is_some() || terms.length(t.kind).is_some());
         let mut crossed = Vec::new();
         for t in &mut self.targets {
-            if t.met_at.is_none() {
-                if let Some(len) = terms.length(t.kind) {
-                    t.retarget(len, terms.warning_percent, now, calendar)?;
-                    let kind = t.kind;
-                    crossed.extend(t.record_stopped(now).into_iter().map(|c| (kind, c)));
-                }
+            if t.met_at.is_none()
+                && let Some(len) = terms.length(t.kind)
+            {
+                t.retarget(len, terms.warning_percent, now, calendar)?;
+                let kind = t.kind;
+                crossed.extend(t.record_stopped(now).into_iter().map(|c| (kind, c)));
             }
         }
         let finished = matches!(ticket.status, TicketStatus::Resolved | TicketStatus::Closed);

@@ -232,21 +232,21 @@ impl SlaTarget {
         if self.met_at.is_some() || self.running_since.is_none() {
             return crossed;
         }
-        if self.warned_at.is_none() {
-            if let Some(warn) = self.warn_at.filter(|w| *w <= now) {
-                self.warned_at = Some(warn);
-                crossed.push(Crossing::Warning(warn));
-            }
+        if self.warned_at.is_none()
+            && let Some(warn) = self.warn_at.filter(|w| *w <= now)
+        {
+            self.warned_at = Some(warn);
+            crossed.push(Crossing::Warning(warn));
         }
-        if self.breached_at.is_none() {
-            if let Some(due) = self.due_at.filter(|d| *d < now) {
-                if self.warned_at.is_none() {
-                    self.warned_at = Some(due);
-                    crossed.push(Crossing::Warning(due));
-                }
-                self.breached_at = Some(due);
-                crossed.push(Crossing::Breach(due));
+        if self.breached_at.is_none()
+            && let Some(due) = self.due_at.filter(|d| *d < now)
+        {
+            if self.warned_at.is_none() {
+                self.warned_at = Some(due);
+                crossed.push(Crossing::Warning(due));
             }
+            self.breached_at = Some(due);
+            crossed.push(Crossing::Breach(due));
         }
         crossed
     }

@@ -3,10 +3,9 @@
 
 use std::fmt;
 
-use adapters_blob::{BlobConfig, ObjectBlobStore, S3Config};
 use application::comments::AttachmentRules;
 use config::{Config, Environment, File, FileFormat};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize, Serializer};
 
 /// A value that never prints, for passwords and keys.
 #[derive(Clone, Default, Deserialize, PartialEq, Eq)]
@@ -20,6 +19,13 @@ impl Secret {
     }
 }
 
+/// Shown as `""` when empty and `"***"` otherwise, never its value.
+impl Serialize for Secret {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(if self.0.is_empty() { "" } else { "***" })
+    }
+}
+
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(if self.0.is_empty() { "\"\"" } else { "\"***\"" })
@@ -27,7 +33,7 @@ impl fmt::Debug for Secret {
 }
 
 /// Everything the binaries can be configured with. Every key is documented in README.md.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
     /// The HTTP API.
@@ -53,7 +59,7 @@ pub struct Settings {
 }
 
 /// `assignment.*`
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AssignmentSettings {
     /// Give a ticket to an agent as it is opened, when an online agent skilled in its
@@ -70,7 +76,7 @@ pub struct AssignmentSettings {
 }
 
 /// `attachments.*`
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AttachmentSettings {
     /// `local` (a directory, the default) or `s3` (S3-compatible object storage).
@@ -90,7 +96,7 @@ pub struct AttachmentSettings {
 }
 
 /// `attachments.s3.*`
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct S3Settings {
     /// The bucket.
@@ -108,7 +114,7 @@ pub struct S3Settings {
 }
 
 /// `http.*`
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct HttpSettings {
     /// Listen address of the API.
@@ -122,7 +128,7 @@ pub struct HttpSettings {
 }
 
 /// `database.*`
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseSettings {
     /// `sqlite://PATH` (default `sqlite://./data/tickets.db`) or `postgres://...`.
@@ -136,7 +142,7 @@ pub struct DatabaseSettings {
 }
 
 /// `auth.*`
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuthSettings {
     /// How long a login token lasts, in minutes.
@@ -151,7 +157,7 @@ pub struct AuthSettings {
 }
 
 /// `bootstrap.*`: creates an admin at start when both are set and the address is free.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct BootstrapSettings {
     /// The admin's e-mail address.
@@ -163,7 +169,7 @@ pub struct BootstrapSettings {
 }
 
 /// `log.*`
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct LogSettings {
     /// `pretty` (human-readable) or `json`.
@@ -173,7 +179,7 @@ pub struct LogSettings {
 }
 
 /// `worker.*`
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorkerSettings {
     /// Run the worker loops inside `ticket-api` (single-node mode). Defaults to on for
@@ -315,6 +321,17 @@ weight_urgent = 5
 pub struct SettingsError(String);
 
 impl Settings {
+    /// The built-in defaults alone (no file, no environment).
+    pub fn defaults() -> Result<Self, SettingsError> {
+        let settings: Settings = Config::builder()
+            .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
+            .build()
+            .and_then(Config::try_deserialize)
+            .map_err(|e| SettingsError(e.to_string()))?;
+        settings.check()?;
+        Ok(settings)
+    }
+
     /// Loads defaults, then the file named by `TICKET_CONFIG` (or `./ticket.toml` if it
     /// exists), then the environment.
     pub fn load() -> Result<Self, SettingsError> {
@@ -381,64 +398,12 @@ impl Settings {
         Ok(())
     }
 
-    /// How the jobs run.
-    pub fn worker_intervals(&self) -> crate::wiring::Intervals {
-        crate::wiring::Intervals {
-            report: std::time::Duration::from_secs(self.worker.report_interval_secs.max(1)),
-            session_purge: std::time::Duration::from_secs(self.worker.session_purge_interval_secs.max(1)),
-            orphan_sweep: std::time::Duration::from_secs(self.worker.orphan_sweep_interval_secs.max(1)),
-            orphan_blob_age_secs: i64::try_from(self.worker.orphan_blob_age_secs.max(60)).unwrap_or(i64::MAX),
-            orphan_sweep_batch: self.worker.orphan_sweep_batch.max(1),
-            session_retention_secs: i64::try_from(self.worker.session_retention_secs).unwrap_or(i64::MAX),
-            sla: std::time::Duration::from_secs(self.worker.sla_interval_secs.max(1)),
-            sla_batch: self.worker.sla_batch.max(1),
-            sla_lease_secs: i64::try_from(self.worker.sla_lease_secs.max(1)).unwrap_or(i64::MAX),
-            queue: std::time::Duration::from_millis(self.worker.queue_interval_ms.max(10)),
-            queue_batch: self.worker.queue_batch.max(1),
-            escalation: std::time::Duration::from_secs(self.worker.escalation_interval_secs.max(1)),
-            escalation_batch: self.worker.escalation_batch.max(1),
-            escalation_lease_secs: i64::try_from(self.worker.escalation_lease_secs.max(1)).unwrap_or(i64::MAX),
-            notify: std::time::Duration::from_millis(self.worker.notify_interval_ms.max(10)),
-            notify_plan_batch: self.worker.notify_plan_batch.max(1),
-            notify_batch: self.worker.notify_batch.max(1),
-            notify_lease_secs: i64::try_from(self.worker.notify_lease_secs.max(1)).unwrap_or(i64::MAX),
-            notify_concurrency: usize::try_from(self.worker.notify_concurrency.max(1)).unwrap_or(1),
-            notify_retry: application::notifications::RetryPolicy {
-                max_attempts: self.worker.notify_max_attempts.max(1),
-                base_delay_ms: self.worker.notify_retry_base_ms.max(1),
-                max_delay_ms: self
-                    .worker
-                    .notify_retry_max_ms
-                    .max(self.worker.notify_retry_base_ms.max(1)),
-            },
-        }
-    }
-
     /// How open tickets weigh in an agent's load, from `assignment.weight_*`.
     pub fn load_weights(&self) -> domain::assignment::LoadWeights {
         let a = &self.assignment;
         domain::assignment::LoadWeights {
             by_priority: [a.weight_low, a.weight_normal, a.weight_high, a.weight_urgent],
         }
-    }
-
-    /// Opens the attachment store of `attachments.*`.
-    pub fn open_blob_store(&self) -> Result<ObjectBlobStore, String> {
-        let a = &self.attachments;
-        let config = match a.store.as_str() {
-            "s3" => BlobConfig::S3(S3Config {
-                bucket: a.s3.bucket.clone(),
-                region: a.s3.region.clone(),
-                endpoint: Some(a.s3.endpoint.clone()).filter(|e| !e.is_empty()),
-                access_key_id: Some(a.s3.access_key_id.clone()).filter(|k| !k.is_empty()),
-                secret_access_key: Some(a.s3.secret_access_key.expose().to_owned()).filter(|k| !k.is_empty()),
-                allow_http: a.s3.allow_http,
-            }),
-            _ => BlobConfig::Local {
-                root: a.path.clone().into(),
-            },
-        };
-        ObjectBlobStore::open(&config).map_err(|e| e.to_string())
     }
 
     /// The rules uploads must meet, from `attachments.*`.
@@ -478,12 +443,6 @@ mod tests {
             .expect("defaults are valid");
         assert_eq!(settings.http.bind, "127.0.0.1:8080");
         assert!(settings.embedded_worker(), "SQLite runs the loops in-process");
-        let every = settings.worker_intervals();
-        assert_eq!(
-            (every.sla, every.sla_batch, every.sla_lease_secs),
-            (std::time::Duration::from_secs(60), 500, 120),
-            "the SLA monitor ticks every minute"
-        );
         let example = include_str!("../../../deploy/config/ticket.example.toml");
         let from_example: Settings = Config::builder()
             .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
