@@ -146,20 +146,10 @@ fn describe(e: application::AppError) -> String {
 async fn serve(settings: Settings) -> Result<(), String> {
     let db = open_database(&settings, settings.database.migrate_on_start).await?;
     let blobs: Arc<dyn BlobStore> = Arc::new(open_blob_store(&settings)?);
-    let state = wire(db.clone(), blobs.clone(), &settings)?;
+    let state = wire(db.clone(), blobs, &settings)?;
     bootstrap(&state, &settings).await?;
     let worker = match settings.embedded_worker() {
-        true => {
-            let delivery = platform::adapters::delivery(&settings)?;
-            let jobs = ticket_worker::wiring::jobs(
-                &db,
-                blobs,
-                state.ticket_ports.clone(),
-                delivery,
-                ticket_worker::Intervals::from_settings(&settings),
-            );
-            Some(Runtime::spawn(&jobs))
-        }
+        true => Some(Runtime::spawn(&ticket_worker::wiring::compose(&db, &settings)?)),
         false => None,
     };
     if worker.is_some() {

@@ -2,13 +2,10 @@
 #![forbid(unsafe_code)]
 
 use std::process::ExitCode;
-use std::sync::Arc;
 
-use adapters_db::Database;
-use application::ports::SystemClock;
 use platform::{Settings, adapters, telemetry};
-use ticket_worker::runtime::{self, Jobs, Runtime};
-use ticket_worker::{Intervals, health, wiring};
+use ticket_worker::runtime::{self, Runtime};
+use ticket_worker::{health, wiring};
 
 const USAGE: &str = "usage: ticket-worker              run every job until SIGINT or SIGTERM\n       \
                      ticket-worker tick JOB [--repeat N]   run one job's tick N times now (default 1)";
@@ -38,25 +35,6 @@ async fn main() -> ExitCode {
     }
 }
 
-/// Every job on `db`, as configured.
-fn jobs(db: &Database, settings: &Settings) -> Result<Jobs, String> {
-    let blobs = Arc::new(adapters::open_blob_store(settings)?);
-    let tickets = adapters::ticket_ports(
-        db,
-        Arc::new(SystemClock),
-        Arc::new(adapters_calendar::IanaCalendars),
-        settings,
-    );
-    let delivery = adapters::delivery(settings)?;
-    Ok(wiring::jobs(
-        db,
-        blobs,
-        tickets,
-        delivery,
-        Intervals::from_settings(settings),
-    ))
-}
-
 /// `tick JOB [--repeat N]`: runs one job's tick N times (default 1) now, one after the
 /// other, and prints what each did and how long it took. For operations (catch up by
 /// hand) and for the benchmarks in BENCHMARKS.md.
@@ -71,7 +49,7 @@ async fn tick(settings: Settings, args: &[String]) -> Result<(), String> {
         _ => return Err(USAGE.into()),
     };
     let db = adapters::open_database(&settings, false).await?;
-    let jobs = jobs(&db, &settings)?;
+    let jobs = wiring::compose(&db, &settings)?;
     let Some(scheduled) = jobs.get(name) else {
         return Err(format!("no job `{name}`; the jobs are: {}", jobs.names().join(", ")));
     };
@@ -97,7 +75,7 @@ async fn run(settings: Settings) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", settings.worker.health_bind))?;
     tracing::info!(address = %settings.worker.health_bind, "serving /healthz and /metrics");
-    let jobs = jobs(&db, &settings)?;
+    let jobs = wiring::compose(&db, &settings)?;
     tracing::info!(jobs = %jobs.names().join(", "), "starting the jobs");
     let runtime = Runtime::spawn(&jobs);
     let (stop_health, health_stopped) = tokio::sync::watch::channel(false);

@@ -99,7 +99,22 @@ impl Intervals {
     }
 }
 
-/// Every background job, on `db`. Adding a job is one line here (and its file in
+/// Every job on `db` as `settings` configure them, with the adapters they need opened
+/// through [`platform::adapters`]: the worker's composition root, used by `ticket-worker`
+/// and by `ticket-api`'s single-node mode.
+pub fn compose(db: &Database, settings: &Settings) -> Result<Jobs, String> {
+    let blobs = Arc::new(platform::adapters::open_blob_store(settings)?);
+    let tickets = platform::adapters::ticket_ports(
+        db,
+        Arc::new(SystemClock),
+        Arc::new(adapters_calendar::IanaCalendars),
+        settings,
+    );
+    let delivery = platform::adapters::delivery(settings)?;
+    Ok(jobs(db, blobs, tickets, delivery, Intervals::from_settings(settings)))
+}
+
+/// Every background job, on `db`. Adding a job is one `add` here (and its file in
 /// `application`).
 pub fn jobs(
     db: &Database,
