@@ -4,8 +4,9 @@ use application::auth::Principal;
 use application::ports::{Category, CommentView, HistoryEntry, UserAccount};
 use application::sla::explain::Step;
 use application::sla::{Explanation, SlaReport, SlaView, TargetView};
+use application::tickets::TicketView;
 use domain::sla::Crossing;
-use domain::{Actor, Attachment, Ticket, TicketEventKind, TicketStatus, Timestamp, UserId};
+use domain::{Attachment, TicketEventKind, TicketStatus, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -282,10 +283,10 @@ pub struct TicketResponse {
     pub sla: Option<TicketSlaResponse>,
 }
 
-impl TicketResponse {
-    /// The ticket as `actor` sees it.
-    pub fn new(ticket: &Ticket, actor: &Actor) -> Self {
-        let t = ticket.parts();
+impl From<&TicketView> for TicketResponse {
+    fn from(view: &TicketView) -> Self {
+        let t = view.ticket.parts();
+        let staff = view.staff.as_ref();
         Self {
             id: t.id.get(),
             number: t.number.to_string(),
@@ -298,7 +299,7 @@ impl TicketResponse {
             customer_id: t.customer_id.get(),
             created_by: t.created_by.get(),
             assignee_id: t.assignee_id.map(UserId::get),
-            assignee_name: None,
+            assignee_name: view.assignee_name.clone(),
             created_at: instant(t.created_at),
             updated_at: instant(t.updated_at),
             resolved_at: t.resolved_at.map(instant),
@@ -306,31 +307,17 @@ impl TicketResponse {
             first_response_at: t.first_response_at.map(instant),
             last_customer_comment_at: t.last_customer_comment_at.map(instant),
             last_agent_reply_at: t.last_agent_reply_at.map(instant),
-            comment_count: ticket.comment_count_for(actor),
-            internal_note_count: actor.is_staff().then_some(t.internal_note_count),
-            escalation_level: actor.is_staff().then_some(t.escalation_level),
+            comment_count: view.comment_count,
+            internal_note_count: staff.map(|s| s.internal_note_count),
+            escalation_level: staff.map(|s| s.escalation_level),
             version: t.version.get(),
-            allowed_transitions: ticket
-                .allowed_targets_for(actor)
-                .into_iter()
-                .map(|s: TicketStatus| s.as_str().to_owned())
+            allowed_transitions: view
+                .allowed_transitions
+                .iter()
+                .map(|s: &TicketStatus| s.as_str().to_owned())
                 .collect(),
-            sla: None,
+            sla: staff.and_then(|s| s.sla.as_ref()).map(TicketSlaResponse::from),
         }
-    }
-
-    /// Adds the assignee's display name from `names`.
-    pub fn with_assignee_name(mut self, names: &std::collections::HashMap<UserId, String>) -> Self {
-        self.assignee_name = self.assignee_id.and_then(|id| names.get(&UserId::new(id)).cloned());
-        self
-    }
-
-    /// Adds the SLA for staff: the ticket's targets, or none when no policy applies.
-    pub fn with_sla(mut self, actor: &Actor, sla: Option<&SlaView>) -> Self {
-        if actor.is_staff() {
-            self.sla = Some(sla.map_or_else(TicketSlaResponse::none, TicketSlaResponse::from));
-        }
-        self
     }
 }
 
@@ -390,16 +377,6 @@ pub struct TicketSlaResponse {
     pub policy_name: Option<String>,
     /// The targets; empty when no policy applies.
     pub targets: Vec<SlaTargetResponse>,
-}
-
-impl TicketSlaResponse {
-    fn none() -> Self {
-        Self {
-            policy_id: None,
-            policy_name: None,
-            targets: Vec::new(),
-        }
-    }
 }
 
 impl From<&SlaView> for TicketSlaResponse {
@@ -485,15 +462,14 @@ pub struct SlaReportResponse {
     pub targets: Vec<ExplainedTargetResponse>,
 }
 
-impl SlaReportResponse {
-    /// The report, with the zone database version.
-    pub fn new(r: &SlaReport, tzdb_version: String) -> Self {
+impl From<&SlaReport> for SlaReportResponse {
+    fn from(r: &SlaReport) -> Self {
         Self {
             policy_id: r.view.policy_id,
             policy_name: r.view.policy_name.clone(),
             calendar_id: r.calendar_id,
             time_zone: r.time_zone.clone(),
-            tzdb_version,
+            tzdb_version: r.tzdb_version.clone(),
             paused: r
                 .paused
                 .iter()

@@ -110,7 +110,8 @@ pub async fn preview(
         start,
         minutes: body.minutes,
     };
-    let e = state.preview_due_date.execute(caller.0.actor(), input).await?;
+    let preview = state.preview_due_date.execute(caller.0.actor(), input).await?;
+    let e = preview.explanation;
     let counted = CountedRun::runs(&e);
     Ok(HttpResponse::Ok().json(PreviewResponse {
         due_at: instant(e.due_at),
@@ -120,7 +121,7 @@ pub async fn preview(
         counted,
         holidays_in_range: e.holidays.iter().map(ToString::to_string).collect(),
         time_zone: e.time_zone.clone(),
-        tzdb_version: state.preview_due_date.zone_database_version(),
+        tzdb_version: preview.tzdb_version,
         explanation: e.summary,
     }))
 }

@@ -1,8 +1,10 @@
 //! The ticket endpoints.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use application::tickets::{AssignInput, ChangeStatusInput, CreateTicketInput, TicketListInput, UpdateTicketInput};
-use domain::{Actor, Ticket, Timestamp};
+use application::tickets::{
+    AssignInput, ChangeStatusInput, CreateTicketInput, TicketListInput, TicketView, UpdateTicketInput,
+};
+use domain::Timestamp;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -17,45 +19,11 @@ use crate::extract::{Authenticated, etag, idempotency_key, if_match};
 use crate::openapi::{ReadErrors, WriteErrors};
 use crate::problem::{ApiError, JsonBody, OptionalJsonBody};
 
-/// The ticket with its `ETag` (and its SLA for staff).
-async fn ticket_response(
-    state: &State,
-    mut builder: actix_web::HttpResponseBuilder,
-    ticket: &Ticket,
-    actor: &Actor,
-) -> Result<HttpResponse, ApiError> {
-    let sla = sla_of(state, actor, &[ticket]).await;
-    let names = names_of(state, &[ticket]).await;
-    let mut body = TicketResponse::new(ticket, actor).with_assignee_name(&names);
-    if let Some(views) = &sla {
-        body = body.with_sla(actor, views.get(&ticket.id()));
-    }
-    Ok(builder.insert_header(("ETag", etag(ticket.version().get()))).json(body))
-}
-
-/// The display names of the tickets' assignees. A command has committed by now, so failing
-/// to read them leaves them out (and is logged) rather than answering an error.
-async fn names_of(state: &State, tickets: &[&Ticket]) -> std::collections::HashMap<domain::UserId, String> {
-    state.assignee_names.execute(tickets).await.unwrap_or_else(|e| {
-        tracing::warn!(error = %e, "cannot read the assignees' names; leaving them out");
-        Default::default()
-    })
-}
-
-/// The tickets' SLA for their representations. A command has committed by now, so failing
-/// to read the SLA leaves it out (and is logged) rather than answering an error.
-async fn sla_of(
-    state: &State,
-    actor: &Actor,
-    tickets: &[&Ticket],
-) -> Option<std::collections::HashMap<domain::TicketId, application::sla::SlaView>> {
-    match state.show_sla.summaries(actor, tickets).await {
-        Ok(views) => Some(views),
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot read the SLA of tickets; leaving it out");
-            None
-        }
-    }
+/// The ticket as the caller sees it, with its `ETag`.
+fn ticket_response(mut builder: actix_web::HttpResponseBuilder, view: &TicketView) -> HttpResponse {
+    builder
+        .insert_header(("ETag", etag(view.ticket.version().get())))
+        .json(TicketResponse::from(view))
 }
 
 /// Opens a ticket. Customers open tickets for themselves; staff name the customer.
@@ -84,11 +52,11 @@ pub async fn create(
     };
     let created = state.create_ticket.execute(actor, input).await?;
     let mut builder = HttpResponse::Created();
-    builder.insert_header(("Location", format!("/api/v1/tickets/{}", created.ticket.id())));
+    builder.insert_header(("Location", format!("/api/v1/tickets/{}", created.ticket.ticket.id())));
     if created.replayed {
         builder.insert_header(("Idempotent-Replayed", "true"));
     }
-    ticket_response(&state, builder, &created.ticket, &actor).await
+    Ok(ticket_response(builder, &created.ticket))
 }
 
 /// Query of `GET /tickets`.
@@ -175,21 +143,8 @@ pub async fn list(
         cursor: q.cursor.as_deref().map(cursor::decode_ticket).transpose()?,
     };
     let page = state.search_tickets.execute(actor, input).await?;
-    let tickets: Vec<&Ticket> = page.items.iter().collect();
-    let sla = sla_of(&state, &actor, &tickets).await;
-    let names = names_of(&state, &tickets).await;
     Ok(HttpResponse::Ok().json(TicketPage {
-        items: page
-            .items
-            .iter()
-            .map(|t| {
-                let body = TicketResponse::new(t, &actor).with_assignee_name(&names);
-                match &sla {
-                    Some(views) => body.with_sla(&actor, views.get(&t.id())),
-                    None => body,
-                }
-            })
-            .collect(),
+        items: page.items.iter().map(TicketResponse::from).collect(),
         next_cursor: page.next.as_ref().map(cursor::encode_ticket),
     }))
 }
@@ -202,7 +157,7 @@ pub async fn list(
 pub async fn get(state: State, caller: Authenticated, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let actor = caller.0.actor();
     let ticket = state.get_ticket.execute(actor, &id).await?;
-    ticket_response(&state, HttpResponse::Ok(), &ticket, &actor).await
+    Ok(ticket_response(HttpResponse::Ok(), &ticket))
 }
 
 /// The ticket's SLA explained (staff): policy, calendar, pauses, and for each target its
@@ -212,8 +167,7 @@ pub async fn get(state: State, caller: Authenticated, id: web::Path<String>) -> 
     responses((status = 200, description = "The SLA", body = SlaReportResponse), ReadErrors))]
 pub async fn sla(state: State, caller: Authenticated, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let report = state.show_sla.report(caller.0.actor(), &id).await?;
-    let version = state.preview_due_date.zone_database_version();
-    Ok(HttpResponse::Ok().json(SlaReportResponse::new(&report, version)))
+    Ok(HttpResponse::Ok().json(SlaReportResponse::from(&report)))
 }
 
 /// Edits fields. With `If-Match`, a stale version answers 412.
@@ -239,7 +193,7 @@ pub async fn update(
         tags: body.tags,
     };
     let ticket = state.update_ticket.execute(actor, &id, input, if_match(&req)?).await?;
-    ticket_response(&state, HttpResponse::Ok(), &ticket, &actor).await
+    Ok(ticket_response(HttpResponse::Ok(), &ticket))
 }
 
 /// Moves the ticket to another status. A move the state machine forbids answers 409
@@ -264,7 +218,7 @@ pub async fn transition(
         reason: body.reason,
     };
     let ticket = state.change_status.execute(actor, &id, input, if_match(&req)?).await?;
-    ticket_response(&state, HttpResponse::Ok(), &ticket, &actor).await
+    Ok(ticket_response(HttpResponse::Ok(), &ticket))
 }
 
 /// Closes the ticket. Customers may close their own.
@@ -286,7 +240,7 @@ pub async fn close(
         .close_ticket
         .execute(actor, &id, body.reason, if_match(&req)?)
         .await?;
-    ticket_response(&state, HttpResponse::Ok(), &ticket, &actor).await
+    Ok(ticket_response(HttpResponse::Ok(), &ticket))
 }
 
 /// Gives the ticket to an agent (staff): a `new` ticket moves to `assigned`; one that has an
@@ -314,7 +268,7 @@ pub async fn assign(
         force: body.force.unwrap_or(false),
     };
     let ticket = state.assign_ticket.execute(actor, &id, input, if_match(&req)?).await?;
-    ticket_response(&state, HttpResponse::Ok(), &ticket, &actor).await
+    Ok(ticket_response(HttpResponse::Ok(), &ticket))
 }
 
 /// Sends the ticket back to the queue (staff): no agent, status `new`. From `assigned`,
@@ -336,7 +290,7 @@ pub async fn unassign(
         .unassign_ticket
         .execute(actor, &id, body.0.reason, if_match(&req)?)
         .await?;
-    ticket_response(&state, HttpResponse::Ok(), &ticket, &actor).await
+    Ok(ticket_response(HttpResponse::Ok(), &ticket))
 }
 
 /// A ticket's assignment record, oldest first (staff): every assignment, transfer and
@@ -377,7 +331,7 @@ pub async fn escalate(
         .escalate_ticket
         .execute(actor, &id, input, if_match(&req)?)
         .await?;
-    ticket_response(&state, HttpResponse::Ok(), &ticket, &actor).await
+    Ok(ticket_response(HttpResponse::Ok(), &ticket))
 }
 
 /// A ticket's escalations, oldest first (staff): by whom (none for a rule), why, and the

@@ -8,6 +8,7 @@ use crate::fingerprint::fingerprint;
 use crate::ports::{ChangeSet, IdempotencyRecord, IdempotencyRepository, StoreError, Write};
 
 use super::TicketPorts;
+use super::view::{TicketView, view_of};
 
 /// The idempotency scope of ticket creation.
 const SCOPE: &str = "create_ticket";
@@ -37,8 +38,8 @@ pub struct CreateTicketInput {
 /// The opened ticket.
 #[derive(Debug, Clone)]
 pub struct CreatedTicket {
-    /// The ticket.
-    pub ticket: Ticket,
+    /// The ticket, as the caller sees it.
+    pub ticket: TicketView,
     /// True when this was a retry answered from a remembered `Idempotency-Key`.
     pub replayed: bool,
 }
@@ -60,6 +61,15 @@ impl CreateTicket {
 
     /// Opens the ticket, or returns the one this idempotency key opened before.
     pub async fn execute(&self, actor: Actor, input: CreateTicketInput) -> Result<CreatedTicket, AppError> {
+        let (ticket, replayed) = self.open(actor, input).await?;
+        Ok(CreatedTicket {
+            ticket: view_of(&self.ports, &actor, ticket).await,
+            replayed,
+        })
+    }
+
+    /// The ticket opened, or the one replayed (`true`).
+    async fn open(&self, actor: Actor, input: CreateTicketInput) -> Result<(Ticket, bool), AppError> {
         let key = check_key(input.idempotency_key.as_deref())?;
         let mut v = Validator::default();
         let subject = v.check("subject", Subject::parse(&input.subject));
@@ -135,12 +145,7 @@ impl CreateTicket {
             changes.writes.extend(self.ports.sla.on_open(&ticket).await?);
             changes.writes.extend(remember.iter().cloned());
             match self.ports.uow.commit(changes).await {
-                Ok(()) => {
-                    return Ok(CreatedTicket {
-                        ticket,
-                        replayed: false,
-                    });
-                }
+                Ok(()) => return Ok((ticket, false)),
                 // The agent filled up or went away meanwhile: choose among the others.
                 Err(StoreError::AgentRefused(_)) if choice.is_some() => {
                     let taken = choice.map(|c| c.agent);
@@ -158,7 +163,7 @@ impl CreateTicket {
         key: Option<&str>,
         print: &str,
         e: StoreError,
-    ) -> Result<CreatedTicket, AppError> {
+    ) -> Result<(Ticket, bool), AppError> {
         match e {
             // A concurrent retry with the same key won the race: answer as it did.
             StoreError::Duplicate("idempotency_key") => match key {
@@ -172,7 +177,7 @@ impl CreateTicket {
         }
     }
 
-    async fn replay(&self, actor: Actor, key: &str, print: &str) -> Result<Option<CreatedTicket>, AppError> {
+    async fn replay(&self, actor: Actor, key: &str, print: &str) -> Result<Option<(Ticket, bool)>, AppError> {
         let idempotency = self.ports.idempotency.as_ref();
         let Some(resource_id) = remembered(idempotency, actor, SCOPE, key, print).await? else {
             return Ok(None);
@@ -183,7 +188,7 @@ impl CreateTicket {
             .get(domain::TicketId::new(resource_id))
             .await?
             .ok_or_else(|| AppError::Internal("idempotency key names a missing ticket".into()))?;
-        Ok(Some(CreatedTicket { ticket, replayed: true }))
+        Ok(Some((ticket, true)))
     }
 
     /// Whose ticket this is: the customer themself, or the customer staff name.

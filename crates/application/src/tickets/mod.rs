@@ -9,6 +9,7 @@ mod history;
 mod mutate;
 mod search;
 mod update;
+mod view;
 
 pub(crate) use assignment::active_agent;
 pub use assignment::{AssignInput, AssignTicket, UnassignTicket};
@@ -23,6 +24,8 @@ pub(crate) use history::pick_history;
 pub(crate) use mutate::{mutate_events, place_taken};
 pub use search::{SearchTickets, TicketListInput};
 pub use update::{UpdateTicket, UpdateTicketInput};
+pub(crate) use view::view_of;
+pub use view::{StaffView, TicketView};
 
 use std::sync::Arc;
 

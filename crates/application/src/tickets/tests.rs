@@ -43,6 +43,7 @@ async fn open(fake: &Fake) -> domain::Ticket {
         .await
         .expect("opens")
         .ticket
+        .ticket
 }
 
 #[tokio::test]
