@@ -27,7 +27,7 @@ use ticket_worker::settings::Settings;
 use ticket_worker::wiring::ticket_ports;
 
 use crate::metrics::Metrics;
-use crate::upload::UploadLimits;
+use crate::resources::comments::UploadLimits;
 
 /// Everything handlers need; shared by all workers.
 pub struct AppState {
