@@ -20,7 +20,7 @@ pub fn configure(max_body_bytes: usize) -> impl Fn(&mut web::ServiceConfig) + Cl
             .app_data(web::QueryConfig::default().error_handler(query_error))
             .app_data(web::PathConfig::default().error_handler(path_error))
             .app_data(web::Data::new(openapi::document()))
-            .configure(resources::operations::configure)
+            .configure(resources::operations::configure_root)
             .service(web::scope(resources::API).configure(resources::configure_api))
             .default_service(web::to(route_not_found));
     }

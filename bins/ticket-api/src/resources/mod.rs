@@ -5,16 +5,6 @@
 //! the OpenAPI document. Resource modules do not import each other; what they share lives
 //! in [`crate::extract`], [`crate::cursor`], [`crate::shared`] and [`crate::problem`].
 
-pub mod accounts;
-pub mod agents;
-pub mod categories;
-pub mod comments;
-pub mod escalation;
-pub mod notifications;
-pub mod operations;
-pub mod sla;
-pub mod tickets;
-
 use actix_web::http::StatusCode;
 use actix_web::web;
 
@@ -27,34 +17,37 @@ pub type State = web::Data<AppState>;
 /// Where the API lives; the resources' paths are relative to it.
 pub const API: &str = "/api/v1";
 
-/// Registers every resource inside [`API`].
-pub fn configure_api(cfg: &mut web::ServiceConfig) {
-    cfg.configure(operations::configure_api)
-        .configure(accounts::configure)
-        .configure(agents::configure)
-        .configure(categories::configure)
-        .configure(tickets::configure)
-        .configure(comments::configure)
-        .configure(sla::configure)
-        .configure(escalation::configure)
-        .configure(notifications::configure);
+/// Declares the resource modules once: their modules, their registration inside [`API`]
+/// (in this order) and their parts of the OpenAPI document.
+macro_rules! resources {
+    ($($module:ident),* $(,)?) => {
+        $(pub mod $module;)*
+
+        /// Registers every resource inside [`API`].
+        pub fn configure_api(cfg: &mut web::ServiceConfig) {
+            $(cfg.configure($module::configure);)*
+        }
+
+        /// The resources' parts of the OpenAPI document.
+        pub fn documents() -> Vec<utoipa::openapi::OpenApi> {
+            use utoipa::OpenApi as _;
+            vec![$($module::Doc::openapi()),*]
+        }
+    };
 }
 
-/// The resources' parts of the OpenAPI document.
-pub fn documents() -> Vec<utoipa::openapi::OpenApi> {
-    use utoipa::OpenApi as _;
-    vec![
-        accounts::Doc::openapi(),
-        agents::Doc::openapi(),
-        categories::Doc::openapi(),
-        tickets::Doc::openapi(),
-        comments::Doc::openapi(),
-        sla::Doc::openapi(),
-        escalation::Doc::openapi(),
-        notifications::Doc::openapi(),
-        operations::Doc::openapi(),
-    ]
-}
+// A new resource is its module plus its name here.
+resources!(
+    operations,
+    accounts,
+    agents,
+    categories,
+    tickets,
+    comments,
+    sla,
+    escalation,
+    notifications,
+);
 
 /// A resource whose other methods answer 405 with an `Allow` header.
 pub(crate) fn resource(path: &str, allow: &'static str) -> actix_web::Resource {

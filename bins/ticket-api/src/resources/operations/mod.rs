@@ -18,14 +18,14 @@ pub const METRICS: &str = "/metrics";
 pub const OPENAPI_JSON: &str = "/openapi.json";
 
 /// Registers the routes outside `/api/v1`: health, readiness and metrics.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure_root(cfg: &mut web::ServiceConfig) {
     cfg.service(resource(HEALTHZ, "GET").route(web::get().to(healthz)));
     cfg.service(resource(READYZ, "GET").route(web::get().to(readyz)));
     cfg.service(resource(METRICS, "GET").route(web::get().to(metrics)));
 }
 
 /// Registers the routes inside `/api/v1`: the OpenAPI document.
-pub fn configure_api(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource(OPENAPI_JSON, "GET").route(web::get().to(openapi)));
 }
 
