@@ -7,12 +7,11 @@
 
 pub mod cli;
 pub mod cursor;
-pub mod dto;
 pub mod extract;
-pub mod handlers;
 pub mod metrics;
 pub mod openapi;
 pub mod problem;
+pub mod resources;
 pub mod server;
+pub mod shared;
 pub mod state;
-pub mod upload;

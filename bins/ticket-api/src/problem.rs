@@ -2,13 +2,16 @@
 //! errors and from actix's extractor errors. Causes of 5xx go to the log, never to the
 //! client.
 
+use std::collections::BTreeMap;
+
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use application::AppError;
 use domain::TicketError;
 use serde::Serialize;
-use utoipa::ToSchema;
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
+use utoipa::{IntoResponses, ToSchema};
 
 /// One invalid field.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -346,5 +349,93 @@ impl<T: serde::de::DeserializeOwned + Default + 'static> actix_web::FromRequest 
     fn from_request(req: &actix_web::HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
         let parsed = read_and_parse(req, payload, parse_optional_json::<T>);
         Box::pin(async move { parsed.await.map(OptionalJsonBody) })
+    }
+}
+
+// The problem sets of the OpenAPI document.
+
+fn problems(list: &[(u16, &str)]) -> BTreeMap<String, RefOr<Response>> {
+    list.iter()
+        .map(|(status, description)| {
+            let content = ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build();
+            let response = ResponseBuilder::new()
+                .description(*description)
+                .content("application/problem+json", content)
+                .build();
+            (status.to_string(), RefOr::T(response))
+        })
+        .collect()
+}
+
+const BAD_REQUEST: (u16, &str) = (400, "Malformed request: JSON syntax, query string, cursor or header");
+const UNAUTHORIZED: (u16, &str) = (401, "Missing, unknown, expired or revoked bearer token");
+const FORBIDDEN: (u16, &str) = (403, "The caller's role may not do this");
+const NOT_FOUND: (u16, &str) = (404, "No such resource, or not visible to the caller");
+const CONFLICT: (u16, &str) = (
+    409,
+    "Conflicts with the current state (forbidden transition, closed ticket, taken name, resource in use)",
+);
+const PRECONDITION: (u16, &str) = (412, "If-Match names a version that is no longer current");
+const TOO_LARGE: (u16, &str) = (413, "The request body, or a file in it, is too large");
+const MEDIA_TYPE: (u16, &str) = (
+    415,
+    "The body's content type is not accepted, or an uploaded file's type is not allowed",
+);
+const UNPROCESSABLE: (u16, &str) = (422, "Invalid fields; `errors` lists each");
+const UNAVAILABLE: (u16, &str) = (503, "The database or the file store is unreachable; retry later");
+const TOO_MANY: (u16, &str) = (429, "Too many failed logins for this account; see Retry-After");
+
+/// The problems a read may answer.
+pub struct ReadErrors;
+
+impl IntoResponses for ReadErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        problems(&[
+            BAD_REQUEST,
+            UNAUTHORIZED,
+            FORBIDDEN,
+            NOT_FOUND,
+            UNPROCESSABLE,
+            UNAVAILABLE,
+        ])
+    }
+}
+
+/// The problems a write may answer.
+pub struct WriteErrors;
+
+impl IntoResponses for WriteErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        problems(&[
+            BAD_REQUEST,
+            UNAUTHORIZED,
+            FORBIDDEN,
+            NOT_FOUND,
+            CONFLICT,
+            PRECONDITION,
+            TOO_LARGE,
+            MEDIA_TYPE,
+            UNPROCESSABLE,
+            UNAVAILABLE,
+        ])
+    }
+}
+
+/// The problems a login may answer.
+pub struct AuthErrors;
+
+impl IntoResponses for AuthErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        problems(&[
+            BAD_REQUEST,
+            UNAUTHORIZED,
+            TOO_LARGE,
+            MEDIA_TYPE,
+            UNPROCESSABLE,
+            TOO_MANY,
+            UNAVAILABLE,
+        ])
     }
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use adapters_db::Database;
 use application::accounts::{BootstrapAdmin, CreateAccount};
 use application::agents::{AgentPorts, GetAgent, SetAvailability, UpdateAgent};
-use application::assignment::{AssigneeNames, TicketAssignments, Workload};
+use application::assignment::{TicketAssignments, Workload};
 use application::auth::{Authenticate, Login, LoginThrottle, Logout};
 use application::categories::{CreateCategory, DeleteCategory, ListCategories, UpdateCategory};
 use application::comments::{
@@ -27,7 +27,7 @@ use platform::Settings;
 use platform::adapters::ticket_ports;
 
 use crate::metrics::Metrics;
-use crate::upload::UploadLimits;
+use crate::resources::comments::UploadLimits;
 
 /// Everything handlers need; shared by all workers.
 pub struct AppState {
@@ -63,7 +63,7 @@ pub struct AppState {
     pub search_tickets: SearchTickets,
     /// `GET /tickets/{id}/history`
     pub ticket_history: TicketHistory,
-    /// Shows tickets' SLA to staff.
+    /// `GET /tickets/{id}/sla`
     pub show_sla: ShowSla,
     /// Reads agent profiles.
     pub get_agent: GetAgent,
@@ -91,8 +91,6 @@ pub struct AppState {
     pub retry_notification: RetryNotification,
     /// `GET`/`PUT /me/contact`.
     pub my_contact: MyContact,
-    /// Assignees' display names in ticket representations.
-    pub assignee_names: AssigneeNames,
     /// The ticket use cases' ports, for the worker loops when they run in-process.
     pub ticket_ports: TicketPorts,
     /// `POST /tickets/{id}/comments`, `POST /tickets/{id}/attachments`
@@ -223,7 +221,6 @@ impl AppState {
             ticket_history: TicketHistory::new(ports.clone()),
             ticket_assignments: TicketAssignments::new(ports.clone()),
             workload: Workload::new(db.clone(), db.clone(), w.clock.clone(), w.settings.load_weights()),
-            assignee_names: AssigneeNames::new(db.clone()),
             escalate_ticket: EscalateTicket::new(ports.clone()),
             ticket_escalations: TicketEscalations::new(ports.clone()),
             escalation_rules: ManageRules::new(RulePorts {

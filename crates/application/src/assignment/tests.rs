@@ -54,6 +54,7 @@ async fn open(fake: &Fake, category: &str, priority: &str) -> domain::Ticket {
         .await
         .expect("opens")
         .ticket
+        .ticket
 }
 
 fn set_availability(fake: &Fake, id: i64, availability: Availability) {

@@ -1,20 +1,18 @@
 //! Adding a comment, an agent reply or an internal note, with files.
 
-use domain::{Actor, Attachment, CommentBody, CommentId, Ticket, Visibility};
+use domain::{Actor, Attachment, CommentBody, CommentId, Ticket, TicketId, Visibility};
 
 use crate::error::{AppError, Validator};
 use crate::fingerprint::fingerprint;
-use crate::ports::{ChangeSet, CommentView, IdempotencyRecord, StoreError, Write};
+use crate::ports::{ChangeSet, CommentView, Write};
 use crate::sla::{Before, Reply};
-use crate::tickets::{check_key, load_visible, parse_ticket_ref, remembered};
+use crate::tickets::{Attempt, Idempotent, check_key, commit_with_retry, load_visible, parse_ticket_ref};
 
 use super::CommentPorts;
 use super::uploads::{AttachmentRules, CheckedUpload, Upload, check_uploads};
 
 /// The idempotency scope of adding a comment.
 const SCOPE: &str = "add_comment";
-/// How often a commit is retried after losing a race with another change to the ticket.
-const MAX_ATTEMPTS: usize = 3;
 
 /// A comment to add, as received.
 #[derive(Debug, Clone, Default)]
@@ -81,49 +79,61 @@ impl AddComment {
         };
         let files = check_uploads(&self.rules, input.files)?;
         // By id, so `1` and `TKT-000001` are the same request.
-        let ticket_ref = parse_ticket_ref(&input.ticket)?.get().to_string();
-        let print = request_fingerprint(&ticket_ref, body.as_ref(), visibility, &files);
-        if let Some(key) = key {
-            if let Some(found) = self.replay(actor, key, &print).await? {
-                return Ok(found);
-            }
-        }
-
-        // Refuse what the ticket refuses before storing any file.
-        let ports = &self.ports.tickets;
-        let count = u32::try_from(files.len()).unwrap_or(u32::MAX);
-        let mut probe = load_visible(ports, &actor, &input.ticket).await?;
-        probe.add_comment(
-            CommentId::new(0),
-            body.clone(),
+        let ticket_id = parse_ticket_ref(&input.ticket)?;
+        let print = request_fingerprint(&ticket_id.get().to_string(), body.as_ref(), visibility, &files);
+        let idempotent = Idempotent::new(self.ports.tickets.idempotency.as_ref(), actor, SCOPE, key, &print);
+        let draft = Draft {
+            ticket: &input.ticket,
+            ticket_id,
+            body,
             visibility,
-            count,
-            actor,
-            ports.clock.now(),
-        )?;
+            files,
+        };
+        let ((comment, ticket), replayed) = idempotent
+            .run(
+                async |id| self.added_before(actor, id).await,
+                async || self.add(actor, draft, &idempotent).await,
+            )
+            .await?;
+        Ok(AddedComment {
+            comment,
+            ticket,
+            replayed,
+        })
+    }
 
+    /// Adds the comment and remembers its key. The ticket's refusals are checked before
+    /// any file is stored; the files are deleted again if the comment is not committed.
+    async fn add(
+        &self,
+        actor: Actor,
+        d: Draft<'_>,
+        idempotent: &Idempotent<'_>,
+    ) -> Result<(CommentView, Ticket), AppError> {
+        let ports = &self.ports.tickets;
         // Read before anything is stored, so nothing can fail after the commit.
         let author_name = match ports.users.get(actor.user_id).await? {
             Some(user) => user.display_name.to_string(),
             None => String::new(),
         };
+        let count = u32::try_from(d.files.len()).unwrap_or(u32::MAX);
         let comment_id = self.ports.comments.next_comment_id().await?;
         let ids = match count {
             0 => Vec::new(),
             n => self.ports.comments.next_attachment_ids(n).await?,
         };
         let now = ports.clock.now();
-        let ticket_id = probe.id();
+        let ticket_id = d.ticket_id;
         let (attachments, blobs): (Vec<Attachment>, Vec<Vec<u8>>) = ids
             .into_iter()
-            .zip(files)
+            .zip(d.files)
             .map(|(id, f)| {
                 let attachment = Attachment {
                     id,
                     ticket_id,
                     comment_id,
                     uploaded_by: actor.user_id,
-                    visibility,
+                    visibility: d.visibility,
                     file_name: f.file_name,
                     media_type: f.media_type,
                     size_bytes: f.bytes.len() as u64,
@@ -135,59 +145,23 @@ impl AddComment {
             })
             .unzip();
         let keys: Vec<String> = attachments.iter().map(|a| a.blob_key.clone()).collect();
-        if !keys.is_empty() {
-            // Recorded before the first byte is stored: a crash from here on leaves an
-            // entry the worker's sweeper finds, never an unknown blob.
-            self.ports.intents.record(&keys, now).await?;
-        }
-        self.store_blobs(&keys, blobs).await?;
-
-        let draft = Draft {
-            ticket: &input.ticket,
-            author_name,
-            comment_id,
-            body,
-            visibility,
-            attachments,
-            key,
-            print: &print,
-        };
-        let committed = self.commit(actor, draft).await;
-        if committed.is_err() {
-            self.delete_blobs(&keys).await;
-        }
-        match committed {
-            Ok((ticket, view)) => Ok(AddedComment {
-                comment: view,
-                ticket,
-                replayed: false,
-            }),
-            // A concurrent retry with the same key won the race: answer as it did.
-            Err(AppError::Conflict {
-                code: "idempotency_key",
-                ..
-            }) => match key {
-                Some(key) => self
-                    .replay(actor, key, &print)
-                    .await?
-                    .ok_or_else(|| AppError::Internal("idempotency key vanished".into())),
-                None => Err(AppError::Internal("duplicate idempotency key without a key".into())),
-            },
-            Err(e) => Err(e),
-        }
-    }
-
-    async fn commit(&self, actor: Actor, d: Draft<'_>) -> Result<(Ticket, CommentView), AppError> {
-        let ports = &self.ports.tickets;
-        let count = u32::try_from(d.attachments.len()).unwrap_or(u32::MAX);
-        for _ in 0..MAX_ATTEMPTS {
-            let mut ticket = load_visible(ports, &actor, d.ticket).await?;
+        let mut unstored = Some(blobs);
+        let mut stored = false;
+        let committed = commit_with_retry(ports, &actor, d.ticket, None, async |mut ticket, at| {
             let read_version = ticket.version();
             let before = Before::of(&ticket);
             let staff_replied = ticket.parts().last_agent_reply_at.is_some();
-            let now = ports.clock.now();
-            let (comment, events) =
-                ticket.add_comment(d.comment_id, d.body.clone(), d.visibility, count, actor, now)?;
+            let (comment, events) = ticket.add_comment(comment_id, d.body.clone(), d.visibility, count, actor, at)?;
+            // The ticket accepts the comment: now its files may be stored, once.
+            if let Some(blobs) = unstored.take() {
+                if !keys.is_empty() {
+                    // Recorded before the first byte is stored: a crash from here on
+                    // leaves an entry the worker's sweeper finds, never an unknown blob.
+                    self.ports.intents.record(&keys, now).await?;
+                }
+                self.store_blobs(&keys, blobs).await?;
+                stored = true;
+            }
             let mut changes = ChangeSet::default();
             if d.visibility == Visibility::Public {
                 changes.push(Write::UpdateTicket {
@@ -196,7 +170,7 @@ impl AddComment {
                 });
             }
             changes.push(Write::InsertComment(comment.clone()));
-            for a in &d.attachments {
+            for a in &attachments {
                 changes.push(Write::InsertAttachment(a.clone()));
             }
             for e in events {
@@ -212,43 +186,24 @@ impl AddComment {
                 changes.writes.extend(
                     ports
                         .sla
-                        .follow(ports.tickets.as_ref(), &before, &ticket, Some(reply), now)
+                        .follow(ports.tickets.as_ref(), &before, &ticket, Some(reply), at)
                         .await?,
                 );
             }
-            if let Some(key) = d.key {
-                changes.push(Write::RememberIdempotencyKey(IdempotencyRecord {
-                    user_id: actor.user_id,
-                    scope: SCOPE,
-                    key: key.to_owned(),
-                    fingerprint: d.print.to_owned(),
-                    resource_id: d.comment_id.get(),
-                    created_at: now,
-                }));
-            }
-            match ports.uow.commit(changes).await {
-                Ok(()) => {
-                    let view = CommentView {
-                        comment,
-                        author_name: d.author_name,
-                        attachments: d.attachments,
-                    };
-                    return Ok((ticket, view));
-                }
-                Err(StoreError::VersionConflict) => continue,
-                Err(StoreError::Duplicate("idempotency_key")) => {
-                    return Err(AppError::Conflict {
-                        code: "idempotency_key",
-                        message: "a concurrent retry added this comment".into(),
-                    });
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(AppError::Conflict {
-            code: "concurrent_update",
-            message: "the ticket is being changed by others right now; try again".into(),
+            changes.writes.extend(idempotent.remember(comment_id.get(), at));
+            Ok(Attempt::Commit(changes, (comment, ticket)))
         })
+        .await;
+        if committed.is_err() && stored {
+            self.delete_blobs(&keys).await;
+        }
+        let (comment, ticket) = committed?;
+        let view = CommentView {
+            comment,
+            author_name,
+            attachments,
+        };
+        Ok((view, ticket))
     }
 
     /// Stores every blob, or none: a failure deletes those already stored.
@@ -280,11 +235,8 @@ impl AddComment {
         }
     }
 
-    async fn replay(&self, actor: Actor, key: &str, print: &str) -> Result<Option<AddedComment>, AppError> {
-        let ports = &self.ports.tickets;
-        let Some(resource_id) = remembered(ports.idempotency.as_ref(), actor, SCOPE, key, print).await? else {
-            return Ok(None);
-        };
+    /// The comment a remembered key names, and its ticket now.
+    async fn added_before(&self, actor: Actor, resource_id: i64) -> Result<(CommentView, Ticket), AppError> {
         let comment = self
             .ports
             .comments
@@ -295,25 +247,19 @@ impl AddComment {
         if !comment.comment.is_readable_by_staff(actor.is_staff()) {
             return Err(AppError::NotFound("comment"));
         }
-        let ticket = load_visible(ports, &actor, &comment.comment.ticket_id.get().to_string()).await?;
-        Ok(Some(AddedComment {
-            comment,
-            ticket,
-            replayed: true,
-        }))
+        let reference = comment.comment.ticket_id.get().to_string();
+        let ticket = load_visible(&self.ports.tickets, &actor, &reference).await?;
+        Ok((comment, ticket))
     }
 }
 
-/// Everything decided before the commit.
+/// The comment as checked.
 struct Draft<'a> {
     ticket: &'a str,
-    author_name: String,
-    comment_id: CommentId,
+    ticket_id: TicketId,
     body: Option<CommentBody>,
     visibility: Visibility,
-    attachments: Vec<Attachment>,
-    key: Option<&'a str>,
-    print: &'a str,
+    files: Vec<CheckedUpload>,
 }
 
 fn request_fingerprint(

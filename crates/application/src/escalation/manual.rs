@@ -2,10 +2,10 @@
 
 use domain::assignment::Strictness;
 use domain::escalation::PriorityRaise;
-use domain::{Actor, Escalation, Priority, Ticket, TicketStatus, UserId};
+use domain::{Actor, Escalation, Priority, TicketStatus, UserId};
 
 use crate::error::{AppError, Validator};
-use crate::tickets::{REASON_MAX_CHARS, TicketPorts, active_agent, mutate_events};
+use crate::tickets::{REASON_MAX_CHARS, TicketPorts, TicketView, active_agent, mutate_events, view_of};
 
 /// `POST /tickets/{id}/escalations`, as received.
 #[derive(Debug, Clone, Default)]
@@ -41,7 +41,7 @@ impl EscalateTicket {
         reference: &str,
         input: EscalateInput,
         if_match: Option<i64>,
-    ) -> Result<Ticket, AppError> {
+    ) -> Result<TicketView, AppError> {
         let mut v = Validator::default();
         let reason = match input.reason.trim() {
             "" => {
@@ -62,7 +62,7 @@ impl EscalateTicket {
             (Some(id), true) => Some(active_agent(&self.ports, UserId::new(id), "reassign_to").await?),
             _ => None,
         };
-        mutate_events(
+        let ticket = mutate_events(
             &self.ports,
             actor,
             reference,
@@ -86,6 +86,7 @@ impl EscalateTicket {
                 Ok(events)
             },
         )
-        .await
+        .await?;
+        Ok(view_of(&self.ports, &actor, ticket).await)
     }
 }

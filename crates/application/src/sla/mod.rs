@@ -20,8 +20,9 @@ pub use monitor::{MonitorSla, SlaTick};
 pub use policies::{
     CreatePolicy, DeletePolicy, ListPolicies, MAX_TARGET_MINUTES, PolicyInput, PolicyPorts, UpdatePolicy,
 };
-pub use preview::{CalendarSource, PreviewDueDate, PreviewInput};
+pub use preview::{CalendarSource, Preview, PreviewDueDate, PreviewInput};
 pub use spec::{CalendarSpec, WeeklySpec, build_calendar};
+pub(crate) use view::summaries;
 pub use view::{ExplainedTarget, ShowSla, SlaReport, SlaView, TargetView};
 
 #[cfg(test)]

@@ -34,6 +34,15 @@ pub struct PreviewInput {
     pub minutes: i64,
 }
 
+/// A preview's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preview {
+    /// The due instant and how it follows.
+    pub explanation: Explanation,
+    /// The version of the zone database the answer comes from.
+    pub tzdb_version: String,
+}
+
 /// Computes a due instant on a calendar being designed, with its explanation: a tool for
 /// admins writing policies, and a way to check the arithmetic from outside.
 #[derive(Clone)]
@@ -48,13 +57,8 @@ impl PreviewDueDate {
         Self { support, calendars }
     }
 
-    /// The version of the zone database the answers come from.
-    pub fn zone_database_version(&self) -> String {
-        self.support.zone_database_version().to_owned()
-    }
-
     /// Admins only. Bad calendars and targets are 422 with the offending fields.
-    pub async fn execute(&self, actor: Actor, input: PreviewInput) -> Result<Explanation, AppError> {
+    pub async fn execute(&self, actor: Actor, input: PreviewInput) -> Result<Preview, AppError> {
         if !actor.is_admin() {
             return Err(AppError::Forbidden(
                 "only admins design SLA calendars and policies".into(),
@@ -76,9 +80,13 @@ impl PreviewDueDate {
             }
         };
         let calendar = build_calendar(&spec, self.support.as_ref(), "calendar")?;
-        explain(&calendar, input.start, input.minutes * 60).map_err(|e| match e {
+        let explanation = explain(&calendar, input.start, input.minutes * 60).map_err(|e| match e {
             CalendarError::NeverOpen => AppError::invalid("calendar", e),
             other => AppError::invalid("minutes", other),
+        })?;
+        Ok(Preview {
+            explanation,
+            tzdb_version: self.support.zone_database_version().to_owned(),
         })
     }
 }

@@ -42,7 +42,7 @@ async fn a_preview_is_explained() {
         start: at("2026-11-28", 12),
         minutes: 100 * 60,
     };
-    let e = preview.execute(admin(), input).await.expect("previews");
+    let e = preview.execute(admin(), input).await.expect("previews").explanation;
     assert_eq!(
         e.counting_starts_at,
         at("2026-11-30", 9),
@@ -63,7 +63,7 @@ async fn a_preview_is_explained() {
         start: at("2026-12-21", 9),
         minutes: 5 * 8 * 60,
     };
-    let e = preview.execute(admin(), long).await.expect("previews");
+    let e = preview.execute(admin(), long).await.expect("previews").explanation;
     assert_eq!(e.holidays, vec![LocalDate::parse("2026-12-25").expect("date")]);
     assert!(e.summary.contains("Closed on holidays 2026-12-25"), "{}", e.summary);
 }

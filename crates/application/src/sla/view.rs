@@ -37,8 +37,8 @@ pub struct TargetView {
     pub met_at: Option<Timestamp>,
 }
 
-/// A ticket's targets as staff see them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A ticket's targets as staff see them (the default: no policy applies, no targets).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SlaView {
     /// The policy they come from (`None` if it was deleted since).
     pub policy_id: Option<i64>,
@@ -76,9 +76,11 @@ pub struct SlaReport {
     /// Intervals the ticket spent in the policy's pausing statuses (`None` end: still
     /// paused), from its history.
     pub paused: Vec<(Timestamp, Option<Timestamp>)>,
+    /// The version of the zone database the instants come from.
+    pub tzdb_version: String,
 }
 
-/// Reads tickets' SLA for staff; customers are shown no SLA at all.
+/// Explains a ticket's SLA to staff; customers are shown no SLA at all.
 #[derive(Clone)]
 pub struct ShowSla {
     ports: TicketPorts,
@@ -88,39 +90,6 @@ impl ShowSla {
     /// Wires the use case.
     pub fn new(ports: TicketPorts) -> Self {
         Self { ports }
-    }
-
-    /// The SLA of each ticket that has one, for its representation; empty for customers.
-    pub async fn summaries(&self, actor: &Actor, tickets: &[&Ticket]) -> Result<HashMap<TicketId, SlaView>, AppError> {
-        if !actor.is_staff() || tickets.is_empty() {
-            return Ok(HashMap::new());
-        }
-        let ids: Vec<TicketId> = tickets.iter().map(|t| t.id()).collect();
-        let stored = self.ports.sla.targets.slas_of(&ids).await?;
-        let now = self.ports.clock.now();
-        let mut calendars: HashMap<Option<i64>, (Option<String>, BusinessCalendar)> = HashMap::new();
-        let mut views = HashMap::new();
-        for (id, s) in stored {
-            if s.sla.targets.is_empty() {
-                continue;
-            }
-            let (name, calendar) = match calendars.entry(s.policy_id) {
-                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::hash_map::Entry::Vacant(e) => {
-                    e.insert(name_and_calendar(self.ports.sla.stored_policy(&s).await?.as_ref()))
-                }
-            };
-            let targets = s.sla.targets.iter().map(|t| view(t, now, calendar)).collect();
-            views.insert(
-                id,
-                SlaView {
-                    policy_id: s.policy_id,
-                    policy_name: name.clone(),
-                    targets,
-                },
-            );
-        }
-        Ok(views)
     }
 
     /// One ticket's SLA explained: staff only (customers get 403; a ticket that does not
@@ -163,8 +132,46 @@ impl ShowSla {
             time_zone: calendar.zone().name().to_owned(),
             targets,
             paused,
+            tzdb_version: self.ports.sla.support.zone_database_version().to_owned(),
         })
     }
+}
+
+/// The SLA of each of `tickets` that has one, for the staff's ticket views: the targets
+/// in one read, each policy once.
+pub(crate) async fn summaries(
+    ports: &TicketPorts,
+    tickets: &[&Ticket],
+) -> Result<HashMap<TicketId, SlaView>, AppError> {
+    if tickets.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let ids: Vec<TicketId> = tickets.iter().map(|t| t.id()).collect();
+    let stored = ports.sla.targets.slas_of(&ids).await?;
+    let now = ports.clock.now();
+    let mut calendars: HashMap<Option<i64>, (Option<String>, BusinessCalendar)> = HashMap::new();
+    let mut views = HashMap::new();
+    for (id, s) in stored {
+        if s.sla.targets.is_empty() {
+            continue;
+        }
+        let (name, calendar) = match calendars.entry(s.policy_id) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(name_and_calendar(ports.sla.stored_policy(&s).await?.as_ref()))
+            }
+        };
+        let targets = s.sla.targets.iter().map(|t| view(t, now, calendar)).collect();
+        views.insert(
+            id,
+            SlaView {
+                policy_id: s.policy_id,
+                policy_name: name.clone(),
+                targets,
+            },
+        );
+    }
+    Ok(views)
 }
 
 /// The policy's name and calendar; a deleted policy's targets are shown on 24x7 UTC.

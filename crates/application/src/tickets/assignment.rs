@@ -1,13 +1,14 @@
 //! Giving a ticket to an agent, transferring it, and sending it back to the queue.
 
 use domain::assignment::Strictness;
-use domain::{Actor, Role, Ticket, TicketStatus, UserId};
+use domain::{Actor, Role, TicketStatus, UserId};
 
 use crate::error::AppError;
 
 use super::TicketPorts;
 use super::check_reason;
 use super::mutate::{mutate, mutate_checked};
+use super::view::{TicketView, view_of};
 
 /// `POST /tickets/{id}/assignment`, as received.
 #[derive(Debug, Clone, Default)]
@@ -51,7 +52,7 @@ impl AssignTicket {
         reference: &str,
         input: AssignInput,
         if_match: Option<i64>,
-    ) -> Result<Ticket, AppError> {
+    ) -> Result<TicketView, AppError> {
         let reason = check_reason(input.reason)?;
         // Customers get the domain's refusal (or "not found"), not an account lookup.
         let agent = match actor.is_staff() {
@@ -67,14 +68,15 @@ impl AssignTicket {
                 ));
             }
         };
-        mutate_checked(&self.ports, actor, reference, if_match, strictness, |ticket, now| {
+        let ticket = mutate_checked(&self.ports, actor, reference, if_match, strictness, |ticket, now| {
             if ticket.status() == TicketStatus::New {
                 Ok(Some(ticket.assign(agent, actor, now, reason.clone())?))
             } else {
                 Ok(ticket.transfer(agent, actor, now, reason.clone())?)
             }
         })
-        .await
+        .await?;
+        Ok(view_of(&self.ports, &actor, ticket).await)
     }
 }
 
@@ -97,11 +99,12 @@ impl UnassignTicket {
         reference: &str,
         reason: Option<String>,
         if_match: Option<i64>,
-    ) -> Result<Ticket, AppError> {
+    ) -> Result<TicketView, AppError> {
         let reason = check_reason(reason)?;
-        mutate(&self.ports, actor, reference, if_match, |ticket, now| {
+        let ticket = mutate(&self.ports, actor, reference, if_match, |ticket, now| {
             Ok(Some(ticket.unassign(actor, now, reason.clone())?))
         })
-        .await
+        .await?;
+        Ok(view_of(&self.ports, &actor, ticket).await)
     }
 }

@@ -1,12 +1,13 @@
 //! Moving a ticket along the state machine.
 
-use domain::{Actor, Ticket, TicketStatus, UserId};
+use domain::{Actor, TicketStatus, UserId};
 
 use crate::error::AppError;
 
 use super::TicketPorts;
 use super::assignment::active_agent;
 use super::mutate::mutate;
+use super::view::{TicketView, view_of};
 
 /// The longest reason accepted with a status change, in characters.
 pub const REASON_MAX_CHARS: usize = 1000;
@@ -50,7 +51,7 @@ impl ChangeStatus {
         reference: &str,
         input: ChangeStatusInput,
         if_match: Option<i64>,
-    ) -> Result<Ticket, AppError> {
+    ) -> Result<TicketView, AppError> {
         let to = TicketStatus::parse(&input.to).map_err(|e| AppError::invalid("to", e))?;
         let reason = check_reason(input.reason)?;
         // Customers asking for `assigned` get the domain's refusal, not a lookup.
@@ -67,13 +68,14 @@ impl ChangeStatus {
             }
             _ => None,
         };
-        mutate(&self.ports, actor, reference, if_match, |ticket, now| {
+        let ticket = mutate(&self.ports, actor, reference, if_match, |ticket, now| {
             let event = match (to, assignee) {
                 (TicketStatus::Assigned, Some(agent)) => ticket.assign(agent, actor, now, reason.clone())?,
                 _ => ticket.transition(to, actor, now, reason.clone())?,
             };
             Ok(Some(event))
         })
-        .await
+        .await?;
+        Ok(view_of(&self.ports, &actor, ticket).await)
     }
 }

@@ -1,11 +1,12 @@
 //! Closing a ticket.
 
-use domain::{Actor, Ticket, TicketStatus};
+use domain::{Actor, TicketStatus};
 
 use crate::error::AppError;
 
 use super::TicketPorts;
 use super::mutate::mutate;
+use super::view::{TicketView, view_of};
 
 /// Closes a ticket from any open status. Customers may close their own tickets.
 #[derive(Clone)]
@@ -26,9 +27,9 @@ impl CloseTicket {
         reference: &str,
         reason: Option<String>,
         if_match: Option<i64>,
-    ) -> Result<Ticket, AppError> {
+    ) -> Result<TicketView, AppError> {
         let reason = super::change_status::check_reason(reason)?;
-        mutate(&self.ports, actor, reference, if_match, |ticket, now| {
+        let ticket = mutate(&self.ports, actor, reference, if_match, |ticket, now| {
             Ok(Some(ticket.transition(
                 TicketStatus::Closed,
                 actor,
@@ -36,6 +37,7 @@ impl CloseTicket {
                 reason.clone(),
             )?))
         })
-        .await
+        .await?;
+        Ok(view_of(&self.ports, &actor, ticket).await)
     }
 }

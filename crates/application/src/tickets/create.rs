@@ -5,14 +5,14 @@ use domain::{Actor, CategorySlug, Description, NewTicket, Priority, Role, Subjec
 use crate::assignment::pick;
 use crate::error::{AppError, Validator};
 use crate::fingerprint::fingerprint;
-use crate::ports::{ChangeSet, IdempotencyRecord, IdempotencyRepository, StoreError, Write};
+use crate::ports::{ChangeSet, StoreError, Write};
 
 use super::TicketPorts;
+use super::idempotent::{Idempotent, check_key, key_race};
+use super::view::{TicketView, view_of};
 
 /// The idempotency scope of ticket creation.
 const SCOPE: &str = "create_ticket";
-/// The longest `Idempotency-Key` accepted.
-pub const IDEMPOTENCY_KEY_MAX_LEN: usize = 255;
 
 /// A ticket to open, as received.
 #[derive(Debug, Clone, Default)]
@@ -34,11 +34,21 @@ pub struct CreateTicketInput {
     pub idempotency_key: Option<String>,
 }
 
+/// A ticket's fields, checked.
+struct Fields {
+    customer_id: UserId,
+    subject: Subject,
+    description: Description,
+    priority: Priority,
+    category: CategorySlug,
+    tags: Tags,
+}
+
 /// The opened ticket.
 #[derive(Debug, Clone)]
 pub struct CreatedTicket {
-    /// The ticket.
-    pub ticket: Ticket,
+    /// The ticket, as the caller sees it.
+    pub ticket: TicketView,
     /// True when this was a retry answered from a remembered `Idempotency-Key`.
     pub replayed: bool,
 }
@@ -81,17 +91,8 @@ impl CreateTicket {
         // in spelling (whitespace, tag order or case, an explicit default priority) is
         // still the same request.
         let print = request_fingerprint(&subject, &description, priority, &category, &tags, customer_id);
-        if let Some(key) = key {
-            if let Some(found) = self.replay(actor, key, &print).await? {
-                return Ok(found);
-            }
-        }
-        check_category(&self.ports, &category).await?;
-
-        let id = self.ports.tickets.next_id().await?;
-        let now = self.ports.clock.now();
-        let new = NewTicket {
-            id,
+        let idempotent = Idempotent::new(self.ports.idempotency.as_ref(), actor, SCOPE, key, &print);
+        let fields = Fields {
             customer_id,
             subject,
             description,
@@ -99,17 +100,35 @@ impl CreateTicket {
             category,
             tags,
         };
+        let (ticket, replayed) = idempotent
+            .run(
+                async |id| self.opened_before(id).await,
+                async || self.open(actor, fields, &idempotent).await,
+            )
+            .await?;
+        Ok(CreatedTicket {
+            ticket: view_of(&self.ports, &actor, ticket).await,
+            replayed,
+        })
+    }
+
+    /// Opens the ticket and remembers its key.
+    async fn open(&self, actor: Actor, fields: Fields, idempotent: &Idempotent<'_>) -> Result<Ticket, AppError> {
+        check_category(&self.ports, &fields.category).await?;
+
+        let id = self.ports.tickets.next_id().await?;
+        let now = self.ports.clock.now();
+        let new = NewTicket {
+            id,
+            customer_id: fields.customer_id,
+            subject: fields.subject,
+            description: fields.description,
+            priority: fields.priority,
+            category: fields.category,
+            tags: fields.tags,
+        };
         let (opened, event) = Ticket::open(new, actor, now)?;
-        let remember = key.map(|key| {
-            Write::RememberIdempotencyKey(IdempotencyRecord {
-                user_id: actor.user_id,
-                scope: SCOPE,
-                key: key.to_owned(),
-                fingerprint: print.clone(),
-                resource_id: id.get(),
-                created_at: now,
-            })
-        });
+        let remember = idempotent.remember(id.get(), now);
         let routing = &self.ports.routing;
         let mut agents = match routing.assign_on_create {
             true => {
@@ -135,55 +154,24 @@ impl CreateTicket {
             changes.writes.extend(self.ports.sla.on_open(&ticket).await?);
             changes.writes.extend(remember.iter().cloned());
             match self.ports.uow.commit(changes).await {
-                Ok(()) => {
-                    return Ok(CreatedTicket {
-                        ticket,
-                        replayed: false,
-                    });
-                }
+                Ok(()) => return Ok(ticket),
                 // The agent filled up or went away meanwhile: choose among the others.
                 Err(StoreError::AgentRefused(_)) if choice.is_some() => {
                     let taken = choice.map(|c| c.agent);
                     agents.retain(|a| Some(a.id) != taken);
                 }
-                Err(e) => return self.lost(actor, key, &print, e).await,
+                Err(e) => return Err(key_race(e)),
             }
         }
     }
 
-    /// The answer to a create whose commit failed with `e`.
-    async fn lost(
-        &self,
-        actor: Actor,
-        key: Option<&str>,
-        print: &str,
-        e: StoreError,
-    ) -> Result<CreatedTicket, AppError> {
-        match e {
-            // A concurrent retry with the same key won the race: answer as it did.
-            StoreError::Duplicate("idempotency_key") => match key {
-                Some(key) => self
-                    .replay(actor, key, print)
-                    .await?
-                    .ok_or_else(|| AppError::Internal("idempotency key vanished".into())),
-                None => Err(AppError::Internal("duplicate idempotency key without a key".into())),
-            },
-            e => Err(e.into()),
-        }
-    }
-
-    async fn replay(&self, actor: Actor, key: &str, print: &str) -> Result<Option<CreatedTicket>, AppError> {
-        let idempotency = self.ports.idempotency.as_ref();
-        let Some(resource_id) = remembered(idempotency, actor, SCOPE, key, print).await? else {
-            return Ok(None);
-        };
-        let ticket = self
-            .ports
+    /// The ticket a remembered key names.
+    async fn opened_before(&self, resource_id: i64) -> Result<Ticket, AppError> {
+        self.ports
             .tickets
             .get(domain::TicketId::new(resource_id))
             .await?
-            .ok_or_else(|| AppError::Internal("idempotency key names a missing ticket".into()))?;
-        Ok(Some(CreatedTicket { ticket, replayed: true }))
+            .ok_or_else(|| AppError::Internal("idempotency key names a missing ticket".into()))
     }
 
     /// Whose ticket this is: the customer themself, or the customer staff name.
@@ -212,22 +200,6 @@ impl CreateTicket {
     }
 }
 
-/// What an idempotent request with this key created before, if anything: the resource id.
-/// The same key with a different request (`print`) is [`AppError::IdempotencyKeyReused`].
-pub(crate) async fn remembered(
-    idempotency: &dyn IdempotencyRepository,
-    actor: Actor,
-    scope: &'static str,
-    key: &str,
-    print: &str,
-) -> Result<Option<i64>, AppError> {
-    match idempotency.find(actor.user_id, scope, key).await? {
-        None => Ok(None),
-        Some(record) if record.fingerprint == print => Ok(Some(record.resource_id)),
-        Some(_) => Err(AppError::IdempotencyKeyReused),
-    }
-}
-
 /// Checks a category exists and is active.
 pub(super) async fn check_category(ports: &TicketPorts, slug: &CategorySlug) -> Result<(), AppError> {
     match ports.categories.get(slug).await? {
@@ -235,19 +207,6 @@ pub(super) async fn check_category(ports: &TicketPorts, slug: &CategorySlug) -> 
         _ => Err(AppError::invalid(
             "category",
             format!("there is no active category `{slug}`"),
-        )),
-    }
-}
-
-pub(crate) fn check_key(key: Option<&str>) -> Result<Option<&str>, AppError> {
-    match key {
-        None => Ok(None),
-        Some(k) if !k.is_empty() && k.len() <= IDEMPOTENCY_KEY_MAX_LEN && k.bytes().all(|b| b.is_ascii_graphic()) => {
-            Ok(Some(k))
-        }
-        Some(_) => Err(AppError::invalid(
-            "Idempotency-Key",
-            format!("must be 1 to {IDEMPOTENCY_KEY_MAX_LEN} visible ASCII characters"),
         )),
     }
 }

@@ -1,9 +1,10 @@
 //! Reading one ticket.
 
-use domain::{Actor, Ticket};
+use domain::Actor;
 
 use crate::error::AppError;
 
+use super::view::{TicketView, view_of};
 use super::{TicketPorts, load_visible};
 
 /// Reads a ticket by id or number. Another customer's ticket is "not found".
@@ -19,7 +20,8 @@ impl GetTicket {
     }
 
     /// The ticket, if the actor may see it.
-    pub async fn execute(&self, actor: Actor, reference: &str) -> Result<Ticket, AppError> {
-        load_visible(&self.ports, &actor, reference).await
+    pub async fn execute(&self, actor: Actor, reference: &str) -> Result<TicketView, AppError> {
+        let ticket = load_visible(&self.ports, &actor, reference).await?;
+        Ok(view_of(&self.ports, &actor, ticket).await)
     }
 }

@@ -6,9 +6,11 @@ mod close;
 mod create;
 mod get;
 mod history;
+mod idempotent;
 mod mutate;
 mod search;
 mod update;
+mod view;
 
 pub(crate) use assignment::active_agent;
 pub use assignment::{AssignInput, AssignTicket, UnassignTicket};
@@ -16,13 +18,15 @@ pub use change_status::{ChangeStatus, ChangeStatusInput};
 pub(crate) use change_status::{REASON_MAX_CHARS, check_reason};
 pub use close::CloseTicket;
 pub use create::{CreateTicket, CreateTicketInput, CreatedTicket};
-pub(crate) use create::{check_key, remembered};
 pub use get::GetTicket;
 pub use history::TicketHistory;
 pub(crate) use history::pick_history;
-pub(crate) use mutate::{mutate_events, place_taken};
+pub(crate) use idempotent::{Idempotent, check_key};
+pub(crate) use mutate::{Attempt, commit_with_retry, mutate_events, place_taken};
 pub use search::{SearchTickets, TicketListInput};
 pub use update::{UpdateTicket, UpdateTicketInput};
+pub(crate) use view::view_of;
+pub use view::{StaffView, TicketView};
 
 use std::sync::Arc;
 

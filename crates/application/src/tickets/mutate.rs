@@ -7,16 +7,15 @@ use crate::error::AppError;
 use crate::ports::{ChangeSet, StoreError, Write};
 use crate::sla::Before;
 
+use super::idempotent::key_race;
 use super::{TicketPorts, load_visible};
 
 /// How often a command without `If-Match` is retried after losing a race.
 const MAX_ATTEMPTS: usize = 3;
 
-/// Loads the ticket, checks `If-Match`, applies `change` and commits the new state and its
-/// event in one transaction, guarded by the version read. Without `If-Match` a lost race
-/// is retried on fresh state; with it, the caller learns the ticket moved on (412). A
-/// change that gives the ticket to an agent takes one of their places, checked as a
-/// person's assignment ([`Strictness::Manual`]).
+/// Applies `change` to the ticket and commits the new state and its event with
+/// [`commit_with_retry`]. A change that gives the ticket to an agent takes one of their
+/// places, checked as a person's assignment ([`Strictness::Manual`]).
 pub(crate) async fn mutate<F>(
     ports: &TicketPorts,
     actor: Actor,
@@ -61,22 +60,12 @@ pub(crate) async fn mutate_events<F>(
 where
     F: FnMut(&mut Ticket, Timestamp) -> Result<Vec<TicketEvent>, AppError>,
 {
-    for _ in 0..MAX_ATTEMPTS {
-        let mut ticket = load_visible(ports, &actor, reference).await?;
+    commit_with_retry(ports, &actor, reference, if_match, async |mut ticket, now| {
         let read_version = ticket.version();
-        if let Some(expected) = if_match {
-            if expected != read_version.get() {
-                return Err(AppError::PreconditionFailed {
-                    expected,
-                    current: read_version,
-                });
-            }
-        }
         let before = Before::of(&ticket);
-        let now = ports.clock.now();
         let events = change(&mut ticket, now)?;
         if events.is_empty() {
-            return Ok(ticket);
+            return Ok(Attempt::Unchanged(ticket));
         }
         let mut changes = ChangeSet::default();
         changes.push(Write::UpdateTicket {
@@ -93,11 +82,53 @@ where
                 .follow(ports.tickets.as_ref(), &before, &ticket, None, now)
                 .await?,
         );
+        Ok(Attempt::Commit(changes, ticket))
+    })
+    .await
+}
+
+/// What one attempt of a command on a ticket decided.
+pub(crate) enum Attempt<T> {
+    /// Nothing to store: answer with `T`.
+    Unchanged(T),
+    /// Commit the changes (guarded by the version read), then answer with `T`.
+    Commit(ChangeSet, T),
+}
+
+/// The read-modify-write cycle of every command on a ticket: loads the ticket the actor
+/// may see, checks `If-Match`, lets `attempt` decide the changes at the instant read, and
+/// commits them in one transaction. Without `If-Match` a lost race is retried on fresh
+/// state; with it, the caller learns the ticket moved on (412), unless only the SLA
+/// monitor saved its targets in between. A remembered idempotency key refusing the commit
+/// is the race [`super::Idempotent::run`] replays.
+pub(crate) async fn commit_with_retry<T>(
+    ports: &TicketPorts,
+    actor: &Actor,
+    reference: &str,
+    if_match: Option<i64>,
+    mut attempt: impl AsyncFnMut(Ticket, Timestamp) -> Result<Attempt<T>, AppError>,
+) -> Result<T, AppError> {
+    for _ in 0..MAX_ATTEMPTS {
+        let ticket = load_visible(ports, actor, reference).await?;
+        let read_version = ticket.version();
+        if let Some(expected) = if_match {
+            if expected != read_version.get() {
+                return Err(AppError::PreconditionFailed {
+                    expected,
+                    current: read_version,
+                });
+            }
+        }
+        let now = ports.clock.now();
+        let (changes, answer) = match attempt(ticket, now).await? {
+            Attempt::Unchanged(answer) => return Ok(answer),
+            Attempt::Commit(changes, answer) => (changes, answer),
+        };
         match ports.uow.commit(changes).await {
-            Ok(()) => return Ok(ticket),
+            Ok(()) => return Ok(answer),
             Err(StoreError::VersionConflict) if if_match.is_none() => continue,
             Err(StoreError::VersionConflict) => {
-                let current = load_visible(ports, &actor, reference).await?.version();
+                let current = load_visible(ports, actor, reference).await?.version();
                 if current == read_version {
                     // The ticket did not move: the SLA monitor saved its targets first.
                     continue;
@@ -105,7 +136,7 @@ where
                 let expected = read_version.get();
                 return Err(AppError::PreconditionFailed { expected, current });
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(key_race(e)),
         }
     }
     Err(AppError::Conflict {

@@ -1,11 +1,12 @@
 //! Listing, filtering and searching tickets.
 
 use domain::sla::TargetStatus;
-use domain::{Actor, CategorySlug, Priority, Tag, Ticket, TicketStatus, Timestamp, UserId};
+use domain::{Actor, CategorySlug, Priority, Tag, TicketStatus, Timestamp, UserId};
 
 use crate::error::{AppError, Validator};
 use crate::ports::{Page, TicketCursor, TicketFilter, TicketQuery, TicketSort};
 
+use super::view::{TicketView, views_of};
 use super::{TicketPorts, check_limit};
 
 /// The longest full-text query accepted, in characters.
@@ -58,7 +59,11 @@ impl SearchTickets {
     }
 
     /// One page. Customers see only their own tickets whatever they ask for.
-    pub async fn execute(&self, actor: Actor, input: TicketListInput) -> Result<Page<Ticket, TicketCursor>, AppError> {
+    pub async fn execute(
+        &self,
+        actor: Actor,
+        input: TicketListInput,
+    ) -> Result<Page<TicketView, TicketCursor>, AppError> {
         let mut v = Validator::default();
         let statuses: Vec<TicketStatus> = input
             .statuses
@@ -144,6 +149,10 @@ impl SearchTickets {
             limit,
             after: input.cursor,
         };
-        Ok(self.ports.tickets.list(&query).await?)
+        let page = self.ports.tickets.list(&query).await?;
+        Ok(Page {
+            items: views_of(&self.ports, &actor, page.items).await,
+            next: page.next,
+        })
     }
 }

@@ -43,6 +43,7 @@ async fn open(fake: &Fake) -> domain::Ticket {
         .await
         .expect("opens")
         .ticket
+        .ticket
 }
 
 #[tokio::test]
@@ -431,4 +432,44 @@ async fn staff_assign_transfer_with_a_reason_and_send_back_to_the_queue() {
         matches!(again, Err(AppError::Ticket(TicketError::TransitionForbidden { .. }))),
         "{again:?}"
     );
+}
+
+#[tokio::test]
+async fn the_view_names_the_assignee_for_everyone_and_shows_staff_parts_to_staff_only() {
+    let fake = fake();
+    let ticket = open(&fake).await;
+    let id = ticket.id().to_string();
+    let to_me = ChangeStatusInput {
+        to: "assigned".into(),
+        ..Default::default()
+    };
+    let staff_view = ChangeStatus::new(fake.ports())
+        .execute(actor(AGENT), &id, to_me, None)
+        .await
+        .expect("assigns");
+    assert_eq!(staff_view.assignee_name.as_deref(), Some("User 3"));
+    let staff = staff_view.staff.as_ref().expect("staff see the staff-only parts");
+    assert_eq!(staff.internal_note_count, 0);
+    assert_eq!(staff.escalation_level, 0);
+    // No policy applies: an SLA without targets, not a missing one.
+    assert_eq!(staff.sla, Some(crate::sla::SlaView::default()));
+
+    let customer_view = GetTicket::new(fake.ports())
+        .execute(actor(CUSTOMER), &id)
+        .await
+        .expect("reads");
+    assert_eq!(customer_view.assignee_name.as_deref(), Some("User 3"));
+    assert!(customer_view.staff.is_none(), "customers see no staff-only part");
+    assert_eq!(
+        customer_view.allowed_transitions,
+        customer_view.ticket.allowed_targets_for(&actor(CUSTOMER))
+    );
+
+    let page = SearchTickets::new(fake.ports())
+        .execute(actor(AGENT), TicketListInput::default())
+        .await
+        .expect("lists");
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.items[0].assignee_name.as_deref(), Some("User 3"));
+    assert!(page.items[0].staff.is_some());
 }

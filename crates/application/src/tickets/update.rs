@@ -1,12 +1,13 @@
 //! Editing a ticket's fields.
 
-use domain::{Actor, CategorySlug, Description, Priority, Subject, Tags, Ticket, TicketUpdate};
+use domain::{Actor, CategorySlug, Description, Priority, Subject, Tags, TicketUpdate};
 
 use crate::error::{AppError, Validator};
 
 use super::TicketPorts;
 use super::create::check_category;
 use super::mutate::mutate;
+use super::view::{TicketView, view_of};
 
 /// Field changes, as received; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
@@ -44,7 +45,7 @@ impl UpdateTicket {
         reference: &str,
         input: UpdateTicketInput,
         if_match: Option<i64>,
-    ) -> Result<Ticket, AppError> {
+    ) -> Result<TicketView, AppError> {
         let mut v = Validator::default();
         let update = TicketUpdate {
             subject: input
@@ -72,7 +73,7 @@ impl UpdateTicket {
             Some(category) => Some(check_category(&self.ports, category).await),
             None => None,
         };
-        mutate(&self.ports, actor, reference, if_match, |ticket, now| {
+        let ticket = mutate(&self.ports, actor, reference, if_match, |ticket, now| {
             if let (Some(category), Some(Err(_))) = (&update.category, &category_check) {
                 if ticket.parts().category != *category {
                     return Err(AppError::invalid(
@@ -83,6 +84,7 @@ impl UpdateTicket {
             }
             Ok(ticket.update(update.clone(), actor, now)?)
         })
-        .await
+        .await?;
+        Ok(view_of(&self.ports, &actor, ticket).await)
     }
 }

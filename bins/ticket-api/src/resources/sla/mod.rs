@@ -1,24 +1,92 @@
-//! The SLA endpoints.
+//! Service levels: business calendars, policies, due-date previews, and a ticket's SLA
+//! explained.
+
+pub mod dto;
 
 use actix_web::{HttpResponse, web};
 use application::sla::{CalendarChanges, CalendarSource, CalendarSpec, PolicyInput, PreviewInput};
+use utoipa::OpenApi;
 
-use super::State;
-use crate::dto::{
-    CalendarList, CalendarRef, CalendarResponse, CountedRun, CreateCalendarRequest, HolidayRuleRequest, PolicyList,
-    PolicyRequest, PolicyResponse, PreviewRequest, PreviewResponse, UpdateCalendarRequest, instant,
-};
+use super::{API, State, resource};
 use crate::extract::Authenticated;
-use crate::handlers::tickets::rfc3339;
-use crate::openapi::{ReadErrors, WriteErrors};
-use crate::problem::{ApiError, JsonBody};
+use crate::problem::{ApiError, JsonBody, ReadErrors, WriteErrors};
+use crate::shared::{instant, rfc3339};
+use dto::{
+    CalendarList, CalendarRef, CalendarResponse, CountedRun, CreateCalendarRequest, HolidayRuleRequest, PolicyList,
+    PolicyRequest, PolicyResponse, PreviewRequest, PreviewResponse, SlaReportResponse, UpdateCalendarRequest,
+};
+
+/// `/api/v1/tickets/{id}/sla`
+pub const TICKETS_ID_SLA: &str = "/tickets/{id}/sla";
+/// `/api/v1/sla/preview`
+pub const SLA_PREVIEW: &str = "/sla/preview";
+/// `/api/v1/sla/calendars`
+pub const SLA_CALENDARS: &str = "/sla/calendars";
+/// `/api/v1/sla/calendars/{id}`
+pub const SLA_CALENDARS_ID: &str = "/sla/calendars/{id}";
+/// `/api/v1/sla/policies`
+pub const SLA_POLICIES: &str = "/sla/policies";
+/// `/api/v1/sla/policies/{id}`
+pub const SLA_POLICIES_ID: &str = "/sla/policies/{id}";
+
+/// Registers the routes, inside `/api/v1`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource(TICKETS_ID_SLA, "GET").route(web::get().to(sla)));
+    cfg.service(resource(SLA_PREVIEW, "POST").route(web::post().to(preview)));
+    cfg.service(
+        resource(SLA_CALENDARS, "GET, POST")
+            .route(web::get().to(list_calendars))
+            .route(web::post().to(create_calendar)),
+    );
+    cfg.service(
+        resource(SLA_CALENDARS_ID, "PATCH, DELETE")
+            .route(web::patch().to(update_calendar))
+            .route(web::delete().to(delete_calendar)),
+    );
+    cfg.service(
+        resource(SLA_POLICIES, "GET, POST")
+            .route(web::get().to(list_policies))
+            .route(web::post().to(create_policy)),
+    );
+    cfg.service(
+        resource(SLA_POLICIES_ID, "PATCH, DELETE")
+            .route(web::patch().to(update_policy))
+            .route(web::delete().to(delete_policy)),
+    );
+}
+
+/// The routes' part of the OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(paths(
+    sla,
+    list_calendars,
+    create_calendar,
+    update_calendar,
+    delete_calendar,
+    preview,
+    list_policies,
+    create_policy,
+    update_policy,
+    delete_policy
+))]
+pub struct Doc;
+
+/// The ticket's SLA explained (staff): policy, calendar, pauses, and for each target its
+/// status, business time consumed and left, and how its due instant was derived.
+#[utoipa::path(get, path = TICKETS_ID_SLA, context_path = API, tag = "sla", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Ticket id or number", example = "1")),
+    responses((status = 200, description = "The SLA", body = SlaReportResponse), ReadErrors))]
+pub async fn sla(state: State, caller: Authenticated, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let report = state.show_sla.report(caller.0.actor(), &id).await?;
+    Ok(HttpResponse::Ok().json(SlaReportResponse::from(&report)))
+}
 
 fn rules(rules: Vec<HolidayRuleRequest>) -> Vec<(String, String)> {
     rules.into_iter().map(|r| (r.rrule, r.dtstart)).collect()
 }
 
 /// The business calendars (admins).
-#[utoipa::path(get, path = "/api/v1/sla/calendars", tag = "sla", security(("bearer" = [])),
+#[utoipa::path(get, path = SLA_CALENDARS, context_path = API, tag = "sla", security(("bearer" = [])),
     responses((status = 200, description = "Every calendar, by name", body = CalendarList), ReadErrors))]
 pub async fn list_calendars(state: State, caller: Authenticated) -> Result<HttpResponse, ApiError> {
     let calendars = state.list_calendars.execute(caller.0.actor()).await?;
@@ -29,7 +97,7 @@ pub async fn list_calendars(state: State, caller: Authenticated) -> Result<HttpR
 
 /// Creates a business calendar (admins). It is checked as a whole: a valid zone, sorted
 /// non-overlapping intervals, valid dates and rules, and open at least once in ten years.
-#[utoipa::path(post, path = "/api/v1/sla/calendars", tag = "sla", request_body = CreateCalendarRequest, security(("bearer" = [])),
+#[utoipa::path(post, path = SLA_CALENDARS, context_path = API, tag = "sla", request_body = CreateCalendarRequest, security(("bearer" = [])),
     responses((status = 201, description = "Created", body = CalendarResponse), WriteErrors))]
 pub async fn create_calendar(
     state: State,
@@ -50,7 +118,7 @@ pub async fn create_calendar(
 }
 
 /// Changes a business calendar (admins); the result is checked as a whole.
-#[utoipa::path(patch, path = "/api/v1/sla/calendars/{id}", tag = "sla", request_body = UpdateCalendarRequest, security(("bearer" = [])),
+#[utoipa::path(patch, path = SLA_CALENDARS_ID, context_path = API, tag = "sla", request_body = UpdateCalendarRequest, security(("bearer" = [])),
     params(("id" = i64, Path, description = "Calendar id")),
     responses((status = 200, description = "Updated", body = CalendarResponse), WriteErrors))]
 pub async fn update_calendar(
@@ -72,7 +140,7 @@ pub async fn update_calendar(
 }
 
 /// Deletes a business calendar (admins).
-#[utoipa::path(delete, path = "/api/v1/sla/calendars/{id}", tag = "sla", security(("bearer" = [])),
+#[utoipa::path(delete, path = SLA_CALENDARS_ID, context_path = API, tag = "sla", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Calendar id")),
     responses((status = 204, description = "Deleted"), WriteErrors))]
 pub async fn delete_calendar(
@@ -87,7 +155,7 @@ pub async fn delete_calendar(
 /// A what-if for admins designing calendars and policies: the due instant of a target
 /// started at `start` on an inline calendar, and how it was derived (the open windows and
 /// whole weeks counted, holidays, the zone database version).
-#[utoipa::path(post, path = "/api/v1/sla/preview", tag = "sla", request_body = PreviewRequest, security(("bearer" = [])),
+#[utoipa::path(post, path = SLA_PREVIEW, context_path = API, tag = "sla", request_body = PreviewRequest, security(("bearer" = [])),
     responses((status = 200, description = "The due instant, explained", body = PreviewResponse), WriteErrors))]
 pub async fn preview(
     state: State,
@@ -110,7 +178,8 @@ pub async fn preview(
         start,
         minutes: body.minutes,
     };
-    let e = state.preview_due_date.execute(caller.0.actor(), input).await?;
+    let preview = state.preview_due_date.execute(caller.0.actor(), input).await?;
+    let e = preview.explanation;
     let counted = CountedRun::runs(&e);
     Ok(HttpResponse::Ok().json(PreviewResponse {
         due_at: instant(e.due_at),
@@ -120,7 +189,7 @@ pub async fn preview(
         counted,
         holidays_in_range: e.holidays.iter().map(ToString::to_string).collect(),
         time_zone: e.time_zone.clone(),
-        tzdb_version: state.preview_due_date.zone_database_version(),
+        tzdb_version: preview.tzdb_version,
         explanation: e.summary,
     }))
 }
@@ -141,7 +210,7 @@ fn policy_input(b: PolicyRequest) -> PolicyInput {
 
 /// The SLA policies, oldest first (admins). A ticket gets the policy matching its
 /// priority and category; a category match beats a priority-only one, then the oldest.
-#[utoipa::path(get, path = "/api/v1/sla/policies", tag = "sla", security(("bearer" = [])),
+#[utoipa::path(get, path = SLA_POLICIES, context_path = API, tag = "sla", security(("bearer" = [])),
     responses((status = 200, description = "Every policy", body = PolicyList), ReadErrors))]
 pub async fn list_policies(state: State, caller: Authenticated) -> Result<HttpResponse, ApiError> {
     let policies = state.list_policies.execute(caller.0.actor()).await?;
@@ -151,7 +220,7 @@ pub async fn list_policies(state: State, caller: Authenticated) -> Result<HttpRe
 }
 
 /// Creates an SLA policy (admins).
-#[utoipa::path(post, path = "/api/v1/sla/policies", tag = "sla", request_body = PolicyRequest, security(("bearer" = [])),
+#[utoipa::path(post, path = SLA_POLICIES, context_path = API, tag = "sla", request_body = PolicyRequest, security(("bearer" = [])),
     responses((status = 201, description = "Created", body = PolicyResponse), WriteErrors))]
 pub async fn create_policy(
     state: State,
@@ -168,7 +237,7 @@ pub async fn create_policy(
 }
 
 /// Changes an SLA policy (admins); the result is checked as a whole.
-#[utoipa::path(patch, path = "/api/v1/sla/policies/{id}", tag = "sla", request_body = PolicyRequest, security(("bearer" = [])),
+#[utoipa::path(patch, path = SLA_POLICIES_ID, context_path = API, tag = "sla", request_body = PolicyRequest, security(("bearer" = [])),
     params(("id" = i64, Path, description = "Policy id")),
     responses((status = 200, description = "Updated", body = PolicyResponse), WriteErrors))]
 pub async fn update_policy(
@@ -185,7 +254,7 @@ pub async fn update_policy(
 }
 
 /// Deletes an SLA policy (admins).
-#[utoipa::path(delete, path = "/api/v1/sla/policies/{id}", tag = "sla", security(("bearer" = [])),
+#[utoipa::path(delete, path = SLA_POLICIES_ID, context_path = API, tag = "sla", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Policy id")),
     responses((status = 204, description = "Deleted"), WriteErrors))]
 pub async fn delete_policy(state: State, caller: Authenticated, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {

@@ -1,66 +1,98 @@
-//! The ticket endpoints.
+//! Tickets: opening, reading, listing, editing, moving, assigning and escalating them,
+//! and their history and records.
+
+pub mod dto;
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use application::tickets::{AssignInput, ChangeStatusInput, CreateTicketInput, TicketListInput, UpdateTicketInput};
-use domain::{Actor, Ticket, Timestamp};
-use serde::Deserialize;
-use utoipa::IntoParams;
-
-use super::State;
-use crate::cursor;
-use crate::dto::{
-    AssignRequest, AssignmentRecordResponse, CloseRequest, CreateTicketRequest, EscalateRequest,
-    EscalationRecordResponse, HistoryEntryResponse, HistoryPage, SlaReportResponse, TicketPage, TicketResponse,
-    TransitionRequest, UnassignRequest, UpdateTicketRequest,
+use application::tickets::{
+    AssignInput, ChangeStatusInput, CreateTicketInput, TicketListInput, TicketView, UpdateTicketInput,
 };
+use utoipa::OpenApi;
+
+use super::{API, State, resource};
+use crate::cursor;
 use crate::extract::{Authenticated, etag, idempotency_key, if_match};
-use crate::openapi::{ReadErrors, WriteErrors};
-use crate::problem::{ApiError, JsonBody, OptionalJsonBody};
+use crate::problem::{ApiError, JsonBody, OptionalJsonBody, ReadErrors, WriteErrors};
+use crate::shared::{list_of, rfc3339};
+use dto::{
+    AssignRequest, AssignmentRecordResponse, CloseRequest, CreateTicketRequest, EscalateRequest,
+    EscalationRecordResponse, HistoryEntryResponse, HistoryPage, HistoryQuery, TicketListQuery, TicketPage,
+    TicketResponse, TransitionRequest, UnassignRequest, UpdateTicketRequest,
+};
 
-/// The ticket with its `ETag` (and its SLA for staff).
-async fn ticket_response(
-    state: &State,
-    mut builder: actix_web::HttpResponseBuilder,
-    ticket: &Ticket,
-    actor: &Actor,
-) -> Result<HttpResponse, ApiError> {
-    let sla = sla_of(state, actor, &[ticket]).await;
-    let names = names_of(state, &[ticket]).await;
-    let mut body = TicketResponse::new(ticket, actor).with_assignee_name(&names);
-    if let Some(views) = &sla {
-        body = body.with_sla(actor, views.get(&ticket.id()));
-    }
-    Ok(builder.insert_header(("ETag", etag(ticket.version().get()))).json(body))
+/// `/api/v1/tickets`
+pub const TICKETS: &str = "/tickets";
+/// `/api/v1/tickets/{id}`
+pub const TICKETS_ID: &str = "/tickets/{id}";
+/// `/api/v1/tickets/{id}/transitions`
+pub const TICKETS_ID_TRANSITIONS: &str = "/tickets/{id}/transitions";
+/// `/api/v1/tickets/{id}/close`
+pub const TICKETS_ID_CLOSE: &str = "/tickets/{id}/close";
+/// `/api/v1/tickets/{id}/assignments`
+pub const TICKETS_ID_ASSIGNMENTS: &str = "/tickets/{id}/assignments";
+/// `/api/v1/tickets/{id}/escalations`
+pub const TICKETS_ID_ESCALATIONS: &str = "/tickets/{id}/escalations";
+/// `/api/v1/tickets/{id}/assignment`
+pub const TICKETS_ID_ASSIGNMENT: &str = "/tickets/{id}/assignment";
+/// `/api/v1/tickets/{id}/history`
+pub const TICKETS_ID_HISTORY: &str = "/tickets/{id}/history";
+
+/// Registers the routes, inside `/api/v1`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        resource(TICKETS, "GET, POST")
+            .route(web::get().to(list))
+            .route(web::post().to(create)),
+    );
+    cfg.service(
+        resource(TICKETS_ID, "GET, PATCH")
+            .route(web::get().to(get))
+            .route(web::patch().to(update)),
+    );
+    cfg.service(resource(TICKETS_ID_TRANSITIONS, "POST").route(web::post().to(transition)));
+    cfg.service(resource(TICKETS_ID_CLOSE, "POST").route(web::post().to(close)));
+    cfg.service(resource(TICKETS_ID_ASSIGNMENTS, "GET").route(web::get().to(assignments)));
+    cfg.service(
+        resource(TICKETS_ID_ESCALATIONS, "GET, POST")
+            .route(web::get().to(escalations))
+            .route(web::post().to(escalate)),
+    );
+    cfg.service(
+        resource(TICKETS_ID_ASSIGNMENT, "POST, DELETE")
+            .route(web::post().to(assign))
+            .route(web::delete().to(unassign)),
+    );
+    cfg.service(resource(TICKETS_ID_HISTORY, "GET").route(web::get().to(history)));
 }
 
-/// The display names of the tickets' assignees. A command has committed by now, so failing
-/// to read them leaves them out (and is logged) rather than answering an error.
-async fn names_of(state: &State, tickets: &[&Ticket]) -> std::collections::HashMap<domain::UserId, String> {
-    state.assignee_names.execute(tickets).await.unwrap_or_else(|e| {
-        tracing::warn!(error = %e, "cannot read the assignees' names; leaving them out");
-        Default::default()
-    })
-}
+/// The routes' part of the OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(paths(
+    create,
+    list,
+    get,
+    update,
+    transition,
+    close,
+    assign,
+    unassign,
+    assignments,
+    escalate,
+    escalations,
+    history
+))]
+pub struct Doc;
 
-/// The tickets' SLA for their representations. A command has committed by now, so failing
-/// to read the SLA leaves it out (and is logged) rather than answering an error.
-async fn sla_of(
-    state: &State,
-    actor: &Actor,
-    tickets: &[&Ticket],
-) -> Option<std::collections::HashMap<domain::TicketId, application::sla::SlaView>> {
-    match state.show_sla.summaries(actor, tickets).await {
-        Ok(views) => Some(views),
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot read the SLA of tickets; leaving it out");
-            None
-        }
-    }
+/// The ticket as the caller sees it, with its `ETag`.
+fn ticket_response(mut builder: actix_web::HttpResponseBuilder, view: &TicketView) -> HttpResponse {
+    builder
+        .insert_header(("ETag", etag(view.ticket.version().get())))
+        .json(TicketResponse::from(view))
 }
 
 /// Opens a ticket. Customers open tickets for themselves; staff name the customer.
 /// A retry with the same `Idempotency-Key` returns the ticket the first request opened.
-#[utoipa::path(post, path = "/api/v1/tickets", tag = "tickets", request_body = CreateTicketRequest, security(("bearer" = [])),
+#[utoipa::path(post, path = TICKETS, context_path = API, tag = "tickets", request_body = CreateTicketRequest, security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key returns the same ticket")),
     responses((status = 201, description = "Opened (or replayed)", body = TicketResponse,
         headers(("Location" = String, description = "The ticket's URL"), ("ETag" = String, description = "The ticket's version"))),
@@ -84,72 +116,15 @@ pub async fn create(
     };
     let created = state.create_ticket.execute(actor, input).await?;
     let mut builder = HttpResponse::Created();
-    builder.insert_header(("Location", format!("/api/v1/tickets/{}", created.ticket.id())));
+    builder.insert_header(("Location", format!("/api/v1/tickets/{}", created.ticket.ticket.id())));
     if created.replayed {
         builder.insert_header(("Idempotent-Replayed", "true"));
     }
-    ticket_response(&state, builder, &created.ticket, &actor).await
-}
-
-/// Query of `GET /tickets`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct TicketListQuery {
-    /// Statuses, comma-separated (any of them).
-    pub status: Option<String>,
-    /// Priorities, comma-separated (any of them).
-    pub priority: Option<String>,
-    /// A category slug.
-    pub category: Option<String>,
-    /// An assignee's user id.
-    pub assignee_id: Option<i64>,
-    /// A customer's user id (staff only; customers always see their own).
-    pub customer_id: Option<i64>,
-    /// A tag.
-    pub tag: Option<String>,
-    /// Created at or after this RFC 3339 instant.
-    pub created_after: Option<String>,
-    /// Created before this RFC 3339 instant.
-    pub created_before: Option<String>,
-    /// Words to find in subject and description (all must match; English stemming).
-    pub q: Option<String>,
-    /// Tickets with an SLA target in this status now: `active`, `at_risk`, `breached`,
-    /// `met` or `paused` (staff only).
-    pub sla_status: Option<String>,
-    /// Tickets with a running SLA target due before this RFC 3339 instant (staff only).
-    pub due_before: Option<String>,
-    /// `-created_at` (default), `created_at`, `-updated_at`, `updated_at`, `-priority`,
-    /// `priority`, or `sla_due_at` (the running SLA target due soonest first, tickets
-    /// without one last; staff only).
-    pub sort: Option<String>,
-    /// Page size, 1 to 100 (default 25).
-    #[param(minimum = 1, maximum = 100)]
-    pub limit: Option<u32>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
-fn list_of(raw: Option<&str>) -> Vec<String> {
-    raw.map(|s| {
-        s.split(',')
-            .map(|p| p.trim().to_owned())
-            .filter(|p| !p.is_empty())
-            .collect()
-    })
-    .unwrap_or_default()
-}
-
-pub(crate) fn rfc3339(field: &str, raw: Option<&str>) -> Result<Option<Timestamp>, ApiError> {
-    raw.map(|s| {
-        chrono::DateTime::parse_from_rfc3339(s)
-            .map(|t| Timestamp::from_unix_micros(t.timestamp_micros()))
-            .map_err(|_| ApiError::field(field, "must be an RFC 3339 instant such as 2026-11-27T09:00:00Z"))
-    })
-    .transpose()
+    Ok(ticket_response(builder, &created.ticket))
 }
 
 /// Lists the tickets the caller may see, filtered, sorted and paged.
-#[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", params(TicketListQuery), security(("bearer" = [])),
+#[utoipa::path(get, path = TICKETS, context_path = API, tag = "tickets", params(TicketListQuery), security(("bearer" = [])),
     responses((status = 200, description = "One page", body = TicketPage), ReadErrors))]
 pub async fn list(
     state: State,
@@ -175,49 +150,25 @@ pub async fn list(
         cursor: q.cursor.as_deref().map(cursor::decode_ticket).transpose()?,
     };
     let page = state.search_tickets.execute(actor, input).await?;
-    let tickets: Vec<&Ticket> = page.items.iter().collect();
-    let sla = sla_of(&state, &actor, &tickets).await;
-    let names = names_of(&state, &tickets).await;
     Ok(HttpResponse::Ok().json(TicketPage {
-        items: page
-            .items
-            .iter()
-            .map(|t| {
-                let body = TicketResponse::new(t, &actor).with_assignee_name(&names);
-                match &sla {
-                    Some(views) => body.with_sla(&actor, views.get(&t.id())),
-                    None => body,
-                }
-            })
-            .collect(),
+        items: page.items.iter().map(TicketResponse::from).collect(),
         next_cursor: page.next.as_ref().map(cursor::encode_ticket),
     }))
 }
 
 /// Reads a ticket by id (`123`) or number (`TKT-000123`).
-#[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets", security(("bearer" = [])),
+#[utoipa::path(get, path = TICKETS_ID, context_path = API, tag = "tickets", security(("bearer" = [])),
     params(("id" = String, Path, description = "Ticket id or number", example = "1")),
     responses((status = 200, description = "The ticket", body = TicketResponse,
         headers(("ETag" = String, description = "The ticket's version"))), ReadErrors))]
 pub async fn get(state: State, caller: Authenticated, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let actor = caller.0.actor();
     let ticket = state.get_ticket.execute(actor, &id).await?;
-    ticket_response(&state, HttpResponse::Ok(), &ticket, &actor).await
-}
-
-/// The ticket's SLA explained (staff): policy, calendar, pauses, and for each target its
-/// status, business time consumed and left, and how its due instant was derived.
-#[utoipa::path(get, path = "/api/v1/tickets/{id}/sla", tag = "sla", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Ticket id or number", example = "1")),
-    responses((status = 200, description = "The SLA", body = SlaReportResponse), ReadErrors))]
-pub async fn sla(state: State, caller: Authenticated, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let report = state.show_sla.report(caller.0.actor(), &id).await?;
-    let version = state.preview_due_date.zone_database_version();
-    Ok(HttpResponse::Ok().json(SlaReportResponse::new(&report, version)))
+    Ok(ticket_response(HttpResponse::Ok(), &ticket))
 }
 
 /// Edits fields. With `If-Match`, a stale version answers 412.
-#[utoipa::path(patch, path = "/api/v1/tickets/{id}", tag = "tickets", request_body = UpdateTicketRequest, security(("bearer" = [])),
+#[utoipa::path(patch, path = TICKETS_ID, context_path = API, tag = "tickets", request_body = UpdateTicketRequest, security(("bearer" = [])),
     params(("id" = String, Path, description = "Ticket id or number", example = "1"),
            ("If-Match" = Option<String>, Header, description = "The ETag the change is based on")),
     responses((status = 200, description = "Updated", body = TicketResponse,
@@ -239,12 +190,12 @@ pub async fn update(
         tags: body.tags,
     };
     let ticket = state.update_ticket.execute(actor, &id, input, if_match(&req)?).await?;
-    ticket_response(&state, HttpResponse::Ok(), &ticket, &actor).await
+    Ok(ticket_response(HttpResponse::Ok(), &ticket))
 }
 
 /// Moves the ticket to another status. A move the state machine forbids answers 409
 /// with the allowed targets.
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/transitions", tag = "tickets", request_body = TransitionRequest, security(("bearer" = [])),
+#[utoipa::path(post, path = TICKETS_ID_TRANSITIONS, context_path = API, tag = "tickets", request_body = TransitionRequest, security(("bearer" = [])),
     params(("id" = String, Path, description = "Ticket id or number", example = "1"),
            ("If-Match" = Option<String>, Header, description = "The ETag the change is based on")),
     responses((status = 200, description = "Moved", body = TicketResponse,
@@ -264,11 +215,11 @@ pub async fn transition(
         reason: body.reason,
     };
     let ticket = state.change_status.execute(actor, &id, input, if_match(&req)?).await?;
-    ticket_response(&state, HttpResponse::Ok(), &ticket, &actor).await
+    Ok(ticket_response(HttpResponse::Ok(), &ticket))
 }
 
 /// Closes the ticket. Customers may close their own.
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/close", tag = "tickets", request_body(content = Option<CloseRequest>), security(("bearer" = [])),
+#[utoipa::path(post, path = TICKETS_ID_CLOSE, context_path = API, tag = "tickets", request_body(content = Option<CloseRequest>), security(("bearer" = [])),
     params(("id" = String, Path, description = "Ticket id or number", example = "1"),
            ("If-Match" = Option<String>, Header, description = "The ETag the change is based on")),
     responses((status = 200, description = "Closed", body = TicketResponse,
@@ -286,7 +237,7 @@ pub async fn close(
         .close_ticket
         .execute(actor, &id, body.reason, if_match(&req)?)
         .await?;
-    ticket_response(&state, HttpResponse::Ok(), &ticket, &actor).await
+    Ok(ticket_response(HttpResponse::Ok(), &ticket))
 }
 
 /// Gives the ticket to an agent (staff): a `new` ticket moves to `assigned`; one that has an
@@ -294,7 +245,7 @@ pub async fn close(
 /// agent (`agent_unavailable`) or one at capacity (`agent_at_capacity`) is refused with 409
 /// unless an admin or supervisor sends `force: true`; agents taking a ticket themselves are
 /// checked for capacity only.
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/assignment", tag = "tickets", request_body = AssignRequest, security(("bearer" = [])),
+#[utoipa::path(post, path = TICKETS_ID_ASSIGNMENT, context_path = API, tag = "tickets", request_body = AssignRequest, security(("bearer" = [])),
     params(("id" = String, Path, description = "Ticket id or number", example = "1"),
            ("If-Match" = Option<String>, Header, description = "The ETag the change is based on")),
     responses((status = 200, description = "Assigned", body = TicketResponse,
@@ -314,12 +265,12 @@ pub async fn assign(
         force: body.force.unwrap_or(false),
     };
     let ticket = state.assign_ticket.execute(actor, &id, input, if_match(&req)?).await?;
-    ticket_response(&state, HttpResponse::Ok(), &ticket, &actor).await
+    Ok(ticket_response(HttpResponse::Ok(), &ticket))
 }
 
 /// Sends the ticket back to the queue (staff): no agent, status `new`. From `assigned`,
 /// `in_progress` or `waiting_customer`; otherwise 409.
-#[utoipa::path(delete, path = "/api/v1/tickets/{id}/assignment", tag = "tickets", request_body(content = Option<UnassignRequest>), security(("bearer" = [])),
+#[utoipa::path(delete, path = TICKETS_ID_ASSIGNMENT, context_path = API, tag = "tickets", request_body(content = Option<UnassignRequest>), security(("bearer" = [])),
     params(("id" = String, Path, description = "Ticket id or number", example = "1"),
            ("If-Match" = Option<String>, Header, description = "The ETag the change is based on")),
     responses((status = 200, description = "Back in the queue", body = TicketResponse,
@@ -336,12 +287,12 @@ pub async fn unassign(
         .unassign_ticket
         .execute(actor, &id, body.0.reason, if_match(&req)?)
         .await?;
-    ticket_response(&state, HttpResponse::Ok(), &ticket, &actor).await
+    Ok(ticket_response(HttpResponse::Ok(), &ticket))
 }
 
 /// A ticket's assignment record, oldest first (staff): every assignment, transfer and
 /// unassignment, by whom (none when automatic) and why.
-#[utoipa::path(get, path = "/api/v1/tickets/{id}/assignments", tag = "tickets", security(("bearer" = [])),
+#[utoipa::path(get, path = TICKETS_ID_ASSIGNMENTS, context_path = API, tag = "tickets", security(("bearer" = [])),
     params(("id" = String, Path, description = "Ticket id or number", example = "1")),
     responses((status = 200, description = "The record", body = Vec<AssignmentRecordResponse>), ReadErrors))]
 pub async fn assignments(state: State, caller: Authenticated, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -354,7 +305,7 @@ pub async fn assignments(state: State, caller: Authenticated, id: web::Path<Stri
 /// optionally up (`one_level` or to a level), and it optionally goes to another agent
 /// (checked as an assignment: 409 `agent_unavailable` / `agent_at_capacity`). A resolved or
 /// closed ticket cannot be escalated (409).
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/escalations", tag = "tickets", request_body = EscalateRequest, security(("bearer" = [])),
+#[utoipa::path(post, path = TICKETS_ID_ESCALATIONS, context_path = API, tag = "tickets", request_body = EscalateRequest, security(("bearer" = [])),
     params(("id" = String, Path, description = "Ticket id or number", example = "1"),
            ("If-Match" = Option<String>, Header, description = "The ETag the change is based on")),
     responses((status = 200, description = "Escalated", body = TicketResponse,
@@ -377,12 +328,12 @@ pub async fn escalate(
         .escalate_ticket
         .execute(actor, &id, input, if_match(&req)?)
         .await?;
-    ticket_response(&state, HttpResponse::Ok(), &ticket, &actor).await
+    Ok(ticket_response(HttpResponse::Ok(), &ticket))
 }
 
 /// A ticket's escalations, oldest first (staff): by whom (none for a rule), why, and the
 /// level and priority before and after.
-#[utoipa::path(get, path = "/api/v1/tickets/{id}/escalations", tag = "tickets", security(("bearer" = [])),
+#[utoipa::path(get, path = TICKETS_ID_ESCALATIONS, context_path = API, tag = "tickets", security(("bearer" = [])),
     params(("id" = String, Path, description = "Ticket id or number", example = "1")),
     responses((status = 200, description = "The record", body = Vec<EscalationRecordResponse>), ReadErrors))]
 pub async fn escalations(state: State, caller: Authenticated, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -391,19 +342,8 @@ pub async fn escalations(state: State, caller: Authenticated, id: web::Path<Stri
     Ok(HttpResponse::Ok().json(body))
 }
 
-/// Query of `GET /tickets/{id}/history`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct HistoryQuery {
-    /// Page size, 1 to 100 (default 25).
-    #[param(minimum = 1, maximum = 100)]
-    pub limit: Option<u32>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
 /// The ticket's history, oldest first.
-#[utoipa::path(get, path = "/api/v1/tickets/{id}/history", tag = "tickets", security(("bearer" = [])),
+#[utoipa::path(get, path = TICKETS_ID_HISTORY, context_path = API, tag = "tickets", security(("bearer" = [])),
     params(("id" = String, Path, description = "Ticket id or number", example = "1"), HistoryQuery),
     responses((status = 200, description = "One page of history", body = HistoryPage), ReadErrors))]
 pub async fn history(

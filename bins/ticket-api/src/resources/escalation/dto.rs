@@ -1,15 +1,8 @@
-//! The escalation rule endpoints (admins).
+//! The JSON bodies of the escalation endpoints.
 
-use actix_web::{HttpResponse, web};
-use application::escalation::{ActionInput, ConditionInput, RuleInput};
 use domain::escalation::{Action, Condition, EscalationRule, PriorityRaise, Reassign};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-
-use super::State;
-use crate::extract::Authenticated;
-use crate::openapi::{ReadErrors, WriteErrors};
-use crate::problem::{ApiError, JsonBody};
 
 /// A condition: `type` is `sla` (with `trouble` `at_risk`/`breached` and an optional
 /// `target`), `unassigned_for` or `no_agent_reply_for` (with `business_minutes`) — the
@@ -179,87 +172,4 @@ impl From<&EscalationRule> for RuleResponse {
             actions: r.actions.iter().map(action_body).collect(),
         }
     }
-}
-
-fn input(b: RuleRequest) -> RuleInput {
-    RuleInput {
-        name: b.name,
-        active: b.active,
-        conditions: b.conditions.map(|cs| {
-            cs.into_iter()
-                .map(|c| ConditionInput {
-                    kind: c.kind,
-                    target: c.target,
-                    trouble: c.trouble,
-                    business_minutes: c.business_minutes,
-                    priority: c.priority,
-                    category: c.category,
-                })
-                .collect()
-        }),
-        actions: b.actions.map(|a| {
-            a.into_iter()
-                .map(|a| ActionInput {
-                    kind: a.kind,
-                    to: a.to,
-                    agent_id: a.agent_id,
-                    category: a.category,
-                    recipient: a.recipient,
-                    channels: a.channels,
-                })
-                .collect()
-        }),
-    }
-}
-
-/// The escalation rules (admins).
-#[utoipa::path(get, path = "/api/v1/escalation-rules", tag = "escalation", security(("bearer" = [])),
-    responses((status = 200, description = "Every rule, oldest first", body = RuleList), ReadErrors))]
-pub async fn list(state: State, caller: Authenticated) -> Result<HttpResponse, ApiError> {
-    let rules = state.escalation_rules.list(caller.0.actor()).await?;
-    Ok(HttpResponse::Ok().json(RuleList {
-        items: rules.iter().map(RuleResponse::from).collect(),
-    }))
-}
-
-/// Creates an escalation rule (admins), checked as a whole: exactly one trigger, at least
-/// one action, every part valid (422 names each bad one by position), what it names exists.
-#[utoipa::path(post, path = "/api/v1/escalation-rules", tag = "escalation", request_body = RuleRequest, security(("bearer" = [])),
-    responses((status = 201, description = "Created", body = RuleResponse), WriteErrors))]
-pub async fn create(
-    state: State,
-    caller: Authenticated,
-    body: JsonBody<RuleRequest>,
-) -> Result<HttpResponse, ApiError> {
-    let rule = state.escalation_rules.create(caller.0.actor(), input(body.0)).await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/escalation-rules/{}", rule.id)))
-        .json(RuleResponse::from(&rule)))
-}
-
-/// Changes an escalation rule (admins): the fields present replace the stored ones and the
-/// rule is checked as a whole.
-#[utoipa::path(patch, path = "/api/v1/escalation-rules/{id}", tag = "escalation", request_body = RuleRequest, security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Rule id")),
-    responses((status = 200, description = "Changed", body = RuleResponse), WriteErrors))]
-pub async fn update(
-    state: State,
-    caller: Authenticated,
-    id: web::Path<i64>,
-    body: JsonBody<RuleRequest>,
-) -> Result<HttpResponse, ApiError> {
-    let rule = state
-        .escalation_rules
-        .update(caller.0.actor(), *id, input(body.0))
-        .await?;
-    Ok(HttpResponse::Ok().json(RuleResponse::from(&rule)))
-}
-
-/// Deletes an escalation rule (admins); the escalations it made stay in the histories.
-#[utoipa::path(delete, path = "/api/v1/escalation-rules/{id}", tag = "escalation", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Rule id")),
-    responses((status = 204, description = "Deleted"), WriteErrors))]
-pub async fn delete(state: State, caller: Authenticated, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
-    state.escalation_rules.delete(caller.0.actor(), *id).await?;
-    Ok(HttpResponse::NoContent().finish())
 }

@@ -1,16 +1,10 @@
-//! Agents as assignees: availability, capacity and skills.
+//! The JSON bodies and query strings of the agents endpoints.
 
-use actix_web::{HttpResponse, web};
-use application::agents::{AgentChanges, SkillInput};
 use application::ports::AgentProfile;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::State;
-use crate::dto::instant;
-use crate::extract::Authenticated;
-use crate::openapi::{ReadErrors, WriteErrors};
-use crate::problem::{ApiError, JsonBody};
+use crate::shared::instant;
 
 /// A skill: a category the agent handles, optionally graded.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -86,58 +80,6 @@ pub struct UpdateAgentRequest {
     pub availability: Option<String>,
 }
 
-/// An agent's profile: the agent themself and admins.
-#[utoipa::path(get, path = "/api/v1/agents/{id}", tag = "agents", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The agent's user id")),
-    responses((status = 200, description = "The profile", body = AgentResponse), ReadErrors))]
-pub async fn get(state: State, caller: Authenticated, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
-    let profile = state.get_agent.execute(caller.0.actor(), *id).await?;
-    Ok(HttpResponse::Ok().json(AgentResponse::from(&profile)))
-}
-
-/// Sets the caller's own availability (staff).
-#[utoipa::path(put, path = "/api/v1/agents/me/availability", tag = "agents", request_body = AvailabilityRequest, security(("bearer" = [])),
-    responses((status = 200, description = "The profile", body = AgentResponse), WriteErrors))]
-pub async fn set_availability(
-    state: State,
-    caller: Authenticated,
-    body: JsonBody<AvailabilityRequest>,
-) -> Result<HttpResponse, ApiError> {
-    let profile = state
-        .set_availability
-        .execute(caller.0.actor(), &body.0.availability)
-        .await?;
-    Ok(HttpResponse::Ok().json(AgentResponse::from(&profile)))
-}
-
-/// Sets an agent's skills, capacity and availability (admins), checked as a whole.
-#[utoipa::path(patch, path = "/api/v1/agents/{id}", tag = "agents", request_body = UpdateAgentRequest, security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The agent's user id")),
-    responses((status = 200, description = "The profile", body = AgentResponse), WriteErrors))]
-pub async fn update(
-    state: State,
-    caller: Authenticated,
-    id: web::Path<i64>,
-    body: JsonBody<UpdateAgentRequest>,
-) -> Result<HttpResponse, ApiError> {
-    let b = body.0;
-    let changes = AgentChanges {
-        skills: b.skills.map(|skills| {
-            skills
-                .into_iter()
-                .map(|s| SkillInput {
-                    category: s.category,
-                    level: s.level,
-                })
-                .collect()
-        }),
-        capacity: b.capacity,
-        availability: b.availability,
-    };
-    let profile = state.update_agent.execute(caller.0.actor(), *id, changes).await?;
-    Ok(HttpResponse::Ok().json(AgentResponse::from(&profile)))
-}
-
 /// Query of `GET /agents/workload`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -200,46 +142,4 @@ pub struct WorkloadResponse {
     pub window_days: u32,
     /// One line per agent with a profile or open tickets.
     pub agents: Vec<AgentLoadResponse>,
-}
-
-/// Every agent's open tickets by status and priority, capacity and utilisation, tickets at
-/// risk or breached, and median first-response time over a window (staff).
-#[utoipa::path(get, path = "/api/v1/agents/workload", tag = "agents", security(("bearer" = [])),
-    params(WorkloadQuery),
-    responses((status = 200, description = "The workload", body = WorkloadResponse), ReadErrors))]
-pub async fn workload(
-    state: State,
-    caller: Authenticated,
-    query: web::Query<WorkloadQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let report = state.workload.execute(caller.0.actor(), query.window_days).await?;
-    let count = |name: &str, count: u32| Count {
-        name: name.to_owned(),
-        count,
-    };
-    let agents = report
-        .agents
-        .iter()
-        .map(|a| AgentLoadResponse {
-            user_id: a.user_id.get(),
-            display_name: a.display_name.clone(),
-            availability: a.availability.as_str().to_owned(),
-            capacity: a.capacity,
-            open: a.open,
-            by_status: a.by_status.iter().map(|(s, n)| count(s.as_str(), *n)).collect(),
-            by_priority: a.by_priority.iter().map(|(p, n)| count(p.as_str(), *n)).collect(),
-            weighted_load: a.weighted_load,
-            utilisation: a.utilisation,
-            at_risk: a.at_risk,
-            breached: a.breached,
-            first_responses: a.first_responses,
-            median_first_response_seconds: a.median_first_response_seconds,
-        })
-        .collect();
-    Ok(HttpResponse::Ok().json(WorkloadResponse {
-        at: instant(report.at),
-        since: instant(report.since),
-        window_days: report.window_days,
-        agents,
-    }))
 }

@@ -1,35 +1,53 @@
-//! The conversation endpoints: comments, internal notes and files.
+//! The conversation on a ticket: comments, internal notes and their files.
+
+pub mod dto;
+mod upload;
 
 use actix_web::http::header::{self, Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use application::comments::AddCommentInput;
-use serde::Deserialize;
-use utoipa::IntoParams;
+pub use upload::{CommentForm, UploadLimits};
+use utoipa::OpenApi;
 
-use super::State;
+use super::{API, State, resource};
 use crate::cursor;
-use crate::dto::{
-    AddCommentForm, AddCommentRequest, AttachmentPage, AttachmentResponse, CommentPage, CommentResponse, UploadForm,
-};
 use crate::extract::{Authenticated, etag, idempotency_key};
-use crate::openapi::{ReadErrors, WriteErrors};
-use crate::problem::ApiError;
-use crate::upload::CommentForm;
+use crate::problem::{ApiError, ReadErrors, WriteErrors};
+use dto::{
+    AddCommentForm, AddCommentRequest, AttachmentPage, AttachmentResponse, CommentPage, CommentResponse,
+    ConversationQuery, UploadForm,
+};
 
-/// Query of the conversation lists.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ConversationQuery {
-    /// Page size, 1 to 100 (default 25).
-    #[param(minimum = 1, maximum = 100)]
-    pub limit: Option<u32>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
+/// `/api/v1/tickets/{id}/comments`
+pub const TICKETS_ID_COMMENTS: &str = "/tickets/{id}/comments";
+/// `/api/v1/tickets/{id}/attachments`
+pub const TICKETS_ID_ATTACHMENTS: &str = "/tickets/{id}/attachments";
+/// `/api/v1/attachments/{id}`
+pub const ATTACHMENTS_ID: &str = "/attachments/{id}";
+
+/// Registers the routes, inside `/api/v1`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        resource(TICKETS_ID_COMMENTS, "GET, POST")
+            .route(web::get().to(list))
+            .route(web::post().to(add)),
+    );
+    cfg.service(
+        resource(TICKETS_ID_ATTACHMENTS, "GET, POST")
+            .route(web::get().to(list_attachments))
+            .route(web::post().to(upload)),
+    );
+    cfg.service(resource(ATTACHMENTS_ID, "GET").route(web::get().to(download)));
 }
+
+/// The routes' part of the OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(paths(list, add, upload, list_attachments, download))]
+pub struct Doc;
 
 /// The ticket's comments, oldest first. Customers see public comments only; staff also
 /// see internal notes.
-#[utoipa::path(get, path = "/api/v1/tickets/{id}/comments", tag = "comments", security(("bearer" = [])),
+#[utoipa::path(get, path = TICKETS_ID_COMMENTS, context_path = API, tag = "comments", security(("bearer" = [])),
     params(("id" = String, Path, description = "Ticket id or number", example = "1"), ConversationQuery),
     responses((status = 200, description = "One page of comments", body = CommentPage), ReadErrors))]
 pub async fn list(
@@ -80,7 +98,7 @@ async fn post_comment(
 /// `multipart/form-data` with `body`, `visibility` and files. A customer answering a
 /// `waiting_customer` ticket or replying to a `resolved` one moves it to `in_progress`;
 /// staff's first public reply is the ticket's first response.
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/comments", tag = "comments", security(("bearer" = [])),
+#[utoipa::path(post, path = TICKETS_ID_COMMENTS, context_path = API, tag = "comments", security(("bearer" = [])),
     request_body(content((AddCommentRequest = "application/json"), (AddCommentForm = "multipart/form-data"))),
     params(("id" = String, Path, description = "Ticket id or number", example = "1"),
            ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key returns the same comment")),
@@ -98,7 +116,7 @@ pub async fn add(
 
 /// Uploads files to the ticket: a comment that carries only files (`multipart/form-data`
 /// with file parts and an optional `visibility`).
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/attachments", tag = "comments", security(("bearer" = [])),
+#[utoipa::path(post, path = TICKETS_ID_ATTACHMENTS, context_path = API, tag = "comments", security(("bearer" = [])),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     params(("id" = String, Path, description = "Ticket id or number", example = "1"),
            ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
@@ -117,7 +135,7 @@ pub async fn upload(
 }
 
 /// The ticket's files, oldest first, with the access rules of their comments.
-#[utoipa::path(get, path = "/api/v1/tickets/{id}/attachments", tag = "comments", security(("bearer" = [])),
+#[utoipa::path(get, path = TICKETS_ID_ATTACHMENTS, context_path = API, tag = "comments", security(("bearer" = [])),
     params(("id" = String, Path, description = "Ticket id or number", example = "1"), ConversationQuery),
     responses((status = 200, description = "One page of files", body = AttachmentPage), ReadErrors))]
 pub async fn list_attachments(
@@ -138,7 +156,7 @@ pub async fn list_attachments(
 }
 
 /// Downloads a file, always as an attachment (never rendered inline).
-#[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "comments", security(("bearer" = [])),
+#[utoipa::path(get, path = ATTACHMENTS_ID, context_path = API, tag = "comments", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Attachment id", example = 1)),
     responses((status = 200, description = "The file's bytes, with the type established at upload", body = [u8], content_type = "*/*",
         headers(("Content-Disposition" = String, description = "attachment; filename=..."),

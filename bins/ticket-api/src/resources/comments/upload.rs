@@ -13,7 +13,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 use application::comments::Upload;
 use futures_util::StreamExt as _;
 
-use crate::dto::AddCommentRequest;
+use super::dto::AddCommentRequest;
 use crate::problem::{ApiError, parse_json_object, read_and_parse};
 use crate::state::AppState;
 

@@ -1,26 +1,42 @@
-//! `GET/POST /categories`, `PATCH/DELETE /categories/{slug}`.
+//! The admin-defined ticket categories.
+
+pub mod dto;
 
 use actix_web::{HttpResponse, web};
 use application::categories::{NewCategoryInput, UpdateCategoryInput};
-use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::OpenApi;
 
-use super::State;
-use crate::dto::{CategoryList, CategoryResponse, CreateCategoryRequest, UpdateCategoryRequest};
+use super::{API, State, resource};
 use crate::extract::Authenticated;
-use crate::openapi::{ReadErrors, WriteErrors};
-use crate::problem::{ApiError, JsonBody};
+use crate::problem::{ApiError, JsonBody, ReadErrors, WriteErrors};
+use dto::{CategoryList, CategoryQuery, CategoryResponse, CreateCategoryRequest, UpdateCategoryRequest};
 
-/// Query of `GET /categories`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct CategoryQuery {
-    /// Include deactivated categories (staff only; ignored for customers).
-    pub include_inactive: Option<bool>,
+/// `/api/v1/categories`
+pub const CATEGORIES: &str = "/categories";
+/// `/api/v1/categories/{slug}`
+pub const CATEGORIES_SLUG: &str = "/categories/{slug}";
+
+/// Registers the routes, inside `/api/v1`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        resource(CATEGORIES, "GET, POST")
+            .route(web::get().to(list))
+            .route(web::post().to(create)),
+    );
+    cfg.service(
+        resource(CATEGORIES_SLUG, "PATCH, DELETE")
+            .route(web::patch().to(update))
+            .route(web::delete().to(delete)),
+    );
 }
 
+/// The routes' part of the OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(paths(list, create, update, delete))]
+pub struct Doc;
+
 /// Lists categories, active ones unless staff ask for all.
-#[utoipa::path(get, path = "/api/v1/categories", tag = "categories", params(CategoryQuery), security(("bearer" = [])),
+#[utoipa::path(get, path = CATEGORIES, context_path = API, tag = "categories", params(CategoryQuery), security(("bearer" = [])),
     responses((status = 200, description = "The categories", body = CategoryList), ReadErrors))]
 pub async fn list(
     state: State,
@@ -37,7 +53,7 @@ pub async fn list(
 }
 
 /// Creates a category (admins only).
-#[utoipa::path(post, path = "/api/v1/categories", tag = "categories", request_body = CreateCategoryRequest, security(("bearer" = [])),
+#[utoipa::path(post, path = CATEGORIES, context_path = API, tag = "categories", request_body = CreateCategoryRequest, security(("bearer" = [])),
     responses((status = 201, description = "Created", body = CategoryResponse), WriteErrors))]
 pub async fn create(
     state: State,
@@ -57,7 +73,7 @@ pub async fn create(
 }
 
 /// Renames, describes, activates or deactivates a category (admins only).
-#[utoipa::path(patch, path = "/api/v1/categories/{slug}", tag = "categories", request_body = UpdateCategoryRequest,
+#[utoipa::path(patch, path = CATEGORIES_SLUG, context_path = API, tag = "categories", request_body = UpdateCategoryRequest,
     params(("slug" = String, Path, description = "The category's slug", example = "billing")), security(("bearer" = [])),
     responses((status = 200, description = "Updated", body = CategoryResponse), WriteErrors))]
 pub async fn update(
@@ -77,7 +93,7 @@ pub async fn update(
 }
 
 /// Deletes an unused category (admins only); one in use answers 409.
-#[utoipa::path(delete, path = "/api/v1/categories/{slug}", tag = "categories",
+#[utoipa::path(delete, path = CATEGORIES_SLUG, context_path = API, tag = "categories",
     params(("slug" = String, Path, description = "The category's slug", example = "billing")), security(("bearer" = [])),
     responses((status = 204, description = "Deleted"), WriteErrors))]
 pub async fn delete(state: State, caller: Authenticated, slug: web::Path<String>) -> Result<HttpResponse, ApiError> {

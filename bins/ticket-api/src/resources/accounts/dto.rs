@@ -1,0 +1,138 @@
+//! The JSON bodies of the account, session and `/me` endpoints.
+
+use application::auth::Principal;
+use application::ports::UserAccount;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::shared::instant;
+
+/// `POST /auth/login`
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// The account's e-mail address.
+    #[schema(example = "admin@example.com")]
+    pub email: String,
+    /// The account's password.
+    #[schema(example = "a long passphrase")]
+    pub password: String,
+}
+
+/// A successful login.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// The bearer token for `Authorization: Bearer ...`. Shown once.
+    pub token: String,
+    /// When the token stops working.
+    #[schema(format = DateTime)]
+    pub expires_at: String,
+    /// Who logged in.
+    pub principal: UserResponse,
+}
+
+/// A user account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserResponse {
+    /// Its id.
+    pub id: i64,
+    /// Its login address.
+    pub email: String,
+    /// The name shown for it.
+    pub display_name: String,
+    /// `customer`, `agent`, `supervisor` or `admin`.
+    #[schema(pattern = "^(customer|agent|supervisor|admin)$")]
+    pub role: String,
+    /// False once deactivated.
+    pub active: bool,
+    /// When it was created.
+    #[schema(format = DateTime)]
+    pub created_at: String,
+}
+
+impl From<&UserAccount> for UserResponse {
+    fn from(a: &UserAccount) -> Self {
+        Self {
+            id: a.id.get(),
+            email: a.email.to_string(),
+            display_name: a.display_name.to_string(),
+            role: a.role.as_str().to_owned(),
+            active: a.active,
+            created_at: instant(a.created_at),
+        }
+    }
+}
+
+impl From<&Principal> for UserResponse {
+    fn from(p: &Principal) -> Self {
+        Self::from(&p.account)
+    }
+}
+
+/// `POST /customers`
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCustomerRequest {
+    /// The login address.
+    #[schema(example = "customer@example.com")]
+    pub email: String,
+    /// The name shown.
+    #[schema(min_length = 1, max_length = 100)]
+    pub display_name: String,
+    /// The initial password, 10 to 256 characters.
+    #[schema(min_length = 10, max_length = 256)]
+    pub password: String,
+}
+
+/// `POST /agents`
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAgentRequest {
+    /// The login address.
+    pub email: String,
+    /// The name shown.
+    #[schema(min_length = 1, max_length = 100)]
+    pub display_name: String,
+    /// The initial password, 10 to 256 characters.
+    #[schema(min_length = 10, max_length = 256)]
+    pub password: String,
+    /// `agent` (default), `supervisor` or `admin`.
+    #[serde(default)]
+    #[schema(pattern = "^(agent|supervisor|admin)$")]
+    pub role: Option<String>,
+}
+
+/// `PUT /me/contact`: how texts reach the caller.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactRequest {
+    /// A phone number in international form (`+4930123456`); `null` removes it. Required:
+    /// `PUT` replaces both.
+    #[serde(deserialize_with = "Option::deserialize")]
+    #[schema(required = true)]
+    pub phone: Option<String>,
+    /// Whether text messages may be sent to it (needs a number).
+    #[serde(default)]
+    pub sms_opt_in: bool,
+}
+
+/// The caller's contact details for notifications.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContactResponse {
+    /// Where e-mail goes.
+    pub email: String,
+    /// The phone number, E.164.
+    pub phone: Option<String>,
+    /// Whether texts may be sent to it.
+    pub sms_opt_in: bool,
+}
+
+impl From<application::ports::Contact> for ContactResponse {
+    fn from(c: application::ports::Contact) -> Self {
+        Self {
+            email: c.email,
+            phone: c.phone,
+            sms_opt_in: c.sms_opt_in,
+        }
+    }
+}
