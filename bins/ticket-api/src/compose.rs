@@ -49,6 +49,7 @@ pub struct Context {
 impl Context {
     /// Opens the settings-derived parts over `db` and `blobs`.
     pub fn new(settings: &Settings, db: Database, blobs: Arc<dyn BlobStore>) -> Result<Self, String> {
+        let attachment_rules = settings.attachment_rules()?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let calendars: Arc<dyn CalendarSupport> = Arc::new(adapters_calendar::IanaCalendars);
         Ok(Self {
@@ -63,7 +64,7 @@ impl Context {
             )),
             blobs,
             calendars,
-            attachment_rules: settings.attachment_rules()?,
+            attachment_rules,
             metrics: Arc::new(Metrics::default()),
             settings: settings.clone(),
         })
