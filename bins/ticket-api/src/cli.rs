@@ -4,17 +4,13 @@ use std::io::BufRead as _;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::web;
-use adapters_db::Database;
-use adapters_security::{Argon2Hasher, RandomTokens};
-use application::accounts::BootstrapOutcome;
-use application::auth::LoginThrottle;
-use application::ports::{BlobStore, SystemClock};
+use application::accounts::{BootstrapAdmin, BootstrapOutcome};
+use application::ports::BlobStore;
 use platform::adapters::{open_blob_store, open_database};
 use platform::{Settings, shutdown_signal};
 use ticket_worker::runtime::Runtime;
 
-use crate::state::{AppState, Wiring};
+use crate::compose::compose;
 
 /// What to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,27 +72,6 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
     }
 }
 
-fn wire(db: Database, blobs: Arc<dyn BlobStore>, settings: &Settings) -> Result<AppState, String> {
-    let attachment_rules = settings.attachment_rules()?;
-    Ok(AppState::new(Wiring {
-        db,
-        hasher: Arc::new(Argon2Hasher::new()?),
-        tokens: Arc::new(RandomTokens),
-        clock: Arc::new(SystemClock),
-        token_ttl_seconds: settings.auth.token_ttl_minutes * 60,
-        self_registration: settings.auth.self_registration,
-        login_throttle: Arc::new(LoginThrottle::new(
-            settings.auth.max_failed_logins,
-            settings.auth.failed_login_window_minutes * 60,
-        )),
-        blobs,
-        attachment_rules,
-        max_request_bytes: settings.attachments.max_request_bytes,
-        calendars: Arc::new(adapters_calendar::IanaCalendars),
-        settings: settings.clone(),
-    }))
-}
-
 /// Runs a command to completion.
 pub async fn run(command: Command, settings: Settings) -> Result<(), String> {
     match command {
@@ -116,8 +91,8 @@ pub async fn run(command: Command, settings: Settings) -> Result<(), String> {
             };
             let db = open_database(&settings, settings.database.migrate_on_start).await?;
             let blobs = Arc::new(open_blob_store(&settings)?);
-            let state = wire(db, blobs, &settings)?;
-            match state.bootstrap_admin.execute(&email, &password, &name).await {
+            let composed = compose(&settings, db, blobs)?;
+            match composed.bootstrap_admin.execute(&email, &password, &name).await {
                 Ok(BootstrapOutcome::Created(a)) => {
                     tracing::info!(email = %a.email, id = %a.id, "admin account created");
                     Ok(())
@@ -146,8 +121,8 @@ fn describe(e: application::AppError) -> String {
 async fn serve(settings: Settings) -> Result<(), String> {
     let db = open_database(&settings, settings.database.migrate_on_start).await?;
     let blobs: Arc<dyn BlobStore> = Arc::new(open_blob_store(&settings)?);
-    let state = wire(db.clone(), blobs, &settings)?;
-    bootstrap(&state, &settings).await?;
+    let composed = compose(&settings, db.clone(), blobs)?;
+    bootstrap(&composed.bootstrap_admin, &settings).await?;
     let worker = match settings.embedded_worker() {
         true => Some(Runtime::spawn(&ticket_worker::wiring::compose(&db, &settings)?)),
         false => None,
@@ -159,7 +134,7 @@ async fn serve(settings: Settings) -> Result<(), String> {
     }
     tracing::info!(address = %settings.http.bind, "serving the API at http://{}/api/v1 (OpenAPI: /api/v1/openapi.json)", settings.http.bind);
     let result = crate::server::serve(
-        web::Data::new(state),
+        composed.api,
         &settings.http.bind,
         settings.http.workers,
         settings.http.max_body_bytes,
@@ -176,11 +151,10 @@ async fn serve(settings: Settings) -> Result<(), String> {
 }
 
 /// Creates the configured admin, and tells the operator how to log in.
-async fn bootstrap(state: &AppState, settings: &Settings) -> Result<(), String> {
+async fn bootstrap(admin: &BootstrapAdmin, settings: &Settings) -> Result<(), String> {
     let b = &settings.bootstrap;
     if !b.admin_email.is_empty() && !b.admin_password.expose().is_empty() {
-        match state
-            .bootstrap_admin
+        match admin
             .execute(&b.admin_email, b.admin_password.expose(), &b.admin_name)
             .await
         {
@@ -193,7 +167,7 @@ async fn bootstrap(state: &AppState, settings: &Settings) -> Result<(), String> 
             Err(e) => return Err(format!("cannot create the bootstrap admin: {}", describe(e))),
         }
     }
-    match state.bootstrap_admin.any_admin().await {
+    match admin.any_admin().await {
         Ok(true) => tracing::info!("log in with POST /api/v1/auth/login {{\"email\": ..., \"password\": ...}}"),
         Ok(false) => tracing::warn!(
             "no admin account exists yet: create one with `TICKET_ADMIN_PASSWORD=... ticket-api create-admin --email you@example.com` \

@@ -6,8 +6,8 @@ use actix_web::{FromRequest, HttpRequest, web};
 use application::auth::Principal;
 use futures_util::future::LocalBoxFuture;
 
+use crate::compose::Edge;
 use crate::problem::ApiError;
-use crate::state::AppState;
 
 /// The longest bearer token looked up; anything longer cannot be one of ours.
 const MAX_TOKEN_LEN: usize = 256;
@@ -33,9 +33,9 @@ pub fn bearer_token(req: &HttpRequest) -> Option<Result<String, ApiError>> {
     Some(parsed.ok_or_else(|| ApiError::unauthenticated("the Authorization header must be `Bearer <token>`")))
 }
 
-async fn authenticate(state: Option<web::Data<AppState>>, token: String) -> Result<Principal, ApiError> {
-    let state = state.ok_or_else(|| ApiError::from(application::AppError::Internal("state missing".into())))?;
-    state.authenticate.execute(&token).await.map_err(|e| match e {
+async fn authenticate(edge: Option<web::Data<Edge>>, token: String) -> Result<Principal, ApiError> {
+    let edge = edge.ok_or_else(|| ApiError::from(application::AppError::Internal("state missing".into())))?;
+    edge.authenticate.execute(&token).await.map_err(|e| match e {
         application::AppError::Unauthenticated => ApiError::unauthenticated("the token is unknown, expired or revoked"),
         other => other.into(),
     })
@@ -47,10 +47,10 @@ impl FromRequest for Authenticated {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let token = bearer_token(req);
-        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let edge = req.app_data::<web::Data<Edge>>().cloned();
         Box::pin(async move {
             let token = token.unwrap_or_else(|| Err(ApiError::unauthenticated("a bearer token is required")))?;
-            authenticate(state, token).await.map(Authenticated)
+            authenticate(edge, token).await.map(Authenticated)
         })
     }
 }
@@ -61,11 +61,11 @@ impl FromRequest for MaybeAuthenticated {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let token = bearer_token(req);
-        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let edge = req.app_data::<web::Data<Edge>>().cloned();
         Box::pin(async move {
             match token {
                 None => Ok(MaybeAuthenticated(None)),
-                Some(token) => authenticate(state, token?).await.map(|p| MaybeAuthenticated(Some(p))),
+                Some(token) => authenticate(edge, token?).await.map(|p| MaybeAuthenticated(Some(p))),
             }
         })
     }

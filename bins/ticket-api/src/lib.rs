@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod compose;
 pub mod cursor;
 pub mod extract;
 pub mod metrics;
@@ -14,4 +15,3 @@ pub mod problem;
 pub mod resources;
 pub mod server;
 pub mod shared;
-pub mod state;

@@ -5,41 +5,43 @@ use std::time::{Duration, Instant};
 use actix_web::dev::Service as _;
 use actix_web::{App, HttpResponse, HttpServer, web};
 
+use crate::compose::Api;
 use crate::problem::{ApiError, path_error, query_error};
-use crate::state::AppState;
-use crate::{openapi, resources};
+use crate::resources;
 
 async fn route_not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError::not_found("route"))
 }
 
-/// Registers every route, with the body limit and problem+json error mapping.
-pub fn configure(max_body_bytes: usize) -> impl Fn(&mut web::ServiceConfig) + Clone {
+/// Registers every route with its resource's use cases, the extractors' state, the body
+/// limit and problem+json error mapping.
+pub fn configure(api: Api, max_body_bytes: usize) -> impl Fn(&mut web::ServiceConfig) + Clone {
     move |cfg: &mut web::ServiceConfig| {
         cfg.app_data(web::PayloadConfig::default().limit(max_body_bytes))
             .app_data(web::QueryConfig::default().error_handler(query_error))
             .app_data(web::PathConfig::default().error_handler(path_error))
-            .app_data(web::Data::new(openapi::document()))
-            .configure(resources::operations::configure_root)
-            .service(web::scope(resources::API).configure(resources::configure_api))
+            .app_data(api.edge.clone())
+            .app_data(api.openapi.clone())
+            .configure(|cfg| resources::operations::configure_root(cfg, &api.resources.operations))
+            .service(web::scope(resources::API).configure(|cfg| api.resources.configure_api(cfg)))
             .default_service(web::to(route_not_found));
     }
 }
 
 /// Serves until `shutdown` resolves, then drains in-flight requests.
 pub async fn serve(
-    state: web::Data<AppState>,
+    api: Api,
     bind: &str,
     workers: usize,
     max_body_bytes: usize,
     shutdown_timeout: Duration,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let routes = configure(max_body_bytes);
+    let metrics = api.metrics.clone();
+    let routes = configure(api, max_body_bytes);
     let mut server = HttpServer::new(move || {
-        let metrics = state.metrics.clone();
+        let metrics = metrics.clone();
         App::new()
-            .app_data(state.clone())
             .wrap_fn(move |req, srv| {
                 let started = Instant::now();
                 // Extension methods would make the label set unbounded.

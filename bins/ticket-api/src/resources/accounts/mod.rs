@@ -4,11 +4,14 @@
 pub mod dto;
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use application::accounts::NewAccountInput;
+use application::accounts::{CreateAccount, NewAccountInput};
+use application::auth::{Login, Logout};
+use application::notifications::MyContact;
 use domain::Role;
 use utoipa::OpenApi;
 
-use super::{API, State, resource};
+use super::{API, resource};
+use crate::compose::Context;
 use crate::extract::{Authenticated, MaybeAuthenticated, bearer_token};
 use crate::problem::{ApiError, AuthErrors, JsonBody, ReadErrors, WriteErrors};
 use crate::shared::instant;
@@ -30,8 +33,41 @@ pub const CUSTOMERS: &str = "/customers";
 /// `/api/v1/agents`
 pub const AGENTS: &str = "/agents";
 
+/// The use cases this resource calls, built once from the shared context.
+pub struct Cases {
+    /// `POST /auth/login`
+    pub login: Login,
+    /// `POST /auth/logout`
+    pub logout: Logout,
+    /// `POST /customers`, `POST /agents`
+    pub create_account: CreateAccount,
+    /// `GET`/`PUT /me/contact`
+    pub my_contact: MyContact,
+}
+
+impl Cases {
+    /// Builds them from the shared context.
+    pub fn new(ctx: &Context) -> Self {
+        Self {
+            login: Login::new(
+                ctx.db.clone(),
+                ctx.db.clone(),
+                ctx.hasher.clone(),
+                ctx.tokens.clone(),
+                ctx.clock.clone(),
+                ctx.settings.auth.token_ttl_minutes * 60,
+                ctx.login_throttle.clone(),
+            ),
+            logout: Logout::new(ctx.db.clone(), ctx.tokens.clone(), ctx.clock.clone()),
+            create_account: ctx.create_account(),
+            my_contact: MyContact::new(ctx.db.clone()),
+        }
+    }
+}
+
 /// Registers the routes, inside `/api/v1`.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut web::ServiceConfig, cases: &web::Data<Cases>) {
+    cfg.app_data(cases.clone());
     cfg.service(resource(AUTH_LOGIN, "POST").route(web::post().to(login)));
     cfg.service(resource(AUTH_LOGOUT, "POST").route(web::post().to(logout)));
     cfg.service(resource(ME, "GET").route(web::get().to(me)));
@@ -52,8 +88,8 @@ pub struct Doc;
 /// Exchanges e-mail and password for a bearer token.
 #[utoipa::path(post, path = AUTH_LOGIN, context_path = API, tag = "auth", request_body = LoginRequest,
     responses((status = 200, description = "Logged in", body = LoginResponse), AuthErrors))]
-pub async fn login(state: State, body: JsonBody<LoginRequest>) -> Result<HttpResponse, ApiError> {
-    let outcome = state.login.execute(&body.0.email, &body.0.password).await?;
+pub async fn login(cases: web::Data<Cases>, body: JsonBody<LoginRequest>) -> Result<HttpResponse, ApiError> {
+    let outcome = cases.login.execute(&body.0.email, &body.0.password).await?;
     Ok(HttpResponse::Ok().json(LoginResponse {
         token: outcome.token,
         expires_at: instant(outcome.expires_at),
@@ -64,9 +100,9 @@ pub async fn login(state: State, body: JsonBody<LoginRequest>) -> Result<HttpRes
 /// Revokes the presented token.
 #[utoipa::path(post, path = AUTH_LOGOUT, context_path = API, tag = "auth", security(("bearer" = [])),
     responses((status = 204, description = "Logged out; the token no longer works"), ReadErrors))]
-pub async fn logout(state: State, req: HttpRequest, _caller: Authenticated) -> Result<HttpResponse, ApiError> {
+pub async fn logout(cases: web::Data<Cases>, req: HttpRequest, _caller: Authenticated) -> Result<HttpResponse, ApiError> {
     if let Some(Ok(token)) = bearer_token(&req) {
-        state.logout.execute(&token).await?;
+        cases.logout.execute(&token).await?;
     }
     Ok(HttpResponse::NoContent().finish())
 }
@@ -84,7 +120,7 @@ pub async fn me(caller: Authenticated) -> HttpResponse {
     security(("bearer" = []), ()),
     responses((status = 201, description = "Created", body = UserResponse), WriteErrors))]
 pub async fn create_customer(
-    state: State,
+    cases: web::Data<Cases>,
     caller: MaybeAuthenticated,
     body: JsonBody<CreateCustomerRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -96,7 +132,7 @@ pub async fn create_customer(
         role: Role::Customer,
     };
     let actor = caller.0.as_ref().map(|p| p.actor());
-    let account = state.create_account.execute(actor, input).await?;
+    let account = cases.create_account.execute(actor, input).await?;
     Ok(HttpResponse::Created().json(UserResponse::from(&account)))
 }
 
@@ -105,7 +141,7 @@ pub async fn create_customer(
     security(("bearer" = [])),
     responses((status = 201, description = "Created", body = UserResponse), WriteErrors))]
 pub async fn create_agent(
-    state: State,
+    cases: web::Data<Cases>,
     caller: Authenticated,
     body: JsonBody<CreateAgentRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -123,15 +159,15 @@ pub async fn create_agent(
         password: body.password,
         role,
     };
-    let account = state.create_account.execute(Some(caller.0.actor()), input).await?;
+    let account = cases.create_account.execute(Some(caller.0.actor()), input).await?;
     Ok(HttpResponse::Created().json(UserResponse::from(&account)))
 }
 
 /// The caller's e-mail address, phone number and SMS consent.
 #[utoipa::path(get, path = ME_CONTACT, context_path = API, tag = "notifications", security(("bearer" = [])),
     responses((status = 200, description = "How notifications reach the caller", body = ContactResponse), ReadErrors))]
-pub async fn contact(state: State, caller: Authenticated) -> Result<HttpResponse, ApiError> {
-    let c = state.my_contact.get(caller.0.actor()).await?;
+pub async fn contact(cases: web::Data<Cases>, caller: Authenticated) -> Result<HttpResponse, ApiError> {
+    let c = cases.my_contact.get(caller.0.actor()).await?;
     Ok(HttpResponse::Ok().json(ContactResponse::from(c)))
 }
 
@@ -141,7 +177,7 @@ pub async fn contact(state: State, caller: Authenticated) -> Result<HttpResponse
     security(("bearer" = [])),
     responses((status = 200, description = "Stored", body = ContactResponse), WriteErrors))]
 pub async fn set_contact(
-    state: State,
+    cases: web::Data<Cases>,
     caller: Authenticated,
     body: crate::problem::JsonBody<ContactRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -149,6 +185,6 @@ pub async fn set_contact(
         phone: body.0.phone,
         sms_opt_in: body.0.sms_opt_in,
     };
-    let c = state.my_contact.set(caller.0.actor(), input).await?;
+    let c = cases.my_contact.set(caller.0.actor(), input).await?;
     Ok(HttpResponse::Ok().json(ContactResponse::from(c)))
 }

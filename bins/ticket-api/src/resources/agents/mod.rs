@@ -3,10 +3,12 @@
 pub mod dto;
 
 use actix_web::{HttpResponse, web};
-use application::agents::{AgentChanges, SkillInput};
+use application::agents::{AgentChanges, AgentPorts, GetAgent, SetAvailability, SkillInput, UpdateAgent};
+use application::assignment::Workload;
 use utoipa::OpenApi;
 
-use super::{API, State, resource};
+use super::{API, resource};
+use crate::compose::Context;
 use crate::extract::Authenticated;
 use crate::problem::{ApiError, JsonBody, ReadErrors, WriteErrors};
 use crate::shared::instant;
@@ -21,8 +23,43 @@ pub const AGENTS_WORKLOAD: &str = "/agents/workload";
 /// `/api/v1/agents/{id}`
 pub const AGENTS_ID: &str = "/agents/{id}";
 
+/// The use cases this resource calls, built once from the shared context.
+pub struct Cases {
+    /// Reads agent profiles.
+    pub get_agent: GetAgent,
+    /// Agents set their availability.
+    pub set_availability: SetAvailability,
+    /// Admins configure agents.
+    pub update_agent: UpdateAgent,
+    /// `GET /agents/workload`
+    pub workload: Workload,
+}
+
+impl Cases {
+    /// Builds them from the shared context.
+    pub fn new(ctx: &Context) -> Self {
+        let ports = AgentPorts {
+            agents: ctx.db.clone(),
+            users: ctx.db.clone(),
+            clock: ctx.clock.clone(),
+        };
+        Self {
+            get_agent: GetAgent::new(ports.clone()),
+            set_availability: SetAvailability::new(ports.clone()),
+            update_agent: UpdateAgent::new(ports),
+            workload: Workload::new(
+                ctx.db.clone(),
+                ctx.db.clone(),
+                ctx.clock.clone(),
+                ctx.settings.load_weights(),
+            ),
+        }
+    }
+}
+
 /// Registers the routes, inside `/api/v1`.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut web::ServiceConfig, cases: &web::Data<Cases>) {
+    cfg.app_data(cases.clone());
     cfg.service(resource(AGENTS_ME_AVAILABILITY, "PUT").route(web::put().to(set_availability)));
     cfg.service(resource(AGENTS_WORKLOAD, "GET").route(web::get().to(workload)));
     cfg.service(
@@ -41,8 +78,8 @@ pub struct Doc;
 #[utoipa::path(get, path = AGENTS_ID, context_path = API, tag = "agents", security(("bearer" = [])),
     params(("id" = i64, Path, description = "The agent's user id")),
     responses((status = 200, description = "The profile", body = AgentResponse), ReadErrors))]
-pub async fn get(state: State, caller: Authenticated, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
-    let profile = state.get_agent.execute(caller.0.actor(), *id).await?;
+pub async fn get(cases: web::Data<Cases>, caller: Authenticated, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let profile = cases.get_agent.execute(caller.0.actor(), *id).await?;
     Ok(HttpResponse::Ok().json(AgentResponse::from(&profile)))
 }
 
@@ -50,11 +87,11 @@ pub async fn get(state: State, caller: Authenticated, id: web::Path<i64>) -> Res
 #[utoipa::path(put, path = AGENTS_ME_AVAILABILITY, context_path = API, tag = "agents", request_body = AvailabilityRequest, security(("bearer" = [])),
     responses((status = 200, description = "The profile", body = AgentResponse), WriteErrors))]
 pub async fn set_availability(
-    state: State,
+    cases: web::Data<Cases>,
     caller: Authenticated,
     body: JsonBody<AvailabilityRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let profile = state
+    let profile = cases
         .set_availability
         .execute(caller.0.actor(), &body.0.availability)
         .await?;
@@ -66,7 +103,7 @@ pub async fn set_availability(
     params(("id" = i64, Path, description = "The agent's user id")),
     responses((status = 200, description = "The profile", body = AgentResponse), WriteErrors))]
 pub async fn update(
-    state: State,
+    cases: web::Data<Cases>,
     caller: Authenticated,
     id: web::Path<i64>,
     body: JsonBody<UpdateAgentRequest>,
@@ -85,7 +122,7 @@ pub async fn update(
         capacity: b.capacity,
         availability: b.availability,
     };
-    let profile = state.update_agent.execute(caller.0.actor(), *id, changes).await?;
+    let profile = cases.update_agent.execute(caller.0.actor(), *id, changes).await?;
     Ok(HttpResponse::Ok().json(AgentResponse::from(&profile)))
 }
 
@@ -95,11 +132,11 @@ pub async fn update(
     params(WorkloadQuery),
     responses((status = 200, description = "The workload", body = WorkloadResponse), ReadErrors))]
 pub async fn workload(
-    state: State,
+    cases: web::Data<Cases>,
     caller: Authenticated,
     query: web::Query<WorkloadQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let report = state.workload.execute(caller.0.actor(), query.window_days).await?;
+    let report = cases.workload.execute(caller.0.actor(), query.window_days).await?;
     let count = |name: &str, count: u32| Count {
         name: name.to_owned(),
         count,

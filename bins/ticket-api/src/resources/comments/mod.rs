@@ -5,11 +5,14 @@ mod upload;
 
 use actix_web::http::header::{self, Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue};
 use actix_web::{HttpRequest, HttpResponse, web};
-use application::comments::AddCommentInput;
 pub use upload::{CommentForm, UploadLimits};
+use application::comments::{
+    AddComment, AddCommentInput, CommentPorts, DownloadAttachment, ListAttachments, ListComments,
+};
 use utoipa::OpenApi;
 
-use super::{API, State, resource};
+use super::{API, resource};
+use crate::compose::Context;
 use crate::cursor;
 use crate::extract::{Authenticated, etag, idempotency_key};
 use crate::problem::{ApiError, ReadErrors, WriteErrors};
@@ -25,8 +28,46 @@ pub const TICKETS_ID_ATTACHMENTS: &str = "/tickets/{id}/attachments";
 /// `/api/v1/attachments/{id}`
 pub const ATTACHMENTS_ID: &str = "/attachments/{id}";
 
+/// The use cases this resource calls, built once from the shared context.
+pub struct Cases {
+    /// `POST /tickets/{id}/comments`, `POST /tickets/{id}/attachments`
+    pub add_comment: AddComment,
+    /// `GET /tickets/{id}/comments`
+    pub list_comments: ListComments,
+    /// `GET /tickets/{id}/attachments`
+    pub list_attachments: ListAttachments,
+    /// `GET /attachments/{id}`
+    pub download_attachment: DownloadAttachment,
+    /// Limits of multipart uploads, enforced while the body streams in.
+    pub upload_limits: UploadLimits,
+}
+
+impl Cases {
+    /// Builds them from the shared context.
+    pub fn new(ctx: &Context) -> Self {
+        let ports = CommentPorts {
+            tickets: ctx.tickets.clone(),
+            comments: ctx.db.clone(),
+            blobs: ctx.blobs.clone(),
+            intents: ctx.db.clone(),
+        };
+        Self {
+            add_comment: AddComment::new(ports.clone(), ctx.attachment_rules.clone()),
+            list_comments: ListComments::new(ports.clone()),
+            list_attachments: ListAttachments::new(ports.clone()),
+            download_attachment: DownloadAttachment::new(ports),
+            upload_limits: UploadLimits {
+                max_file_bytes: ctx.attachment_rules.max_file_bytes,
+                max_request_bytes: ctx.settings.attachments.max_request_bytes,
+                max_files: ctx.attachment_rules.max_files,
+            },
+        }
+    }
+}
+
 /// Registers the routes, inside `/api/v1`.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut web::ServiceConfig, cases: &web::Data<Cases>) {
+    cfg.app_data(cases.clone());
     cfg.service(
         resource(TICKETS_ID_COMMENTS, "GET, POST")
             .route(web::get().to(list))
@@ -51,13 +92,13 @@ pub struct Doc;
     params(("id" = String, Path, description = "Ticket id or number", example = "1"), ConversationQuery),
     responses((status = 200, description = "One page of comments", body = CommentPage), ReadErrors))]
 pub async fn list(
-    state: State,
+    cases: web::Data<Cases>,
     caller: Authenticated,
     id: web::Path<String>,
     query: web::Query<ConversationQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let after = query.cursor.as_deref().map(|c| cursor::decode_id("c", c)).transpose()?;
-    let page = state
+    let page = cases
         .list_comments
         .execute(caller.0.actor(), &id, after, query.limit)
         .await?;
@@ -68,7 +109,7 @@ pub async fn list(
 }
 
 async fn post_comment(
-    state: State,
+    cases: web::Data<Cases>,
     req: HttpRequest,
     caller: Authenticated,
     id: web::Path<String>,
@@ -82,7 +123,7 @@ async fn post_comment(
         files: form.files,
         idempotency_key: idempotency_key(&req)?,
     };
-    let added = state.add_comment.execute(actor, input).await?;
+    let added = cases.add_comment.execute(actor, input).await?;
     let mut builder = HttpResponse::Created();
     builder
         // The ticket's version after the comment, for a following If-Match.
@@ -105,13 +146,13 @@ async fn post_comment(
     responses((status = 201, description = "Added (or replayed)", body = CommentResponse,
         headers(("ETag" = String, description = "The ticket's version after the comment"))), WriteErrors))]
 pub async fn add(
-    state: State,
+    cases: web::Data<Cases>,
     req: HttpRequest,
     caller: Authenticated,
     id: web::Path<String>,
     form: CommentForm,
 ) -> Result<HttpResponse, ApiError> {
-    post_comment(state, req, caller, id, form).await
+    post_comment(cases, req, caller, id, form).await
 }
 
 /// Uploads files to the ticket: a comment that carries only files (`multipart/form-data`
@@ -122,7 +163,7 @@ pub async fn add(
            ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
     responses((status = 201, description = "Uploaded: the comment carrying the files", body = CommentResponse), WriteErrors))]
 pub async fn upload(
-    state: State,
+    cases: web::Data<Cases>,
     req: HttpRequest,
     caller: Authenticated,
     id: web::Path<String>,
@@ -131,7 +172,7 @@ pub async fn upload(
     if form.files.is_empty() {
         return Err(ApiError::field("files", "at least one file is required"));
     }
-    post_comment(state, req, caller, id, form).await
+    post_comment(cases, req, caller, id, form).await
 }
 
 /// The ticket's files, oldest first, with the access rules of their comments.
@@ -139,13 +180,13 @@ pub async fn upload(
     params(("id" = String, Path, description = "Ticket id or number", example = "1"), ConversationQuery),
     responses((status = 200, description = "One page of files", body = AttachmentPage), ReadErrors))]
 pub async fn list_attachments(
-    state: State,
+    cases: web::Data<Cases>,
     caller: Authenticated,
     id: web::Path<String>,
     query: web::Query<ConversationQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let after = query.cursor.as_deref().map(|c| cursor::decode_id("a", c)).transpose()?;
-    let page = state
+    let page = cases
         .list_attachments
         .execute(caller.0.actor(), &id, after, query.limit)
         .await?;
@@ -161,8 +202,8 @@ pub async fn list_attachments(
     responses((status = 200, description = "The file's bytes, with the type established at upload", body = [u8], content_type = "*/*",
         headers(("Content-Disposition" = String, description = "attachment; filename=..."),
                 ("ETag" = String, description = "The SHA-256 of the bytes"))), ReadErrors))]
-pub async fn download(state: State, caller: Authenticated, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
-    let file = state.download_attachment.execute(caller.0.actor(), *id).await?;
+pub async fn download(cases: web::Data<Cases>, caller: Authenticated, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let file = cases.download_attachment.execute(caller.0.actor(), *id).await?;
     let a = &file.attachment;
     let disposition = ContentDisposition {
         disposition: DispositionType::Attachment,

@@ -13,9 +13,9 @@ use actix_web::{FromRequest, HttpRequest, web};
 use application::comments::Upload;
 use futures_util::StreamExt as _;
 
+use super::Cases;
 use super::dto::AddCommentRequest;
 use crate::problem::{ApiError, parse_json_object, read_and_parse};
-use crate::state::AppState;
 
 /// How much more than the request limit is drained before the connection is given up.
 const DRAIN_FACTOR: u64 = 4;
@@ -69,7 +69,7 @@ impl FromRequest for CommentForm {
     fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
         if is_multipart(req) {
             let limits = req
-                .app_data::<web::Data<AppState>>()
+                .app_data::<web::Data<Cases>>()
                 .map(|s| s.upload_limits)
                 .unwrap_or_default();
             let declared = req

@@ -3,10 +3,11 @@
 pub mod dto;
 
 use actix_web::{HttpResponse, web};
-use application::escalation::{ActionInput, ConditionInput, RuleInput};
+use application::escalation::{ActionInput, ConditionInput, ManageRules, RuleInput, RulePorts};
 use utoipa::OpenApi;
 
-use super::{API, State, resource};
+use super::{API, resource};
+use crate::compose::Context;
 use crate::extract::Authenticated;
 use crate::problem::{ApiError, JsonBody, ReadErrors, WriteErrors};
 use dto::{RuleList, RuleRequest, RuleResponse};
@@ -16,8 +17,30 @@ pub const ESCALATION_RULES: &str = "/escalation-rules";
 /// `/api/v1/escalation-rules/{id}`
 pub const ESCALATION_RULES_ID: &str = "/escalation-rules/{id}";
 
+/// The use cases this resource calls, built once from the shared context.
+pub struct Cases {
+    /// `/escalation-rules`
+    pub escalation_rules: ManageRules,
+}
+
+impl Cases {
+    /// Builds them from the shared context.
+    pub fn new(ctx: &Context) -> Self {
+        Self {
+            escalation_rules: ManageRules::new(RulePorts {
+                rules: ctx.db.clone(),
+                categories: ctx.db.clone(),
+                users: ctx.db.clone(),
+                clock: ctx.clock.clone(),
+                checks: ctx.db.clone(),
+            }),
+        }
+    }
+}
+
 /// Registers the routes, inside `/api/v1`.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut web::ServiceConfig, cases: &web::Data<Cases>) {
+    cfg.app_data(cases.clone());
     cfg.service(
         resource(ESCALATION_RULES, "GET, POST")
             .route(web::get().to(list))
@@ -69,8 +92,8 @@ fn input(b: RuleRequest) -> RuleInput {
 /// The escalation rules (admins).
 #[utoipa::path(get, path = ESCALATION_RULES, context_path = API, tag = "escalation", security(("bearer" = [])),
     responses((status = 200, description = "Every rule, oldest first", body = RuleList), ReadErrors))]
-pub async fn list(state: State, caller: Authenticated) -> Result<HttpResponse, ApiError> {
-    let rules = state.escalation_rules.list(caller.0.actor()).await?;
+pub async fn list(cases: web::Data<Cases>, caller: Authenticated) -> Result<HttpResponse, ApiError> {
+    let rules = cases.escalation_rules.list(caller.0.actor()).await?;
     Ok(HttpResponse::Ok().json(RuleList {
         items: rules.iter().map(RuleResponse::from).collect(),
     }))
@@ -81,11 +104,11 @@ pub async fn list(state: State, caller: Authenticated) -> Result<HttpResponse, A
 #[utoipa::path(post, path = ESCALATION_RULES, context_path = API, tag = "escalation", request_body = RuleRequest, security(("bearer" = [])),
     responses((status = 201, description = "Created", body = RuleResponse), WriteErrors))]
 pub async fn create(
-    state: State,
+    cases: web::Data<Cases>,
     caller: Authenticated,
     body: JsonBody<RuleRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let rule = state.escalation_rules.create(caller.0.actor(), input(body.0)).await?;
+    let rule = cases.escalation_rules.create(caller.0.actor(), input(body.0)).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/escalation-rules/{}", rule.id)))
         .json(RuleResponse::from(&rule)))
@@ -97,12 +120,12 @@ pub async fn create(
     params(("id" = i64, Path, description = "Rule id")),
     responses((status = 200, description = "Changed", body = RuleResponse), WriteErrors))]
 pub async fn update(
-    state: State,
+    cases: web::Data<Cases>,
     caller: Authenticated,
     id: web::Path<i64>,
     body: JsonBody<RuleRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let rule = state
+    let rule = cases
         .escalation_rules
         .update(caller.0.actor(), *id, input(body.0))
         .await?;
@@ -113,7 +136,7 @@ pub async fn update(
 #[utoipa::path(delete, path = ESCALATION_RULES_ID, context_path = API, tag = "escalation", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Rule id")),
     responses((status = 204, description = "Deleted"), WriteErrors))]
-pub async fn delete(state: State, caller: Authenticated, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
-    state.escalation_rules.delete(caller.0.actor(), *id).await?;
+pub async fn delete(cases: web::Data<Cases>, caller: Authenticated, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    cases.escalation_rules.delete(caller.0.actor(), *id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -4,10 +4,15 @@
 pub mod dto;
 
 use actix_web::{HttpResponse, web};
-use application::sla::{CalendarChanges, CalendarSource, CalendarSpec, PolicyInput, PreviewInput};
+use application::sla::{
+    CalendarChanges, CalendarPorts, CalendarSource, CalendarSpec, CreateCalendar, CreatePolicy, DeleteCalendar,
+    DeletePolicy, ListCalendars, ListPolicies, PolicyInput, PolicyPorts, PreviewDueDate, PreviewInput, ShowSla,
+    UpdateCalendar, UpdatePolicy,
+};
 use utoipa::OpenApi;
 
-use super::{API, State, resource};
+use super::{API, resource};
+use crate::compose::Context;
 use crate::extract::Authenticated;
 use crate::problem::{ApiError, JsonBody, ReadErrors, WriteErrors};
 use crate::shared::{instant, rfc3339};
@@ -29,8 +34,62 @@ pub const SLA_POLICIES: &str = "/sla/policies";
 /// `/api/v1/sla/policies/{id}`
 pub const SLA_POLICIES_ID: &str = "/sla/policies/{id}";
 
+/// The use cases this resource calls, built once from the shared context.
+pub struct Cases {
+    /// `GET /tickets/{id}/sla`
+    pub show_sla: ShowSla,
+    /// `POST /sla/preview`
+    pub preview_due_date: PreviewDueDate,
+    /// `GET /sla/calendars`
+    pub list_calendars: ListCalendars,
+    /// `POST /sla/calendars`
+    pub create_calendar: CreateCalendar,
+    /// `PATCH /sla/calendars/{id}`
+    pub update_calendar: UpdateCalendar,
+    /// `DELETE /sla/calendars/{id}`
+    pub delete_calendar: DeleteCalendar,
+    /// `GET /sla/policies`
+    pub list_policies: ListPolicies,
+    /// `POST /sla/policies`
+    pub create_policy: CreatePolicy,
+    /// `PATCH /sla/policies/{id}`
+    pub update_policy: UpdatePolicy,
+    /// `DELETE /sla/policies/{id}`
+    pub delete_policy: DeletePolicy,
+}
+
+impl Cases {
+    /// Builds them from the shared context.
+    pub fn new(ctx: &Context) -> Self {
+        let calendars = CalendarPorts {
+            calendars: ctx.db.clone(),
+            support: ctx.calendars.clone(),
+            clock: ctx.clock.clone(),
+        };
+        let policies = PolicyPorts {
+            policies: ctx.db.clone(),
+            calendars: ctx.db.clone(),
+            categories: ctx.db.clone(),
+            clock: ctx.clock.clone(),
+        };
+        Self {
+            show_sla: ShowSla::new(ctx.tickets.clone()),
+            preview_due_date: PreviewDueDate::new(ctx.calendars.clone(), ctx.db.clone()),
+            list_calendars: ListCalendars::new(calendars.clone()),
+            create_calendar: CreateCalendar::new(calendars.clone()),
+            update_calendar: UpdateCalendar::new(calendars.clone()),
+            delete_calendar: DeleteCalendar::new(calendars),
+            list_policies: ListPolicies::new(policies.clone()),
+            create_policy: CreatePolicy::new(policies.clone()),
+            update_policy: UpdatePolicy::new(policies.clone()),
+            delete_policy: DeletePolicy::new(policies),
+        }
+    }
+}
+
 /// Registers the routes, inside `/api/v1`.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut web::ServiceConfig, cases: &web::Data<Cases>) {
+    cfg.app_data(cases.clone());
     cfg.service(resource(TICKETS_ID_SLA, "GET").route(web::get().to(sla)));
     cfg.service(resource(SLA_PREVIEW, "POST").route(web::post().to(preview)));
     cfg.service(
@@ -76,8 +135,8 @@ pub struct Doc;
 #[utoipa::path(get, path = TICKETS_ID_SLA, context_path = API, tag = "sla", security(("bearer" = [])),
     params(("id" = String, Path, description = "Ticket id or number", example = "1")),
     responses((status = 200, description = "The SLA", body = SlaReportResponse), ReadErrors))]
-pub async fn sla(state: State, caller: Authenticated, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let report = state.show_sla.report(caller.0.actor(), &id).await?;
+pub async fn sla(cases: web::Data<Cases>, caller: Authenticated, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let report = cases.show_sla.report(caller.0.actor(), &id).await?;
     Ok(HttpResponse::Ok().json(SlaReportResponse::from(&report)))
 }
 
@@ -88,8 +147,8 @@ fn rules(rules: Vec<HolidayRuleRequest>) -> Vec<(String, String)> {
 /// The business calendars (admins).
 #[utoipa::path(get, path = SLA_CALENDARS, context_path = API, tag = "sla", security(("bearer" = [])),
     responses((status = 200, description = "Every calendar, by name", body = CalendarList), ReadErrors))]
-pub async fn list_calendars(state: State, caller: Authenticated) -> Result<HttpResponse, ApiError> {
-    let calendars = state.list_calendars.execute(caller.0.actor()).await?;
+pub async fn list_calendars(cases: web::Data<Cases>, caller: Authenticated) -> Result<HttpResponse, ApiError> {
+    let calendars = cases.list_calendars.execute(caller.0.actor()).await?;
     Ok(HttpResponse::Ok().json(CalendarList {
         items: calendars.iter().map(CalendarResponse::from).collect(),
     }))
@@ -100,7 +159,7 @@ pub async fn list_calendars(state: State, caller: Authenticated) -> Result<HttpR
 #[utoipa::path(post, path = SLA_CALENDARS, context_path = API, tag = "sla", request_body = CreateCalendarRequest, security(("bearer" = [])),
     responses((status = 201, description = "Created", body = CalendarResponse), WriteErrors))]
 pub async fn create_calendar(
-    state: State,
+    cases: web::Data<Cases>,
     caller: Authenticated,
     body: JsonBody<CreateCalendarRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -111,7 +170,7 @@ pub async fn create_calendar(
         holidays: b.holidays,
         holiday_rules: rules(b.holiday_rules),
     };
-    let saved = state.create_calendar.execute(caller.0.actor(), &b.name, spec).await?;
+    let saved = cases.create_calendar.execute(caller.0.actor(), &b.name, spec).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/sla/calendars/{}", saved.id)))
         .json(CalendarResponse::from(&saved)))
@@ -122,7 +181,7 @@ pub async fn create_calendar(
     params(("id" = i64, Path, description = "Calendar id")),
     responses((status = 200, description = "Updated", body = CalendarResponse), WriteErrors))]
 pub async fn update_calendar(
-    state: State,
+    cases: web::Data<Cases>,
     caller: Authenticated,
     id: web::Path<i64>,
     body: JsonBody<UpdateCalendarRequest>,
@@ -135,7 +194,7 @@ pub async fn update_calendar(
         holidays: b.holidays,
         holiday_rules: b.holiday_rules.map(rules),
     };
-    let saved = state.update_calendar.execute(caller.0.actor(), *id, changes).await?;
+    let saved = cases.update_calendar.execute(caller.0.actor(), *id, changes).await?;
     Ok(HttpResponse::Ok().json(CalendarResponse::from(&saved)))
 }
 
@@ -144,11 +203,11 @@ pub async fn update_calendar(
     params(("id" = i64, Path, description = "Calendar id")),
     responses((status = 204, description = "Deleted"), WriteErrors))]
 pub async fn delete_calendar(
-    state: State,
+    cases: web::Data<Cases>,
     caller: Authenticated,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    state.delete_calendar.execute(caller.0.actor(), *id).await?;
+    cases.delete_calendar.execute(caller.0.actor(), *id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -158,7 +217,7 @@ pub async fn delete_calendar(
 #[utoipa::path(post, path = SLA_PREVIEW, context_path = API, tag = "sla", request_body = PreviewRequest, security(("bearer" = [])),
     responses((status = 200, description = "The due instant, explained", body = PreviewResponse), WriteErrors))]
 pub async fn preview(
-    state: State,
+    cases: web::Data<Cases>,
     caller: Authenticated,
     body: JsonBody<PreviewRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -178,7 +237,7 @@ pub async fn preview(
         start,
         minutes: body.minutes,
     };
-    let preview = state.preview_due_date.execute(caller.0.actor(), input).await?;
+    let preview = cases.preview_due_date.execute(caller.0.actor(), input).await?;
     let e = preview.explanation;
     let counted = CountedRun::runs(&e);
     Ok(HttpResponse::Ok().json(PreviewResponse {
@@ -212,8 +271,8 @@ fn policy_input(b: PolicyRequest) -> PolicyInput {
 /// priority and category; a category match beats a priority-only one, then the oldest.
 #[utoipa::path(get, path = SLA_POLICIES, context_path = API, tag = "sla", security(("bearer" = [])),
     responses((status = 200, description = "Every policy", body = PolicyList), ReadErrors))]
-pub async fn list_policies(state: State, caller: Authenticated) -> Result<HttpResponse, ApiError> {
-    let policies = state.list_policies.execute(caller.0.actor()).await?;
+pub async fn list_policies(cases: web::Data<Cases>, caller: Authenticated) -> Result<HttpResponse, ApiError> {
+    let policies = cases.list_policies.execute(caller.0.actor()).await?;
     Ok(HttpResponse::Ok().json(PolicyList {
         items: policies.iter().map(PolicyResponse::from).collect(),
     }))
@@ -223,11 +282,11 @@ pub async fn list_policies(state: State, caller: Authenticated) -> Result<HttpRe
 #[utoipa::path(post, path = SLA_POLICIES, context_path = API, tag = "sla", request_body = PolicyRequest, security(("bearer" = [])),
     responses((status = 201, description = "Created", body = PolicyResponse), WriteErrors))]
 pub async fn create_policy(
-    state: State,
+    cases: web::Data<Cases>,
     caller: Authenticated,
     body: JsonBody<PolicyRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let saved = state
+    let saved = cases
         .create_policy
         .execute(caller.0.actor(), policy_input(body.0))
         .await?;
@@ -241,12 +300,12 @@ pub async fn create_policy(
     params(("id" = i64, Path, description = "Policy id")),
     responses((status = 200, description = "Updated", body = PolicyResponse), WriteErrors))]
 pub async fn update_policy(
-    state: State,
+    cases: web::Data<Cases>,
     caller: Authenticated,
     id: web::Path<i64>,
     body: JsonBody<PolicyRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let saved = state
+    let saved = cases
         .update_policy
         .execute(caller.0.actor(), *id, policy_input(body.0))
         .await?;
@@ -257,7 +316,7 @@ pub async fn update_policy(
 #[utoipa::path(delete, path = SLA_POLICIES_ID, context_path = API, tag = "sla", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Policy id")),
     responses((status = 204, description = "Deleted"), WriteErrors))]
-pub async fn delete_policy(state: State, caller: Authenticated, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
-    state.delete_policy.execute(caller.0.actor(), *id).await?;
+pub async fn delete_policy(cases: web::Data<Cases>, caller: Authenticated, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    cases.delete_policy.execute(caller.0.actor(), *id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

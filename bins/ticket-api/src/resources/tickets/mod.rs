@@ -4,12 +4,16 @@
 pub mod dto;
 
 use actix_web::{HttpRequest, HttpResponse, web};
+use application::assignment::TicketAssignments;
+use application::escalation::{EscalateTicket, TicketEscalations};
 use application::tickets::{
-    AssignInput, ChangeStatusInput, CreateTicketInput, TicketListInput, TicketView, UpdateTicketInput,
+    AssignInput, AssignTicket, ChangeStatus, ChangeStatusInput, CloseTicket, CreateTicket, CreateTicketInput, GetTicket,
+    SearchTickets, TicketHistory, TicketListInput, TicketView, UnassignTicket, UpdateTicket, UpdateTicketInput,
 };
 use utoipa::OpenApi;
 
-use super::{API, State, resource};
+use super::{API, resource};
+use crate::compose::Context;
 use crate::cursor;
 use crate::extract::{Authenticated, etag, idempotency_key, if_match};
 use crate::problem::{ApiError, JsonBody, OptionalJsonBody, ReadErrors, WriteErrors};
@@ -37,8 +41,57 @@ pub const TICKETS_ID_ASSIGNMENT: &str = "/tickets/{id}/assignment";
 /// `/api/v1/tickets/{id}/history`
 pub const TICKETS_ID_HISTORY: &str = "/tickets/{id}/history";
 
+/// The use cases this resource calls, built once from the shared context.
+pub struct Cases {
+    /// `POST /tickets`
+    pub create_ticket: CreateTicket,
+    /// `GET /tickets/{id}`
+    pub get_ticket: GetTicket,
+    /// `PATCH /tickets/{id}`
+    pub update_ticket: UpdateTicket,
+    /// `POST /tickets/{id}/transitions`
+    pub change_status: ChangeStatus,
+    /// `POST /tickets/{id}/close`
+    pub close_ticket: CloseTicket,
+    /// `GET /tickets`
+    pub search_tickets: SearchTickets,
+    /// `GET /tickets/{id}/history`
+    pub ticket_history: TicketHistory,
+    /// Gives tickets to agents, or transfers them.
+    pub assign_ticket: AssignTicket,
+    /// Sends tickets back to the queue.
+    pub unassign_ticket: UnassignTicket,
+    /// `GET /tickets/{id}/assignments`
+    pub ticket_assignments: TicketAssignments,
+    /// `POST /tickets/{id}/escalations`
+    pub escalate_ticket: EscalateTicket,
+    /// `GET /tickets/{id}/escalations`
+    pub ticket_escalations: TicketEscalations,
+}
+
+impl Cases {
+    /// Builds them from the shared context.
+    pub fn new(ctx: &Context) -> Self {
+        Self {
+            create_ticket: CreateTicket::new(ctx.tickets.clone()),
+            get_ticket: GetTicket::new(ctx.tickets.clone()),
+            update_ticket: UpdateTicket::new(ctx.tickets.clone()),
+            change_status: ChangeStatus::new(ctx.tickets.clone()),
+            close_ticket: CloseTicket::new(ctx.tickets.clone()),
+            search_tickets: SearchTickets::new(ctx.tickets.clone()),
+            ticket_history: TicketHistory::new(ctx.tickets.clone()),
+            assign_ticket: AssignTicket::new(ctx.tickets.clone()),
+            unassign_ticket: UnassignTicket::new(ctx.tickets.clone()),
+            ticket_assignments: TicketAssignments::new(ctx.tickets.clone()),
+            escalate_ticket: EscalateTicket::new(ctx.tickets.clone()),
+            ticket_escalations: TicketEscalations::new(ctx.tickets.clone()),
+        }
+    }
+}
+
 /// Registers the routes, inside `/api/v1`.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut web::ServiceConfig, cases: &web::Data<Cases>) {
+    cfg.app_data(cases.clone());
     cfg.service(
         resource(TICKETS, "GET, POST")
             .route(web::get().to(list))
@@ -98,7 +151,7 @@ fn ticket_response(mut builder: actix_web::HttpResponseBuilder, view: &TicketVie
         headers(("Location" = String, description = "The ticket's URL"), ("ETag" = String, description = "The ticket's version"))),
         WriteErrors))]
 pub async fn create(
-    state: State,
+    cases: web::Data<Cases>,
     req: HttpRequest,
     caller: Authenticated,
     body: JsonBody<CreateTicketRequest>,
@@ -114,7 +167,7 @@ pub async fn create(
         customer_id: body.customer_id,
         idempotency_key: idempotency_key(&req)?,
     };
-    let created = state.create_ticket.execute(actor, input).await?;
+    let created = cases.create_ticket.execute(actor, input).await?;
     let mut builder = HttpResponse::Created();
     builder.insert_header(("Location", format!("/api/v1/tickets/{}", created.ticket.ticket.id())));
     if created.replayed {
@@ -127,7 +180,7 @@ pub async fn create(
 #[utoipa::path(get, path = TICKETS, context_path = API, tag = "tickets", params(TicketListQuery), security(("bearer" = [])),
     responses((status = 200, description = "One page", body = TicketPage), ReadErrors))]
 pub async fn list(
-    state: State,
+    cases: web::Data<Cases>,
     caller: Authenticated,
     query: web::Query<TicketListQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -149,7 +202,7 @@ pub async fn list(
         limit: q.limit,
         cursor: q.cursor.as_deref().map(cursor::decode_ticket).transpose()?,
     };
-    let page = state.search_tickets.execute(actor, input).await?;
+    let page = cases.search_tickets.execute(actor, input).await?;
     Ok(HttpResponse::Ok().json(TicketPage {
         items: page.items.iter().map(TicketResponse::from).collect(),
         next_cursor: page.next.as_ref().map(cursor::encode_ticket),
@@ -161,9 +214,9 @@ pub async fn list(
     params(("id" = String, Path, description = "Ticket id or number", example = "1")),
     responses((status = 200, description = "The ticket", body = TicketResponse,
         headers(("ETag" = String, description = "The ticket's version"))), ReadErrors))]
-pub async fn get(state: State, caller: Authenticated, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn get(cases: web::Data<Cases>, caller: Authenticated, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let actor = caller.0.actor();
-    let ticket = state.get_ticket.execute(actor, &id).await?;
+    let ticket = cases.get_ticket.execute(actor, &id).await?;
     Ok(ticket_response(HttpResponse::Ok(), &ticket))
 }
 
@@ -174,7 +227,7 @@ pub async fn get(state: State, caller: Authenticated, id: web::Path<String>) -> 
     responses((status = 200, description = "Updated", body = TicketResponse,
         headers(("ETag" = String, description = "The ticket's new version"))), WriteErrors))]
 pub async fn update(
-    state: State,
+    cases: web::Data<Cases>,
     req: HttpRequest,
     caller: Authenticated,
     id: web::Path<String>,
@@ -189,7 +242,7 @@ pub async fn update(
         category: body.category,
         tags: body.tags,
     };
-    let ticket = state.update_ticket.execute(actor, &id, input, if_match(&req)?).await?;
+    let ticket = cases.update_ticket.execute(actor, &id, input, if_match(&req)?).await?;
     Ok(ticket_response(HttpResponse::Ok(), &ticket))
 }
 
@@ -201,7 +254,7 @@ pub async fn update(
     responses((status = 200, description = "Moved", body = TicketResponse,
         headers(("ETag" = String, description = "The ticket's new version"))), WriteErrors))]
 pub async fn transition(
-    state: State,
+    cases: web::Data<Cases>,
     req: HttpRequest,
     caller: Authenticated,
     id: web::Path<String>,
@@ -214,7 +267,7 @@ pub async fn transition(
         assignee_id: body.assignee_id,
         reason: body.reason,
     };
-    let ticket = state.change_status.execute(actor, &id, input, if_match(&req)?).await?;
+    let ticket = cases.change_status.execute(actor, &id, input, if_match(&req)?).await?;
     Ok(ticket_response(HttpResponse::Ok(), &ticket))
 }
 
@@ -225,7 +278,7 @@ pub async fn transition(
     responses((status = 200, description = "Closed", body = TicketResponse,
         headers(("ETag" = String, description = "The ticket's new version"))), WriteErrors))]
 pub async fn close(
-    state: State,
+    cases: web::Data<Cases>,
     req: HttpRequest,
     caller: Authenticated,
     id: web::Path<String>,
@@ -233,7 +286,7 @@ pub async fn close(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.0;
     let actor = caller.0.actor();
-    let ticket = state
+    let ticket = cases
         .close_ticket
         .execute(actor, &id, body.reason, if_match(&req)?)
         .await?;
@@ -251,7 +304,7 @@ pub async fn close(
     responses((status = 200, description = "Assigned", body = TicketResponse,
         headers(("ETag" = String, description = "The ticket's new version"))), WriteErrors))]
 pub async fn assign(
-    state: State,
+    cases: web::Data<Cases>,
     req: HttpRequest,
     caller: Authenticated,
     id: web::Path<String>,
@@ -264,7 +317,7 @@ pub async fn assign(
         reason: body.reason,
         force: body.force.unwrap_or(false),
     };
-    let ticket = state.assign_ticket.execute(actor, &id, input, if_match(&req)?).await?;
+    let ticket = cases.assign_ticket.execute(actor, &id, input, if_match(&req)?).await?;
     Ok(ticket_response(HttpResponse::Ok(), &ticket))
 }
 
@@ -276,14 +329,14 @@ pub async fn assign(
     responses((status = 200, description = "Back in the queue", body = TicketResponse,
         headers(("ETag" = String, description = "The ticket's new version"))), WriteErrors))]
 pub async fn unassign(
-    state: State,
+    cases: web::Data<Cases>,
     req: HttpRequest,
     caller: Authenticated,
     id: web::Path<String>,
     body: OptionalJsonBody<UnassignRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = caller.0.actor();
-    let ticket = state
+    let ticket = cases
         .unassign_ticket
         .execute(actor, &id, body.0.reason, if_match(&req)?)
         .await?;
@@ -295,8 +348,8 @@ pub async fn unassign(
 #[utoipa::path(get, path = TICKETS_ID_ASSIGNMENTS, context_path = API, tag = "tickets", security(("bearer" = [])),
     params(("id" = String, Path, description = "Ticket id or number", example = "1")),
     responses((status = 200, description = "The record", body = Vec<AssignmentRecordResponse>), ReadErrors))]
-pub async fn assignments(state: State, caller: Authenticated, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let records = state.ticket_assignments.execute(caller.0.actor(), &id).await?;
+pub async fn assignments(cases: web::Data<Cases>, caller: Authenticated, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let records = cases.ticket_assignments.execute(caller.0.actor(), &id).await?;
     let body: Vec<AssignmentRecordResponse> = records.iter().map(AssignmentRecordResponse::from).collect();
     Ok(HttpResponse::Ok().json(body))
 }
@@ -311,7 +364,7 @@ pub async fn assignments(state: State, caller: Authenticated, id: web::Path<Stri
     responses((status = 200, description = "Escalated", body = TicketResponse,
         headers(("ETag" = String, description = "The ticket's new version"))), WriteErrors))]
 pub async fn escalate(
-    state: State,
+    cases: web::Data<Cases>,
     req: HttpRequest,
     caller: Authenticated,
     id: web::Path<String>,
@@ -324,7 +377,7 @@ pub async fn escalate(
         raise_priority: b.raise_priority,
         reassign_to: b.reassign_to,
     };
-    let ticket = state
+    let ticket = cases
         .escalate_ticket
         .execute(actor, &id, input, if_match(&req)?)
         .await?;
@@ -336,8 +389,8 @@ pub async fn escalate(
 #[utoipa::path(get, path = TICKETS_ID_ESCALATIONS, context_path = API, tag = "tickets", security(("bearer" = [])),
     params(("id" = String, Path, description = "Ticket id or number", example = "1")),
     responses((status = 200, description = "The record", body = Vec<EscalationRecordResponse>), ReadErrors))]
-pub async fn escalations(state: State, caller: Authenticated, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let records = state.ticket_escalations.execute(caller.0.actor(), &id).await?;
+pub async fn escalations(cases: web::Data<Cases>, caller: Authenticated, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let records = cases.ticket_escalations.execute(caller.0.actor(), &id).await?;
     let body: Vec<EscalationRecordResponse> = records.iter().map(EscalationRecordResponse::from).collect();
     Ok(HttpResponse::Ok().json(body))
 }
@@ -347,13 +400,13 @@ pub async fn escalations(state: State, caller: Authenticated, id: web::Path<Stri
     params(("id" = String, Path, description = "Ticket id or number", example = "1"), HistoryQuery),
     responses((status = 200, description = "One page of history", body = HistoryPage), ReadErrors))]
 pub async fn history(
-    state: State,
+    cases: web::Data<Cases>,
     caller: Authenticated,
     id: web::Path<String>,
     query: web::Query<HistoryQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let after = query.cursor.as_deref().map(cursor::decode_history).transpose()?;
-    let page = state
+    let page = cases
         .ticket_history
         .execute(caller.0.actor(), &id, after, query.limit)
         .await?;

@@ -1,0 +1,127 @@
+//! `ticket-api`'s composition root: from the settings, the opened database and the blob
+//! store, the shared [`Context`] each resource builds its use cases from
+//! ([`crate::resources::Resources`]), the [`Edge`] the extractors need, and what the
+//! `create-admin` command and the start-up bootstrap need.
+
+use std::sync::Arc;
+
+use actix_web::web;
+use adapters_db::Database;
+use adapters_security::{Argon2Hasher, RandomTokens};
+use application::accounts::{BootstrapAdmin, CreateAccount};
+use application::auth::{Authenticate, LoginThrottle};
+use application::comments::AttachmentRules;
+use application::ports::{BlobStore, CalendarSupport, Clock, PasswordHasher, SystemClock, TokenIssuer};
+use application::tickets::TicketPorts;
+use platform::Settings;
+use platform::adapters::ticket_ports;
+
+use crate::metrics::Metrics;
+use crate::openapi;
+use crate::resources::Resources;
+
+/// The ports and settings-derived values every resource builds its use cases from.
+pub struct Context {
+    /// The configuration.
+    pub settings: Settings,
+    /// The database, as each of its ports (and for `/readyz`).
+    pub db: Arc<Database>,
+    /// The ports of the ticket use cases, with the configured routing.
+    pub tickets: TicketPorts,
+    /// The clock.
+    pub clock: Arc<dyn Clock>,
+    /// Password hashing.
+    pub hasher: Arc<dyn PasswordHasher>,
+    /// Token issuing.
+    pub tokens: Arc<dyn TokenIssuer>,
+    /// Failed-login throttling, one for the process.
+    pub login_throttle: Arc<LoginThrottle>,
+    /// Where attachment bytes live.
+    pub blobs: Arc<dyn BlobStore>,
+    /// Time zones and holiday rules.
+    pub calendars: Arc<dyn CalendarSupport>,
+    /// What uploads must meet.
+    pub attachment_rules: AttachmentRules,
+    /// The request metrics, for `/metrics` and the middleware recording them.
+    pub metrics: Arc<Metrics>,
+}
+
+impl Context {
+    /// Opens the settings-derived parts over `db` and `blobs`.
+    pub fn new(settings: &Settings, db: Database, blobs: Arc<dyn BlobStore>) -> Result<Self, String> {
+        let attachment_rules = settings.attachment_rules()?;
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let calendars: Arc<dyn CalendarSupport> = Arc::new(adapters_calendar::IanaCalendars);
+        Ok(Self {
+            tickets: ticket_ports(&db, clock.clone(), calendars.clone(), settings),
+            db: Arc::new(db),
+            clock,
+            hasher: Arc::new(Argon2Hasher::new()?),
+            tokens: Arc::new(RandomTokens),
+            login_throttle: Arc::new(LoginThrottle::new(
+                settings.auth.max_failed_logins,
+                settings.auth.failed_login_window_minutes * 60,
+            )),
+            blobs,
+            calendars,
+            attachment_rules,
+            metrics: Arc::new(Metrics::default()),
+            settings: settings.clone(),
+        })
+    }
+
+    /// Account creation, with the configured self-registration.
+    pub fn create_account(&self) -> CreateAccount {
+        CreateAccount::new(
+            self.db.clone(),
+            self.hasher.clone(),
+            self.clock.clone(),
+            self.settings.auth.self_registration,
+        )
+    }
+}
+
+/// What the edge itself needs whatever the resource: the authentication behind the
+/// [`crate::extract::Authenticated`] extractors.
+pub struct Edge {
+    /// `Authorization: Bearer` to caller.
+    pub authenticate: Authenticate,
+}
+
+/// Everything the HTTP server shares between its worker threads, built once.
+#[derive(Clone)]
+pub struct Api {
+    /// The extractors' state.
+    pub edge: web::Data<Edge>,
+    /// Each resource's use cases.
+    pub resources: Resources,
+    /// The OpenAPI document.
+    pub openapi: web::Data<utoipa::openapi::OpenApi>,
+    /// The request metrics.
+    pub metrics: Arc<Metrics>,
+}
+
+/// What the binary runs with: the API and the bootstrap of the first admin.
+pub struct Composed {
+    /// The HTTP API's state.
+    pub api: Api,
+    /// Creates the first admin (`create-admin`, start-up bootstrap).
+    pub bootstrap_admin: BootstrapAdmin,
+}
+
+/// Builds everything `ticket-api` needs from the settings, the database and the blob store.
+pub fn compose(settings: &Settings, db: Database, blobs: Arc<dyn BlobStore>) -> Result<Composed, String> {
+    let ctx = Context::new(settings, db, blobs)?;
+    let edge = Edge {
+        authenticate: Authenticate::new(ctx.db.clone(), ctx.tokens.clone(), ctx.clock.clone()),
+    };
+    Ok(Composed {
+        bootstrap_admin: BootstrapAdmin::new(ctx.create_account()),
+        api: Api {
+            edge: web::Data::new(edge),
+            resources: Resources::new(&ctx),
+            openapi: web::Data::new(openapi::document()),
+            metrics: ctx.metrics.clone(),
+        },
+    })
+}
