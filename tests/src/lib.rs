@@ -27,30 +27,28 @@ pub enum Backend {
     Postgres,
 }
 
-/// Path of a binary of this workspace, built if missing (when only this package's
-/// tests were selected).
+/// Path of a binary of this workspace, (re)built first by cargo once per test process.
 pub fn binary(name: &str) -> PathBuf {
     static BUILT: OnceLock<()> = OnceLock::new();
     let exe = std::env::current_exe().expect("test binary path");
     // target/<profile>/deps/<test> -> target/<profile>/<name>
     let dir = exe.parent().and_then(Path::parent).expect("target dir").to_path_buf();
     let path = dir.join(name);
-    if !path.exists() {
-        BUILT.get_or_init(|| {
-            // Only when this package's tests were selected alone (`cargo test -p e2e`):
-            // `cargo test --workspace` builds the binaries for ticket-api's own tests.
-            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-            let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
-            let status = Command::new(cargo)
-                .arg("build")
-                .arg("--manifest-path")
-                .arg(manifest)
-                .args(["-p", "ticket-api", "-p", "ticket-worker", "--bins"])
-                .status()
-                .expect("runs cargo build");
-            assert!(status.success(), "building the binaries failed");
-        });
-    }
+    // Built once per test process, even when present: a binary left in a cached target
+    // directory by an older checkout must never be the one tested (cargo makes this a
+    // no-op when it is up to date; `cargo test --workspace` rebuilds only ticket-api's).
+    BUILT.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
+        let status = Command::new(cargo)
+            .arg("build")
+            .arg("--manifest-path")
+            .arg(manifest)
+            .args(["-p", "ticket-api", "-p", "ticket-worker", "--bins"])
+            .status()
+            .expect("runs cargo build");
+        assert!(status.success(), "building the binaries failed");
+    });
     path
 }
 
