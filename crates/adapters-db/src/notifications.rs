@@ -457,3 +457,20 @@ impl NotificationRepository for Database {
         rows.into_iter().map(into_contact).collect()
     }
 }
+
+/// Applies [`application::ports::Write::QueueNotification`] on `$conn` inside the unit of
+/// work's transaction (expanded per backend there, see [`crate::unit_of_work`]): queues
+/// the notification unless its idempotency key is queued already.
+macro_rules! notification_write {
+    (queue $conn:ident, $notification:expr) => {{
+        use diesel_async::RunQueryDsl as _;
+        use $crate::schema::notifications;
+        diesel::insert_into(notifications::table)
+            .values($crate::notifications::NewNotificationRow::of($notification)?)
+            .on_conflict(notifications::idempotency_key)
+            .do_nothing()
+            .execute($conn)
+            .await?;
+    }};
+}
+pub(crate) use notification_write;
