@@ -20,4 +20,7 @@ pub mod ports;
 pub mod sla;
 pub mod tickets;
 
+#[cfg(any(test, feature = "mocks"))]
+pub mod testing;
+
 pub use error::{AppError, FieldError};
