@@ -11,16 +11,36 @@ use crate::ports::{
 
 #[async_trait]
 impl UserRepository for Fake {
-    async fn insert(&self, _: NewAccount) -> Result<UserAccount, StoreError> {
-        Err(StoreError::Failure("not used".into()))
+    async fn insert(&self, account: NewAccount) -> Result<UserAccount, StoreError> {
+        let mut s = self.state();
+        if s.users.iter().any(|u| u.email == account.email) {
+            return Err(StoreError::Duplicate("email"));
+        }
+        let id = s.users.iter().map(|u| u.id.get()).max().unwrap_or(0) + 1;
+        let stored = UserAccount {
+            id: UserId::new(id),
+            email: account.email,
+            display_name: account.display_name,
+            role: account.role,
+            active: true,
+            created_at: account.created_at,
+        };
+        s.users.push(stored.clone());
+        s.passwords.insert(id, account.password_hash);
+        Ok(stored)
     }
 
     async fn get(&self, id: UserId) -> Result<Option<UserAccount>, StoreError> {
         Ok(self.state().users.iter().find(|u| u.id == id).cloned())
     }
 
-    async fn find_credentials(&self, _: &Email) -> Result<Option<(UserAccount, String)>, StoreError> {
-        Ok(None)
+    /// Only accounts stored through [`UserRepository::insert`] have a password hash.
+    async fn find_credentials(&self, email: &Email) -> Result<Option<(UserAccount, String)>, StoreError> {
+        let s = self.state();
+        Ok(s.users
+            .iter()
+            .find(|u| u.email == *email)
+            .and_then(|u| s.passwords.get(&u.id.get()).map(|hash| (u.clone(), hash.clone()))))
     }
 
     async fn any_active_admin(&self) -> Result<bool, StoreError> {
@@ -30,24 +50,62 @@ impl UserRepository for Fake {
 
 #[async_trait]
 impl CategoryRepository for Fake {
-    async fn list(&self, _: bool) -> Result<Vec<Category>, StoreError> {
-        Ok(self.state().categories.clone())
+    async fn list(&self, include_inactive: bool) -> Result<Vec<Category>, StoreError> {
+        let mut listed: Vec<Category> = self
+            .state()
+            .categories
+            .iter()
+            .filter(|c| include_inactive || c.active)
+            .cloned()
+            .collect();
+        listed.sort_by(|a, b| a.slug.as_str().cmp(b.slug.as_str()));
+        Ok(listed)
     }
 
     async fn get(&self, slug: &CategorySlug) -> Result<Option<Category>, StoreError> {
         Ok(self.state().categories.iter().find(|c| c.slug == *slug).cloned())
     }
 
-    async fn insert(&self, _: Category) -> Result<(), StoreError> {
+    async fn insert(&self, category: Category) -> Result<(), StoreError> {
+        let mut s = self.state();
+        if s.categories.iter().any(|c| c.slug == category.slug) {
+            return Err(StoreError::Duplicate("slug"));
+        }
+        s.categories.push(category);
         Ok(())
     }
 
-    async fn update(&self, _: &CategorySlug, _: CategoryChanges, _: Timestamp) -> Result<Option<Category>, StoreError> {
-        Ok(None)
+    async fn update(
+        &self,
+        slug: &CategorySlug,
+        changes: CategoryChanges,
+        now: Timestamp,
+    ) -> Result<Option<Category>, StoreError> {
+        let mut s = self.state();
+        let Some(c) = s.categories.iter_mut().find(|c| c.slug == *slug) else {
+            return Ok(None);
+        };
+        if let Some(name) = changes.name {
+            c.name = name;
+        }
+        if let Some(description) = changes.description {
+            c.description = description;
+        }
+        if let Some(active) = changes.active {
+            c.active = active;
+        }
+        c.updated_at = now;
+        Ok(Some(c.clone()))
     }
 
-    async fn delete(&self, _: &CategorySlug) -> Result<bool, StoreError> {
-        Ok(false)
+    async fn delete(&self, slug: &CategorySlug) -> Result<bool, StoreError> {
+        let mut s = self.state();
+        if s.tickets.iter().any(|t| t.parts().category == *slug) {
+            return Err(StoreError::Reference("category"));
+        }
+        let before = s.categories.len();
+        s.categories.retain(|c| c.slug != *slug);
+        Ok(s.categories.len() < before)
     }
 }
 

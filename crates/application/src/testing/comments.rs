@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use domain::{Attachment, AttachmentId, Comment, CommentId, Timestamp, Visibility};
 
-use super::{Fake, State};
+use super::{Fake, State, page};
 use crate::ports::{
     BlobError, BlobStore, CommentRepository, CommentView, ConversationQuery, Page, StoreError, UploadIntents,
 };
@@ -12,7 +12,10 @@ impl State {
     fn view(&self, c: &Comment) -> CommentView {
         CommentView {
             comment: c.clone(),
-            author_name: format!("User {}", c.author_id),
+            author_name: self.users.iter().find(|u| u.id == c.author_id).map_or_else(
+                || format!("User {}", c.author_id),
+                |u| u.display_name.as_str().to_owned(),
+            ),
             attachments: self
                 .attachments
                 .iter()
@@ -45,15 +48,15 @@ impl CommentRepository for Fake {
 
     async fn list_comments(&self, q: ConversationQuery<CommentId>) -> Result<Page<CommentView, CommentId>, StoreError> {
         let s = self.state();
-        let items = s
+        let mut listed: Vec<&Comment> = s
             .comments
             .iter()
             .filter(|c| c.ticket_id == q.ticket_id && c.is_readable_by_staff(q.include_internal))
             .filter(|c| q.after.is_none_or(|a| c.id > a))
-            .take(q.limit as usize)
-            .map(|c| s.view(c))
             .collect();
-        Ok(Page { items, next: None })
+        listed.sort_by_key(|c| c.id);
+        let views = listed.into_iter().map(|c| s.view(c)).collect();
+        Ok(page(views, q.limit, |v| v.comment.id))
     }
 
     async fn list_attachments(
@@ -61,14 +64,15 @@ impl CommentRepository for Fake {
         q: ConversationQuery<AttachmentId>,
     ) -> Result<Page<Attachment, AttachmentId>, StoreError> {
         let s = self.state();
-        let items = s
+        let mut listed: Vec<Attachment> = s
             .attachments
             .iter()
             .filter(|a| a.ticket_id == q.ticket_id && (q.include_internal || a.visibility == Visibility::Public))
-            .take(q.limit as usize)
+            .filter(|a| q.after.is_none_or(|after| a.id > after))
             .cloned()
             .collect();
-        Ok(Page { items, next: None })
+        listed.sort_by_key(|a| a.id);
+        Ok(page(listed, q.limit, |a| a.id))
     }
 
     async fn get_attachment(&self, id: AttachmentId) -> Result<Option<Attachment>, StoreError> {

@@ -23,6 +23,8 @@ mod notifications;
 mod sla;
 mod tickets;
 
+pub mod contract;
+
 pub use clock::{FixedClock, UtcOnly};
 
 /// Everything the fakes store.
@@ -85,8 +87,13 @@ pub struct State {
     pub outbox_done: std::collections::BTreeSet<i64>,
     /// Outbox leases by row id.
     pub outbox_leases: std::collections::BTreeMap<i64, Timestamp>,
+    /// Outbox rows given back: their entry in `outbox_leases` is the instant they are
+    /// available again (claimable from that instant on), not a lease.
+    pub outbox_released: std::collections::BTreeSet<i64>,
     /// Phone numbers and SMS opt-ins by user id.
     pub phones: std::collections::BTreeMap<i64, (String, bool)>,
+    /// Password hashes of the accounts inserted through the port, by user id.
+    pub passwords: std::collections::BTreeMap<i64, String>,
 }
 
 /// A database in a mutex.
@@ -185,6 +192,18 @@ impl Fake {
     }
 }
 
+/// At most `limit` of `items` (one more was read to know whether more follow), and the
+/// cursor after the last one when more follow, as the database adapters page.
+fn page<T, C>(mut items: Vec<T>, limit: u32, cursor: impl Fn(&T) -> C) -> crate::ports::Page<T, C> {
+    let next = if items.len() > limit as usize {
+        items.truncate(limit as usize);
+        items.last().map(cursor)
+    } else {
+        None
+    };
+    crate::ports::Page { items, next }
+}
+
 /// The instant the fakes' clock starts at.
 pub const START: Timestamp = Timestamp::from_unix_seconds(1_800_000_000);
 
@@ -219,7 +238,27 @@ impl Default for State {
             notification_leases: Default::default(),
             outbox_done: Default::default(),
             outbox_leases: Default::default(),
+            outbox_released: Default::default(),
             phones: Default::default(),
+            passwords: Default::default(),
         }
+    }
+}
+
+impl From<Fake> for contract::Store {
+    /// Every port on the fake; pending outbox events are the recorded ones not finished.
+    fn from(fake: Fake) -> Self {
+        let count = fake.clone();
+        contract::Store::of(
+            fake,
+            Arc::new(move || {
+                let s = count.state();
+                let pending = (1..=s.events.len() as i64)
+                    .filter(|id| !s.outbox_done.contains(id))
+                    .count();
+                let pending = i64::try_from(pending).unwrap_or(i64::MAX);
+                Box::pin(async move { Ok(pending) })
+            }),
+        )
     }
 }

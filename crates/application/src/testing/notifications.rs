@@ -15,24 +15,41 @@ impl crate::ports::OutboxRepository for Fake {
         limit: u32,
     ) -> Result<Vec<crate::ports::OutboxEvent>, StoreError> {
         let mut s = self.state();
-        let due: Vec<crate::ports::OutboxEvent> = s
+        // Available at the event's instant, or at the retry instant once given back.
+        let mut due: Vec<(Timestamp, i64)> = s
             .events
             .iter()
             .enumerate()
             .map(|(i, e)| (i as i64 + 1, e))
             .filter(|(id, _)| !s.outbox_done.contains(id))
-            .filter(|(id, _)| s.outbox_leases.get(id).is_none_or(|l| *l < now))
-            .take(limit as usize)
-            .map(|(id, e)| crate::ports::OutboxEvent { id, event: e.clone() })
+            .filter_map(|(id, e)| {
+                let held = s.outbox_leases.get(&id).copied();
+                let (available, lease) = match s.outbox_released.contains(&id) {
+                    true => (held.unwrap_or(e.at), None),
+                    false => (e.at, held),
+                };
+                (available <= now && lease.is_none_or(|l| l < now)).then_some((available, id))
+            })
             .collect();
-        for e in &due {
-            s.outbox_leases.insert(e.id, lease_until);
+        due.sort();
+        due.truncate(limit as usize);
+        let mut ids: Vec<i64> = due.into_iter().map(|(_, id)| id).collect();
+        ids.sort_unstable();
+        let mut claimed = Vec::with_capacity(ids.len());
+        for id in ids {
+            s.outbox_released.remove(&id);
+            s.outbox_leases.insert(id, lease_until);
+            if let Some(e) = usize::try_from(id - 1).ok().and_then(|i| s.events.get(i)) {
+                claimed.push(crate::ports::OutboxEvent { id, event: e.clone() });
+            }
         }
-        Ok(due)
+        Ok(claimed)
     }
 
     async fn release_event(&self, id: i64, retry_at: Timestamp, _error: &str) -> Result<(), StoreError> {
-        self.state().outbox_leases.insert(id, retry_at);
+        let mut s = self.state();
+        s.outbox_leases.insert(id, retry_at);
+        s.outbox_released.insert(id);
         Ok(())
     }
 }

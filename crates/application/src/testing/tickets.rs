@@ -3,11 +3,11 @@
 use async_trait::async_trait;
 use domain::{CategorySlug, Ticket, TicketId, TicketStatus, Visibility};
 
-use super::Fake;
 use super::agents::load_in;
+use super::{Fake, State, page};
 use crate::ports::{
-    ChangeSet, HistoryEntry, Page, StoreError, StoredSla, TicketCursor, TicketQuery, TicketRepository, UnitOfWork,
-    Write,
+    ChangeSet, HistoryEntry, Page, StoreError, StoredSla, TicketCursor, TicketFilter, TicketQuery, TicketRepository,
+    TicketSort, UnitOfWork, Write,
 };
 
 #[async_trait]
@@ -102,8 +102,13 @@ impl UnitOfWork for Fake {
                         return Err(StoreError::Duplicate("escalation_firing"));
                     }
                 }
-                Write::InsertTicket(_)
-                | Write::Record(_)
+                Write::InsertTicket(t) => {
+                    // The category is a foreign key, as in the databases.
+                    if !s.categories.iter().any(|c| c.slug == t.parts().category) {
+                        return Err(StoreError::Reference("record"));
+                    }
+                }
+                Write::Record(_)
                 | Write::ScheduleEscalationCheck { .. }
                 | Write::QueueNotification(_)
                 | Write::FinishOutboxEvent { .. } => {}
@@ -156,6 +161,7 @@ impl UnitOfWork for Fake {
                 Write::FinishOutboxEvent { id, .. } => {
                     s.outbox_done.insert(id);
                     s.outbox_leases.remove(&id);
+                    s.outbox_released.remove(&id);
                 }
                 Write::Record(e) => s.events.push(e),
                 Write::TakeCapacity { agent_id, at, .. } => {
@@ -237,14 +243,26 @@ impl TicketRepository for Fake {
 
     async fn list(&self, query: &TicketQuery) -> Result<Page<Ticket, TicketCursor>, StoreError> {
         let s = self.state();
-        let items = s
+        let sort = query.sort;
+        let after = query.after.map(|c| position(sort, c.key, c.created, c.id));
+        let mut listed: Vec<Ticket> = s
             .tickets
             .iter()
-            .filter(|t| query.filter.customer_id.is_none_or(|c| t.customer_id() == c))
-            .take(query.limit as usize)
+            .filter(|t| matches(&s, t, &query.filter))
+            .filter(|t| {
+                after.is_none_or(|a| {
+                    let p = position_of(sort, t);
+                    if sort.descending() { p < a } else { p > a }
+                })
+            })
             .cloned()
             .collect();
-        Ok(Page { items, next: None })
+        listed.sort_by_key(|t| position_of(sort, t));
+        if sort.descending() {
+            listed.reverse();
+        }
+        listed.truncate(query.limit as usize + 1);
+        Ok(page(listed, query.limit, |t| TicketCursor::after(sort, t)))
     }
 
     async fn queue(&self, category: &CategorySlug, limit: u32) -> Result<Vec<Ticket>, StoreError> {
@@ -285,4 +303,63 @@ impl TicketRepository for Fake {
             .take(limit as usize)
             .collect())
     }
+}
+
+/// Where a ticket stands in `sort` order: its key, then (priority orders only) its
+/// creation instant, then its id, as the database adapters order.
+fn position_of(sort: TicketSort, t: &Ticket) -> (i64, i64, i64) {
+    position(sort, sort.key_of(t), t.parts().created_at.unix_micros(), t.id())
+}
+
+fn position(sort: TicketSort, key: i64, created: i64, id: TicketId) -> (i64, i64, i64) {
+    match sort {
+        TicketSort::PriorityAsc | TicketSort::PriorityDesc => (key, created, id.get()),
+        _ => (key, 0, id.get()),
+    }
+}
+
+/// True when the ticket passes every part of the filter.
+fn matches(s: &State, t: &Ticket, f: &TicketFilter) -> bool {
+    let p = t.parts();
+    (f.statuses.is_empty() || f.statuses.contains(&p.status))
+        && (f.priorities.is_empty() || f.priorities.contains(&p.priority))
+        && f.category.as_ref().is_none_or(|c| p.category == *c)
+        && f.assignee_id.is_none_or(|a| p.assignee_id == Some(a))
+        && f.customer_id.is_none_or(|c| p.customer_id == c)
+        && f.tag.as_ref().is_none_or(|tag| p.tags.iter().any(|x| x == tag))
+        && f.created_after.is_none_or(|at| p.created_at >= at)
+        && f.created_before.is_none_or(|at| p.created_at < at)
+        && f.text
+            .as_deref()
+            .is_none_or(|text| text_matches(s, t, text, f.text_in_internal_notes))
+        && f.sla_status.is_none_or(|(status, now)| {
+            s.slas
+                .get(&p.id.get())
+                .is_some_and(|(stored, _)| stored.sla.targets.iter().any(|x| x.status(now) == status))
+        })
+        && f.due_before.is_none_or(|at| p.sla_due_at.is_some_and(|due| due < at))
+}
+
+/// The lower-case words of a text.
+fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// Full-text search without stemming or stopwords: every word of the query appears in
+/// the ticket's subject and description together, or in one of its comments (internal
+/// notes only with `internal`); a query without words matches everything.
+fn text_matches(s: &State, t: &Ticket, text: &str, internal: bool) -> bool {
+    let wanted = words(text);
+    let all_in = |doc: &[String]| wanted.iter().all(|w| doc.contains(w));
+    let p = t.parts();
+    let ticket_words = words(&format!("{} {}", p.subject.as_str(), p.description.as_str()));
+    wanted.is_empty()
+        || all_in(&ticket_words)
+        || s.comments
+            .iter()
+            .filter(|c| c.ticket_id == p.id && c.is_readable_by_staff(internal))
+            .any(|c| all_in(&words(c.body.as_ref().map_or("", |b| b.as_str()))))
 }
