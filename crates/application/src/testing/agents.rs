@@ -30,6 +30,7 @@ impl crate::ports::AgentRepository for Fake {
         Ok(s.agents
             .values()
             .filter(|p| p.availability == domain::assignment::Availability::Online)
+            .filter(|p| active_staff(&s, p.user_id).is_some())
             .filter(|p| {
                 category
                     .as_ref()
@@ -57,6 +58,8 @@ impl crate::ports::AgentRepository for Fake {
         );
         ids.sort_by_key(|id| id.get());
         ids.dedup();
+        // Active staff accounts only: a deactivated agent's leftovers are not a workload.
+        ids.retain(|id| active_staff(&s, *id).is_some());
         Ok(ids
             .into_iter()
             .map(|id| {
@@ -74,7 +77,9 @@ impl crate::ports::AgentRepository for Fake {
                     .collect();
                 crate::ports::AgentWorkload {
                     user_id: id,
-                    display_name: format!("User {}", id.get()),
+                    display_name: active_staff(&s, id)
+                        .map(|u| u.display_name.as_str().to_owned())
+                        .unwrap_or_default(),
                     availability: profile.map_or(domain::assignment::Availability::Offline, |p| p.availability),
                     capacity: profile.map_or(crate::ports::DEFAULT_CAPACITY, |p| p.capacity),
                     by_status,
@@ -91,6 +96,11 @@ impl crate::ports::AgentRepository for Fake {
             })
             .collect())
     }
+}
+
+/// The account of `id` if it is an active staff account.
+fn active_staff(s: &State, id: UserId) -> Option<&crate::ports::UserAccount> {
+    s.users.iter().find(|u| u.id == id && u.active && u.role.is_staff())
 }
 
 /// The open tickets of `agent` by priority, leaving `except` out.

@@ -4,10 +4,12 @@
 //! crate's tests on the fakes; [`contract_cases!`](crate::contract_cases) names them all,
 //! so a case added here runs on the three.
 //!
-//! Cases about the database itself stay in `adapters-db` only: migrations reverted and
-//! re-applied, sessions (the fakes have none), races between connections
-//! (`concurrent_*`, ids handed out to parallel callers), and full-text search with
-//! stemming and stopwords (the fakes match whole words only).
+//! Cases about the databases themselves stay in `adapters-db` only: migrations reverted
+//! and re-applied, sessions (the fakes keep none), races between connections
+//! (`concurrent_*`, ids for parallel callers, a raced firing), full-text search with
+//! stemming and stopwords (the fakes match whole words only), SLA calendars and the
+//! policies naming them (the fakes mock calendars), and the SLA use cases run on a
+//! database's calendars.
 
 use std::sync::Arc;
 
@@ -25,9 +27,15 @@ use crate::ports::{
 };
 
 mod comments;
+mod escalation;
+mod routing;
+mod sla;
 mod tickets;
 
 pub use comments::*;
+pub use escalation::*;
+pub use routing::*;
+pub use sla::*;
 pub use tickets::*;
 
 /// Counts the outbox events not processed yet (no port reads it).
@@ -133,6 +141,15 @@ macro_rules! contract_cases {
             a_comment_on_a_closed_ticket_writes_nothing,
             a_failing_attachment_rolls_back_the_comment,
             upload_intents_are_recorded_claimed_and_found_when_stale,
+            sla_targets_are_saved_under_a_revision_and_leased_by_their_next_deadline,
+            sla_filters_and_due_order_agree_with_the_targets,
+            commit_each_rolls_back_only_the_change_set_that_fails,
+            agent_profiles_round_trip_and_refuse_unknown_categories,
+            escalation_rules_round_trip_with_unique_names,
+            escalation_checks_follow_ticket_writes_and_schedules,
+            notifications_are_queued_once_leased_and_settled_by_their_holder,
+            outbox_events_are_leased_planned_and_given_back,
+            online_agents_queue_and_workload_read_what_was_written,
         );
     };
 }
