@@ -253,25 +253,6 @@ macro_rules! due_checks {
     };
 }
 
-/// PostgreSQL: tickets another loop (or a command) holds right now are skipped, not
-/// waited for.
-pub(crate) async fn claim_check_rows_postgres(
-    conn: &mut diesel_async::AsyncPgConnection,
-    now: NaiveDateTime,
-    limit: i64,
-) -> QueryResult<Vec<i64>> {
-    due_checks!(now, limit).for_update().skip_locked().load(conn).await
-}
-
-/// SQLite: one writer at a time (the claim runs in a `BEGIN IMMEDIATE` transaction).
-pub(crate) async fn claim_check_rows_sqlite(
-    conn: &mut crate::pool::SqliteConnection,
-    now: NaiveDateTime,
-    limit: i64,
-) -> QueryResult<Vec<i64>> {
-    due_checks!(now, limit).load(conn).await
-}
-
 #[async_trait]
 impl EscalationChecks for Database {
     async fn claim_checks(
@@ -282,11 +263,13 @@ impl EscalationChecks for Database {
     ) -> Result<Vec<TicketId>, StoreError> {
         let (now, until, limit) = (to_sql(now), to_sql(lease_until), i64::from(limit));
         let ids: Vec<i64> = db_tx!(self, conn => {
-            let ids = dialect::claim_check_rows(conn, now, limit).await?;
-            diesel::update(tickets::table.filter(tickets::id.eq_any(&ids)))
-                .set(tickets::escalation_claimed_until.eq(until))
-                .execute(conn)
-                .await?;
+            let ids = dialect::lease_rows!(
+                conn,
+                due_checks!(now, limit),
+                tickets::table,
+                tickets::id,
+                tickets::escalation_claimed_until.eq(until)
+            );
             Ok::<_, crate::error::TxError>(ids)
         })?;
         Ok(ids.into_iter().map(TicketId::new).collect())

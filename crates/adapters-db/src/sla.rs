@@ -416,6 +416,23 @@ fn assemble(slas: Vec<SlaRow>, targets: Vec<TargetRow>) -> Result<Vec<(TicketId,
     Ok(by_ticket.into_iter().map(|(id, s)| (TicketId::new(id), s)).collect())
 }
 
+/// Due, unleased tickets, earliest deadline first, through the partial index on
+/// `next_deadline`.
+macro_rules! due_rows {
+    ($now:expr, $limit:expr) => {
+        ticket_slas::table
+            .filter(ticket_slas::next_deadline.le($now))
+            .filter(
+                ticket_slas::claimed_until
+                    .is_null()
+                    .or(ticket_slas::claimed_until.lt($now)),
+            )
+            .order(ticket_slas::next_deadline.asc())
+            .select(ticket_slas::ticket_id)
+            .limit($limit)
+    };
+}
+
 #[async_trait]
 impl SlaTargetRepository for Database {
     async fn sla_of(&self, ticket: TicketId) -> Result<StoredSla, StoreError> {
@@ -451,51 +468,17 @@ impl SlaTargetRepository for Database {
         let (now, until) = (to_sql(now), to_sql(lease_until));
         let limit = i64::from(limit);
         let ids: Vec<i64> = db_tx!(self, conn => {
-            let ids = dialect::claim_due_rows(conn, now, limit).await?;
-            diesel::update(ticket_slas::table.filter(ticket_slas::ticket_id.eq_any(&ids)))
-                .set(ticket_slas::claimed_until.eq(until))
-                .execute(conn)
-                .await?;
+            let ids = dialect::lease_rows!(
+                conn,
+                due_rows!(now, limit),
+                ticket_slas::table,
+                ticket_slas::ticket_id,
+                ticket_slas::claimed_until.eq(until)
+            );
             Ok(ids)
         })?;
         Ok(ids.into_iter().map(TicketId::new).collect())
     }
-}
-
-/// Due, unleased tickets, earliest deadline first, through the partial index on
-/// `next_deadline`.
-macro_rules! due_rows {
-    ($now:expr, $limit:expr) => {
-        ticket_slas::table
-            .filter(ticket_slas::next_deadline.le($now))
-            .filter(
-                ticket_slas::claimed_until
-                    .is_null()
-                    .or(ticket_slas::claimed_until.lt($now)),
-            )
-            .order(ticket_slas::next_deadline.asc())
-            .select(ticket_slas::ticket_id)
-            .limit($limit)
-    };
-}
-
-/// PostgreSQL: rows another monitor is claiming right now are skipped, not waited for,
-/// so concurrent monitors split the due work.
-pub(crate) async fn claim_due_rows_postgres(
-    conn: &mut diesel_async::AsyncPgConnection,
-    now: NaiveDateTime,
-    limit: i64,
-) -> QueryResult<Vec<i64>> {
-    due_rows!(now, limit).for_update().skip_locked().load(conn).await
-}
-
-/// SQLite: one writer at a time (the claim runs in a `BEGIN IMMEDIATE` transaction).
-pub(crate) async fn claim_due_rows_sqlite(
-    conn: &mut crate::pool::SqliteConnection,
-    now: NaiveDateTime,
-    limit: i64,
-) -> QueryResult<Vec<i64>> {
-    due_rows!(now, limit).load(conn).await
 }
 
 /// Applies [`application::ports::Write::SaveSla`] on `$conn` inside the unit of work's
