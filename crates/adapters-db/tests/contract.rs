@@ -109,14 +109,13 @@ macro_rules! shared_contract {
 application::contract_cases!(shared_contract);
 
 // Cases about the databases themselves, here only: migrations reverted and re-applied
-// (also `revert_last` under data written before), sessions (the fakes keep none), races
+// (also `revert_last` under data written before), races
 // between connections (`concurrent_*`, ids for parallel callers, a firing raced), full-text
 // search with stemming, SLA calendars and the policies that name them (the fakes mock
 // calendars), and the SLA clocks through the use cases with the database's calendars.
 contract!(
     database_only: cases with db;
     migrations_revert_and_reapply,
-    sessions_expire_and_are_revocable,
     ticket_ids_are_unique_and_increasing,
     full_text_search_matches_words_and_stems,
     concurrent_commits_on_one_version_let_exactly_one_win,
@@ -197,62 +196,6 @@ mod cases {
         let w = world(db).await;
         open(db, spec(w.customer.id, "after re-apply", 1)).await;
         assert_eq!(db.pending_outbox_events().await.expect("counts"), 1);
-    }
-
-    pub async fn sessions_expire_and_are_revocable(db: &Database) {
-        let user = account(db, "s@example.com", Role::Customer).await;
-        let session = |hash: &str| Session {
-            token_hash: TokenHash(hash.into()),
-            user_id: user.id,
-            created_at: at(0),
-            expires_at: at(100),
-        };
-        SessionRepository::insert(db, session("h1")).await.expect("stores");
-        SessionRepository::insert(db, session("h2")).await.expect("stores");
-        let h1 = TokenHash("h1".into());
-        assert_eq!(
-            db.authenticate(&h1, at(99)).await.expect("reads").map(|u| u.id),
-            Some(user.id)
-        );
-        assert_eq!(
-            db.authenticate(&h1, at(100)).await.expect("reads"),
-            None,
-            "expired at expires_at"
-        );
-        assert_eq!(
-            db.authenticate(&TokenHash("nope".into()), at(1)).await.expect("reads"),
-            None
-        );
-        db.revoke(&h1, at(5)).await.expect("revokes");
-        assert_eq!(db.authenticate(&h1, at(6)).await.expect("reads"), None);
-        db.revoke(&h1, at(7)).await.expect("revoking twice is fine");
-        assert!(
-            db.authenticate(&TokenHash("h2".into()), at(6))
-                .await
-                .expect("reads")
-                .is_some(),
-            "other sessions live on"
-        );
-        let mut old = session("h3");
-        old.expires_at = at(50);
-        SessionRepository::insert(db, old).await.expect("stores");
-        assert_eq!(
-            db.delete_ended_before(at(60)).await,
-            Ok(1),
-            "only the session that expired before 60 s"
-        );
-        assert!(
-            db.authenticate(&TokenHash("h2".into()), at(6))
-                .await
-                .expect("reads")
-                .is_some()
-        );
-        assert_eq!(db.delete_ended_before(at(60)).await, Ok(0));
-        assert_eq!(
-            db.delete_ended_before(at(101)).await,
-            Ok(2),
-            "h1 (revoked) and h2 once expired"
-        );
     }
 
     pub async fn ticket_ids_are_unique_and_increasing(db: &Database) {

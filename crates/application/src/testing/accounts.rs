@@ -1,12 +1,12 @@
-//! Users, categories and idempotency keys of the fakes.
+//! Users, sessions, categories and idempotency keys of the fakes.
 
 use async_trait::async_trait;
 use domain::{CategorySlug, Email, Role, Timestamp, UserId};
 
 use super::Fake;
 use crate::ports::{
-    Category, CategoryChanges, CategoryRepository, IdempotencyRecord, IdempotencyRepository, NewAccount, StoreError,
-    UserAccount, UserRepository,
+    Category, CategoryChanges, CategoryRepository, IdempotencyRecord, IdempotencyRepository, NewAccount, Session,
+    SessionRepository, StoreError, TokenHash, UserAccount, UserRepository,
 };
 
 #[async_trait]
@@ -45,6 +45,48 @@ impl UserRepository for Fake {
 
     async fn any_active_admin(&self) -> Result<bool, StoreError> {
         Ok(self.state().users.iter().any(|u| u.active && u.role == Role::Admin))
+    }
+}
+
+#[async_trait]
+impl SessionRepository for Fake {
+    async fn insert(&self, session: Session) -> Result<(), StoreError> {
+        let mut s = self.state();
+        // The token hash is the key and the user a foreign key, as in the databases.
+        if s.sessions.iter().any(|(k, _)| k.token_hash == session.token_hash) {
+            return Err(StoreError::Duplicate("record"));
+        }
+        if !s.users.iter().any(|u| u.id == session.user_id) {
+            return Err(StoreError::Reference("record"));
+        }
+        s.sessions.push((session, None));
+        Ok(())
+    }
+
+    async fn authenticate(&self, token_hash: &TokenHash, now: Timestamp) -> Result<Option<UserAccount>, StoreError> {
+        let s = self.state();
+        Ok(s.sessions
+            .iter()
+            .find(|(k, revoked)| k.token_hash == *token_hash && revoked.is_none() && k.expires_at > now)
+            .and_then(|(k, _)| s.users.iter().find(|u| u.id == k.user_id && u.active))
+            .cloned())
+    }
+
+    async fn revoke(&self, token_hash: &TokenHash, now: Timestamp) -> Result<(), StoreError> {
+        let mut s = self.state();
+        for (k, revoked) in s.sessions.iter_mut() {
+            if k.token_hash == *token_hash && revoked.is_none() {
+                *revoked = Some(now);
+            }
+        }
+        Ok(())
+    }
+
+    async fn delete_ended_before(&self, before: Timestamp) -> Result<u64, StoreError> {
+        let mut s = self.state();
+        let count = s.sessions.len();
+        s.sessions.retain(|(k, _)| k.expires_at >= before);
+        Ok((count - s.sessions.len()) as u64)
     }
 }
 

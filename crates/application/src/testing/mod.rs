@@ -1,10 +1,11 @@
 //! In-memory fakes of the ports, for use-case tests without a database.
 //!
-//! One [`Fake`] (a database in a mutex, [`State`]) implements every storage port; the
-//! impls live one file per port group: tickets and the unit of work, users, categories
-//! and idempotency keys, comments with blobs and upload intents, SLA, agents,
-//! escalation, outbox and notifications, clocks and calendars. Available to the crate's
-//! tests and, with the `mocks` feature, to other crates' tests.
+//! One [`Fake`] (a database in a mutex, [`State`]) implements every storage port but SLA
+//! calendars (mocked); the impls live one file per port group: tickets and the unit of
+//! work, users, sessions, categories and idempotency keys, comments with blobs and upload
+//! intents, SLA, agents, escalation, outbox and notifications, clocks and calendars. The
+//! [`contract`] cases hold them to what the databases do. Available to the crate's tests
+//! and, with the `mocks` feature, to other crates' tests.
 
 use std::sync::{Arc, Mutex};
 
@@ -94,6 +95,8 @@ pub struct State {
     pub phones: std::collections::BTreeMap<i64, (String, bool)>,
     /// Password hashes of the accounts inserted through the port, by user id.
     pub passwords: std::collections::BTreeMap<i64, String>,
+    /// Login sessions, each with when it was revoked.
+    pub sessions: Vec<(crate::ports::Session, Option<Timestamp>)>,
 }
 
 /// A database in a mutex.
@@ -241,6 +244,7 @@ impl Default for State {
             outbox_released: Default::default(),
             phones: Default::default(),
             passwords: Default::default(),
+            sessions: Vec::new(),
         }
     }
 }

@@ -5,7 +5,7 @@
 //! so a case added here runs on the three.
 //!
 //! Cases about the databases themselves stay in `adapters-db` only: migrations reverted
-//! and re-applied, sessions (the fakes keep none), races between connections
+//! and re-applied, races between connections
 //! (`concurrent_*`, ids for parallel callers, a raced firing), full-text search with
 //! stemming and stopwords (the fakes match whole words only), SLA calendars and the
 //! policies naming them (the fakes mock calendars), and the SLA use cases run on a
@@ -22,8 +22,8 @@ use futures_util::future::BoxFuture;
 use crate::ports::{
     AgentRepository, Category, CategoryRepository, ChangeSet, CommentRepository, ConversationQuery, EscalationChecks,
     EscalationRuleRepository, IdempotencyRepository, NewAccount, NotificationRepository, OutboxRepository,
-    SlaPolicyRepository, SlaTargetRepository, StoreError, TicketFilter, TicketQuery, TicketRepository, TicketSort,
-    UnitOfWork, UploadIntents, UserAccount, UserRepository, Write,
+    SessionRepository, SlaPolicyRepository, SlaTargetRepository, StoreError, TicketFilter, TicketQuery,
+    TicketRepository, TicketSort, UnitOfWork, UploadIntents, UserAccount, UserRepository, Write,
 };
 
 mod comments;
@@ -50,6 +50,8 @@ pub struct Store {
     pub uow: Arc<dyn UnitOfWork>,
     /// User accounts.
     pub users: Arc<dyn UserRepository>,
+    /// Login sessions.
+    pub sessions: Arc<dyn SessionRepository>,
     /// Categories.
     pub categories: Arc<dyn CategoryRepository>,
     /// Remembered idempotency keys.
@@ -83,6 +85,7 @@ impl Store {
         S: TicketRepository
             + UnitOfWork
             + UserRepository
+            + SessionRepository
             + CategoryRepository
             + IdempotencyRepository
             + CommentRepository
@@ -101,6 +104,7 @@ impl Store {
             tickets: s.clone(),
             uow: s.clone(),
             users: s.clone(),
+            sessions: s.clone(),
             categories: s.clone(),
             idempotency: s.clone(),
             comments: s.clone(),
@@ -129,6 +133,7 @@ macro_rules! contract_cases {
     ($m:ident) => {
         $m!(
             accounts_have_unique_emails,
+            sessions_expire_and_are_revocable,
             categories_in_use_cannot_be_deleted,
             a_command_writes_state_history_and_outbox_together,
             a_stale_version_writes_nothing,

@@ -456,3 +456,65 @@ pub async fn keyset_pages_cover_every_ticket_once_in_every_order(s: &Store) {
         assert_eq!(seen, expected, "{sort:?} must list every ticket exactly once");
     }
 }
+
+/// Contract: sessions expire and are revocable.
+pub async fn sessions_expire_and_are_revocable(s: &Store) {
+    let user = account(s, "s@example.com", Role::Customer).await;
+    let session = |hash: &str| Session {
+        token_hash: TokenHash(hash.into()),
+        user_id: user.id,
+        created_at: at(0),
+        expires_at: at(100),
+    };
+    s.sessions.insert(session("h1")).await.expect("stores");
+    s.sessions.insert(session("h2")).await.expect("stores");
+    let h1 = TokenHash("h1".into());
+    assert_eq!(
+        s.sessions.authenticate(&h1, at(99)).await.expect("reads").map(|u| u.id),
+        Some(user.id)
+    );
+    assert_eq!(
+        s.sessions.authenticate(&h1, at(100)).await.expect("reads"),
+        None,
+        "expired at expires_at"
+    );
+    assert_eq!(
+        s.sessions
+            .authenticate(&TokenHash("nope".into()), at(1))
+            .await
+            .expect("reads"),
+        None
+    );
+    s.sessions.revoke(&h1, at(5)).await.expect("revokes");
+    assert_eq!(s.sessions.authenticate(&h1, at(6)).await.expect("reads"), None);
+    s.sessions.revoke(&h1, at(7)).await.expect("revoking twice is fine");
+    assert!(
+        s.sessions
+            .authenticate(&TokenHash("h2".into()), at(6))
+            .await
+            .expect("reads")
+            .is_some(),
+        "other sessions live on"
+    );
+    let mut old = session("h3");
+    old.expires_at = at(50);
+    s.sessions.insert(old).await.expect("stores");
+    assert_eq!(
+        s.sessions.delete_ended_before(at(60)).await,
+        Ok(1),
+        "only the session that expired before 60 s"
+    );
+    assert!(
+        s.sessions
+            .authenticate(&TokenHash("h2".into()), at(6))
+            .await
+            .expect("reads")
+            .is_some()
+    );
+    assert_eq!(s.sessions.delete_ended_before(at(60)).await, Ok(0));
+    assert_eq!(
+        s.sessions.delete_ended_before(at(101)).await,
+        Ok(2),
+        "h1 (revoked) and h2 once expired"
+    );
+}
