@@ -387,6 +387,60 @@ impl AgentRepository for Database {
     }
 }
 
+/// Applies [`application::ports::Write::TakeCapacity`] on `$conn` inside the unit of
+/// work's transaction (expanded per backend there, see [`crate::unit_of_work`], with
+/// `dialect` naming the backend): locks the agent's profile (storing the unconfigured one
+/// first if there is none), counts their other open tickets and checks the room (else
+/// [`StoreError::AgentRefused`]), then notes `$at` as their last assignment.
+macro_rules! agent_write {
+    (take_capacity $conn:ident, $ticket_id:expr, $agent_id:expr, $strictness:expr, $at:expr) => {{
+        use application::ports::StoreError;
+        use diesel::{ExpressionMethods as _, QueryDsl as _};
+        use diesel_async::RunQueryDsl as _;
+        use $crate::error::TxError;
+        use $crate::schema::{agent_profiles, tickets};
+        let conn = &mut *$conn;
+        let ticket_id: domain::TicketId = $ticket_id;
+        let agent = domain::UserId::get($agent_id);
+        let strictness: domain::assignment::Strictness = $strictness;
+        let at = $crate::time::to_sql($at);
+        let locked = match dialect::lock_agent(conn, agent).await? {
+            Some(row) => row,
+            None => {
+                // Store the unconfigured profile so there is a row to lock.
+                diesel::insert_into(agent_profiles::table)
+                    .values($crate::agents::UnconfiguredRow::new(agent, at))
+                    .on_conflict_do_nothing()
+                    .execute(conn)
+                    .await?;
+                dialect::lock_agent(conn, agent)
+                    .await?
+                    .ok_or(TxError::Diesel(diesel::result::Error::NotFound))?
+            }
+        };
+        let (availability, capacity) = $crate::agents::room_of(locked).map_err(TxError::Store)?;
+        // Counted after the lock: every committed assignment to this agent is
+        // seen (READ COMMITTED takes a fresh snapshot per statement).
+        let open: i64 = tickets::table
+            .filter(tickets::assignee_id.eq(agent))
+            .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+                &$crate::agents::open_load_condition(),
+            ))
+            .filter(tickets::id.ne(ticket_id.get()))
+            .count()
+            .get_result(conn)
+            .await?;
+        let open = u32::try_from(open).unwrap_or(u32::MAX);
+        domain::assignment::check_room(strictness, availability, capacity, open)
+            .map_err(|r| TxError::Store(StoreError::AgentRefused(r)))?;
+        diesel::update(agent_profiles::table.find(agent))
+            .set(agent_profiles::last_assigned_at.eq(at))
+            .execute(conn)
+            .await?;
+    }};
+}
+pub(crate) use agent_write;
+
 #[cfg(test)]
 mod tests {
     use super::open_load_condition;

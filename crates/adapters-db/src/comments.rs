@@ -349,3 +349,66 @@ impl UploadIntents for Database {
         Ok(deleted == 1)
     }
 }
+
+/// Applies a comment write on `$conn` inside the unit of work's transaction (expanded per
+/// backend there, see [`crate::unit_of_work`]): `comment` inserts a comment and counts it
+/// on its ticket, provided the ticket is not closed (else
+/// [`StoreError::VersionConflict`]); `attachment` deletes an upload's intent and inserts
+/// its attachment, provided the intent is still there (else
+/// [`StoreError::Reference`]`("upload intent")`).
+macro_rules! comment_write {
+    (comment $conn:ident, $comment:expr) => {{
+        use diesel::{BoolExpressionMethods as _, ExpressionMethods as _, QueryDsl as _};
+        use diesel_async::RunQueryDsl as _;
+        use $crate::schema::{comments, tickets};
+        let conn = &mut *$conn;
+        let comment: &domain::Comment = $comment;
+        diesel::insert_into(comments::table)
+            .values($crate::comments::CommentRow::from_comment(comment))
+            .execute(conn)
+            .await?;
+        // Count it, unless a concurrent close won: then the caller retries
+        // on fresh state and the domain refuses.
+        let open = tickets::id
+            .eq(comment.ticket_id.get())
+            .and(tickets::status.ne("closed"));
+        let counted = if comment.visibility == domain::Visibility::Internal {
+            diesel::update(tickets::table.filter(open))
+                .set(tickets::internal_note_count.eq(tickets::internal_note_count + 1))
+                .execute(conn)
+                .await?
+        } else {
+            diesel::update(tickets::table.filter(open))
+                .set(tickets::public_comment_count.eq(tickets::public_comment_count + 1))
+                .execute(conn)
+                .await?
+        };
+        if counted == 0 {
+            return Err($crate::error::TxError::Store(
+                application::ports::StoreError::VersionConflict,
+            ));
+        }
+    }};
+    (attachment $conn:ident, $attachment:expr) => {{
+        use diesel::QueryDsl as _;
+        use diesel_async::RunQueryDsl as _;
+        use $crate::schema::{attachments, upload_intents};
+        let conn = &mut *$conn;
+        let attachment: &domain::Attachment = $attachment;
+        // The upload's intent goes with the commit; if the orphan sweeper
+        // claimed it first, its blob is (being) deleted: fail, keep no row.
+        let forgotten = diesel::delete(upload_intents::table.find(attachment.blob_key.clone()))
+            .execute(conn)
+            .await?;
+        if forgotten == 0 {
+            return Err($crate::error::TxError::Store(
+                application::ports::StoreError::Reference("upload intent"),
+            ));
+        }
+        diesel::insert_into(attachments::table)
+            .values($crate::comments::AttachmentRow::from_attachment(attachment))
+            .execute(conn)
+            .await?;
+    }};
+}
+pub(crate) use comment_write;

@@ -70,3 +70,12 @@ impl TxError {
 pub(crate) fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Failure(format!("stored {what} is invalid: {e}"))
 }
+
+/// Inside a transaction, a unique violation is the `refusal` the caller can act on (a
+/// lost race, a key remembered before); any other error stays Diesel's.
+pub(crate) fn unique_violation_as(refusal: StoreError) -> impl FnOnce(DieselError) -> TxError {
+    move |e| match e {
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => TxError::Store(refusal),
+        other => TxError::Diesel(other),
+    }
+}

@@ -253,25 +253,6 @@ macro_rules! due_checks {
     };
 }
 
-/// PostgreSQL: tickets another loop (or a command) holds right now are skipped, not
-/// waited for.
-pub(crate) async fn claim_check_rows_postgres(
-    conn: &mut diesel_async::AsyncPgConnection,
-    now: NaiveDateTime,
-    limit: i64,
-) -> QueryResult<Vec<i64>> {
-    due_checks!(now, limit).for_update().skip_locked().load(conn).await
-}
-
-/// SQLite: one writer at a time (the claim runs in a `BEGIN IMMEDIATE` transaction).
-pub(crate) async fn claim_check_rows_sqlite(
-    conn: &mut crate::pool::SqliteConnection,
-    now: NaiveDateTime,
-    limit: i64,
-) -> QueryResult<Vec<i64>> {
-    due_checks!(now, limit).load(conn).await
-}
-
 #[async_trait]
 impl EscalationChecks for Database {
     async fn claim_checks(
@@ -282,11 +263,13 @@ impl EscalationChecks for Database {
     ) -> Result<Vec<TicketId>, StoreError> {
         let (now, until, limit) = (to_sql(now), to_sql(lease_until), i64::from(limit));
         let ids: Vec<i64> = db_tx!(self, conn => {
-            let ids = dialect::claim_check_rows(conn, now, limit).await?;
-            diesel::update(tickets::table.filter(tickets::id.eq_any(&ids)))
-                .set(tickets::escalation_claimed_until.eq(until))
-                .execute(conn)
-                .await?;
+            let ids = dialect::lease_rows!(
+                conn,
+                due_checks!(now, limit),
+                tickets::table,
+                tickets::id,
+                tickets::escalation_claimed_until.eq(until)
+            );
             Ok::<_, crate::error::TxError>(ids)
         })?;
         Ok(ids.into_iter().map(TicketId::new).collect())
@@ -321,3 +304,56 @@ impl EscalationChecks for Database {
         Ok(n as u64)
     }
 }
+
+/// Applies an escalation write on `$conn` inside the unit of work's transaction (expanded
+/// per backend there, see [`crate::unit_of_work`]): `firing` notes that a rule fired for
+/// a trigger of a ticket (else [`StoreError::Duplicate`]`("escalation_firing")`);
+/// `schedule` sets the ticket's next look and ends its lease, provided the ticket is
+/// still at `$version` and under the lease ending at `$lease` (else nothing).
+macro_rules! escalation_write {
+    (firing $conn:ident, $ticket_id:expr, $rule_id:expr, $trigger:expr, $at:expr) => {{
+        use diesel::ExpressionMethods as _;
+        use diesel_async::RunQueryDsl as _;
+        use $crate::schema::escalation_firings;
+        let ticket_id: domain::TicketId = $ticket_id;
+        let rule_id: i64 = $rule_id;
+        let trigger: &String = $trigger;
+        let at: domain::Timestamp = $at;
+        diesel::insert_into(escalation_firings::table)
+            .values((
+                escalation_firings::ticket_id.eq(ticket_id.get()),
+                escalation_firings::rule_id.eq(rule_id),
+                escalation_firings::trigger_key.eq(trigger),
+                escalation_firings::fired_at.eq($crate::time::to_sql(at)),
+            ))
+            .execute($conn)
+            .await
+            .map_err($crate::error::unique_violation_as(
+                application::ports::StoreError::Duplicate("escalation_firing"),
+            ))?;
+    }};
+    (schedule $conn:ident, $ticket_id:expr, $at:expr, $version:expr, $lease:expr) => {{
+        use diesel::{BoolExpressionMethods as _, ExpressionMethods as _, QueryDsl as _};
+        use diesel_async::RunQueryDsl as _;
+        use $crate::schema::tickets;
+        use $crate::time::to_sql;
+        let ticket_id: domain::TicketId = $ticket_id;
+        let at: Option<domain::Timestamp> = $at;
+        let version: domain::Version = $version;
+        let lease: domain::Timestamp = $lease;
+        // A change or a rule since the schedule was worked out leaves the
+        // ticket due (both end the lease).
+        let held = tickets::id
+            .eq(ticket_id.get())
+            .and(tickets::version.eq(version.get()))
+            .and(tickets::escalation_claimed_until.eq(to_sql(lease)));
+        diesel::update(tickets::table.filter(held))
+            .set((
+                tickets::escalation_check_at.eq(at.map(to_sql)),
+                tickets::escalation_claimed_until.eq(None::<chrono::NaiveDateTime>),
+            ))
+            .execute($conn)
+            .await?;
+    }};
+}
+pub(crate) use escalation_write;

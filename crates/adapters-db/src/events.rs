@@ -1,7 +1,9 @@
 //! Ticket events as stored JSON: the `details` of a history row and the `payload` of an
-//! outbox row. The JSON shapes are part of the outbox contract; keep them stable.
+//! outbox row. The JSON shapes are part of the outbox contract; keep them stable. Also
+//! the writes that store events: history and outbox rows, outbox events finished.
 
 use application::ports::StoreError;
+use diesel::Insertable;
 use domain::sla::{Crossing, TargetKind};
 use domain::{
     CategorySlug, CommentId, FieldChange, Priority, Tags, TicketEvent, TicketEventKind, TicketNumber, TicketStatus,
@@ -10,6 +12,8 @@ use domain::{
 use serde::{Deserialize, Serialize};
 
 use crate::error::corrupt;
+use crate::schema::{outbox, ticket_history};
+use crate::time::to_sql;
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -324,6 +328,89 @@ fn field_name(stored: &str) -> &'static str {
         _ => "unknown",
     }
 }
+
+/// A new `ticket_history` row.
+#[derive(Insertable)]
+#[diesel(table_name = ticket_history)]
+#[diesel(treat_none_as_default_value = false)]
+pub(crate) struct NewHistoryRow {
+    ticket_id: i64,
+    actor_id: Option<i64>,
+    event_type: &'static str,
+    details: String,
+    visibility: &'static str,
+    occurred_at: chrono::NaiveDateTime,
+}
+
+/// A new `outbox` row.
+#[derive(Insertable)]
+#[diesel(table_name = outbox)]
+#[diesel(treat_none_as_default_value = false)]
+pub(crate) struct NewOutboxRow {
+    event_type: &'static str,
+    aggregate_id: i64,
+    payload: String,
+    created_at: chrono::NaiveDateTime,
+    available_at: chrono::NaiveDateTime,
+}
+
+/// The history row of an event.
+pub(crate) fn history_row(e: &TicketEvent) -> NewHistoryRow {
+    NewHistoryRow {
+        ticket_id: e.ticket_id.get(),
+        actor_id: e.actor.map(UserId::get),
+        event_type: e.kind.event_type(),
+        details: details_json(&e.kind),
+        visibility: e.kind.visibility().as_str(),
+        occurred_at: to_sql(e.at),
+    }
+}
+
+/// The outbox row of an event, available at once.
+pub(crate) fn outbox_row(e: &TicketEvent) -> NewOutboxRow {
+    NewOutboxRow {
+        event_type: e.kind.event_type(),
+        aggregate_id: e.ticket_id.get(),
+        payload: payload_json(e),
+        created_at: to_sql(e.at),
+        available_at: to_sql(e.at),
+    }
+}
+
+/// Applies an event write on `$conn` inside the unit of work's transaction (expanded per
+/// backend there, see [`crate::unit_of_work`]): `record` appends the event to its
+/// ticket's history and to the outbox; `finish` marks outbox event `$id` processed at
+/// `$at` and ends its lease.
+macro_rules! event_write {
+    (record $conn:ident, $event:expr) => {{
+        use diesel_async::RunQueryDsl as _;
+        let conn = &mut *$conn;
+        let event: &domain::TicketEvent = $event;
+        diesel::insert_into($crate::schema::ticket_history::table)
+            .values($crate::events::history_row(event))
+            .execute(conn)
+            .await?;
+        diesel::insert_into($crate::schema::outbox::table)
+            .values($crate::events::outbox_row(event))
+            .execute(conn)
+            .await?;
+    }};
+    (finish $conn:ident, $id:expr, $at:expr) => {{
+        use diesel::{ExpressionMethods as _, QueryDsl as _};
+        use diesel_async::RunQueryDsl as _;
+        use $crate::schema::outbox;
+        let id: i64 = $id;
+        let at: domain::Timestamp = $at;
+        diesel::update(outbox::table.find(id))
+            .set((
+                outbox::processed_at.eq($crate::time::to_sql(at)),
+                outbox::lease_until.eq(None::<chrono::NaiveDateTime>),
+            ))
+            .execute($conn)
+            .await?;
+    }};
+}
+pub(crate) use event_write;
 
 #[cfg(test)]
 mod tests {

@@ -1,4 +1,4 @@
-//! Remembered idempotency keys.
+//! Remembered idempotency keys: finding them, and remembering one in a unit of work.
 
 use application::ports::{IdempotencyRecord, IdempotencyRepository, StoreError};
 use async_trait::async_trait;
@@ -9,7 +9,34 @@ use domain::UserId;
 use crate::error::db_error;
 use crate::pool::Database;
 use crate::schema::idempotency_keys;
-use crate::time::from_sql;
+use crate::time::{from_sql, to_sql};
+
+/// An `idempotency_keys` row.
+#[derive(Insertable)]
+#[diesel(table_name = idempotency_keys)]
+#[diesel(treat_none_as_default_value = false)]
+pub(crate) struct IdempotencyRow {
+    user_id: i64,
+    scope: &'static str,
+    key: String,
+    fingerprint: String,
+    resource_id: i64,
+    created_at: chrono::NaiveDateTime,
+}
+
+impl IdempotencyRow {
+    /// The row remembering `r`.
+    pub(crate) fn of(r: &IdempotencyRecord) -> Self {
+        Self {
+            user_id: r.user_id.get(),
+            scope: r.scope,
+            key: r.key.clone(),
+            fingerprint: r.fingerprint.clone(),
+            resource_id: r.resource_id,
+            created_at: to_sql(r.created_at),
+        }
+    }
+}
 
 #[async_trait]
 impl IdempotencyRepository for Database {
@@ -39,3 +66,21 @@ impl IdempotencyRepository for Database {
         }))
     }
 }
+
+/// Applies [`application::ports::Write::RememberIdempotencyKey`] on `$conn` inside the
+/// unit of work's transaction (expanded per backend there, see [`crate::unit_of_work`]):
+/// a key remembered already (a concurrent retry committed first) is
+/// [`StoreError::Duplicate`]`("idempotency_key")`.
+macro_rules! idempotency_write {
+    (remember $conn:ident, $record:expr) => {{
+        use diesel_async::RunQueryDsl as _;
+        diesel::insert_into($crate::schema::idempotency_keys::table)
+            .values($crate::idempotency::IdempotencyRow::of($record))
+            .execute($conn)
+            .await
+            .map_err($crate::error::unique_violation_as(
+                application::ports::StoreError::Duplicate("idempotency_key"),
+            ))?;
+    }};
+}
+pub(crate) use idempotency_write;

@@ -75,3 +75,39 @@ macro_rules! db_tx {
             .await
     }};
 }
+
+/// Leases the rows of a leased queue inside the caller's transaction and evaluates to
+/// their ids: `$due` selects the ids of the due, unleased rows (through the queue's
+/// partial index, in its order, at most the batch), then `$table`'s rows with those
+/// `$id`s get `$lease` (the end of the lease, and who holds it). PostgreSQL: rows another
+/// claimant is locking right now are skipped, not waited for, so concurrent workers split
+/// the due work. `?` returns a Diesel error from the enclosing transaction body.
+macro_rules! lease_rows_postgres {
+    ($conn:ident, $due:expr, $table:expr, $id:expr, $lease:expr) => {{
+        use diesel::{ExpressionMethods as _, QueryDsl as _};
+        use diesel_async::RunQueryDsl as _;
+        let ids: Vec<i64> = $due.for_update().skip_locked().load($conn).await?;
+        diesel::update($table.filter($id.eq_any(&ids)))
+            .set($lease)
+            .execute($conn)
+            .await?;
+        ids
+    }};
+}
+pub(crate) use lease_rows_postgres;
+
+/// [`lease_rows_postgres!`] on SQLite: one writer at a time (the claim runs in a
+/// `BEGIN IMMEDIATE` transaction), so there is nothing to skip.
+macro_rules! lease_rows_sqlite {
+    ($conn:ident, $due:expr, $table:expr, $id:expr, $lease:expr) => {{
+        use diesel::{ExpressionMethods as _, QueryDsl as _};
+        use diesel_async::RunQueryDsl as _;
+        let ids: Vec<i64> = $due.load($conn).await?;
+        diesel::update($table.filter($id.eq_any(&ids)))
+            .set($lease)
+            .execute($conn)
+            .await?;
+        ids
+    }};
+}
+pub(crate) use lease_rows_sqlite;

@@ -144,46 +144,6 @@ macro_rules! due_events {
     };
 }
 
-/// PostgreSQL: rows another worker is claiming right now are skipped, not waited for.
-pub(crate) async fn claim_notification_rows_postgres(
-    conn: &mut diesel_async::AsyncPgConnection,
-    now: NaiveDateTime,
-    limit: i64,
-) -> QueryResult<Vec<i64>> {
-    due_notifications!(now, limit)
-        .for_update()
-        .skip_locked()
-        .load(conn)
-        .await
-}
-
-/// SQLite: one writer at a time (the claim runs in a `BEGIN IMMEDIATE` transaction).
-pub(crate) async fn claim_notification_rows_sqlite(
-    conn: &mut crate::pool::SqliteConnection,
-    now: NaiveDateTime,
-    limit: i64,
-) -> QueryResult<Vec<i64>> {
-    due_notifications!(now, limit).load(conn).await
-}
-
-/// [`claim_notification_rows_postgres`] for outbox events.
-pub(crate) async fn claim_event_rows_postgres(
-    conn: &mut diesel_async::AsyncPgConnection,
-    now: NaiveDateTime,
-    limit: i64,
-) -> QueryResult<Vec<i64>> {
-    due_events!(now, limit).for_update().skip_locked().load(conn).await
-}
-
-/// [`claim_notification_rows_sqlite`] for outbox events.
-pub(crate) async fn claim_event_rows_sqlite(
-    conn: &mut crate::pool::SqliteConnection,
-    now: NaiveDateTime,
-    limit: i64,
-) -> QueryResult<Vec<i64>> {
-    due_events!(now, limit).load(conn).await
-}
-
 #[async_trait]
 impl OutboxRepository for Database {
     async fn claim_events(
@@ -195,11 +155,13 @@ impl OutboxRepository for Database {
         let (now, until, limit) = (to_sql(now), to_sql(lease_until), i64::from(limit));
         type Row = (i64, String, i64, String, NaiveDateTime);
         let rows: Vec<Row> = db_tx!(self, conn => {
-            let ids = dialect::claim_event_rows(conn, now, limit).await?;
-            diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
-                .set(outbox::lease_until.eq(until))
-                .execute(conn)
-                .await?;
+            let ids = dialect::lease_rows!(
+                conn,
+                due_events!(now, limit),
+                outbox::table,
+                outbox::id,
+                outbox::lease_until.eq(until)
+            );
             let rows: Vec<Row> = outbox::table
                 .filter(outbox::id.eq_any(&ids))
                 .order(outbox::id.asc())
@@ -300,11 +262,13 @@ impl NotificationRepository for Database {
     ) -> Result<Vec<Notification>, StoreError> {
         let (now, until, limit, claimant) = (to_sql(now), to_sql(lease_until), i64::from(limit), claimant.to_owned());
         let rows: Vec<NotificationRow> = db_tx!(self, conn => {
-            let ids = dialect::claim_notification_rows(conn, now, limit).await?;
-            diesel::update(notifications::table.filter(notifications::id.eq_any(&ids)))
-                .set((notifications::lease_until.eq(until), notifications::claimed_by.eq(claimant)))
-                .execute(conn)
-                .await?;
+            let ids = dialect::lease_rows!(
+                conn,
+                due_notifications!(now, limit),
+                notifications::table,
+                notifications::id,
+                (notifications::lease_until.eq(until), notifications::claimed_by.eq(claimant))
+            );
             let rows: Vec<NotificationRow> = notifications::table
                 .filter(notifications::id.eq_any(&ids))
                 .order(notifications::next_attempt_at.asc())
@@ -461,3 +425,20 @@ impl NotificationRepository for Database {
         rows.into_iter().map(into_contact).collect()
     }
 }
+
+/// Applies [`application::ports::Write::QueueNotification`] on `$conn` inside the unit of
+/// work's transaction (expanded per backend there, see [`crate::unit_of_work`]): queues
+/// the notification unless its idempotency key is queued already.
+macro_rules! notification_write {
+    (queue $conn:ident, $notification:expr) => {{
+        use diesel_async::RunQueryDsl as _;
+        use $crate::schema::notifications;
+        diesel::insert_into(notifications::table)
+            .values($crate::notifications::NewNotificationRow::of($notification)?)
+            .on_conflict(notifications::idempotency_key)
+            .do_nothing()
+            .execute($conn)
+            .await?;
+    }};
+}
+pub(crate) use notification_write;

@@ -284,10 +284,7 @@ async fn open_sqlite(path: String) -> Result<SqliteConnection, ConnectionError> 
 /// PostgreSQL's SQL fragments.
 pub(crate) mod postgres_dialect {
     pub(crate) use crate::agents::lock_agent_postgres as lock_agent;
-    pub(crate) use crate::escalation::claim_check_rows_postgres as claim_check_rows;
-    pub(crate) use crate::notifications::claim_event_rows_postgres as claim_event_rows;
-    pub(crate) use crate::notifications::claim_notification_rows_postgres as claim_notification_rows;
-    pub(crate) use crate::sla::claim_due_rows_postgres as claim_due_rows;
+    pub(crate) use crate::macros::lease_rows_postgres as lease_rows;
 
     /// A full-text match of a ticket or its comments is written as
     /// `FULL_TEXT_TICKET ? FULL_TEXT_COMMENTS ? FULL_TEXT_CLOSE_*`, the query text bound
@@ -308,10 +305,7 @@ pub(crate) mod postgres_dialect {
 /// SQLite's SQL fragments.
 pub(crate) mod sqlite_dialect {
     pub(crate) use crate::agents::lock_agent_sqlite as lock_agent;
-    pub(crate) use crate::escalation::claim_check_rows_sqlite as claim_check_rows;
-    pub(crate) use crate::notifications::claim_event_rows_sqlite as claim_event_rows;
-    pub(crate) use crate::notifications::claim_notification_rows_sqlite as claim_notification_rows;
-    pub(crate) use crate::sla::claim_due_rows_sqlite as claim_due_rows;
+    pub(crate) use crate::macros::lease_rows_sqlite as lease_rows;
 
     /// A full-text match of a ticket or its comments, as in the PostgreSQL dialect.
     pub(crate) const FULL_TEXT_TICKET: &str = "(tickets.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ";

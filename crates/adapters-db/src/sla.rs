@@ -416,6 +416,23 @@ fn assemble(slas: Vec<SlaRow>, targets: Vec<TargetRow>) -> Result<Vec<(TicketId,
     Ok(by_ticket.into_iter().map(|(id, s)| (TicketId::new(id), s)).collect())
 }
 
+/// Due, unleased tickets, earliest deadline first, through the partial index on
+/// `next_deadline`.
+macro_rules! due_rows {
+    ($now:expr, $limit:expr) => {
+        ticket_slas::table
+            .filter(ticket_slas::next_deadline.le($now))
+            .filter(
+                ticket_slas::claimed_until
+                    .is_null()
+                    .or(ticket_slas::claimed_until.lt($now)),
+            )
+            .order(ticket_slas::next_deadline.asc())
+            .select(ticket_slas::ticket_id)
+            .limit($limit)
+    };
+}
+
 #[async_trait]
 impl SlaTargetRepository for Database {
     async fn sla_of(&self, ticket: TicketId) -> Result<StoredSla, StoreError> {
@@ -451,49 +468,82 @@ impl SlaTargetRepository for Database {
         let (now, until) = (to_sql(now), to_sql(lease_until));
         let limit = i64::from(limit);
         let ids: Vec<i64> = db_tx!(self, conn => {
-            let ids = dialect::claim_due_rows(conn, now, limit).await?;
-            diesel::update(ticket_slas::table.filter(ticket_slas::ticket_id.eq_any(&ids)))
-                .set(ticket_slas::claimed_until.eq(until))
-                .execute(conn)
-                .await?;
+            let ids = dialect::lease_rows!(
+                conn,
+                due_rows!(now, limit),
+                ticket_slas::table,
+                ticket_slas::ticket_id,
+                ticket_slas::claimed_until.eq(until)
+            );
             Ok(ids)
         })?;
         Ok(ids.into_iter().map(TicketId::new).collect())
     }
 }
 
-/// Due, unleased tickets, earliest deadline first, through the partial index on
-/// `next_deadline`.
-macro_rules! due_rows {
-    ($now:expr, $limit:expr) => {
-        ticket_slas::table
-            .filter(ticket_slas::next_deadline.le($now))
-            .filter(
-                ticket_slas::claimed_until
-                    .is_null()
-                    .or(ticket_slas::claimed_until.lt($now)),
-            )
-            .order(ticket_slas::next_deadline.asc())
-            .select(ticket_slas::ticket_id)
-            .limit($limit)
-    };
+/// Applies [`application::ports::Write::SaveSla`] on `$conn` inside the unit of work's
+/// transaction (expanded per backend there, see [`crate::unit_of_work`]): sets the
+/// ticket's `sla_due_at`, then inserts (revision 0) or updates its `ticket_slas` row
+/// provided the stored revision is still `$revision` (else
+/// [`StoreError::VersionConflict`]), ending the monitor's lease, and replaces its targets.
+macro_rules! sla_write {
+    (save $conn:ident, $ticket_id:expr, $policy_id:expr, $revision:expr, $sla:expr) => {{
+        use application::ports::StoreError;
+        use diesel::{BoolExpressionMethods as _, ExpressionMethods as _, QueryDsl as _};
+        use diesel_async::RunQueryDsl as _;
+        use $crate::schema::{ticket_sla_targets, ticket_slas, tickets};
+        use $crate::time::to_sql;
+        let conn = &mut *$conn;
+        let ticket_id: domain::TicketId = $ticket_id;
+        let policy_id: Option<i64> = $policy_id;
+        let revision: i64 = $revision;
+        let sla: &domain::sla::TicketSla = $sla;
+        let id = ticket_id.get();
+        // The ticket row first, then ticket_slas: the same lock order as a
+        // ticket command, so a command and the monitor cannot deadlock.
+        diesel::update(tickets::table.find(id))
+            .set(tickets::sla_due_at.eq(sla.running_due().map(to_sql)))
+            .execute(conn)
+            .await?;
+        let next_deadline = sla.next_deadline().map(to_sql);
+        let saved = if revision == 0 {
+            let row = $crate::sla::SlaRow {
+                ticket_id: id,
+                policy_id,
+                revision: 1,
+                next_deadline,
+                claimed_until: None,
+            };
+            diesel::insert_into(ticket_slas::table)
+                .values(row)
+                .execute(conn)
+                .await
+                .map_err($crate::error::unique_violation_as(StoreError::VersionConflict))?
+        } else {
+            let current = ticket_slas::ticket_id.eq(id).and(ticket_slas::revision.eq(revision));
+            diesel::update(ticket_slas::table.filter(current))
+                .set((
+                    ticket_slas::policy_id.eq(policy_id),
+                    ticket_slas::revision.eq(revision + 1),
+                    ticket_slas::next_deadline.eq(next_deadline),
+                    ticket_slas::claimed_until.eq(None::<chrono::NaiveDateTime>),
+                ))
+                .execute(conn)
+                .await?
+        };
+        if saved == 0 {
+            return Err($crate::error::TxError::Store(StoreError::VersionConflict));
+        }
+        diesel::delete(ticket_sla_targets::table.filter(ticket_sla_targets::ticket_id.eq(id)))
+            .execute(conn)
+            .await?;
+        // One row at a time: the async SQLite wrapper has no batch insert.
+        for row in $crate::sla::TargetRow::of(ticket_id, sla) {
+            diesel::insert_into(ticket_sla_targets::table)
+                .values(row)
+                .execute(conn)
+                .await?;
+        }
+    }};
 }
-
-/// PostgreSQL: rows another monitor is claiming right now are skipped, not waited for,
-/// so concurrent monitors split the due work.
-pub(crate) async fn claim_due_rows_postgres(
-    conn: &mut diesel_async::AsyncPgConnection,
-    now: NaiveDateTime,
-    limit: i64,
-) -> QueryResult<Vec<i64>> {
-    due_rows!(now, limit).for_update().skip_locked().load(conn).await
-}
-
-/// SQLite: one writer at a time (the claim runs in a `BEGIN IMMEDIATE` transaction).
-pub(crate) async fn claim_due_rows_sqlite(
-    conn: &mut crate::pool::SqliteConnection,
-    now: NaiveDateTime,
-    limit: i64,
-) -> QueryResult<Vec<i64>> {
-    due_rows!(now, limit).load(conn).await
-}
+pub(crate) use sla_write;

@@ -417,3 +417,79 @@ impl TicketRepository for Database {
             .collect()
     }
 }
+
+/// A `ticket_tags` row.
+#[derive(Insertable)]
+#[diesel(table_name = ticket_tags)]
+#[diesel(treat_none_as_default_value = false)]
+pub(crate) struct TagRow {
+    ticket_id: i64,
+    tag: String,
+}
+
+/// The tag rows of a ticket.
+pub(crate) fn tag_rows(ticket: &Ticket) -> Vec<TagRow> {
+    let id = ticket.id().get();
+    ticket
+        .parts()
+        .tags
+        .iter()
+        .map(|t| TagRow {
+            ticket_id: id,
+            tag: t.to_string(),
+        })
+        .collect()
+}
+
+/// Applies a ticket write on `$conn` inside the unit of work's transaction (expanded per
+/// backend there, see [`crate::unit_of_work`]): `insert` a ticket just opened with its
+/// tags, or `update` one provided its stored version is still `$expected` (else
+/// [`StoreError::VersionConflict`]) and replace its tags. `?` returns a refusal from the
+/// enclosing transaction body.
+macro_rules! ticket_write {
+    (insert $conn:ident, $ticket:expr) => {{
+        use diesel_async::RunQueryDsl as _;
+        let conn = &mut *$conn;
+        let ticket: &domain::Ticket = $ticket;
+        diesel::insert_into($crate::schema::tickets::table)
+            .values($crate::tickets::TicketRow::from_ticket(ticket))
+            .execute(conn)
+            .await?;
+        $crate::tickets::ticket_write!(@tags conn, ticket);
+    }};
+    (update $conn:ident, $ticket:expr, $expected:expr) => {{
+        use $crate::schema::{ticket_tags, tickets};
+        use diesel::{BoolExpressionMethods as _, ExpressionMethods as _, QueryDsl as _};
+        use diesel_async::RunQueryDsl as _;
+        let conn = &mut *$conn;
+        let ticket: &domain::Ticket = $ticket;
+        let expected: domain::Version = $expected;
+        let id = ticket.id().get();
+        let updated = diesel::update(
+            tickets::table.filter(tickets::id.eq(id).and(tickets::version.eq(expected.get()))),
+        )
+        .set($crate::tickets::TicketRow::from_ticket(ticket))
+        .execute(conn)
+        .await?;
+        if updated == 0 {
+            return Err($crate::error::TxError::Store(
+                application::ports::StoreError::VersionConflict,
+            ));
+        }
+        diesel::delete(ticket_tags::table.filter(ticket_tags::ticket_id.eq(id)))
+            .execute(conn)
+            .await?;
+        $crate::tickets::ticket_write!(@tags conn, ticket);
+    }};
+    (@tags $conn:ident, $ticket:expr) => {{
+        use diesel_async::RunQueryDsl as _;
+        // One row at a time: the async SQLite wrapper has no batch insert.
+        for tag in $crate::tickets::tag_rows($ticket) {
+            diesel::insert_into($crate::schema::ticket_tags::table)
+                .values(tag)
+                .execute($conn)
+                .await?;
+        }
+    }};
+}
+pub(crate) use ticket_write;

@@ -21,4 +21,7 @@ pub mod ports;
 pub mod sla;
 pub mod tickets;
 
+#[cfg(any(test, feature = "mocks"))]
+pub mod testing;
+
 pub use error::{AppError, FieldError};

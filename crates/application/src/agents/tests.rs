@@ -7,7 +7,7 @@ use domain::{Actor, Role, UserId};
 
 use super::*;
 use crate::error::AppError;
-use crate::tickets::fakes::Fake;
+use crate::testing::Fake;
 
 const ADMIN: i64 = 1;
 const AGENT: i64 = 2;

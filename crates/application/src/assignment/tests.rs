@@ -9,7 +9,7 @@ use domain::{Actor, CategorySlug, Role, TicketEventKind, TicketStatus, UserId};
 use super::*;
 use crate::error::AppError;
 use crate::ports::{AgentRepository, MockAgentRepository};
-use crate::tickets::fakes::Fake;
+use crate::testing::Fake;
 use crate::tickets::{AssignInput, AssignTicket, CreateTicket, CreateTicketInput, UnassignTicket};
 
 const CUSTOMER: i64 = 1;
@@ -108,7 +108,7 @@ async fn a_new_ticket_goes_to_the_least_loaded_skilled_online_agent_with_the_rea
     assert_eq!(s.commits, 3, "each ticket opened and assigned in one commit");
     assert_eq!(
         s.agents.get(&BORIS).and_then(|p| p.last_assigned_at),
-        Some(crate::tickets::fakes::START),
+        Some(crate::testing::START),
         "the last assignment is noted for the round robin"
     );
 }
@@ -146,7 +146,7 @@ async fn without_a_qualified_agent_the_ticket_waits_and_the_queue_serves_it_when
 async fn the_queue_serves_the_most_urgent_then_the_earliest_due_then_the_oldest() {
     let fake = fake();
     let low = open(&fake, "billing", "low").await;
-    fake.set_now(crate::tickets::fakes::START.plus_seconds(60));
+    fake.set_now(crate::testing::START.plus_seconds(60));
     let old_normal = open(&fake, "billing", "normal").await;
     let urgent = open(&fake, "billing", "urgent").await;
     let due_soon = open(&fake, "billing", "normal").await;
@@ -155,7 +155,7 @@ async fn the_queue_serves_the_most_urgent_then_the_earliest_due_then_the_oldest(
         let mut s = fake.state();
         let slot = s.tickets.iter_mut().find(|t| t.id() == due_soon.id()).expect("stored");
         let mut parts = slot.clone().into_parts();
-        parts.sla_due_at = Some(crate::tickets::fakes::START.plus_seconds(3_600));
+        parts.sla_due_at = Some(crate::testing::START.plus_seconds(3_600));
         *slot = domain::Ticket::restore(parts);
     }
     let fake = fake.with_agent(ANNA, Availability::Online, 3, &["billing"]);

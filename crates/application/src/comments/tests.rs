@@ -7,7 +7,7 @@ use domain::{Actor, Role, TicketError, TicketStatus, UserId, Visibility};
 use super::*;
 use crate::error::AppError;
 use crate::ports::StoreError;
-use crate::tickets::fakes::Fake;
+use crate::testing::Fake;
 use crate::tickets::{ChangeStatus, ChangeStatusInput, CreateTicket, CreateTicketInput, TicketHistory};
 
 const CUSTOMER: i64 = 1;
@@ -331,7 +331,7 @@ async fn a_committed_upload_leaves_no_intent_and_the_sweeper_keeps_its_blob() {
     input.files = vec![png("a.png")];
     add(&fake).execute(actor(CUSTOMER), input).await.expect("added");
     assert!(fake.state().intents.is_empty());
-    let clock = Arc::new(crate::tickets::fakes::FixedClock(domain::Timestamp::from_unix_seconds(
+    let clock = Arc::new(crate::testing::FixedClock(domain::Timestamp::from_unix_seconds(
         1_900_000_000,
     )));
     let sweep = SweepOrphanBlobs::new(Arc::new(fake.clone()), Arc::new(fake.clone()), clock, 3600);
@@ -352,7 +352,7 @@ async fn the_sweeper_deletes_blobs_of_uploads_that_never_committed() {
         .await
         .expect("records");
     fake.put("tickets/1/2", PNG.to_vec()).await.expect("puts");
-    let clock = Arc::new(crate::tickets::fakes::FixedClock(t0.plus_seconds(3700)));
+    let clock = Arc::new(crate::testing::FixedClock(t0.plus_seconds(3700)));
     let sweep = SweepOrphanBlobs::new(Arc::new(fake.clone()), Arc::new(fake.clone()), clock, 3600);
     assert_eq!(sweep.execute(100).await.expect("sweeps"), 1);
     let s = fake.state();

@@ -5,7 +5,7 @@ use domain::{Actor, Priority, Role, TicketError, TicketEventKind, TicketStatus, 
 
 use super::*;
 use crate::error::AppError;
-use crate::tickets::fakes::Fake;
+use crate::testing::Fake;
 use crate::tickets::{CreateTicket, CreateTicketInput};
 
 const CUSTOMER: i64 = 1;
@@ -179,7 +179,7 @@ mod rules {
     use super::super::*;
     use super::{AGENT, CUSTOMER, actor, fake};
     use crate::error::AppError;
-    use crate::tickets::fakes::Fake;
+    use crate::testing::Fake;
 
     const ADMIN: i64 = 9;
 
@@ -398,7 +398,7 @@ mod automatic {
 
     use super::{OFFLINE, SUPERVISOR, fake, open};
     use crate::escalation::RunEscalations;
-    use crate::tickets::fakes::{Fake, START};
+    use crate::testing::{Fake, START};
 
     fn minutes(m: i64) -> domain::Timestamp {
         START.plus_seconds(m * 60)

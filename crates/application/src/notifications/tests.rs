@@ -20,7 +20,7 @@ use crate::ports::{
     NotificationGateway, NotificationRepository, NotificationStatus, OutgoingMessage, Rendered, SendError, StoreError,
     TemplateContext, TemplateRenderer, UnitOfWork, Write,
 };
-use crate::tickets::fakes::{Fake, START};
+use crate::testing::{Fake, START};
 use crate::tickets::{AssignInput, AssignTicket, CreateTicket, CreateTicketInput};
 
 const CUSTOMER: i64 = 1;

@@ -8,7 +8,7 @@ use domain::{Actor, Priority, Role, TicketEventKind, TicketStatus, Timestamp, Us
 
 use super::MonitorSla;
 use crate::comments::{AddComment, AddCommentInput, AttachmentRules, CommentPorts};
-use crate::tickets::fakes::{Fake, START};
+use crate::testing::{Fake, START};
 use crate::tickets::{
     ChangeStatus, ChangeStatusInput, CreateTicket, CreateTicketInput, UpdateTicket, UpdateTicketInput,
 };

@@ -8,7 +8,7 @@ use domain::{Actor, Role, Timestamp, UserId};
 use super::explain::Step;
 use super::*;
 use crate::error::AppError;
-use crate::tickets::fakes::UtcOnly;
+use crate::testing::UtcOnly;
 
 fn admin() -> Actor {
     Actor::new(UserId::new(1), Role::Admin)
@@ -129,7 +129,7 @@ fn calendar_ports(repo: crate::ports::MockSlaCalendarRepository) -> CalendarPort
     CalendarPorts {
         calendars: Arc::new(repo),
         support: Arc::new(UtcOnly),
-        clock: Arc::new(crate::tickets::fakes::FixedClock(at("2026-11-27", 12))),
+        clock: Arc::new(crate::testing::FixedClock(at("2026-11-27", 12))),
     }
 }
 

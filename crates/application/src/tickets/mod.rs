@@ -95,6 +95,4 @@ pub(crate) fn check_limit(limit: Option<u32>) -> Result<u32, AppError> {
 }
 
 #[cfg(test)]
-pub(crate) mod fakes;
-#[cfg(test)]
 mod tests;

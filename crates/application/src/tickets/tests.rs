@@ -2,9 +2,9 @@
 
 use domain::{Actor, Role, TicketError, TicketStatus, UserId};
 
-use super::fakes::Fake;
 use super::*;
 use crate::error::AppError;
+use crate::testing::Fake;
 
 const CUSTOMER: i64 = 1;
 const OTHER_CUSTOMER: i64 = 2;

@@ -1,0 +1,169 @@
+//! Users, sessions, categories and idempotency keys of the fakes.
+
+use async_trait::async_trait;
+use domain::{CategorySlug, Email, Role, Timestamp, UserId};
+
+use super::Fake;
+use crate::ports::{
+    Category, CategoryChanges, CategoryRepository, IdempotencyRecord, IdempotencyRepository, NewAccount, Session,
+    SessionRepository, StoreError, TokenHash, UserAccount, UserRepository,
+};
+
+#[async_trait]
+impl UserRepository for Fake {
+    async fn insert(&self, account: NewAccount) -> Result<UserAccount, StoreError> {
+        let mut s = self.state();
+        if s.users.iter().any(|u| u.email == account.email) {
+            return Err(StoreError::Duplicate("email"));
+        }
+        let id = s.users.iter().map(|u| u.id.get()).max().unwrap_or(0) + 1;
+        let stored = UserAccount {
+            id: UserId::new(id),
+            email: account.email,
+            display_name: account.display_name,
+            role: account.role,
+            active: true,
+            created_at: account.created_at,
+        };
+        s.users.push(stored.clone());
+        s.passwords.insert(id, account.password_hash);
+        Ok(stored)
+    }
+
+    async fn get(&self, id: UserId) -> Result<Option<UserAccount>, StoreError> {
+        Ok(self.state().users.iter().find(|u| u.id == id).cloned())
+    }
+
+    /// Only accounts stored through [`UserRepository::insert`] have a password hash.
+    async fn find_credentials(&self, email: &Email) -> Result<Option<(UserAccount, String)>, StoreError> {
+        let s = self.state();
+        Ok(s.users
+            .iter()
+            .find(|u| u.email == *email)
+            .and_then(|u| s.passwords.get(&u.id.get()).map(|hash| (u.clone(), hash.clone()))))
+    }
+
+    async fn any_active_admin(&self) -> Result<bool, StoreError> {
+        Ok(self.state().users.iter().any(|u| u.active && u.role == Role::Admin))
+    }
+}
+
+#[async_trait]
+impl SessionRepository for Fake {
+    async fn insert(&self, session: Session) -> Result<(), StoreError> {
+        let mut s = self.state();
+        // The token hash is the key and the user a foreign key, as in the databases.
+        if s.sessions.iter().any(|(k, _)| k.token_hash == session.token_hash) {
+            return Err(StoreError::Duplicate("record"));
+        }
+        if !s.users.iter().any(|u| u.id == session.user_id) {
+            return Err(StoreError::Reference("record"));
+        }
+        s.sessions.push((session, None));
+        Ok(())
+    }
+
+    async fn authenticate(&self, token_hash: &TokenHash, now: Timestamp) -> Result<Option<UserAccount>, StoreError> {
+        let s = self.state();
+        Ok(s.sessions
+            .iter()
+            .find(|(k, revoked)| k.token_hash == *token_hash && revoked.is_none() && k.expires_at > now)
+            .and_then(|(k, _)| s.users.iter().find(|u| u.id == k.user_id && u.active))
+            .cloned())
+    }
+
+    async fn revoke(&self, token_hash: &TokenHash, now: Timestamp) -> Result<(), StoreError> {
+        let mut s = self.state();
+        for (k, revoked) in s.sessions.iter_mut() {
+            if k.token_hash == *token_hash && revoked.is_none() {
+                *revoked = Some(now);
+            }
+        }
+        Ok(())
+    }
+
+    async fn delete_ended_before(&self, before: Timestamp) -> Result<u64, StoreError> {
+        let mut s = self.state();
+        let count = s.sessions.len();
+        s.sessions.retain(|(k, _)| k.expires_at >= before);
+        Ok((count - s.sessions.len()) as u64)
+    }
+}
+
+#[async_trait]
+impl CategoryRepository for Fake {
+    async fn list(&self, include_inactive: bool) -> Result<Vec<Category>, StoreError> {
+        let mut listed: Vec<Category> = self
+            .state()
+            .categories
+            .iter()
+            .filter(|c| include_inactive || c.active)
+            .cloned()
+            .collect();
+        listed.sort_by(|a, b| a.slug.as_str().cmp(b.slug.as_str()));
+        Ok(listed)
+    }
+
+    async fn get(&self, slug: &CategorySlug) -> Result<Option<Category>, StoreError> {
+        Ok(self.state().categories.iter().find(|c| c.slug == *slug).cloned())
+    }
+
+    async fn insert(&self, category: Category) -> Result<(), StoreError> {
+        let mut s = self.state();
+        if s.categories.iter().any(|c| c.slug == category.slug) {
+            return Err(StoreError::Duplicate("slug"));
+        }
+        s.categories.push(category);
+        Ok(())
+    }
+
+    async fn update(
+        &self,
+        slug: &CategorySlug,
+        changes: CategoryChanges,
+        now: Timestamp,
+    ) -> Result<Option<Category>, StoreError> {
+        let mut s = self.state();
+        let Some(c) = s.categories.iter_mut().find(|c| c.slug == *slug) else {
+            return Ok(None);
+        };
+        if let Some(name) = changes.name {
+            c.name = name;
+        }
+        if let Some(description) = changes.description {
+            c.description = description;
+        }
+        if let Some(active) = changes.active {
+            c.active = active;
+        }
+        c.updated_at = now;
+        Ok(Some(c.clone()))
+    }
+
+    async fn delete(&self, slug: &CategorySlug) -> Result<bool, StoreError> {
+        let mut s = self.state();
+        if s.tickets.iter().any(|t| t.parts().category == *slug) {
+            return Err(StoreError::Reference("category"));
+        }
+        let before = s.categories.len();
+        s.categories.retain(|c| c.slug != *slug);
+        Ok(s.categories.len() < before)
+    }
+}
+
+#[async_trait]
+impl IdempotencyRepository for Fake {
+    async fn find(
+        &self,
+        user_id: UserId,
+        scope: &'static str,
+        key: &str,
+    ) -> Result<Option<IdempotencyRecord>, StoreError> {
+        Ok(self
+            .state()
+            .keys
+            .iter()
+            .find(|k| k.user_id == user_id && k.scope == scope && k.key == key)
+            .cloned())
+    }
+}

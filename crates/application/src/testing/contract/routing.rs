@@ -1,0 +1,213 @@
+//! Contract cases of routing: agents' places, loads, the queue and the workload.
+
+use domain::sla::{BusinessCalendar, TicketSla};
+
+use super::*;
+use crate::ports::*;
+use domain::*;
+
+/// Stores a profile for `id` handling `billing`.
+pub async fn agent_profile(s: &Store, id: UserId, availability: domain::assignment::Availability, capacity: u32) {
+    let profile = AgentProfile {
+        availability,
+        capacity,
+        skills: vec![domain::assignment::Skill {
+            category: CategorySlug::parse("billing").expect("valid"),
+            level: None,
+        }],
+        ..AgentProfile::unconfigured(id, at(0))
+    };
+    s.agents.save_agent_profile(profile).await.expect("saves profile");
+}
+
+/// The change set that gives `ticket` to `agent` as the application does: the ticket, the
+/// agent's place, then the event.
+pub fn assignment(
+    ticket: &Ticket,
+    agent: UserId,
+    strictness: domain::assignment::Strictness,
+    seconds: i64,
+) -> ChangeSet {
+    let mut assigned = ticket.clone();
+    let event = assigned
+        .assign_automatically(agent, at(seconds), "test".into())
+        .expect("queued");
+    let mut changes = ChangeSet::default();
+    changes
+        .push(Write::UpdateTicket {
+            ticket: assigned,
+            expected: ticket.version(),
+        })
+        .push(Write::TakeCapacity {
+            ticket_id: ticket.id(),
+            agent_id: agent,
+            strictness,
+            at: at(seconds),
+        })
+        .push(Write::Record(event));
+    changes
+}
+
+/// Contract: online agents queue and workload read what was written.
+pub async fn online_agents_queue_and_workload_read_what_was_written(s: &Store) {
+    use domain::assignment::{Availability, Strictness, queue_order};
+    let w = world(s).await;
+    agent_profile(s, w.agent.id, Availability::Online, 10).await;
+    let away = account(s, "away@example.com", Role::Supervisor).await;
+    agent_profile(s, away.id, Availability::Away, 10).await;
+    let customer_profile = account(s, "c2@example.com", Role::Customer).await;
+    agent_profile(s, customer_profile.id, Availability::Online, 10).await;
+
+    // Eight queued tickets of mixed priority, some with an SLA due instant.
+    let mut queued = Vec::new();
+    for (i, (priority, due)) in [
+        (Priority::Normal, None),
+        (Priority::Urgent, None),
+        (Priority::Normal, Some(500)),
+        (Priority::Low, None),
+        (Priority::Normal, Some(300)),
+        (Priority::Urgent, Some(900)),
+        (Priority::High, None),
+        (Priority::Normal, None),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let t = open(
+            s,
+            Spec {
+                priority,
+                ..spec(w.customer.id, &format!("q{i}"), i as i64)
+            },
+        )
+        .await;
+        if let Some(due) = due {
+            // A first-response target running from creation, due at `due`.
+            let cal = BusinessCalendar::always_open();
+            let sla = TicketSla::open(&terms(Some(due - i as i64), None), at(i as i64), &cal).expect("opens");
+            s.uow.commit(save(t.id(), 0, sla)).await.expect("saves the targets");
+        }
+        let stored = s.tickets.get(t.id()).await.expect("reads").expect("exists");
+        assert_eq!(stored.parts().sla_due_at, due.map(at));
+        queued.push(stored);
+    }
+    let hardware = open(
+        s,
+        Spec {
+            category: "hardware",
+            ..spec(w.customer.id, "other queue", 9)
+        },
+    )
+    .await;
+    let billing = CategorySlug::parse("billing").expect("valid");
+    let mut expected = queued.clone();
+    expected.sort_by(queue_order);
+    let ids = |ts: &[Ticket]| ts.iter().map(|t| t.id().get()).collect::<Vec<_>>();
+    assert_eq!(
+        ids(&s.tickets.queue(&billing, 100).await.expect("reads")),
+        ids(&expected),
+        "the domain's order"
+    );
+    assert_eq!(
+        ids(&s.tickets.queue(&billing, 3).await.expect("reads")),
+        ids(&expected[..3])
+    );
+
+    // Give the first three away; they leave the queue and count in the agent's load.
+    for t in &expected[..3] {
+        s.uow
+            .commit(assignment(t, w.agent.id, Strictness::Automatic, 50))
+            .await
+            .expect("assigns");
+    }
+    assert_eq!(
+        ids(&s.tickets.queue(&billing, 100).await.expect("reads")),
+        ids(&expected[3..])
+    );
+    let online = s.agents.online_agents(None).await.expect("reads");
+    assert_eq!(online.len(), 1, "away staff and customers are never candidates");
+    assert_eq!(online[0].id, w.agent.id);
+    assert_eq!(online[0].load.by_priority, [0, 0, 1, 2], "two urgent, one high");
+    assert_eq!(online[0].skills.len(), 1);
+    assert!(
+        s.agents
+            .online_agents(Some(CategorySlug::parse("hardware").expect("valid")))
+            .await
+            .expect("reads")
+            .is_empty()
+    );
+    assert_eq!(
+        s.agents
+            .online_agents(Some(billing.clone()))
+            .await
+            .expect("reads")
+            .len(),
+        1
+    );
+
+    // Progress one, resolve another (it frees its place), answer one.
+    let mut first = s.tickets.get(expected[0].id()).await.expect("reads").expect("exists");
+    let agent = Actor::new(w.agent.id, Role::Agent);
+    let before = first.clone();
+    let event = first
+        .transition(TicketStatus::InProgress, agent, at(60), None)
+        .expect("starts");
+    let mut parts = first.clone().into_parts();
+    parts.first_response_at = Some(parts.created_at.plus_seconds(600));
+    let first = Ticket::restore(parts);
+    s.uow
+        .commit(update_of(&before, first.clone(), event))
+        .await
+        .expect("commits");
+    let mut second = s.tickets.get(expected[1].id()).await.expect("reads").expect("exists");
+    for (to, seconds) in [(TicketStatus::InProgress, 61), (TicketStatus::Resolved, 62)] {
+        let before = second.clone();
+        let event = second.transition(to, agent, at(seconds), None).expect("moves");
+        s.uow
+            .commit(update_of(&before, second.clone(), event))
+            .await
+            .expect("commits");
+    }
+
+    let lines = s.agents.workload(at(0)).await.expect("reads");
+    let mine: Vec<_> = lines.iter().filter(|l| l.user_id == w.agent.id).collect();
+    assert_eq!(mine.len(), 1);
+    let line = mine[0];
+    assert_eq!(line.display_name, w.agent.display_name.to_string());
+    assert_eq!((line.availability, line.capacity), (Availability::Online, 10));
+    assert_eq!(
+        line.by_status,
+        [1, 1, 0],
+        "one assigned, one in progress; the resolved one is not open"
+    );
+    assert_eq!(line.load.open(), 2);
+    let mut open_ids: Vec<i64> = line.open_tickets.iter().map(|t| t.get()).collect();
+    open_ids.sort_unstable();
+    let mut want = vec![expected[0].id().get(), expected[2].id().get()];
+    want.sort_unstable();
+    assert_eq!(open_ids, want);
+    assert_eq!(line.first_responses, vec![600]);
+    let later = s.agents.workload(at(10_000)).await.expect("reads");
+    let line = later.iter().find(|l| l.user_id == w.agent.id).expect("listed");
+    assert!(
+        line.first_responses.is_empty(),
+        "a response before the window is left out"
+    );
+    assert!(
+        lines.iter().any(|l| l.user_id == away.id),
+        "staff with a profile are listed"
+    );
+    assert!(
+        !lines.iter().any(|l| l.user_id == customer_profile.id),
+        "customers never"
+    );
+    assert!(
+        !s.tickets
+            .queue(&billing, 100)
+            .await
+            .expect("reads")
+            .iter()
+            .any(|t| t.id() == hardware.id()),
+        "each category has its own queue"
+    );
+}
