@@ -81,6 +81,22 @@ impl UserRepository for Database {
         row.map(UserRow::into_account).transpose()
     }
 
+    async fn get_many(&self, ids: &[UserId]) -> Result<Vec<UserAccount>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<i64> = ids.iter().map(|id| id.get()).collect();
+        let rows: Vec<UserRow> = db_run!(self, conn => {
+            users::table
+                .filter(users::id.eq_any(ids.clone()))
+                .select(UserRow::as_select())
+                .load(conn)
+                .await
+                .map_err(db_error)?
+        });
+        rows.into_iter().map(UserRow::into_account).collect()
+    }
+
     async fn find_credentials(&self, email: &Email) -> Result<Option<(UserAccount, String)>, StoreError> {
         let email = email.clone();
         let row: Option<(UserRow, String)> = db_run!(self, conn => {

@@ -21,16 +21,14 @@ impl AssigneeNames {
         Self { users }
     }
 
-    /// The display names of the distinct assignees of `tickets` (one read each).
+    /// The display names of the distinct assignees of `tickets`, in one read.
     pub async fn execute(&self, tickets: &[&Ticket]) -> Result<HashMap<UserId, String>, AppError> {
+        let mut ids: Vec<UserId> = tickets.iter().filter_map(|t| t.assignee_id()).collect();
+        ids.sort_unstable_by_key(|id| id.get());
+        ids.dedup();
         let mut names = HashMap::new();
-        for id in tickets.iter().filter_map(|t| t.assignee_id()) {
-            if names.contains_key(&id) {
-                continue;
-            }
-            if let Some(user) = self.users.get(id).await? {
-                names.insert(id, user.display_name.to_string());
-            }
+        for user in self.users.get_many(&ids).await? {
+            names.insert(user.id, user.display_name.to_string());
         }
         Ok(names)
     }

@@ -46,6 +46,8 @@ pub trait UserRepository: Send + Sync {
     async fn insert(&self, account: NewAccount) -> Result<UserAccount, StoreError>;
     /// The account with this id.
     async fn get(&self, id: UserId) -> Result<Option<UserAccount>, StoreError>;
+    /// The accounts with these ids, in one read, in any order; unknown ids are left out.
+    async fn get_many(&self, ids: &[UserId]) -> Result<Vec<UserAccount>, StoreError>;
     /// The account with this login and its password hash.
     async fn find_credentials(&self, email: &Email) -> Result<Option<(UserAccount, String)>, StoreError>;
     /// True when at least one active admin account exists.

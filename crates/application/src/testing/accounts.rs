@@ -34,6 +34,16 @@ impl UserRepository for Fake {
         Ok(self.state().users.iter().find(|u| u.id == id).cloned())
     }
 
+    async fn get_many(&self, ids: &[UserId]) -> Result<Vec<UserAccount>, StoreError> {
+        Ok(self
+            .state()
+            .users
+            .iter()
+            .filter(|u| ids.contains(&u.id))
+            .cloned()
+            .collect())
+    }
+
     /// Only accounts stored through [`UserRepository::insert`] have a password hash.
     async fn find_credentials(&self, email: &Email) -> Result<Option<(UserAccount, String)>, StoreError> {
         let s = self.state();

@@ -21,6 +21,15 @@ pub async fn accounts_have_unique_emails(s: &Store) {
         .await;
     assert_eq!(dup, Err(StoreError::Duplicate("email")));
     assert_eq!(s.users.get(a.id).await.expect("reads"), Some(a.clone()));
+    let b = account(s, "bea@example.com", Role::Customer).await;
+    let mut many = s
+        .users
+        .get_many(&[b.id, a.id, UserId::new(999_999)])
+        .await
+        .expect("reads");
+    many.sort_by_key(|u| u.id.get());
+    assert_eq!(many, vec![a.clone(), b], "the known ones, unknown ids left out");
+    assert_eq!(s.users.get_many(&[]).await.expect("reads"), vec![]);
     let (found, hash) = s
         .users
         .find_credentials(&a.email)
