@@ -217,12 +217,11 @@ impl Server {
             }
             // Ready means our process bound the port (actix logs it) and answers.
             let bound = format!("listening on: {}", self.base.trim_start_matches("http://"));
-            if self.log_text().contains(&bound) {
-                if let Ok(r) = self.http.get(format!("{}/readyz", self.base)).send().await {
-                    if r.status().is_success() {
-                        return Ok(());
-                    }
-                }
+            if self.log_text().contains(&bound)
+                && let Ok(r) = self.http.get(format!("{}/readyz", self.base)).send().await
+                && r.status().is_success()
+            {
+                return Ok(());
             }
             assert!(
                 Instant::now() < deadline,

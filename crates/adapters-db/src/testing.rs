@@ -16,10 +16,10 @@ pub const TEST_DATABASE_URL: &str = "TEST_DATABASE_URL";
 /// configured, so CI cannot pass without running the PostgreSQL half. Otherwise says
 /// once, on the terminal, that the PostgreSQL tests were skipped.
 pub fn postgres_base_url() -> Option<String> {
-    if let Ok(url) = std::env::var(TEST_DATABASE_URL) {
-        if !url.is_empty() {
-            return Some(url);
-        }
+    if let Ok(url) = std::env::var(TEST_DATABASE_URL)
+        && !url.is_empty()
+    {
+        return Some(url);
     }
     let required = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
         || std::env::var("REQUIRE_POSTGRES").is_ok_and(|v| v == "1");

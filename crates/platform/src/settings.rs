@@ -350,12 +350,12 @@ impl Settings {
                 .try_parsing(false)
                 .ignore_empty(true),
         );
-        if let Ok(url) = std::env::var("DATABASE_URL") {
-            if !url.is_empty() {
-                builder = builder
-                    .set_override("database.url", url)
-                    .map_err(|e| SettingsError(e.to_string()))?;
-            }
+        if let Ok(url) = std::env::var("DATABASE_URL")
+            && !url.is_empty()
+        {
+            builder = builder
+                .set_override("database.url", url)
+                .map_err(|e| SettingsError(e.to_string()))?;
         }
         let settings: Settings = builder
             .build()

@@ -64,10 +64,11 @@ fn toml_keys(text: &str) -> (BTreeMap<String, Value>, BTreeSet<String>) {
             section = name.to_owned();
         } else if let Some(rest) = line.strip_prefix('#') {
             let rest = rest.trim_start();
-            if let Some((key, _)) = rest.split_once(" = ") {
-                if !key.is_empty() && key.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
-                    commented.insert(format!("{section}.{key}"));
-                }
+            if let Some((key, _)) = rest.split_once(" = ")
+                && !key.is_empty()
+                && key.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+            {
+                commented.insert(format!("{section}.{key}"));
             }
         }
     }

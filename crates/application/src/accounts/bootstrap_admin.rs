@@ -43,10 +43,10 @@ impl BootstrapAdmin {
             password: password.to_owned(),
             role: Role::Admin,
         };
-        if let Ok(email) = Email::parse(email) {
-            if self.create.users.find_credentials(&email).await?.is_some() {
-                return Ok(BootstrapOutcome::AlreadyExists);
-            }
+        if let Ok(email) = Email::parse(email)
+            && self.create.users.find_credentials(&email).await?.is_some()
+        {
+            return Ok(BootstrapOutcome::AlreadyExists);
         }
         match self.create.create(input).await {
             Ok(account) => Ok(BootstrapOutcome::Created(account)),

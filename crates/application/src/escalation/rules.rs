@@ -234,10 +234,10 @@ async fn merge(ports: &RulePorts, base: EscalationRule, input: RuleInput) -> Res
     // What the rule names must exist.
     let mut v = Validator::default();
     for c in &rule.conditions {
-        if let Condition::Category(slug) = c {
-            if ports.categories.get(slug).await?.is_none() {
-                v.fail("conditions", format!("there is no category `{slug}`"));
-            }
+        if let Condition::Category(slug) = c
+            && ports.categories.get(slug).await?.is_none()
+        {
+            v.fail("conditions", format!("there is no category `{slug}`"));
         }
     }
     for a in &rule.actions {

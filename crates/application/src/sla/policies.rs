@@ -122,15 +122,15 @@ async fn merge(ports: &PolicyPorts, base: SlaPolicy, input: PolicyInput) -> Resu
             );
         }
     }
-    if let Some(c) = &p.category {
-        if ports.categories.get(c).await?.is_none() {
-            v.fail("category", format!("there is no category `{c}`"));
-        }
+    if let Some(c) = &p.category
+        && ports.categories.get(c).await?.is_none()
+    {
+        v.fail("category", format!("there is no category `{c}`"));
     }
-    if let Some(id) = p.calendar_id {
-        if ports.calendars.get_calendar(id).await?.is_none() {
-            v.fail("calendar_id", format!("there is no calendar {id}"));
-        }
+    if let Some(id) = p.calendar_id
+        && ports.calendars.get_calendar(id).await?.is_none()
+    {
+        v.fail("calendar_id", format!("there is no calendar {id}"));
     }
     v.finish()?;
     Ok(p)

@@ -21,12 +21,12 @@ impl UnitOfWork for Fake {
             s.lose_races -= 1;
             // Another writer won: the ticket it changed moved to its next version.
             for w in &changes.writes {
-                if let Write::UpdateTicket { ticket, .. } = w {
-                    if let Some(t) = s.tickets.iter_mut().find(|t| t.id() == ticket.id()) {
-                        let mut parts = t.clone().into_parts();
-                        parts.version = parts.version.next();
-                        *t = Ticket::restore(parts);
-                    }
+                if let Write::UpdateTicket { ticket, .. } = w
+                    && let Some(t) = s.tickets.iter_mut().find(|t| t.id() == ticket.id())
+                {
+                    let mut parts = t.clone().into_parts();
+                    parts.version = parts.version.next();
+                    *t = Ticket::restore(parts);
                 }
             }
             return Err(StoreError::VersionConflict);

@@ -111,13 +111,13 @@ pub(crate) async fn commit_with_retry<T>(
     for _ in 0..MAX_ATTEMPTS {
         let ticket = load_visible(ports, actor, reference).await?;
         let read_version = ticket.version();
-        if let Some(expected) = if_match {
-            if expected != read_version.get() {
-                return Err(AppError::PreconditionFailed {
-                    expected,
-                    current: read_version,
-                });
-            }
+        if let Some(expected) = if_match
+            && expected != read_version.get()
+        {
+            return Err(AppError::PreconditionFailed {
+                expected,
+                current: read_version,
+            });
         }
         let now = ports.clock.now();
         let (changes, answer) = match attempt(ticket, now).await? {

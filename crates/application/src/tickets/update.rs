@@ -74,13 +74,13 @@ impl UpdateTicket {
             None => None,
         };
         let ticket = mutate(&self.ports, actor, reference, if_match, |ticket, now| {
-            if let (Some(category), Some(Err(_))) = (&update.category, &category_check) {
-                if ticket.parts().category != *category {
-                    return Err(AppError::invalid(
-                        "category",
-                        format!("there is no active category `{category}`"),
-                    ));
-                }
+            if let (Some(category), Some(Err(_))) = (&update.category, &category_check)
+                && ticket.parts().category != *category
+            {
+                return Err(AppError::invalid(
+                    "category",
+                    format!("there is no active category `{category}`"),
+                ));
             }
             Ok(ticket.update(update.clone(), actor, now)?)
         })
