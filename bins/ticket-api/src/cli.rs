@@ -129,7 +129,7 @@ async fn serve(settings: Settings) -> Result<(), String> {
     };
     if worker.is_some() {
         tracing::info!(
-            "running the worker loops in-process (single-node mode; set TICKET__WORKER__EMBEDDED=false to turn off)"
+            "running the worker jobs in-process (single-node mode; set TICKET__WORKER__EMBEDDED=false to turn off)"
         );
     }
     tracing::info!(address = %settings.http.bind, "serving the API at http://{}/api/v1 (OpenAPI: /api/v1/openapi.json)", settings.http.bind);
