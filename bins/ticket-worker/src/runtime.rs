@@ -195,8 +195,9 @@ pub async fn tick(job: &dyn Job, stopped: &watch::Receiver<bool>) -> Tick {
                 }
             }
             Err(e) => {
-                tracing::warn!(job = job.name(), error = %e, "the job cannot run now");
-                error = Some(e.to_string());
+                // The cause (which `Display` keeps from clients) is for the log.
+                tracing::warn!(job = job.name(), error = ?e, "the job cannot run now");
+                error = Some(format!("{e:?}"));
                 break;
             }
         }
@@ -383,7 +384,10 @@ mod tests {
         let t2 = tick(&job, &stopped).await;
         assert_eq!(job.runs.load(Ordering::Relaxed), 2);
         assert_eq!(t2.report.values, vec![("done", 1), ("level", 1)], "what ran is kept");
-        assert!(t2.error.is_some(), "the failure ends the tick and is reported");
+        assert!(
+            t2.error.as_deref().is_some_and(|e| e.contains("down")),
+            "the failure ends the tick and is reported with its cause"
+        );
         assert_eq!(t.report.failed, 1);
 
         let job = scripted(vec![Ok(full(1)), Ok(full(1))]);
