@@ -61,10 +61,15 @@ fn verify_with(params: &Params, password: &str, hash: &str) -> bool {
 impl PasswordHasher for Argon2Hasher {
     async fn hash(&self, password: &str) -> Result<String, String> {
         let (params, password) = (self.params.clone(), password.to_owned());
-        let _permit = self.permits.acquire().await.map_err(|e| e.to_string())?;
-        tokio::task::spawn_blocking(move || hash_with(&params, &password))
-            .await
-            .map_err(|e| e.to_string())?
+        let permit = self.permits.clone().acquire_owned().await.map_err(|e| e.to_string())?;
+        // The permit goes with the work: a caller that stops waiting (a client gone) does
+        // not free it while the hash still runs.
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            hash_with(&params, &password)
+        })
+        .await
+        .map_err(|e| e.to_string())?
     }
 
     async fn verify<'a>(&self, password: &str, hash: Option<&'a str>) -> bool {
@@ -74,12 +79,15 @@ impl PasswordHasher for Argon2Hasher {
             Some(h) => (h.to_owned(), true),
             None => (self.decoy.clone(), false),
         };
-        let Ok(_permit) = self.permits.acquire().await else {
+        let Ok(permit) = self.permits.clone().acquire_owned().await else {
             return false;
         };
-        let matched = tokio::task::spawn_blocking(move || verify_with(&params, &password, &hash))
-            .await
-            .unwrap_or(false);
+        let matched = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            verify_with(&params, &password, &hash)
+        })
+        .await
+        .unwrap_or(false);
         matched && real
     }
 }
@@ -109,5 +117,32 @@ mod tests {
         let b = hasher.hash("same").await.expect("hashes");
         assert_ne!(a, b);
         assert!(!hasher.verify("decoy password for unknown logins", None).await);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_caller_that_stops_waiting_does_not_free_the_permit_of_a_running_hash() {
+        // Slow enough (64 MiB, 4 passes) that the hash outlives the caller's patience.
+        let mut hasher = Argon2Hasher::with_params(64 * 1024, 4, 1).expect("valid params");
+        hasher.permits = Arc::new(Semaphore::new(1));
+        let hash = hasher.decoy.clone();
+        let gave_up = tokio::time::timeout(
+            std::time::Duration::from_millis(20),
+            hasher.verify("a guess", Some(&hash)),
+        )
+        .await;
+        assert!(gave_up.is_err(), "the caller stopped waiting before the hash finished");
+        assert_eq!(
+            hasher.permits.available_permits(),
+            0,
+            "the abandoned hash still runs, so it still holds its permit"
+        );
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while hasher.permits.available_permits() == 0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the permit comes back when the hash ends"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
     }
 }
