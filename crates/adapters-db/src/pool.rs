@@ -82,18 +82,33 @@ pub fn parse_url(url: &str) -> Result<(Backend, String), ConnectError> {
     Ok((Backend::Sqlite, path.to_owned()))
 }
 
-/// The URL without its password, for messages and logs.
+/// The URL without its password, for messages and logs: the password of the user
+/// information (`user:***@`) and every query parameter naming a password
+/// (`?password=***`, any case).
 pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let userinfo = &url[scheme_end + 3..at];
-            match userinfo.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let mut out = match (base.find("://"), base.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => match base[scheme_end + 3..at].split_once(':') {
+            Some((user, _)) => format!("{}{user}:***{}", &base[..scheme_end + 3], &base[at..]),
+            None => base.to_owned(),
+        },
+        _ => base.to_owned(),
+    };
+    if let Some(query) = query {
+        let params: Vec<String> = query
+            .split('&')
+            .map(|param| match param.split_once('=') {
+                Some((key, _)) if key.to_ascii_lowercase().contains("password") => format!("{key}=***"),
+                _ => param.to_owned(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&params.join("&"));
     }
+    out
 }
 
 impl Database {
@@ -354,6 +369,15 @@ mod tests {
         );
         assert_eq!(redact("postgres://app@db/t"), "postgres://app@db/t");
         assert_eq!(redact("sqlite://x.db"), "sqlite://x.db");
+        assert_eq!(
+            redact("postgres://app@db/t?password=s3cret&sslmode=require"),
+            "postgres://app@db/t?password=***&sslmode=require"
+        );
+        assert_eq!(
+            redact("postgres://db/t?user=app&PassWord=a@b:c"),
+            "postgres://db/t?user=app&PassWord=***"
+        );
+        assert_eq!(redact("postgres://app:p@ss@db/t"), "postgres://app:***@db/t");
     }
 
     #[test]
