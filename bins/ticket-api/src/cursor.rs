@@ -21,6 +21,11 @@ pub fn encode_ticket(c: &TicketCursor) -> String {
     URL_SAFE_NO_PAD.encode(format!("t2|{}|{}|{}|{}", c.sort.as_str(), c.key, c.created, c.id.get()))
 }
 
+/// The instants a cursor may carry, in microseconds: years 1 to 9999, which both databases
+/// and the driver's date types hold. A forged cursor beyond them is refused here (400)
+/// instead of failing in the database.
+const INSTANTS: std::ops::RangeInclusive<i64> = -62_135_596_800_000_000..=253_402_300_799_999_999;
+
 /// Decodes a ticket list position.
 pub fn decode_ticket(raw: &str) -> Result<TicketCursor, ApiError> {
     let text = decode_text(raw)?;
@@ -28,10 +33,24 @@ pub fn decode_ticket(raw: &str) -> Result<TicketCursor, ApiError> {
     let ["t2", sort, key, created, id] = fields.as_slice() else {
         return Err(invalid());
     };
+    let sort = TicketSort::parse(sort).ok_or_else(invalid)?;
+    let key: i64 = key.parse().map_err(|_| invalid())?;
+    let created: i64 = created.parse().map_err(|_| invalid())?;
+    let key_fits = match sort {
+        TicketSort::CreatedDesc | TicketSort::CreatedAsc | TicketSort::UpdatedDesc | TicketSort::UpdatedAsc => {
+            INSTANTS.contains(&key)
+        }
+        // `i64::MAX` stands for "no running target" (TicketSort::key_of).
+        TicketSort::SlaDueAsc => key == i64::MAX || INSTANTS.contains(&key),
+        TicketSort::PriorityDesc | TicketSort::PriorityAsc => i16::try_from(key).is_ok(),
+    };
+    if !key_fits || !INSTANTS.contains(&created) {
+        return Err(invalid());
+    }
     Ok(TicketCursor {
-        sort: TicketSort::parse(sort).ok_or_else(invalid)?,
-        key: key.parse().map_err(|_| invalid())?,
-        created: created.parse().map_err(|_| invalid())?,
+        sort,
+        key,
+        created,
         id: TicketId::new(id.parse().map_err(|_| invalid())?),
     })
 }
@@ -83,5 +102,21 @@ mod tests {
         assert!(decode_history(&encode_ticket(&c)).is_err());
         assert_eq!(decode_id("c", &encode_id("c", 9)).ok(), Some(9));
         assert!(decode_id("a", &encode_id("c", 9)).is_err(), "kinds do not mix");
+    }
+
+    #[test]
+    fn forged_instants_outside_what_the_databases_hold_are_refused() {
+        let forged = |text: &str| URL_SAFE_NO_PAD.encode(text);
+        for bad in [
+            "t2|-created_at|9223372036854775000|0|5",
+            "t2|updated_at|-9223372036854775000|0|5",
+            "t2|-created_at|0|9223372036854775000|5",
+            "t2|sla_due_at|9223372036854775806|0|5",
+            "t2|-priority|99999|0|5",
+        ] {
+            assert!(decode_ticket(&forged(bad)).is_err(), "{bad}");
+        }
+        let none_due = decode_ticket(&forged("t2|sla_due_at|9223372036854775807|0|5"));
+        assert!(none_due.is_ok(), "a ticket without a running target sorts last");
     }
 }
