@@ -63,18 +63,19 @@ impl fmt::Debug for LogGateway {
 impl NotificationGateway for LogGateway {
     async fn send(&self, message: &OutgoingMessage) -> Result<(), SendError> {
         let channel = message.channel.as_str();
+        // Addresses and customer-written subjects are personal data: not at info.
         tracing::info!(
             target: "notifications",
             idempotency_key = %message.idempotency_key,
             channel,
-            to = %message.to,
-            subject = %message.content.subject,
             file = %self.path.display(),
             "notification logged (no provider configured)"
         );
         tracing::debug!(
             target: "notifications",
             idempotency_key = %message.idempotency_key,
+            to = %message.to,
+            subject = %message.content.subject,
             text = %message.content.text,
             "notification body"
         );
@@ -103,5 +104,10 @@ async fn open(path: &Path) -> std::io::Result<File> {
     if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
         tokio::fs::create_dir_all(parent).await?;
     }
-    OpenOptions::new().create(true).append(true).open(path).await
+    let mut options = OpenOptions::new();
+    options.create(true).append(true);
+    // The file holds addresses and message bodies: readable by its owner only.
+    #[cfg(unix)]
+    options.mode(0o600);
+    options.open(path).await
 }

@@ -44,6 +44,17 @@ async fn concurrent_sends_append_one_json_line_each() {
     assert!(sms_line["html"].is_null());
 }
 
+#[cfg(unix)]
+#[tokio::test]
+async fn the_file_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("log-mode");
+    let path = dir.0.join("notifications.log");
+    LogGateway::new(&path).send(&email()).await.unwrap();
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "addresses and bodies are personal data: {mode:o}");
+}
+
 #[tokio::test]
 async fn many_concurrent_sends_never_interleave() {
     let dir = TempDir::new("log-many");
