@@ -79,22 +79,127 @@ async fn self_registration_only_when_configured(s: Server) {
         .await
         .assert_problem(StatusCode::UNAUTHORIZED, "unauthenticated");
     drop(s);
-    let Some(open) = Server::start_with(backend_of_test(), &[("TICKET__AUTH__SELF_REGISTRATION", "true")]).await else {
+    let Some(open) = Server::start_with(
+        backend_of_test(),
+        &[
+            ("TICKET__AUTH__SELF_REGISTRATION", "true"),
+            ("TICKET__AUTH__MAX_SIGNUPS_PER_CLIENT", "4"),
+            ("TICKET__HTTP__PUBLIC_URL", "https://desk.example.com/"),
+            ("TICKET__WORKER__EMBEDDED", "true"),
+            ("TICKET__WORKER__NOTIFY_INTERVAL_MS", "200"),
+        ],
+    )
+    .await
+    else {
         return;
     };
-    let r = open
-        .call(Method::POST, "/api/v1/customers", None, Some(body.clone()))
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    assert_eq!(r.body["role"], "customer");
+    let sign_up = |body: Value| open.call(Method::POST, "/api/v1/customers", None, Some(body));
+    let login = |email: &'static str, password: &'static str| {
+        open.call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"email": email, "password": password})),
+        )
+    };
+
+    // A new address and a taken one (the admin's) answer exactly the same.
+    let new = sign_up(body.clone()).await;
+    assert_eq!(new.status, StatusCode::ACCEPTED, "{}", new.body);
+    let taken = sign_up(json!({"email": ADMIN_EMAIL, "display_name": "Mallory", "password": "long enough pw"})).await;
+    assert_eq!(taken.status, new.status);
+    assert_eq!(taken.body, new.body, "a taken address is not revealed");
+    assert_eq!(new.body["status"], "verification_sent");
+
+    // Not verified yet: the right password does not log in.
+    login("self@example.com", "long enough pw")
+        .await
+        .assert_problem(StatusCode::UNAUTHORIZED, "invalid_credentials");
+    login(ADMIN_EMAIL, "long enough pw")
+        .await
+        .assert_problem(StatusCode::UNAUTHORIZED, "invalid_credentials");
+
+    // The link arrives by e-mail; the admin is told somebody tried their address.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let (link, notice) = loop {
+        let log = std::fs::read_to_string(open.dir().join("data/notifications.log")).unwrap_or_default();
+        let lines: Vec<Value> = log.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+        let link = lines.iter().find(|m| m["to"] == "self@example.com").and_then(|m| {
+            let text = m["text"].as_str()?;
+            text.split_whitespace()
+                .find(|w| w.starts_with("https://"))
+                .map(str::to_owned)
+        });
+        let notice = lines.iter().any(|m| m["to"] == ADMIN_EMAIL);
+        if let (Some(link), true) = (&link, notice) {
+            break (link.clone(), notice);
+        }
+        assert!(std::time::Instant::now() < deadline, "no e-mails in {log}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert!(notice);
+    let token = link
+        .strip_prefix("https://desk.example.com/api/v1/auth/verify-email?token=")
+        .unwrap_or_else(|| panic!("the link is on the public URL: {link}"));
+
+    // Opening the link (as a mail scanner would) changes nothing: it serves a form.
+    let page = open
+        .request(Method::GET, &format!("/api/v1/auth/verify-email?token={token}"), None)
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(
+        page.headers()["content-security-policy"]
+            .to_str()
+            .is_ok_and(|v| v.contains("default-src 'none'"))
+    );
+    assert!(page.text().await.expect("html").contains(&format!("value=\"{token}\"")));
+    login("self@example.com", "long enough pw")
+        .await
+        .assert_problem(StatusCode::UNAUTHORIZED, "invalid_credentials");
+
+    // Posting the form verifies the address; the token then is spent.
+    let confirmed = open
+        .request(Method::POST, "/api/v1/auth/verify-email", None)
+        .form(&[("token", token)])
+        .send()
+        .await
+        .expect("confirms");
+    assert_eq!(confirmed.status(), StatusCode::OK);
+    let r = login("self@example.com", "long enough pw").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["principal"]["role"], "customer");
+    open.call(
+        Method::POST,
+        "/api/v1/auth/verify-email",
+        None,
+        Some(json!({"token": token})),
+    )
+    .await
+    .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+
     let smuggled =
         json!({"email": "evil@example.com", "display_name": "Evil", "password": "long enough pw", "role": "admin"});
-    open.call(Method::POST, "/api/v1/customers", None, Some(smuggled))
+    sign_up(smuggled)
         .await
         .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
-    open.call(Method::POST, "/api/v1/customers", None, Some(body))
-        .await
-        .assert_problem(StatusCode::CONFLICT, "email_taken");
+    // Two sign-ups so far from this client; the limit is four.
+    assert_eq!(
+        sign_up(json!({"email": "a@example.com", "display_name": "A", "password": "long enough pw"}))
+            .await
+            .status,
+        StatusCode::ACCEPTED
+    );
+    assert_eq!(
+        sign_up(json!({"email": "b@example.com", "display_name": "B", "password": "long enough pw"}))
+            .await
+            .status,
+        StatusCode::ACCEPTED
+    );
+    let r = sign_up(json!({"email": "c@example.com", "display_name": "C", "password": "long enough pw"})).await;
+    r.assert_problem(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts");
+    assert!(r.header("retry-after").is_some());
 }
 
 /// Self-registration needs a second server; both run on the module's backend.

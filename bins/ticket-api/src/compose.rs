@@ -9,7 +9,7 @@ use actix_web::web;
 use adapters_db::Database;
 use adapters_security::{Argon2Hasher, RandomTokens};
 use application::accounts::{BootstrapAdmin, CreateAccount};
-use application::auth::{Authenticate, LoginThrottle};
+use application::auth::{Authenticate, Login};
 use application::comments::AttachmentRules;
 use application::ports::{BlobStore, CalendarSupport, Clock, PasswordHasher, SystemClock, TokenIssuer};
 use application::tickets::TicketPorts;
@@ -34,8 +34,9 @@ pub struct Context {
     pub hasher: Arc<dyn PasswordHasher>,
     /// Token issuing.
     pub tokens: Arc<dyn TokenIssuer>,
-    /// Failed-login throttling, one for the process.
-    pub login_throttle: Arc<LoginThrottle>,
+    /// Logging in, throttled with counters in the database; one for the process, so its
+    /// counters reach `/metrics`.
+    pub login: Login,
     /// Where attachment bytes live.
     pub blobs: Arc<dyn BlobStore>,
     /// Time zones and holiday rules.
@@ -52,32 +53,39 @@ impl Context {
         let attachment_rules = settings.attachment_rules()?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let calendars: Arc<dyn CalendarSupport> = Arc::new(adapters_calendar::IanaCalendars);
+        let db = Arc::new(db);
+        let hasher: Arc<dyn PasswordHasher> = Arc::new(Argon2Hasher::new()?);
+        let tokens: Arc<dyn TokenIssuer> = Arc::new(RandomTokens);
+        let login = Login::new(
+            db.clone(),
+            db.clone(),
+            hasher.clone(),
+            tokens.clone(),
+            clock.clone(),
+            settings.auth.token_ttl_minutes * 60,
+            db.clone(),
+            settings.throttle_policy(),
+        );
+        let metrics = Arc::new(Metrics::default());
+        metrics.count_logins(login.counters());
         Ok(Self {
             tickets: ticket_ports(&db, clock.clone(), calendars.clone(), settings),
-            db: Arc::new(db),
+            db,
             clock,
-            hasher: Arc::new(Argon2Hasher::new()?),
-            tokens: Arc::new(RandomTokens),
-            login_throttle: Arc::new(LoginThrottle::new(
-                settings.auth.max_failed_logins,
-                settings.auth.failed_login_window_minutes * 60,
-            )),
+            hasher,
+            tokens,
+            login,
             blobs,
             calendars,
             attachment_rules,
-            metrics: Arc::new(Metrics::default()),
+            metrics,
             settings: settings.clone(),
         })
     }
 
-    /// Account creation, with the configured self-registration.
+    /// Account creation by staff and the bootstrap.
     pub fn create_account(&self) -> CreateAccount {
-        CreateAccount::new(
-            self.db.clone(),
-            self.hasher.clone(),
-            self.clock.clone(),
-            self.settings.auth.self_registration,
-        )
+        CreateAccount::new(self.db.clone(), self.hasher.clone(), self.clock.clone())
     }
 }
 
@@ -86,6 +94,8 @@ impl Context {
 pub struct Edge {
     /// `Authorization: Bearer` to caller.
     pub authenticate: Authenticate,
+    /// The proxies whose `X-Forwarded-For` names the client ([`crate::extract::ClientAddr`]).
+    pub proxies: platform::proxies::TrustedProxies,
 }
 
 /// Everything the HTTP server shares between its worker threads, built once.
@@ -114,6 +124,7 @@ pub fn compose(settings: &Settings, db: Database, blobs: Arc<dyn BlobStore>) -> 
     let ctx = Context::new(settings, db, blobs)?;
     let edge = Edge {
         authenticate: Authenticate::new(ctx.db.clone(), ctx.tokens.clone(), ctx.clock.clone()),
+        proxies: settings.trusted_proxies(),
     };
     Ok(Composed {
         bootstrap_admin: BootstrapAdmin::new(ctx.create_account()),

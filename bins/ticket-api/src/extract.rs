@@ -3,7 +3,9 @@
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
-use application::auth::Principal;
+use std::net::{IpAddr, Ipv4Addr};
+
+use application::auth::{ClientKey, Principal};
 use futures_util::future::LocalBoxFuture;
 
 use crate::compose::Edge;
@@ -19,6 +21,27 @@ pub struct Authenticated(pub Principal);
 /// The caller if a token is presented (a presented token must be valid), else `None`.
 #[derive(Debug, Clone)]
 pub struct MaybeAuthenticated(pub Option<Principal>);
+
+/// Where the request comes from, as the login and sign-up limits count it: the peer
+/// address, or the `X-Forwarded-For` client when the peer is a trusted proxy.
+#[derive(Debug, Clone)]
+pub struct ClientAddr(pub ClientKey);
+
+impl FromRequest for ClientAddr {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // Without a socket address (only in-process tests) every request is one client.
+        let peer = req.peer_addr().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip());
+        let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
+        let ip = match req.app_data::<web::Data<Edge>>() {
+            Some(edge) => edge.proxies.client(peer, forwarded),
+            None => peer,
+        };
+        std::future::ready(Ok(ClientAddr(ClientKey::from_ip(ip))))
+    }
+}
 
 /// The bearer token of a request, if it carries one.
 pub fn bearer_token(req: &HttpRequest) -> Option<Result<String, ApiError>> {

@@ -19,6 +19,7 @@ struct Histogram {
 struct Inner {
     requests: BTreeMap<(String, String, u16), u64>,
     latency: BTreeMap<(String, String), Histogram>,
+    logins: Option<std::sync::Arc<application::auth::LoginCounters>>,
 }
 
 /// Counters and latency histograms of the HTTP API.
@@ -42,6 +43,13 @@ impl Metrics {
         }
         h.sum += seconds;
         h.count += 1;
+    }
+
+    /// Renders the login counters too.
+    pub fn count_logins(&self, counters: std::sync::Arc<application::auth::LoginCounters>) {
+        if let Ok(mut inner) = self.0.lock() {
+            inner.logins = Some(counters);
+        }
     }
 
     /// The Prometheus text exposition.
@@ -71,6 +79,29 @@ impl Metrics {
             );
             let _ = writeln!(out, "http_request_duration_seconds_sum{{{labels}}} {}", h.sum);
             let _ = writeln!(out, "http_request_duration_seconds_count{{{labels}}} {}", h.count);
+        }
+        if let Some(logins) = &inner.logins {
+            let _ = writeln!(
+                out,
+                "# HELP ticket_api_password_verifications_total Passwords checked with argon2 by logins.\n\
+                 # TYPE ticket_api_password_verifications_total counter\n\
+                 ticket_api_password_verifications_total {}",
+                logins.verified()
+            );
+            let _ = writeln!(
+                out,
+                "# HELP ticket_api_logins_throttled_total Logins refused by the throttle before any hashing.\n\
+                 # TYPE ticket_api_logins_throttled_total counter\n\
+                 ticket_api_logins_throttled_total {}",
+                logins.throttled()
+            );
+            let _ = writeln!(
+                out,
+                "# HELP ticket_api_logins_succeeded_total Logins that opened a session.\n\
+                 # TYPE ticket_api_logins_succeeded_total counter\n\
+                 ticket_api_logins_succeeded_total {}",
+                logins.succeeded()
+            );
         }
         out
     }

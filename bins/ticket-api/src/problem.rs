@@ -385,7 +385,10 @@ const MEDIA_TYPE: (u16, &str) = (
 );
 const UNPROCESSABLE: (u16, &str) = (422, "Invalid fields; `errors` lists each");
 const UNAVAILABLE: (u16, &str) = (503, "The database or the file store is unreachable; retry later");
-const TOO_MANY: (u16, &str) = (429, "Too many failed logins for this account; see Retry-After");
+const TOO_MANY: (u16, &str) = (
+    429,
+    "Too many attempts from this client or on this account; see Retry-After",
+);
 
 /// The problems a read may answer.
 pub struct ReadErrors;
@@ -418,6 +421,26 @@ impl IntoResponses for WriteErrors {
             TOO_LARGE,
             MEDIA_TYPE,
             UNPROCESSABLE,
+            UNAVAILABLE,
+        ])
+    }
+}
+
+/// The problems creating a customer may answer: a write's, and 429 when anonymous
+/// sign-ups from one client address exceed their limit.
+pub struct SignUpErrors;
+
+impl IntoResponses for SignUpErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        problems(&[
+            BAD_REQUEST,
+            UNAUTHORIZED,
+            FORBIDDEN,
+            CONFLICT,
+            TOO_LARGE,
+            MEDIA_TYPE,
+            UNPROCESSABLE,
+            TOO_MANY,
             UNAVAILABLE,
         ])
     }

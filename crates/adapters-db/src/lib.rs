@@ -11,6 +11,7 @@
 mod macros;
 
 mod agents;
+mod attempts;
 mod categories;
 mod comments;
 mod error;
@@ -19,6 +20,7 @@ mod events;
 mod idempotency;
 mod notifications;
 mod pool;
+mod registrations;
 mod schema;
 mod sessions;
 mod sla;

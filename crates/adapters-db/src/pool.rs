@@ -299,6 +299,7 @@ async fn open_sqlite(path: String) -> Result<SqliteConnection, ConnectionError> 
 /// PostgreSQL's SQL fragments.
 pub(crate) mod postgres_dialect {
     pub(crate) use crate::agents::lock_agent_postgres as lock_agent;
+    pub(crate) use crate::attempts::lock_counters_postgres as lock_counters;
     pub(crate) use crate::macros::lease_rows_postgres as lease_rows;
 
     /// A full-text match of a ticket or its comments is written as
@@ -320,6 +321,7 @@ pub(crate) mod postgres_dialect {
 /// SQLite's SQL fragments.
 pub(crate) mod sqlite_dialect {
     pub(crate) use crate::agents::lock_agent_sqlite as lock_agent;
+    pub(crate) use crate::attempts::lock_counters_sqlite as lock_counters;
     pub(crate) use crate::macros::lease_rows_sqlite as lease_rows;
 
     /// A full-text match of a ticket or its comments, as in the PostgreSQL dialect.

@@ -12,6 +12,17 @@ diesel::table! {
         created_at -> Timestamp,
         phone -> Nullable<Text>,
         sms_opt_in -> Bool,
+        email_verified -> Bool,
+    }
+}
+
+diesel::table! {
+    email_verifications (token_hash) {
+        token_hash -> Text,
+        user_id -> BigInt,
+        password_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
     }
 }
 
@@ -272,7 +283,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    attempt_counters (key) {
+        key -> Text,
+        attempts -> Integer,
+        window_started_at -> Timestamp,
+        blocked_until -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(email_verifications -> users (user_id));
 diesel::joinable!(comments -> users (author_id));
 diesel::joinable!(attachments -> comments (comment_id));
 diesel::joinable!(ticket_tags -> tickets (ticket_id));
@@ -280,6 +301,8 @@ diesel::joinable!(ticket_history -> tickets (ticket_id));
 diesel::joinable!(ticket_sla_targets -> ticket_slas (ticket_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    attempt_counters,
+    email_verifications,
     agent_profiles,
     agent_skills,
     escalation_firings,

@@ -128,6 +128,8 @@ contract!(
     concurrent_assignments_never_overfill_an_agent,
     assignment_entries_written_as_public_before_become_internal,
     an_escalation_fires_once_per_trigger_even_when_raced,
+    concurrent_login_reservations_never_exceed_the_limit,
+    sign_ups_wait_for_verification_and_keep_each_sign_ups_password,
 );
 
 #[test]
@@ -376,6 +378,131 @@ mod cases {
             [ticket.id().get()],
             "one match per ticket"
         );
+    }
+
+    pub async fn sign_ups_wait_for_verification_and_keep_each_sign_ups_password(db: &Database) {
+        use application::ports::{Registrations, SignUpRecord, SignedUp};
+        let now = Timestamp::from_unix_seconds(1_800_000_000);
+        let record = |token: &str, password: &str| SignUpRecord {
+            account: NewAccount {
+                email: Email::parse("grace@example.com").expect("valid"),
+                display_name: DisplayName::parse("Grace").expect("valid"),
+                role: Role::Customer,
+                password_hash: password.into(),
+                created_at: now,
+            },
+            token_hash: TokenHash(token.into()),
+            expires_at: now.plus_seconds(3600),
+            email: NewNotification {
+                idempotency_key: format!("verify-email:{token}"),
+                event_id: None,
+                ticket_id: None,
+                recipient_id: None,
+                channel: domain::escalation::Channel::Email,
+                address: "grace@example.com".into(),
+                recipient_name: Some("Grace".into()),
+                template: "verify_email".into(),
+                context: Default::default(),
+                at: now,
+            },
+        };
+        let SignedUp::Created(id) = db.sign_up(record("t1", "first")).await.expect("signs up") else {
+            panic!("a new address creates an account");
+        };
+        let (account, _) = db
+            .find_credentials(&Email::parse("grace@example.com").expect("valid"))
+            .await
+            .expect("finds")
+            .expect("stored");
+        assert!(!account.active, "inactive until verified");
+        assert_eq!(
+            db.sign_up(record("t2", "second")).await.expect("signs up"),
+            SignedUp::Pending(id)
+        );
+        let queued = db
+            .list_notifications(None, None, 10)
+            .await
+            .expect("lists")
+            .into_iter()
+            .filter(|n| n.spec.recipient_id == Some(id) && n.spec.template == "verify_email")
+            .count();
+        assert_eq!(queued, 2, "one e-mail per sign-up, addressed to the account");
+        assert_eq!(
+            db.verify_email(&TokenHash("t2".into()), now.plus_seconds(3600))
+                .await
+                .expect("looks up"),
+            None,
+            "expired"
+        );
+        assert_eq!(
+            db.verify_email(&TokenHash("nope".into()), now).await.expect("looks up"),
+            None
+        );
+        let verified = db
+            .verify_email(&TokenHash("t2".into()), now.plus_seconds(10))
+            .await
+            .expect("verifies")
+            .expect("a live token");
+        assert!(verified.active);
+        let (_, hash) = db
+            .find_credentials(&Email::parse("grace@example.com").expect("valid"))
+            .await
+            .expect("finds")
+            .expect("stored");
+        assert_eq!(hash, "second", "the password of the sign-up whose link was followed");
+        assert_eq!(
+            db.verify_email(&TokenHash("t1".into()), now.plus_seconds(10))
+                .await
+                .expect("looks up"),
+            None,
+            "every token of the account is spent"
+        );
+        assert_eq!(
+            db.sign_up(record("t3", "third")).await.expect("signs up"),
+            SignedUp::Exists(id),
+            "a verified account is left alone"
+        );
+        let (_, hash) = db
+            .find_credentials(&Email::parse("grace@example.com").expect("valid"))
+            .await
+            .expect("finds")
+            .expect("stored");
+        assert_eq!(hash, "second");
+    }
+
+    pub async fn concurrent_login_reservations_never_exceed_the_limit(db: &Database) {
+        use application::auth::{Admission, ClientKey, ThrottlePolicy};
+        let policy = ThrottlePolicy {
+            max_failures: 10,
+            ..ThrottlePolicy::default()
+        };
+        let now = Timestamp::from_unix_seconds(1_800_000_000);
+        let tasks: Vec<_> = (0..60)
+            .map(|i| {
+                let db = db.clone();
+                tokio::spawn(async move {
+                    let ada = Email::parse("ada@example.com").expect("valid");
+                    // Two clients, so the per-account-and-client rows of each are raced
+                    // by 30 callers and the account's row by all 60.
+                    let client = ClientKey::from_ip(format!("10.0.0.{}", i % 2).parse().expect("ip"));
+                    loop {
+                        match db.reserve(policy.login(&ada, &client), now).await {
+                            Ok(a) => return a,
+                            // SQLite may report a busy database under this many writers.
+                            Err(StoreError::Unavailable(_)) => tokio::task::yield_now().await,
+                            Err(e) => panic!("{e}"),
+                        }
+                    }
+                })
+            })
+            .collect();
+        let mut admitted = 0;
+        for t in tasks {
+            if t.await.expect("joins") == Admission::Admitted {
+                admitted += 1;
+            }
+        }
+        assert_eq!(admitted, 20, "ten per client, however many raced");
     }
 
     pub async fn concurrent_comments_and_notes_are_all_counted(db: &Database) {

@@ -24,7 +24,7 @@ use minijinja::syntax::SyntaxConfig;
 use minijinja::{AutoEscape, Environment, HtmlEscape, Value};
 
 /// The name of every template, as the application refers to them.
-pub const TEMPLATE_NAMES: [&str; 9] = [
+pub const TEMPLATE_NAMES: [&str; 11] = [
     "ticket_created",
     "agent_replied",
     "ticket_resolved",
@@ -34,6 +34,8 @@ pub const TEMPLATE_NAMES: [&str; 9] = [
     "sla_breached",
     "ticket_escalated",
     "escalation_customer",
+    "verify_email",
+    "account_exists",
 ];
 
 /// The compiled-in sources of one template, in [`Part::ALL`] order.
@@ -52,7 +54,7 @@ macro_rules! builtin {
 }
 
 /// The default templates, in [`TEMPLATE_NAMES`] order.
-const BUILTIN: [(&str, [&str; 4]); 9] = [
+const BUILTIN: [(&str, [&str; 4]); 11] = [
     builtin!("ticket_created"),
     builtin!("agent_replied"),
     builtin!("ticket_resolved"),
@@ -62,10 +64,12 @@ const BUILTIN: [(&str, [&str; 4]); 9] = [
     builtin!("sla_breached"),
     builtin!("ticket_escalated"),
     builtin!("escalation_customer"),
+    builtin!("verify_email"),
+    builtin!("account_exists"),
 ];
 
 /// Every context key some template uses, for the load-time trial render.
-const SAMPLE_KEYS: [(&str, &str); 14] = [
+const SAMPLE_KEYS: [(&str, &str); 16] = [
     ("recipient_name", "Sample Recipient"),
     ("ticket_number", "TKT-000001"),
     ("ticket_subject", "Sample subject"),
@@ -80,6 +84,11 @@ const SAMPLE_KEYS: [(&str, &str); 14] = [
     ("due_at", "2026-01-01T12:00:00Z"),
     ("level", "1"),
     ("rule_name", "Sample rule"),
+    (
+        "verify_url",
+        "https://desk.example.com/api/v1/auth/verify-email?token=sample",
+    ),
+    ("valid_hours", "24"),
 ];
 
 /// Why the templates could not be loaded.
@@ -413,6 +422,9 @@ mod tests {
         [("ticket_number".to_string(), "TKT-000042".to_string())].into()
     }
 
+    /// The templates about an account rather than a ticket.
+    const ACCOUNT_TEMPLATES: [&str; 2] = ["verify_email", "account_exists"];
+
     #[test]
     fn builtin_table_matches_the_names() {
         let names: Vec<&str> = BUILTIN.iter().map(|(name, _)| *name).collect();
@@ -425,23 +437,28 @@ mod tests {
         for name in TEMPLATE_NAMES {
             for context in [full(), minimal()] {
                 let email = templates.render(name, Channel::Email, &context).unwrap();
-                let number = &context["ticket_number"];
-                assert!(email.subject.contains(number.as_str()), "{name}: {}", email.subject);
+                // Account e-mails (sign-up) are about no ticket.
+                let number = if ACCOUNT_TEMPLATES.contains(&name) {
+                    ""
+                } else {
+                    context["ticket_number"].as_str()
+                };
+                assert!(email.subject.contains(number), "{name}: {}", email.subject);
                 assert!(!email.subject.contains('\n'), "{name}");
                 assert!(!email.subject.contains("{{"), "{name}");
-                assert!(email.text.contains(number.as_str()), "{name}: {}", email.text);
+                assert!(email.text.contains(number), "{name}: {}", email.text);
                 assert!(!email.text.contains("\n\n\n"), "{name}");
                 let html = email.html.unwrap();
                 assert!(
                     html.starts_with("<!DOCTYPE html>") && html.ends_with("</html>"),
                     "{name}"
                 );
-                assert!(html.contains(number.as_str()), "{name}");
+                assert!(html.contains(number), "{name}");
 
                 let sms = templates.render(name, Channel::Sms, &context).unwrap();
                 assert_eq!(sms.subject, "");
                 assert_eq!(sms.html, None);
-                assert!(sms.text.contains(number.as_str()), "{name}: {}", sms.text);
+                assert!(sms.text.contains(number), "{name}: {}", sms.text);
                 assert!(
                     sms.text.chars().count() < 160,
                     "{name}: {} chars: {}",

@@ -65,7 +65,7 @@ pub enum AppError {
     #[error("this Idempotency-Key was already used for a different request")]
     IdempotencyKeyReused,
     /// Too many failed logins on this account; try again after the given seconds.
-    #[error("too many failed logins; try again in {retry_after_seconds} seconds")]
+    #[error("too many attempts; try again in {retry_after_seconds} seconds")]
     TooManyAttempts {
         /// Seconds until the next attempt is accepted.
         retry_after_seconds: i64,

@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod adapters;
+pub mod proxies;
 pub mod settings;
 mod signals;
 pub mod telemetry;

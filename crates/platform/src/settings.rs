@@ -125,6 +125,11 @@ pub struct HttpSettings {
     pub workers: usize,
     /// Seconds in-flight requests get to finish on shutdown.
     pub shutdown_timeout_secs: u64,
+    /// Addresses or networks (CIDR) of reverse proxies whose `X-Forwarded-For` is
+    /// believed, comma-separated; empty = the peer address is the client address.
+    pub trusted_proxies: String,
+    /// The address customers reach the desk at, for links in e-mails.
+    pub public_url: String,
 }
 
 /// `database.*`
@@ -149,11 +154,24 @@ pub struct AuthSettings {
     pub token_ttl_minutes: i64,
     /// Let anyone create a customer account with `POST /customers`.
     pub self_registration: bool,
-    /// Failed logins allowed per account within the window before further attempts
-    /// answer 429.
+    /// Failed logins allowed per account and client address within the window before
+    /// further attempts from that address answer 429.
     pub max_failed_logins: usize,
-    /// The window of `max_failed_logins`, in minutes.
+    /// The window of the login limits, in minutes.
     pub failed_login_window_minutes: i64,
+    /// Failed logins allowed per client address, across accounts, within the window.
+    pub max_failed_logins_per_client: usize,
+    /// Logins per account, across addresses, within the window before each further one
+    /// waits a delay that doubles (addresses with no failure on the account are spared).
+    pub account_delay_after: usize,
+    /// The longest of those delays, in seconds.
+    pub account_max_delay_secs: i64,
+    /// Self-registrations allowed per client address within the sign-up window.
+    pub max_signups_per_client: usize,
+    /// The window of `max_signups_per_client`, in minutes.
+    pub signup_window_minutes: i64,
+    /// How long the link that verifies a self-registered address works, in hours.
+    pub email_verification_hours: i64,
 }
 
 /// `bootstrap.*`: creates an admin at start when both are set and the address is free.
@@ -244,6 +262,8 @@ bind = "127.0.0.1:8080"
 max_body_bytes = 262144
 workers = 0
 shutdown_timeout_secs = 30
+trusted_proxies = ""
+public_url = "http://127.0.0.1:8080"
 
 [database]
 url = "sqlite://./data/tickets.db"
@@ -256,6 +276,12 @@ token_ttl_minutes = 720
 self_registration = false
 max_failed_logins = 10
 failed_login_window_minutes = 15
+max_failed_logins_per_client = 100
+account_delay_after = 20
+account_max_delay_secs = 300
+max_signups_per_client = 5
+signup_window_minutes = 60
+email_verification_hours = 24
 
 [bootstrap]
 admin_email = ""
@@ -375,6 +401,7 @@ impl Settings {
         if self.auth.token_ttl_minutes < 1 {
             return Err(SettingsError("auth.token_ttl_minutes must be at least 1".into()));
         }
+        crate::proxies::TrustedProxies::parse(&self.http.trusted_proxies).map_err(SettingsError)?;
         if self.database.max_connections == 0 {
             return Err(SettingsError("database.max_connections must be at least 1".into()));
         }
@@ -420,6 +447,26 @@ impl Settings {
             max_files: a.max_files,
             allowed_types,
         })
+    }
+
+    /// The login and sign-up limits, from `auth.*`.
+    pub fn throttle_policy(&self) -> application::auth::ThrottlePolicy {
+        let a = &self.auth;
+        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        application::auth::ThrottlePolicy {
+            max_failures: count(a.max_failed_logins),
+            max_failures_per_client: count(a.max_failed_logins_per_client),
+            account_delay_after: count(a.account_delay_after),
+            account_max_delay_seconds: a.account_max_delay_secs,
+            window_seconds: a.failed_login_window_minutes.saturating_mul(60),
+            max_signups_per_client: count(a.max_signups_per_client),
+            signup_window_seconds: a.signup_window_minutes.saturating_mul(60),
+        }
+    }
+
+    /// The reverse proxies whose `X-Forwarded-For` is believed (checked when loading).
+    pub fn trusted_proxies(&self) -> crate::proxies::TrustedProxies {
+        crate::proxies::TrustedProxies::parse(&self.http.trusted_proxies).unwrap_or_default()
     }
 
     /// Whether the API should run the worker loops in-process.

@@ -21,36 +21,24 @@ pub struct NewAccountInput {
     pub role: Role,
 }
 
-/// Creates accounts: staff create customers, admins create staff, and anyone may sign up
-/// as a customer when self-registration is on.
+/// Creates accounts: staff create customers, admins create staff. Anonymous callers sign
+/// up through [`super::SignUp`] instead, which verifies the address first.
 #[derive(Clone)]
 pub struct CreateAccount {
     pub(super) users: Arc<dyn UserRepository>,
     hasher: Arc<dyn PasswordHasher>,
     clock: Arc<dyn Clock>,
-    self_registration: bool,
 }
 
 impl CreateAccount {
-    /// Wires the use case; `self_registration` lets anonymous callers create customers.
-    pub fn new(
-        users: Arc<dyn UserRepository>,
-        hasher: Arc<dyn PasswordHasher>,
-        clock: Arc<dyn Clock>,
-        self_registration: bool,
-    ) -> Self {
-        Self {
-            users,
-            hasher,
-            clock,
-            self_registration,
-        }
+    /// Wires the use case.
+    pub fn new(users: Arc<dyn UserRepository>, hasher: Arc<dyn PasswordHasher>, clock: Arc<dyn Clock>) -> Self {
+        Self { users, hasher, clock }
     }
 
-    /// Creates the account. `actor` is `None` for an anonymous sign-up.
+    /// Creates the account on behalf of `actor` (`None`, an anonymous caller, is refused).
     pub async fn execute(&self, actor: Option<Actor>, input: NewAccountInput) -> Result<UserAccount, AppError> {
         match actor {
-            None if self.self_registration && input.role == Role::Customer => {}
             None => return Err(AppError::Unauthenticated),
             Some(actor) if !actor.may_create_account(input.role) => {
                 return Err(AppError::Forbidden(format!(
@@ -97,12 +85,12 @@ mod tests {
     use crate::ports::{MockClock, MockPasswordHasher, MockUserRepository};
     use domain::{Timestamp, UserId};
 
-    fn use_case(users: MockUserRepository, self_registration: bool) -> CreateAccount {
+    fn use_case(users: MockUserRepository) -> CreateAccount {
         let mut hasher = MockPasswordHasher::new();
         hasher.expect_hash().returning(|p| Ok(format!("hashed:{p}")));
         let mut clock = MockClock::new();
         clock.expect_now().return_const(Timestamp::UNIX_EPOCH);
-        CreateAccount::new(Arc::new(users), Arc::new(hasher), Arc::new(clock), self_registration)
+        CreateAccount::new(Arc::new(users), Arc::new(hasher), Arc::new(clock))
     }
 
     fn input(role: Role) -> NewAccountInput {
@@ -134,7 +122,7 @@ mod tests {
             .times(1)
             .returning(|a| Ok(stored(a)));
         let agent = Actor::new(UserId::new(1), Role::Agent);
-        let created = use_case(users, false)
+        let created = use_case(users)
             .execute(Some(agent), input(Role::Customer))
             .await
             .expect("created");
@@ -142,30 +130,23 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn agents_cannot_create_staff_and_anonymous_callers_need_self_registration() {
+    async fn agents_cannot_create_staff_and_anonymous_callers_never_create_accounts_here() {
         let agent = Actor::new(UserId::new(1), Role::Agent);
-        let err = use_case(MockUserRepository::new(), false)
+        let err = use_case(MockUserRepository::new())
             .execute(Some(agent), input(Role::Agent))
             .await;
         assert!(matches!(err, Err(AppError::Forbidden(_))));
-        let err = use_case(MockUserRepository::new(), false)
+        let err = use_case(MockUserRepository::new())
             .execute(None, input(Role::Customer))
             .await;
         assert!(matches!(err, Err(AppError::Unauthenticated)));
-        let err = use_case(MockUserRepository::new(), true)
+        let err = use_case(MockUserRepository::new())
             .execute(None, input(Role::Admin))
             .await;
         assert!(
             matches!(err, Err(AppError::Unauthenticated)),
-            "self-registration never creates staff"
+            "sign-ups go through SignUp"
         );
-    }
-
-    #[tokio::test]
-    async fn self_registration_creates_customers() {
-        let mut users = MockUserRepository::new();
-        users.expect_insert().times(1).returning(|a| Ok(stored(a)));
-        assert!(use_case(users, true).execute(None, input(Role::Customer)).await.is_ok());
     }
 
     #[tokio::test]
@@ -177,10 +158,7 @@ mod tests {
             role: Role::Customer,
         };
         let admin = Actor::new(UserId::new(1), Role::Admin);
-        let Err(AppError::Invalid(fields)) = use_case(MockUserRepository::new(), false)
-            .execute(Some(admin), bad)
-            .await
-        else {
+        let Err(AppError::Invalid(fields)) = use_case(MockUserRepository::new()).execute(Some(admin), bad).await else {
             panic!("expected a validation error");
         };
         let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
@@ -192,7 +170,7 @@ mod tests {
         let mut users = MockUserRepository::new();
         users.expect_insert().returning(|_| Err(StoreError::Duplicate("email")));
         let admin = Actor::new(UserId::new(1), Role::Admin);
-        let err = use_case(users, false).execute(Some(admin), input(Role::Customer)).await;
+        let err = use_case(users).execute(Some(admin), input(Role::Customer)).await;
         assert!(matches!(
             err,
             Err(AppError::Conflict {

@@ -8,8 +8,10 @@ mod purge;
 mod throttle;
 
 pub use authenticate::{Authenticate, Principal};
-pub use login::{Login, LoginOutcome};
+pub use login::{Login, LoginCounters, LoginOutcome};
 pub use logout::Logout;
 pub use password::check_password;
 pub use purge::PurgeEndedSessions;
-pub use throttle::LoginThrottle;
+pub use throttle::{
+    Adjustment, Admission, AttemptCounter, AttemptPlan, AttemptRule, Check, ClientKey, Settlement, ThrottlePolicy,
+};

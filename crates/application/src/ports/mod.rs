@@ -2,6 +2,7 @@
 //! contracts. Adapters implement them; the binaries wire adapters to use cases.
 
 mod agents;
+mod attempts;
 mod blobs;
 mod calendars;
 mod categories;
@@ -11,6 +12,7 @@ mod delivery;
 mod escalation;
 mod idempotency;
 mod notifications;
+mod registrations;
 mod security;
 mod sessions;
 mod store;
@@ -18,6 +20,7 @@ mod tickets;
 mod users;
 
 pub use agents::{AgentProfile, AgentRepository, AgentWorkload, DEFAULT_CAPACITY};
+pub use attempts::AttemptStore;
 pub use blobs::{BlobError, BlobStore};
 pub use calendars::{
     CalendarSupport, HolidayRuleSpec, SlaCalendarRepository, SlaPolicyRepository, SlaTargetRepository, StoredCalendar,
@@ -33,6 +36,7 @@ pub use notifications::{
     Contact, NewNotification, Notification, NotificationRepository, NotificationStatus, OutboxEvent, OutboxRepository,
     Outcome,
 };
+pub use registrations::{Registrations, SignUpRecord, SignedUp};
 pub use security::{PasswordHasher, TokenHash, TokenIssuer};
 pub use sessions::{Session, SessionRepository};
 pub use store::{ChangeSet, StoreError, UnitOfWork, Write};
@@ -41,6 +45,8 @@ pub use users::{NewAccount, UserAccount, UserRepository};
 
 #[cfg(any(test, feature = "mocks"))]
 pub use agents::MockAgentRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use attempts::MockAttemptStore;
 #[cfg(any(test, feature = "mocks"))]
 pub use blobs::MockBlobStore;
 #[cfg(any(test, feature = "mocks"))]
@@ -59,6 +65,8 @@ pub use escalation::{MockEscalationChecks, MockEscalationRuleRepository};
 pub use idempotency::MockIdempotencyRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use notifications::{MockNotificationRepository, MockOutboxRepository};
+#[cfg(any(test, feature = "mocks"))]
+pub use registrations::MockRegistrations;
 #[cfg(any(test, feature = "mocks"))]
 pub use security::{MockPasswordHasher, MockTokenIssuer};
 #[cfg(any(test, feature = "mocks"))]

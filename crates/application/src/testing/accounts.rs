@@ -177,3 +177,59 @@ impl IdempotencyRepository for Fake {
             .cloned())
     }
 }
+
+#[async_trait]
+impl crate::ports::AttemptStore for Fake {
+    async fn reserve(
+        &self,
+        plan: crate::auth::AttemptPlan,
+        now: Timestamp,
+    ) -> Result<crate::auth::Admission, StoreError> {
+        // The mutex serialises reservations as the databases' row locks do.
+        let mut s = self.state();
+        let counters: Vec<_> = plan
+            .rules
+            .iter()
+            .map(|r| {
+                s.attempts
+                    .get(&r.key)
+                    .cloned()
+                    .unwrap_or_else(|| crate::auth::AttemptCounter::empty(&r.key, now))
+            })
+            .collect();
+        match plan.decide(&counters, now) {
+            Ok(next) => {
+                for c in next {
+                    s.attempts.insert(c.key.clone(), c);
+                }
+                Ok(crate::auth::Admission::Admitted)
+            }
+            Err(retry_after_seconds) => Ok(crate::auth::Admission::Refused { retry_after_seconds }),
+        }
+    }
+
+    async fn settle(&self, settlement: crate::auth::Settlement) -> Result<(), StoreError> {
+        let mut s = self.state();
+        for adjustment in settlement.adjustments {
+            match adjustment {
+                crate::auth::Adjustment::Reset(key) => {
+                    s.attempts.remove(&key);
+                }
+                crate::auth::Adjustment::Forgive(key) => {
+                    if let Some(c) = s.attempts.get_mut(&key) {
+                        c.attempts = c.attempts.saturating_sub(1);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn delete_stale(&self, before: Timestamp) -> Result<u64, StoreError> {
+        let mut s = self.state();
+        let n = s.attempts.len();
+        s.attempts
+            .retain(|_, c| c.window_started_at >= before || c.blocked_until.is_some_and(|b| b >= before));
+        Ok((n - s.attempts.len()) as u64)
+    }
+}

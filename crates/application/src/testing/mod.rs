@@ -97,6 +97,8 @@ pub struct State {
     pub passwords: std::collections::BTreeMap<i64, String>,
     /// Login sessions, each with when it was revoked.
     pub sessions: Vec<(crate::ports::Session, Option<Timestamp>)>,
+    /// Login and sign-up attempt counters by key.
+    pub attempts: std::collections::BTreeMap<String, crate::auth::AttemptCounter>,
 }
 
 /// A database in a mutex.
@@ -245,6 +247,7 @@ impl Default for State {
             phones: Default::default(),
             passwords: Default::default(),
             sessions: Vec::new(),
+            attempts: std::collections::BTreeMap::new(),
         }
     }
 }

@@ -69,6 +69,26 @@ impl From<&Principal> for UserResponse {
     }
 }
 
+/// An anonymous sign-up was taken: the same answer whether or not the address has an
+/// account (its owner is told by e-mail either way).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignUpResponse {
+    /// Always `verification_sent`.
+    #[schema(example = "verification_sent")]
+    pub status: &'static str,
+    /// What to do next.
+    pub detail: &'static str,
+}
+
+/// `POST /auth/verify-email`
+#[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyEmailRequest {
+    /// The token from the link in the verification e-mail.
+    #[schema(max_length = 256)]
+    pub token: String,
+}
+
 /// `POST /customers`
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

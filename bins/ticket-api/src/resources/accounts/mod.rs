@@ -4,7 +4,7 @@
 pub mod dto;
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use application::accounts::{CreateAccount, NewAccountInput};
+use application::accounts::{CreateAccount, NewAccountInput, SignUp, SignUpInput, SignUpSettings, VerifyEmail};
 use application::auth::{Login, Logout};
 use application::notifications::MyContact;
 use domain::Role;
@@ -12,18 +12,20 @@ use utoipa::OpenApi;
 
 use super::{API, resource};
 use crate::compose::Context;
-use crate::extract::{Authenticated, MaybeAuthenticated, bearer_token};
-use crate::problem::{ApiError, AuthErrors, JsonBody, ReadErrors, WriteErrors};
+use crate::extract::{Authenticated, ClientAddr, MaybeAuthenticated, bearer_token};
+use crate::problem::{ApiError, AuthErrors, JsonBody, ReadErrors, SignUpErrors, WriteErrors};
 use crate::shared::instant;
 use dto::{
     ContactRequest, ContactResponse, CreateAgentRequest, CreateCustomerRequest, LoginRequest, LoginResponse,
-    UserResponse,
+    SignUpResponse, UserResponse, VerifyEmailRequest,
 };
 
 /// `/api/v1/auth/login`
 pub const AUTH_LOGIN: &str = "/auth/login";
 /// `/api/v1/auth/logout`
 pub const AUTH_LOGOUT: &str = "/auth/logout";
+/// `/api/v1/auth/verify-email`
+pub const AUTH_VERIFY_EMAIL: &str = "/auth/verify-email";
 /// `/api/v1/me`
 pub const ME: &str = "/me";
 /// `/api/v1/me/contact`
@@ -39,8 +41,12 @@ pub struct Cases {
     pub login: Login,
     /// `POST /auth/logout`
     pub logout: Logout,
-    /// `POST /customers`, `POST /agents`
+    /// `POST /customers` by staff, `POST /agents`
     pub create_account: CreateAccount,
+    /// `POST /customers` by anonymous callers
+    pub sign_up: SignUp,
+    /// `/auth/verify-email`
+    pub verify_email: VerifyEmail,
     /// `GET`/`PUT /me/contact`
     pub my_contact: MyContact,
 }
@@ -49,17 +55,26 @@ impl Cases {
     /// Builds them from the shared context.
     pub fn new(ctx: &Context) -> Self {
         Self {
-            login: Login::new(
+            login: ctx.login.clone(),
+            logout: Logout::new(ctx.db.clone(), ctx.tokens.clone(), ctx.clock.clone()),
+            create_account: ctx.create_account(),
+            sign_up: SignUp::new(
                 ctx.db.clone(),
                 ctx.db.clone(),
                 ctx.hasher.clone(),
                 ctx.tokens.clone(),
                 ctx.clock.clone(),
-                ctx.settings.auth.token_ttl_minutes * 60,
-                ctx.login_throttle.clone(),
+                ctx.settings.throttle_policy(),
+                SignUpSettings {
+                    enabled: ctx.settings.auth.self_registration,
+                    verify_url: format!(
+                        "{}{API}{AUTH_VERIFY_EMAIL}",
+                        ctx.settings.http.public_url.trim_end_matches('/')
+                    ),
+                    token_ttl_seconds: ctx.settings.auth.email_verification_hours.saturating_mul(3600),
+                },
             ),
-            logout: Logout::new(ctx.db.clone(), ctx.tokens.clone(), ctx.clock.clone()),
-            create_account: ctx.create_account(),
+            verify_email: VerifyEmail::new(ctx.db.clone(), ctx.tokens.clone(), ctx.clock.clone()),
             my_contact: MyContact::new(ctx.db.clone()),
         }
     }
@@ -70,6 +85,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, cases: &web::Data<Cases>) {
     cfg.app_data(cases.clone());
     cfg.service(resource(AUTH_LOGIN, "POST").route(web::post().to(login)));
     cfg.service(resource(AUTH_LOGOUT, "POST").route(web::post().to(logout)));
+    cfg.service(
+        resource(AUTH_VERIFY_EMAIL, "GET, POST")
+            .route(web::get().to(verify_email_page))
+            .route(web::post().to(verify_email)),
+    );
     cfg.service(resource(ME, "GET").route(web::get().to(me)));
     cfg.service(
         resource(ME_CONTACT, "GET, PUT")
@@ -82,14 +102,18 @@ pub fn configure(cfg: &mut web::ServiceConfig, cases: &web::Data<Cases>) {
 
 /// The routes' part of the OpenAPI document.
 #[derive(OpenApi)]
-#[openapi(paths(login, logout, me, create_customer, create_agent, contact, set_contact))]
+#[openapi(paths(login, logout, verify_email_page, verify_email, me, create_customer, create_agent, contact, set_contact))]
 pub struct Doc;
 
 /// Exchanges e-mail and password for a bearer token.
 #[utoipa::path(post, path = AUTH_LOGIN, context_path = API, tag = "auth", request_body = LoginRequest,
     responses((status = 200, description = "Logged in", body = LoginResponse), AuthErrors))]
-pub async fn login(cases: web::Data<Cases>, body: JsonBody<LoginRequest>) -> Result<HttpResponse, ApiError> {
-    let outcome = cases.login.execute(&body.0.email, &body.0.password).await?;
+pub async fn login(
+    cases: web::Data<Cases>,
+    client: ClientAddr,
+    body: JsonBody<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let outcome = cases.login.execute(&body.0.email, &body.0.password, &client.0).await?;
     Ok(HttpResponse::Ok().json(LoginResponse {
         token: outcome.token,
         expires_at: instant(outcome.expires_at),
@@ -114,26 +138,115 @@ pub async fn me(caller: Authenticated) -> HttpResponse {
     HttpResponse::Ok().json(UserResponse::from(&caller.0))
 }
 
-/// Creates a customer account: staff create customers; anyone may when
-/// self-registration is configured on.
+/// Creates a customer account. Staff get the account (201). With self-registration on,
+/// anyone may sign up (202): the account can log in once the address is verified through
+/// the e-mailed link, and the answer is the same whether or not the address has an
+/// account. Anonymous sign-ups are limited per client address (429).
 #[utoipa::path(post, path = CUSTOMERS, context_path = API, tag = "accounts", request_body = CreateCustomerRequest,
     security(("bearer" = []), ()),
-    responses((status = 201, description = "Created", body = UserResponse), WriteErrors))]
+    responses(
+        (status = 201, description = "Created by staff", body = UserResponse),
+        (status = 202, description = "Signed up; a verification e-mail is on its way", body = SignUpResponse),
+        SignUpErrors))]
 pub async fn create_customer(
     cases: web::Data<Cases>,
     caller: MaybeAuthenticated,
+    client: ClientAddr,
     body: JsonBody<CreateCustomerRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.0;
+    let Some(caller) = caller.0 else {
+        let input = SignUpInput {
+            email: body.email,
+            display_name: body.display_name,
+            password: body.password,
+        };
+        cases.sign_up.execute(input, &client.0).await?;
+        return Ok(HttpResponse::Accepted().json(SignUpResponse {
+            status: "verification_sent",
+            detail: "if the address can be used, a message with a link to confirm it is on its way",
+        }));
+    };
     let input = NewAccountInput {
         email: body.email,
         display_name: body.display_name,
         password: body.password,
         role: Role::Customer,
     };
-    let actor = caller.0.as_ref().map(|p| p.actor());
-    let account = cases.create_account.execute(actor, input).await?;
+    let account = cases.create_account.execute(Some(caller.actor()), input).await?;
     Ok(HttpResponse::Created().json(UserResponse::from(&account)))
+}
+
+/// Verifies a self-registered address with the token from the e-mailed link; the
+/// account can log in from then on. Accepts JSON or the form of the page `GET` serves.
+#[utoipa::path(post, path = AUTH_VERIFY_EMAIL, context_path = API, tag = "auth",
+    request_body(content = VerifyEmailRequest, content_type = "application/json"),
+    responses((status = 200, description = "Verified; the account is active", body = UserResponse), AuthErrors))]
+pub async fn verify_email(
+    cases: web::Data<Cases>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let form = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let token = if form {
+        web::Query::<VerifyEmailRequest>::from_query(std::str::from_utf8(&body).unwrap_or_default())
+            .map_err(|_| ApiError::field("token", "is required"))?
+            .into_inner()
+            .token
+    } else {
+        crate::problem::parse_json_object::<VerifyEmailRequest>(&req, &body)?.token
+    };
+    let account = cases.verify_email.execute(&token).await?;
+    if form {
+        return Ok(page(
+            "Address confirmed",
+            "<p>Thank you: your address is confirmed and your account is active. You can log in now.</p>",
+        ));
+    }
+    Ok(HttpResponse::Ok().json(UserResponse::from(&account)))
+}
+
+/// The page a verification link opens: a button that confirms the address. Opening
+/// the link changes nothing by itself, since mail scanners follow links.
+#[utoipa::path(get, path = AUTH_VERIFY_EMAIL, context_path = API, tag = "auth", params(VerifyEmailRequest),
+    responses((status = 200, description = "A page with a button that confirms the address", content_type = "text/html")))]
+pub async fn verify_email_page(req: HttpRequest) -> HttpResponse {
+    let token = web::Query::<VerifyEmailRequest>::from_query(req.query_string())
+        .map(|q| q.into_inner().token)
+        .unwrap_or_default();
+    let token: String = token
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+        .take(256)
+        .collect();
+    page(
+        "Confirm your e-mail address",
+        &format!(
+            "<p>Confirm the address you signed up with to activate your account.</p>\
+             <form method=\"post\"><input type=\"hidden\" name=\"token\" value=\"{token}\">\
+             <button type=\"submit\">Confirm my address</button></form>"
+        ),
+    )
+}
+
+/// A minimal page: no script, no inline style, its own strict Content-Security-Policy.
+fn page(title: &str, body: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((
+            "Content-Security-Policy",
+            "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ))
+        .insert_header(("Referrer-Policy", "no-referrer"))
+        .body(format!(
+            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <title>{title}</title></head><body><main><h1>{title}</h1>{body}</main></body></html>"
+        ))
 }
 
 /// Creates a staff account (admins only).

@@ -19,18 +19,20 @@ use domain::{
 };
 
 use crate::ports::{
-    AgentRepository, Category, CategoryRepository, ChangeSet, CommentRepository, ConversationQuery, EscalationChecks,
-    EscalationRuleRepository, IdempotencyRepository, NewAccount, NotificationRepository, OutboxRepository,
-    SessionRepository, SlaPolicyRepository, SlaTargetRepository, StoreError, TicketFilter, TicketQuery,
-    TicketRepository, TicketSort, UnitOfWork, UploadIntents, UserAccount, UserRepository, Write,
+    AgentRepository, AttemptStore, Category, CategoryRepository, ChangeSet, CommentRepository, ConversationQuery,
+    EscalationChecks, EscalationRuleRepository, IdempotencyRepository, NewAccount, NotificationRepository,
+    OutboxRepository, SessionRepository, SlaPolicyRepository, SlaTargetRepository, StoreError, TicketFilter,
+    TicketQuery, TicketRepository, TicketSort, UnitOfWork, UploadIntents, UserAccount, UserRepository, Write,
 };
 
+mod attempts;
 mod comments;
 mod escalation;
 mod routing;
 mod sla;
 mod tickets;
 
+pub use attempts::*;
 pub use comments::*;
 pub use escalation::*;
 pub use routing::*;
@@ -70,6 +72,8 @@ pub struct Store {
     pub outbox: Arc<dyn OutboxRepository>,
     /// Notifications.
     pub notifications: Arc<dyn NotificationRepository>,
+    /// Login and sign-up attempt counters.
+    pub attempts: Arc<dyn AttemptStore>,
 }
 
 impl Store {
@@ -91,6 +95,7 @@ impl Store {
             + EscalationChecks
             + OutboxRepository
             + NotificationRepository
+            + AttemptStore
             + 'static,
     {
         let s = Arc::new(store);
@@ -109,7 +114,8 @@ impl Store {
             rules: s.clone(),
             checks: s.clone(),
             outbox: s.clone(),
-            notifications: s,
+            notifications: s.clone(),
+            attempts: s,
         }
     }
 
@@ -148,6 +154,7 @@ macro_rules! contract_cases {
             notifications_are_queued_once_leased_and_settled_by_their_holder,
             outbox_events_are_leased_planned_and_given_back,
             online_agents_queue_and_workload_read_what_was_written,
+            attempt_counters_reserve_refuse_settle_and_expire,
         );
     };
 }
