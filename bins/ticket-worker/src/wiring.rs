@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use adapters_db::Database;
 use application::assignment::DrainQueue;
-use application::auth::PurgeEndedSessions;
+use application::auth::{PurgeEndedSessions, PurgeStaleAttempts};
 use application::comments::SweepOrphanBlobs;
 use application::escalation::RunEscalations;
 use application::notifications::{
@@ -35,6 +35,9 @@ pub struct Intervals {
     /// How long ended login sessions are kept (for audits) before the purge deletes them,
     /// in seconds.
     pub session_retention_secs: i64,
+    /// How long a login or sign-up counter can matter (the throttle's longest window or
+    /// delay), in seconds; older ones are purged.
+    pub attempt_window_secs: i64,
     /// Between SLA monitor ticks.
     pub sla: Duration,
     /// Tickets per SLA monitor batch.
@@ -77,6 +80,7 @@ impl Intervals {
             orphan_blob_age_secs: i64::try_from(w.orphan_blob_age_secs.max(60)).unwrap_or(i64::MAX),
             orphan_sweep_batch: w.orphan_sweep_batch.max(1),
             session_retention_secs: i64::try_from(w.session_retention_secs).unwrap_or(i64::MAX),
+            attempt_window_secs: settings.throttle_policy().longest_window_seconds(),
             sla: std::time::Duration::from_secs(w.sla_interval_secs.max(1)),
             sla_batch: w.sla_batch.max(1),
             sla_lease_secs: i64::try_from(w.sla_lease_secs.max(1)).unwrap_or(i64::MAX),
@@ -155,6 +159,10 @@ pub fn jobs(
     .add(
         every.session_purge,
         PurgeEndedSessions::new(port.clone(), clock.clone(), every.session_retention_secs),
+    )
+    .add(
+        every.session_purge,
+        PurgeStaleAttempts::new(port.clone(), port.clone(), clock.clone(), every.attempt_window_secs),
     )
     .add(
         every.orphan_sweep,

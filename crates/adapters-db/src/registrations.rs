@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use domain::{Timestamp, UserId};
 
-use crate::error::TxError;
+use crate::error::{TxError, db_error};
 use crate::notifications::notification_write;
 use crate::pool::Database;
 use crate::schema::{email_verifications, users};
@@ -99,5 +99,16 @@ impl Registrations for Database {
             notification_write!(queue conn, &email);
             Ok::<_, TxError>(())
         })
+    }
+
+    async fn delete_expired_verifications(&self, before: Timestamp) -> Result<u64, StoreError> {
+        let cutoff = to_sql(before);
+        let deleted = db_run!(self, conn => {
+            diesel::delete(email_verifications::table.filter(email_verifications::expires_at.lt(cutoff)))
+                .execute(conn)
+                .await
+                .map_err(db_error)?
+        });
+        Ok(deleted as u64)
     }
 }

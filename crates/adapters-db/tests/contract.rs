@@ -462,6 +462,19 @@ mod cases {
             SignedUp::Exists(id),
             "a verified account is left alone"
         );
+        let mut other = record("t4", "fourth");
+        other.account.email = Email::parse("lin@example.com").expect("valid");
+        other.email.idempotency_key = "verify-email:t4".into();
+        assert!(matches!(db.sign_up(other).await.expect("signs up"), SignedUp::Created(_)));
+        assert_eq!(
+            db.delete_expired_verifications(now.plus_seconds(3600)).await.expect("purges"),
+            0,
+            "not expired before its expiry"
+        );
+        assert_eq!(
+            db.delete_expired_verifications(now.plus_seconds(3601)).await.expect("purges"),
+            1
+        );
         let (_, hash) = db
             .find_credentials(&Email::parse("grace@example.com").expect("valid"))
             .await

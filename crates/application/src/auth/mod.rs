@@ -5,6 +5,7 @@ mod login;
 mod logout;
 mod password;
 mod purge;
+mod purge_attempts;
 mod throttle;
 
 pub use authenticate::{Authenticate, Principal};
@@ -12,6 +13,7 @@ pub use login::{Login, LoginCounters, LoginOutcome};
 pub use logout::Logout;
 pub use password::check_password;
 pub use purge::PurgeEndedSessions;
+pub use purge_attempts::PurgeStaleAttempts;
 pub use throttle::{
     Adjustment, Admission, AttemptCounter, AttemptPlan, AttemptRule, Check, ClientKey, Settlement, ThrottlePolicy,
 };

@@ -49,4 +49,7 @@ pub trait Registrations: Send + Sync {
     /// Queues an e-mail outside any ticket (to the owner of an address that signed up
     /// again, say).
     async fn queue_email(&self, email: NewNotification) -> Result<(), StoreError>;
+    /// Deletes verification tokens that expired before `before`; returns how many. (An
+    /// account whose every link expired stays inactive until its owner signs up again.)
+    async fn delete_expired_verifications(&self, before: Timestamp) -> Result<u64, StoreError>;
 }
