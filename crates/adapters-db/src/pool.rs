@@ -380,6 +380,96 @@ mod tests {
         assert_eq!(redact("postgres://app:p@ss@db/t"), "postgres://app:***@db/t");
     }
 
+    /// Runs `sql` on a pooled connection, as every query does.
+    async fn run_sql(db: &Database, sql: &'static str) -> Result<(), StoreError> {
+        db_run!(db, conn => {
+            diesel::sql_query(sql).execute(conn).await.map_err(crate::error::db_error)?
+        });
+        Ok(())
+    }
+
+    async fn postgres(options: PoolOptions) -> Option<Database> {
+        let url = crate::testing::postgres_base_url()?;
+        Some(
+            Database::connect(&url, &options)
+                .await
+                .expect("connects to TEST_DATABASE_URL"),
+        )
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_connection_the_server_terminates_is_unavailable() {
+        let Some(db) = postgres(PoolOptions::default()).await else {
+            return;
+        };
+        // SQLSTATE 57P01 (admin_shutdown), what every session gets when PostgreSQL stops.
+        let outcome = run_sql(&db, "SELECT pg_terminate_backend(pg_backend_pid())").await;
+        assert!(matches!(outcome, Err(StoreError::Unavailable(_))), "{outcome:?}");
+        // Inside a transaction: the statement fails, then so does the rollback.
+        let outcome = db_tx!(db, conn => {
+            diesel::sql_query("SELECT pg_terminate_backend(pg_backend_pid())").execute(conn).await?;
+            Ok(())
+        });
+        assert!(matches!(outcome, Err(StoreError::Unavailable(_))), "{outcome:?}");
+        // The pool replaced the lost connections by itself.
+        db.ping().await.expect("the pool recovers");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_sqlite_database_is_unavailable() {
+        let dir = std::env::temp_dir().join(crate::testing::unique_name("full"));
+        let url = format!("sqlite://{}", dir.join("t.db").display());
+        let db = Database::connect(&url, &PoolOptions::default()).await.expect("opens");
+        let outcome: Result<(), StoreError> = async {
+            db_run!(db, conn => {
+                for sql in ["PRAGMA max_page_count = 20", "CREATE TABLE filler (b BLOB)"] {
+                    diesel::sql_query(sql).execute(conn).await.map_err(crate::error::db_error)?;
+                }
+                for _ in 0..100 {
+                    diesel::sql_query("INSERT INTO filler VALUES (randomblob(4096))")
+                        .execute(conn)
+                        .await
+                        .map_err(crate::error::db_error)?;
+                }
+            });
+            Ok(())
+        }
+        .await;
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(matches!(outcome, Err(StoreError::Unavailable(_))), "{outcome:?}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn waiting_longer_than_the_acquire_timeout_for_a_connection_is_unavailable() {
+        let dir = std::env::temp_dir().join(crate::testing::unique_name("busy"));
+        let url = format!("sqlite://{}", dir.join("t.db").display());
+        let options = PoolOptions {
+            max_connections: 1,
+            acquire_timeout: Duration::from_millis(200),
+        };
+        let db = Database::connect(&url, &options).await.expect("opens");
+        let holder = db.clone();
+        let held = tokio::spawn(async move {
+            let outcome: Result<(), StoreError> = async {
+                db_run!(holder, _conn => tokio::time::sleep(Duration::from_millis(1500)).await);
+                Ok(())
+            }
+            .await;
+            outcome
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let started = std::time::Instant::now();
+        let outcome = db.ping().await;
+        assert!(matches!(outcome, Err(StoreError::Unavailable(_))), "{outcome:?}");
+        assert!(
+            started.elapsed() < Duration::from_millis(1000),
+            "{:?}",
+            started.elapsed()
+        );
+        held.await.expect("joins").expect("the holder ran");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[test]
     fn fts5_queries_are_quoted_words() {
         assert_eq!(
