@@ -3,13 +3,14 @@
 use std::time::Duration;
 
 use diesel::ConnectionError;
-use diesel_async::pooled_connection::deadpool::Pool;
+use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::error::ConnectError;
+use crate::tls::PgConnector;
 use application::ports::StoreError;
 
 /// An SQLite connection driven from async code.
@@ -32,9 +33,13 @@ pub enum Backend {
 pub struct PoolOptions {
     /// The most connections the pool opens.
     pub max_connections: usize,
-    /// How long a request waits for a free connection before the database counts as
-    /// unavailable.
+    /// How long a request waits for a free connection, and how long opening or checking
+    /// one may take, before the database counts as unavailable (503).
     pub acquire_timeout: Duration,
+    /// PostgreSQL's `statement_timeout` for every pooled connection (`None`: no limit);
+    /// a statement running longer is cancelled and answered as unavailable (503).
+    /// Migrations run without it.
+    pub statement_timeout: Option<Duration>,
 }
 
 impl Default for PoolOptions {
@@ -42,6 +47,7 @@ impl Default for PoolOptions {
         Self {
             max_connections: 16,
             acquire_timeout: Duration::from_secs(5),
+            statement_timeout: Some(Duration::from_secs(30)),
         }
     }
 }
@@ -118,8 +124,14 @@ impl Database {
         let (backend, target) = parse_url(url)?;
         let pool = match backend {
             Backend::Postgres => {
+                // sslmode, sslrootcert and the statement timeout (tls.rs).
+                let connector = std::sync::Arc::new(PgConnector::from_url(&target, options.statement_timeout)?);
                 let mut config = ManagerConfig::<AsyncPgConnection>::default();
                 config.recycling_method = RecyclingMethod::Fast;
+                config.custom_setup = Box::new(move |_| {
+                    let connector = std::sync::Arc::clone(&connector);
+                    Box::pin(async move { connector.connect().await })
+                });
                 let manager = AsyncDieselConnectionManager::new_with_config(target, config);
                 DbPool::Postgres(build(manager, options)?)
             }
@@ -193,7 +205,12 @@ impl Database {
         let fail = |e: &dyn std::fmt::Display| ConnectError::Migrate(e.to_string());
         match &*self.pool {
             DbPool::Postgres(pool) => {
-                let conn = pool.get().await.map_err(|e| fail(&e))?;
+                // Taken out of the pool: a migration may run longer than the statement
+                // timeout, so this connection has none and is closed afterwards.
+                let mut conn = Object::take(pool.get().await.map_err(|e| fail(&e))?);
+                diesel_async::SimpleAsyncConnection::batch_execute(&mut conn, "SET statement_timeout = 0")
+                    .await
+                    .map_err(|e| fail(&e))?;
                 let mut harness = AsyncMigrationHarness::new(conn);
                 let done = harness
                     .run_pending_migrations(POSTGRES_MIGRATIONS)
@@ -273,6 +290,7 @@ where
         .max_size(options.max_connections)
         .wait_timeout(Some(options.acquire_timeout))
         .create_timeout(Some(options.acquire_timeout))
+        .recycle_timeout(Some(options.acquire_timeout))
         .runtime(deadpool::Runtime::Tokio1)
         .build()
         .map_err(|e| ConnectError::Connect(e.to_string()))
@@ -416,6 +434,22 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_statement_past_the_statement_timeout_is_unavailable() {
+        let options = PoolOptions {
+            statement_timeout: Some(Duration::from_millis(200)),
+            ..PoolOptions::default()
+        };
+        let Some(db) = postgres(options).await else { return };
+        let started = std::time::Instant::now();
+        let outcome = run_sql(&db, "SELECT pg_sleep(5)").await;
+        assert!(matches!(outcome, Err(StoreError::Unavailable(_))), "{outcome:?}");
+        assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+        run_sql(&db, "SELECT pg_sleep(0.01)")
+            .await
+            .expect("short statements run");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_full_sqlite_database_is_unavailable() {
         let dir = std::env::temp_dir().join(crate::testing::unique_name("full"));
         let url = format!("sqlite://{}", dir.join("t.db").display());
@@ -446,6 +480,7 @@ mod tests {
         let options = PoolOptions {
             max_connections: 1,
             acquire_timeout: Duration::from_millis(200),
+            ..PoolOptions::default()
         };
         let db = Database::connect(&url, &options).await.expect("opens");
         let holder = db.clone();
