@@ -93,6 +93,23 @@ impl Server {
                 (url, Some((base, schema)))
             }
         };
+        Some(Self::launch(dir, database_url, schema, env).await)
+    }
+
+    /// Starts a server on the database at `database_url` (a test's own PostgreSQL
+    /// cluster, say), with extra environment variables.
+    pub async fn start_on(database_url: &str, env: &[(&str, &str)]) -> Self {
+        let dir = std::env::temp_dir().join(testing::unique_name("e2e"));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        Self::launch(dir, database_url.to_owned(), None, env).await
+    }
+
+    async fn launch(
+        dir: PathBuf,
+        database_url: String,
+        schema: Option<(String, String)>,
+        env: &[(&str, &str)],
+    ) -> Self {
         let log = dir.join("server.log");
         let mut server = Self {
             child: None,
@@ -122,7 +139,7 @@ impl Server {
             with_bind.push(("TICKET__HTTP__BIND", &bind));
             server.spawn(&[], &with_bind);
             match server.wait_ready().await {
-                Ok(()) => return Some(server),
+                Ok(()) => return server,
                 Err(log) if log.contains("cannot serve on") => continue,
                 Err(log) => panic!("ticket-api exited before it was ready:\n{log}"),
             }

@@ -26,6 +26,7 @@ mod sessions;
 mod sla;
 mod tickets;
 mod time;
+mod tls;
 mod unit_of_work;
 mod users;
 

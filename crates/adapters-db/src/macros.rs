@@ -9,6 +9,8 @@
 /// Runs `$body` with `$conn` bound to a pooled connection of whichever backend the
 /// database uses and evaluates to the body's value; `?` inside the body and on the
 /// outcome propagates a `StoreError`. Inside, `dialect` names that backend's SQL fragments.
+/// A failure on a connection that turns out lost is `Unavailable` (503), whatever its
+/// message (`error::unavailable_if_lost`); so is one in [`db_tx!`].
 macro_rules! db_run {
     ($db:expr, $conn:ident => $body:expr) => {{
         let db: $crate::pool::Database = ($db).clone();
@@ -18,17 +20,25 @@ macro_rules! db_run {
                 let value = match &*db.pool {
                     $crate::pool::DbPool::Postgres(pool) => {
                         let mut pooled = pool.get().await.map_err($crate::error::pool_error)?;
-                        let $conn: &mut diesel_async::AsyncPgConnection = &mut pooled;
-                        #[allow(unused_imports)]
-                        use $crate::pool::postgres_dialect as dialect;
-                        $body
+                        let outcome = async {
+                            let $conn: &mut diesel_async::AsyncPgConnection = &mut pooled;
+                            #[allow(unused_imports)]
+                            use $crate::pool::postgres_dialect as dialect;
+                            Ok::<_, application::ports::StoreError>($body)
+                        }
+                        .await;
+                        $crate::error::unavailable_if_lost(&mut *pooled, outcome)?
                     }
                     $crate::pool::DbPool::Sqlite(pool) => {
                         let mut pooled = pool.get().await.map_err($crate::error::pool_error)?;
-                        let $conn: &mut $crate::pool::SqliteConnection = &mut pooled;
-                        #[allow(unused_imports)]
-                        use $crate::pool::sqlite_dialect as dialect;
-                        $body
+                        let outcome = async {
+                            let $conn: &mut $crate::pool::SqliteConnection = &mut pooled;
+                            #[allow(unused_imports)]
+                            use $crate::pool::sqlite_dialect as dialect;
+                            Ok::<_, application::ports::StoreError>($body)
+                        }
+                        .await;
+                        $crate::error::unavailable_if_lost(&mut *pooled, outcome)?
                     }
                 };
                 Ok::<_, application::ports::StoreError>(value)
@@ -48,29 +58,32 @@ macro_rules! db_tx {
         runner
             .detached(async move {
                 use diesel_async::AsyncConnection as _;
-                let result: Result<_, $crate::error::TxError> = match &*db.pool {
+                match &*db.pool {
                     $crate::pool::DbPool::Postgres(pool) => {
                         let mut pooled = pool.get().await.map_err($crate::error::pool_error)?;
-                        pooled
+                        let result: Result<_, $crate::error::TxError> = pooled
                             .transaction(async |$conn| {
                                 #[allow(unused_imports)]
                                 use $crate::pool::postgres_dialect as dialect;
                                 $body
                             })
-                            .await
+                            .await;
+                        let outcome = result.map_err($crate::error::TxError::into_store);
+                        $crate::error::unavailable_if_lost(&mut *pooled, outcome)
                     }
                     $crate::pool::DbPool::Sqlite(pool) => {
                         let mut pooled = pool.get().await.map_err($crate::error::pool_error)?;
-                        pooled
+                        let result: Result<_, $crate::error::TxError> = pooled
                             .immediate_transaction(async |$conn| {
                                 #[allow(unused_imports)]
                                 use $crate::pool::sqlite_dialect as dialect;
                                 $body
                             })
-                            .await
+                            .await;
+                        let outcome = result.map_err($crate::error::TxError::into_store);
+                        $crate::error::unavailable_if_lost(&mut *pooled, outcome)
                     }
-                };
-                result.map_err($crate::error::TxError::into_store)
+                }
             })
             .await
     }};

@@ -3,13 +3,14 @@
 use std::time::Duration;
 
 use diesel::ConnectionError;
-use diesel_async::pooled_connection::deadpool::Pool;
+use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::error::ConnectError;
+use crate::tls::PgConnector;
 use application::ports::StoreError;
 
 /// An SQLite connection driven from async code.
@@ -32,9 +33,13 @@ pub enum Backend {
 pub struct PoolOptions {
     /// The most connections the pool opens.
     pub max_connections: usize,
-    /// How long a request waits for a free connection before the database counts as
-    /// unavailable.
+    /// How long a request waits for a free connection, and how long opening or checking
+    /// one may take, before the database counts as unavailable (503).
     pub acquire_timeout: Duration,
+    /// PostgreSQL's `statement_timeout` for every pooled connection (`None`: no limit);
+    /// a statement running longer is cancelled and answered as unavailable (503).
+    /// Migrations run without it.
+    pub statement_timeout: Option<Duration>,
 }
 
 impl Default for PoolOptions {
@@ -42,6 +47,7 @@ impl Default for PoolOptions {
         Self {
             max_connections: 16,
             acquire_timeout: Duration::from_secs(5),
+            statement_timeout: Some(Duration::from_secs(30)),
         }
     }
 }
@@ -118,8 +124,14 @@ impl Database {
         let (backend, target) = parse_url(url)?;
         let pool = match backend {
             Backend::Postgres => {
+                // sslmode, sslrootcert and the statement timeout (tls.rs).
+                let connector = std::sync::Arc::new(PgConnector::from_url(&target, options.statement_timeout)?);
                 let mut config = ManagerConfig::<AsyncPgConnection>::default();
                 config.recycling_method = RecyclingMethod::Fast;
+                config.custom_setup = Box::new(move |_| {
+                    let connector = std::sync::Arc::clone(&connector);
+                    Box::pin(async move { connector.connect().await })
+                });
                 let manager = AsyncDieselConnectionManager::new_with_config(target, config);
                 DbPool::Postgres(build(manager, options)?)
             }
@@ -193,7 +205,12 @@ impl Database {
         let fail = |e: &dyn std::fmt::Display| ConnectError::Migrate(e.to_string());
         match &*self.pool {
             DbPool::Postgres(pool) => {
-                let conn = pool.get().await.map_err(|e| fail(&e))?;
+                // Taken out of the pool: a migration may run longer than the statement
+                // timeout, so this connection has none and is closed afterwards.
+                let mut conn = Object::take(pool.get().await.map_err(|e| fail(&e))?);
+                diesel_async::SimpleAsyncConnection::batch_execute(&mut conn, "SET statement_timeout = 0")
+                    .await
+                    .map_err(|e| fail(&e))?;
                 let mut harness = AsyncMigrationHarness::new(conn);
                 let done = harness
                     .run_pending_migrations(POSTGRES_MIGRATIONS)
@@ -273,6 +290,7 @@ where
         .max_size(options.max_connections)
         .wait_timeout(Some(options.acquire_timeout))
         .create_timeout(Some(options.acquire_timeout))
+        .recycle_timeout(Some(options.acquire_timeout))
         .runtime(deadpool::Runtime::Tokio1)
         .build()
         .map_err(|e| ConnectError::Connect(e.to_string()))
@@ -380,6 +398,113 @@ mod tests {
             "postgres://db/t?user=app&PassWord=***"
         );
         assert_eq!(redact("postgres://app:p@ss@db/t"), "postgres://app:***@db/t");
+    }
+
+    /// Runs `sql` on a pooled connection, as every query does.
+    async fn run_sql(db: &Database, sql: &'static str) -> Result<(), StoreError> {
+        db_run!(db, conn => {
+            diesel::sql_query(sql).execute(conn).await.map_err(crate::error::db_error)?
+        });
+        Ok(())
+    }
+
+    async fn postgres(options: PoolOptions) -> Option<Database> {
+        let url = crate::testing::postgres_base_url()?;
+        Some(
+            Database::connect(&url, &options)
+                .await
+                .expect("connects to TEST_DATABASE_URL"),
+        )
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_connection_the_server_terminates_is_unavailable() {
+        let Some(db) = postgres(PoolOptions::default()).await else {
+            return;
+        };
+        // SQLSTATE 57P01 (admin_shutdown), what every session gets when PostgreSQL stops.
+        let outcome = run_sql(&db, "SELECT pg_terminate_backend(pg_backend_pid())").await;
+        assert!(matches!(outcome, Err(StoreError::Unavailable(_))), "{outcome:?}");
+        // Inside a transaction: the statement fails, then so does the rollback.
+        let outcome = db_tx!(db, conn => {
+            diesel::sql_query("SELECT pg_terminate_backend(pg_backend_pid())").execute(conn).await?;
+            Ok(())
+        });
+        assert!(matches!(outcome, Err(StoreError::Unavailable(_))), "{outcome:?}");
+        // The pool replaced the lost connections by itself.
+        db.ping().await.expect("the pool recovers");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_statement_past_the_statement_timeout_is_unavailable() {
+        let options = PoolOptions {
+            statement_timeout: Some(Duration::from_millis(200)),
+            ..PoolOptions::default()
+        };
+        let Some(db) = postgres(options).await else { return };
+        let started = std::time::Instant::now();
+        let outcome = run_sql(&db, "SELECT pg_sleep(5)").await;
+        assert!(matches!(outcome, Err(StoreError::Unavailable(_))), "{outcome:?}");
+        assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+        run_sql(&db, "SELECT pg_sleep(0.01)")
+            .await
+            .expect("short statements run");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_sqlite_database_is_unavailable() {
+        let dir = std::env::temp_dir().join(crate::testing::unique_name("full"));
+        let url = format!("sqlite://{}", dir.join("t.db").display());
+        let db = Database::connect(&url, &PoolOptions::default()).await.expect("opens");
+        let outcome: Result<(), StoreError> = async {
+            db_run!(db, conn => {
+                for sql in ["PRAGMA max_page_count = 20", "CREATE TABLE filler (b BLOB)"] {
+                    diesel::sql_query(sql).execute(conn).await.map_err(crate::error::db_error)?;
+                }
+                for _ in 0..100 {
+                    diesel::sql_query("INSERT INTO filler VALUES (randomblob(4096))")
+                        .execute(conn)
+                        .await
+                        .map_err(crate::error::db_error)?;
+                }
+            });
+            Ok(())
+        }
+        .await;
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(matches!(outcome, Err(StoreError::Unavailable(_))), "{outcome:?}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn waiting_longer_than_the_acquire_timeout_for_a_connection_is_unavailable() {
+        let dir = std::env::temp_dir().join(crate::testing::unique_name("busy"));
+        let url = format!("sqlite://{}", dir.join("t.db").display());
+        let options = PoolOptions {
+            max_connections: 1,
+            acquire_timeout: Duration::from_millis(200),
+            ..PoolOptions::default()
+        };
+        let db = Database::connect(&url, &options).await.expect("opens");
+        let holder = db.clone();
+        let held = tokio::spawn(async move {
+            let outcome: Result<(), StoreError> = async {
+                db_run!(holder, _conn => tokio::time::sleep(Duration::from_millis(1500)).await);
+                Ok(())
+            }
+            .await;
+            outcome
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let started = std::time::Instant::now();
+        let outcome = db.ping().await;
+        assert!(matches!(outcome, Err(StoreError::Unavailable(_))), "{outcome:?}");
+        assert!(
+            started.elapsed() < Duration::from_millis(1000),
+            "{:?}",
+            started.elapsed()
+        );
+        held.await.expect("joins").expect("the holder ran");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

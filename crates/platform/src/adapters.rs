@@ -18,6 +18,9 @@ pub async fn open_database(settings: &Settings, migrate: bool) -> Result<Databas
     let options = PoolOptions {
         max_connections: settings.database.max_connections,
         acquire_timeout: Duration::from_secs(settings.database.acquire_timeout_secs),
+        statement_timeout: Some(settings.database.statement_timeout_ms)
+            .filter(|ms| *ms > 0)
+            .map(Duration::from_millis),
     };
     let db = Database::connect(url, &options).await.map_err(|e| e.to_string())?;
     tracing::info!(backend = ?db.backend(), url = %adapters_db::redact_url(url), "connected to the database");

@@ -142,6 +142,10 @@ pub struct DatabaseSettings {
     pub max_connections: usize,
     /// Seconds to wait for a pooled connection before answering 503.
     pub acquire_timeout_secs: u64,
+    /// PostgreSQL: milliseconds a statement may run before it is cancelled and the request
+    /// answered 503 (`statement_timeout` of every pooled connection; 0: no limit).
+    /// Migrations run without it.
+    pub statement_timeout_ms: u64,
     /// Apply pending migrations at start.
     pub migrate_on_start: bool,
 }
@@ -269,6 +273,7 @@ public_url = "http://127.0.0.1:8080"
 url = "sqlite://./data/tickets.db"
 max_connections = 16
 acquire_timeout_secs = 5
+statement_timeout_ms = 30000
 migrate_on_start = true
 
 [auth]
