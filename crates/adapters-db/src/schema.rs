@@ -63,6 +63,7 @@ diesel::table! {
         escalation_level -> SmallInt,
         escalation_check_at -> Nullable<Timestamp>,
         escalation_claimed_until -> Nullable<Timestamp>,
+        public_version -> BigInt,
     }
 }
 

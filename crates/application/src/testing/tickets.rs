@@ -19,13 +19,15 @@ impl UnitOfWork for Fake {
         }
         if s.lose_races > 0 {
             s.lose_races -= 1;
-            // Another writer won: the ticket it changed moved to its next version.
+            // Another writer won: the ticket it changed moved to its next version (a
+            // change its customer sees too).
             for w in &changes.writes {
                 if let Write::UpdateTicket { ticket, .. } = w
                     && let Some(t) = s.tickets.iter_mut().find(|t| t.id() == ticket.id())
                 {
                     let mut parts = t.clone().into_parts();
                     parts.version = parts.version.next();
+                    parts.public_version = parts.public_version.next();
                     *t = Ticket::restore(parts);
                 }
             }
