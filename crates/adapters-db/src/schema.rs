@@ -106,6 +106,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
     }
 }
 

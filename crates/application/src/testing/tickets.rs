@@ -148,7 +148,7 @@ impl UnitOfWork for Fake {
                         .iter()
                         .any(|q| q.spec.idempotency_key == n.idempotency_key)
                     {
-                        let id = s.notifications.len() as i64 + 1;
+                        let id = s.notifications.last().map_or(1, |q| q.id + 1);
                         s.notifications.push(crate::ports::Notification {
                             id,
                             next_attempt_at: n.at,
@@ -160,8 +160,9 @@ impl UnitOfWork for Fake {
                         });
                     }
                 }
-                Write::FinishOutboxEvent { id, .. } => {
+                Write::FinishOutboxEvent { id, at } => {
                     s.outbox_done.insert(id);
+                    s.outbox_processed_at.insert(id, at);
                     s.outbox_leases.remove(&id);
                     s.outbox_released.remove(&id);
                 }

@@ -27,12 +27,14 @@ use crate::ports::{
 
 mod comments;
 mod escalation;
+mod retention;
 mod routing;
 mod sla;
 mod tickets;
 
 pub use comments::*;
 pub use escalation::*;
+pub use retention::*;
 pub use routing::*;
 pub use sla::*;
 pub use tickets::*;
@@ -148,6 +150,10 @@ macro_rules! contract_cases {
             notifications_are_queued_once_leased_and_settled_by_their_holder,
             outbox_events_are_leased_planned_and_given_back,
             online_agents_queue_and_workload_read_what_was_written,
+            ended_sessions_are_purged_in_batches,
+            idempotency_keys_past_the_window_are_purged_in_batches,
+            processed_outbox_events_are_purged_in_batches,
+            finished_notifications_are_purged_by_status_in_batches,
         );
     };
 }
