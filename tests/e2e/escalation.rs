@@ -5,8 +5,95 @@ use e2e::*;
 
 e2e::on_both_backends!(
     an_agent_escalates_and_customers_see_none_of_it,
+    a_level_only_escalation_leaves_the_customers_copy_current,
     admins_manage_escalation_rules
 );
+
+/// An escalation that leaves the priority alone is internal: the customer's `ETag`, their
+/// place in their list (`updated_at`) and their next `If-Match` edit are untouched, while
+/// staff see the new level under a new `ETag`.
+async fn a_level_only_escalation_leaves_the_customers_copy_current(s: Server) {
+    let admin = s.admin().await;
+    s.category(&admin, "billing").await;
+    let (_, agent) = s.account(&admin, "agent", "agent@example.com").await;
+    let (_, customer) = s.account(&admin, "customer", "cu@example.com").await;
+    let t = s
+        .ticket(
+            &customer,
+            json!({"subject": "Charged twice", "description": "again", "category": "billing"}),
+        )
+        .await;
+    let path = format!("/api/v1/tickets/{}", t["id"]);
+    let customer_before = s.call(Method::GET, &path, Some(&customer), None).await;
+    let staff_before = s.call(Method::GET, &path, Some(&agent), None).await;
+    let customer_tag = customer_before.header("etag").expect("an ETag").to_owned();
+
+    let r = s
+        .call(
+            Method::POST,
+            &format!("{path}/escalations"),
+            Some(&agent),
+            Some(json!({"reason": "needs a supervisor's eyes"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["escalation_level"], 1);
+
+    let customer_after = s.call(Method::GET, &path, Some(&customer), None).await;
+    assert_eq!(
+        customer_after.header("etag"),
+        Some(customer_tag.as_str()),
+        "the customer's ETag stays"
+    );
+    assert_eq!(
+        customer_after.body, customer_before.body,
+        "the customer sees nothing new"
+    );
+    let listed = s.call(Method::GET, "/api/v1/tickets", Some(&customer), None).await;
+    assert_eq!(
+        listed.body["items"][0]["updated_at"],
+        customer_before.body["updated_at"]
+    );
+    assert_eq!(listed.body["items"][0]["version"], customer_before.body["version"]);
+
+    let staff_after = s.call(Method::GET, &path, Some(&agent), None).await;
+    assert_eq!(staff_after.body["escalation_level"], 1, "staff see the new level");
+    assert_ne!(
+        staff_after.header("etag"),
+        staff_before.header("etag"),
+        "staff caches see the change"
+    );
+    assert_eq!(
+        staff_after.header("etag").map(str::to_owned),
+        Some(format!("\"{}\"", staff_after.body["version"]))
+    );
+
+    let edit = s
+        .request(Method::PATCH, &path, Some(&customer))
+        .header("If-Match", customer_tag.as_str())
+        .json(&json!({"description": "again, and a third time"}))
+        .send()
+        .await
+        .expect("sent");
+    let edit = Reply::from(edit).await;
+    assert_eq!(
+        edit.status,
+        StatusCode::OK,
+        "the customer's copy was current: {}",
+        edit.body
+    );
+    // A staff copy from before the escalation is stale for a conditional edit.
+    let stale = s
+        .request(Method::PATCH, &path, Some(&agent))
+        .header("If-Match", staff_before.header("etag").expect("an ETag"))
+        .json(&json!({"priority": "low"}))
+        .send()
+        .await
+        .expect("sent");
+    Reply::from(stale)
+        .await
+        .assert_problem(StatusCode::PRECONDITION_FAILED, "precondition_failed");
+}
 
 async fn an_agent_escalates_and_customers_see_none_of_it(s: Server) {
     let admin = s.admin().await;

@@ -12,6 +12,7 @@ use application::notifications::{
     DeliverNotifications, DispatchNotifications, OutboxBacklog, PlanNotifications, PlanPorts,
 };
 use application::ports::{BlobStore, Clock, SystemClock};
+use application::retention::{PurgeIdempotencyKeys, PurgeNotifications, PurgeOutbox, Retention};
 use application::sla::MonitorSla;
 use application::tickets::TicketPorts;
 
@@ -38,6 +39,19 @@ pub struct Intervals {
     /// How long a login or sign-up counter can matter (the throttle's longest window or
     /// delay), in seconds; older ones are purged.
     pub attempt_window_secs: i64,
+    /// Between purges of idempotency keys, processed outbox events and finished
+    /// notifications.
+    pub purge: Duration,
+    /// Rows one purge statement deletes at most (the session purge's too).
+    pub purge_batch: u32,
+    /// How long idempotency keys are remembered (the API's idempotency window), in seconds.
+    pub idempotency_retention_secs: i64,
+    /// How long processed outbox events are kept, in seconds.
+    pub outbox_retention_secs: i64,
+    /// How long sent notifications are kept, in seconds.
+    pub notification_retention_secs: i64,
+    /// How long dead notifications are kept, in seconds.
+    pub dead_notification_retention_secs: i64,
     /// Between SLA monitor ticks.
     pub sla: Duration,
     /// Tickets per SLA monitor batch.
@@ -81,6 +95,12 @@ impl Intervals {
             orphan_sweep_batch: w.orphan_sweep_batch.max(1),
             session_retention_secs: i64::try_from(w.session_retention_secs).unwrap_or(i64::MAX),
             attempt_window_secs: settings.throttle_policy().longest_window_seconds(),
+            purge: std::time::Duration::from_secs(w.purge_interval_secs.max(1)),
+            purge_batch: w.purge_batch.max(1),
+            idempotency_retention_secs: i64::try_from(w.idempotency_retention_secs).unwrap_or(i64::MAX),
+            outbox_retention_secs: i64::try_from(w.outbox_retention_secs).unwrap_or(i64::MAX),
+            notification_retention_secs: i64::try_from(w.notification_retention_secs).unwrap_or(i64::MAX),
+            dead_notification_retention_secs: i64::try_from(w.dead_notification_retention_secs).unwrap_or(i64::MAX),
             sla: std::time::Duration::from_secs(w.sla_interval_secs.max(1)),
             sla_batch: w.sla_batch.max(1),
             sla_lease_secs: i64::try_from(w.sla_lease_secs.max(1)).unwrap_or(i64::MAX),
@@ -158,7 +178,8 @@ pub fn jobs(
     .add(every.report, OutboxBacklog::new(port.clone()))
     .add(
         every.session_purge,
-        PurgeEndedSessions::new(port.clone(), clock.clone(), every.session_retention_secs),
+        PurgeEndedSessions::new(port.clone(), clock.clone(), every.session_retention_secs)
+            .with_batch(every.purge_batch),
     )
     .add(
         every.session_purge,
@@ -166,7 +187,33 @@ pub fn jobs(
     )
     .add(
         every.orphan_sweep,
-        SweepOrphanBlobs::new(port, blobs, clock, every.orphan_blob_age_secs).with_batch(every.orphan_sweep_batch),
+        SweepOrphanBlobs::new(port.clone(), blobs, clock.clone(), every.orphan_blob_age_secs)
+            .with_batch(every.orphan_sweep_batch),
+    )
+    .add(
+        every.purge,
+        PurgeIdempotencyKeys::new(
+            port.clone(),
+            clock.clone(),
+            Retention::new(every.idempotency_retention_secs, every.purge_batch),
+        ),
+    )
+    .add(
+        every.purge,
+        PurgeOutbox::new(
+            port.clone(),
+            clock.clone(),
+            Retention::new(every.outbox_retention_secs, every.purge_batch),
+        ),
+    )
+    .add(
+        every.purge,
+        PurgeNotifications::new(
+            port,
+            clock,
+            Retention::new(every.notification_retention_secs, every.purge_batch),
+            Retention::new(every.dead_notification_retention_secs, every.purge_batch),
+        ),
     );
     jobs
 }
@@ -222,5 +269,24 @@ mod tests {
             "the SLA monitor ticks every minute"
         );
         assert_eq!((every.session_retention_secs, every.orphan_sweep_batch), (86_400, 100));
+        assert_eq!(
+            (
+                every.purge,
+                every.purge_batch,
+                every.idempotency_retention_secs,
+                every.outbox_retention_secs,
+                every.notification_retention_secs,
+                every.dead_notification_retention_secs
+            ),
+            (
+                Duration::from_secs(3600),
+                1000,
+                86_400,
+                7 * 86_400,
+                30 * 86_400,
+                90 * 86_400
+            ),
+            "what is kept how long"
+        );
     }
 }

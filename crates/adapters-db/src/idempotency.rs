@@ -4,7 +4,7 @@ use application::ports::{IdempotencyRecord, IdempotencyRepository, StoreError};
 use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use domain::UserId;
+use domain::{Timestamp, UserId};
 
 use crate::error::db_error;
 use crate::pool::Database;
@@ -64,6 +64,22 @@ impl IdempotencyRepository for Database {
             resource_id,
             created_at: from_sql(created_at),
         }))
+    }
+
+    async fn purge_keys(&self, before: Timestamp, limit: u32) -> Result<u64, StoreError> {
+        use diesel::sql_types::{BigInt, Timestamp as SqlTimestamp};
+        let (before, limit) = (to_sql(before), i64::from(limit));
+        let deleted = db_run!(self, conn => {
+            // The oldest `limit` due keys, found through `idempotency_keys_created` and
+            // deleted by row address (the key is three columns).
+            diesel::sql_query(dialect::PURGE_IDEMPOTENCY_KEYS)
+                .bind::<SqlTimestamp, _>(before)
+                .bind::<BigInt, _>(limit)
+                .execute(conn)
+                .await
+                .map_err(db_error)?
+        });
+        Ok(deleted as u64)
     }
 }
 

@@ -214,6 +214,39 @@ impl OutboxRepository for Database {
     async fn pending_events(&self) -> Result<i64, StoreError> {
         self.pending_outbox_events().await
     }
+
+    async fn purge_processed(&self, before: Timestamp, limit: u32) -> Result<u64, StoreError> {
+        let (before, limit) = (to_sql(before), i64::from(limit));
+        let deleted = db_run!(self, conn => {
+            let newest: Option<i64> = outbox::table
+                .select(diesel::dsl::max(outbox::id))
+                .first(conn)
+                .await
+                .map_err(db_error)?;
+            // An empty table: nothing is below id 0.
+            let newest = newest.unwrap_or(0);
+            // Through `outbox_processed`: at most `limit` processed rows, the oldest
+            // first; unprocessed rows and the newest row stay.
+            let due: Vec<i64> = outbox::table
+                .filter(outbox::processed_at.lt(before))
+                .filter(outbox::id.lt(newest))
+                .order(outbox::processed_at.asc())
+                .select(outbox::id)
+                .limit(limit)
+                .load(conn)
+                .await
+                .map_err(db_error)?;
+            diesel::delete(
+                outbox::table
+                    .filter(outbox::id.eq_any(&due))
+                    .filter(outbox::processed_at.lt(before)),
+            )
+            .execute(conn)
+            .await
+            .map_err(db_error)?
+        });
+        Ok(deleted as u64)
+    }
 }
 
 /// A user's contact details as stored.
@@ -294,6 +327,8 @@ impl NotificationRepository for Database {
             Outcome::Dead { error } => (NotificationStatus::Dead, None, Some(trimmed(error))),
         };
         let sent_at = matches!(outcome, Outcome::Sent).then_some(at);
+        // Sent and dead are final: the purge counts its retention from here.
+        let finished_at = Some(at);
         let updated = db_run!(self, conn => {
             let held = notifications::id
                 .eq(id)
@@ -320,6 +355,7 @@ impl NotificationRepository for Database {
                         notifications::claimed_by.eq(None::<String>),
                         notifications::last_error.eq(error),
                         notifications::sent_at.eq(sent_at),
+                        notifications::finished_at.eq(finished_at),
                     ))
                     .execute(conn)
                     .await,
@@ -365,12 +401,57 @@ impl NotificationRepository for Database {
                     notifications::next_attempt_at.eq(now),
                     notifications::lease_until.eq(None::<NaiveDateTime>),
                     notifications::claimed_by.eq(None::<String>),
+                    notifications::finished_at.eq(None::<NaiveDateTime>),
                 ))
                 .execute(conn)
                 .await
                 .map_err(db_error)?
         });
         Ok(updated == 1)
+    }
+
+    async fn purge_notifications(
+        &self,
+        status: NotificationStatus,
+        before: Timestamp,
+        limit: u32,
+    ) -> Result<u64, StoreError> {
+        if status == NotificationStatus::Pending {
+            return Ok(0);
+        }
+        let (status, before, limit) = (status.as_str(), to_sql(before), i64::from(limit));
+        let deleted = db_run!(self, conn => {
+            let newest: Option<i64> = notifications::table
+                .select(diesel::dsl::max(notifications::id))
+                .first(conn)
+                .await
+                .map_err(db_error)?;
+            // An empty table: nothing is below id 0.
+            let newest = newest.unwrap_or(0);
+            // Through `notifications_finished` (status, finished_at): at most `limit`
+            // rows, the oldest first; the newest row stays. The delete checks again, so
+            // a notification an admin requeued in between stays.
+            let due: Vec<i64> = notifications::table
+                .filter(notifications::status.eq(status))
+                .filter(notifications::finished_at.lt(before))
+                .filter(notifications::id.lt(newest))
+                .order(notifications::finished_at.asc())
+                .select(notifications::id)
+                .limit(limit)
+                .load(conn)
+                .await
+                .map_err(db_error)?;
+            diesel::delete(
+                notifications::table
+                    .filter(notifications::id.eq_any(&due))
+                    .filter(notifications::status.eq(status))
+                    .filter(notifications::finished_at.lt(before)),
+            )
+            .execute(conn)
+            .await
+            .map_err(db_error)?
+        });
+        Ok(deleted as u64)
     }
 
     async fn get_notification(&self, id: i64) -> Result<Option<Notification>, StoreError> {

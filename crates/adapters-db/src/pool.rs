@@ -329,6 +329,13 @@ pub(crate) mod postgres_dialect {
     pub(crate) const FULL_TEXT_CLOSE_PUBLIC: &str = ") AND c.visibility = 'public'))";
     pub(crate) const FULL_TEXT_CLOSE_ANY: &str = ")))";
 
+    /// Deletes the oldest idempotency keys remembered before `$1`, at most `$2` of them:
+    /// found through `idempotency_keys_created`, deleted by their row address (a TID
+    /// scan; a three-column `IN` made the planner scan the whole table).
+    pub(crate) const PURGE_IDEMPOTENCY_KEYS: &str = "DELETE FROM idempotency_keys \
+         WHERE ctid = ANY(ARRAY(SELECT ctid FROM idempotency_keys \
+         WHERE created_at < $1 ORDER BY created_at LIMIT $2))";
+
     /// `plainto_tsquery` takes any user text as plain words, all of which must match
     /// (the same meaning as the SQLite query), never as operators.
     pub(crate) fn full_text_query(text: &str) -> String {
@@ -348,6 +355,11 @@ pub(crate) mod sqlite_dialect {
          WHERE c.id IN (SELECT rowid FROM comments_fts WHERE comments_fts MATCH ";
     pub(crate) const FULL_TEXT_CLOSE_PUBLIC: &str = ") AND c.visibility = 'public'))";
     pub(crate) const FULL_TEXT_CLOSE_ANY: &str = ")))";
+
+    /// As in the PostgreSQL dialect, by `rowid`.
+    pub(crate) const PURGE_IDEMPOTENCY_KEYS: &str = "DELETE FROM idempotency_keys \
+         WHERE rowid IN (SELECT rowid FROM idempotency_keys \
+         WHERE created_at < ? ORDER BY created_at LIMIT ?)";
 
     /// FTS5 has a query syntax of its own; quoting every word turns any user text into
     /// a plain "all these words" query that cannot be a syntax error.

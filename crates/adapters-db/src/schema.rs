@@ -74,6 +74,7 @@ diesel::table! {
         escalation_level -> SmallInt,
         escalation_check_at -> Nullable<Timestamp>,
         escalation_claimed_until -> Nullable<Timestamp>,
+        public_version -> BigInt,
     }
 }
 
@@ -116,6 +117,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
     }
 }
 

@@ -60,15 +60,23 @@ impl SessionRepository for Database {
         Ok(())
     }
 
-    async fn delete_ended_before(&self, before: Timestamp) -> Result<u64, StoreError> {
-        let cutoff = to_sql(before);
+    async fn delete_ended_before(&self, before: Timestamp, limit: u32) -> Result<u64, StoreError> {
+        let (cutoff, limit) = (to_sql(before), i64::from(limit));
         let deleted = db_run!(self, conn => {
             // Revoked sessions go once they would have expired, so the expires_at index
-            // serves the whole delete.
-            diesel::delete(sessions::table.filter(sessions::expires_at.lt(cutoff)))
-            .execute(conn)
-            .await
-            .map_err(db_error)?
+            // serves the whole delete; at most `limit` rows, so no long lock.
+            let due: Vec<String> = sessions::table
+                .filter(sessions::expires_at.lt(cutoff))
+                .order(sessions::expires_at.asc())
+                .select(sessions::token_hash)
+                .limit(limit)
+                .load(conn)
+                .await
+                .map_err(db_error)?;
+            diesel::delete(sessions::table.filter(sessions::token_hash.eq_any(&due)))
+                .execute(conn)
+                .await
+                .map_err(db_error)?
         });
         Ok(deleted as u64)
     }

@@ -62,6 +62,8 @@ pub(crate) struct TicketRow {
     // ... and ends the loop's lease, so the look is not held up until the lease runs out
     // (a loop that held it loses its own write to the version guard).
     pub escalation_claimed_until: Option<NaiveDateTime>,
+    // What a customer sees of `version`: raised by the changes they can observe only.
+    pub public_version: i64,
 }
 
 impl TicketRow {
@@ -93,6 +95,7 @@ impl TicketRow {
             escalation_level: i16::from(t.escalation_level),
             escalation_check_at: Some(to_sql(t.updated_at)),
             escalation_claimed_until: None,
+            public_version: t.public_version.get(),
         }
     }
 
@@ -123,6 +126,7 @@ impl TicketRow {
             sla_due_at: self.sla_due_at.map(from_sql),
             escalation_level: u8::try_from(self.escalation_level).map_err(|e| bad(&e))?,
             version: Version::new(self.version),
+            public_version: Version::new(self.public_version),
         }))
     }
 }

@@ -18,6 +18,7 @@ mod fingerprint;
 pub mod jobs;
 pub mod notifications;
 pub mod ports;
+pub mod retention;
 pub mod sla;
 pub mod tickets;
 

@@ -222,6 +222,21 @@ pub struct WorkerSettings {
     pub orphan_blob_age_secs: u64,
     /// Stale uploads one sweep batch handles; a sweep runs batches until one is short.
     pub orphan_sweep_batch: u32,
+    /// Seconds between purges of idempotency keys, processed outbox events and sent or
+    /// dead notifications past their retention.
+    pub purge_interval_secs: u64,
+    /// Rows one purge statement deletes at most (sessions too); a purge runs batches
+    /// until one is short, so no statement holds a long lock.
+    pub purge_batch: u32,
+    /// Seconds an `Idempotency-Key` is remembered: the API's idempotency window.
+    pub idempotency_retention_secs: u64,
+    /// Seconds a processed outbox event is kept (the ticket history is kept apart).
+    pub outbox_retention_secs: u64,
+    /// Seconds a sent notification is kept after it was sent.
+    pub notification_retention_secs: u64,
+    /// Seconds a dead notification is kept after it died: how far back the admins'
+    /// dead-letter list (and its retry) reaches.
+    pub dead_notification_retention_secs: u64,
     /// Seconds between SLA monitor ticks.
     pub sla_interval_secs: u64,
     /// Tickets the SLA monitor takes per batch; a tick runs batches until nothing is due.
@@ -321,6 +336,12 @@ session_retention_secs = 86400
 orphan_sweep_interval_secs = 600
 orphan_blob_age_secs = 3600
 orphan_sweep_batch = 100
+purge_interval_secs = 3600
+purge_batch = 1000
+idempotency_retention_secs = 86400
+outbox_retention_secs = 604800
+notification_retention_secs = 2592000
+dead_notification_retention_secs = 7776000
 sla_interval_secs = 60
 sla_batch = 500
 sla_lease_secs = 120

@@ -33,4 +33,8 @@ pub trait IdempotencyRepository: Send + Sync {
         scope: &'static str,
         key: &str,
     ) -> Result<Option<IdempotencyRecord>, StoreError>;
+    /// Deletes at most `limit` keys remembered before `before`, oldest first, in one
+    /// statement (through the index on their age); returns how many. Keys remembered at
+    /// or after `before` MUST stay: a retry within the window is still answered.
+    async fn purge_keys(&self, before: Timestamp, limit: u32) -> Result<u64, StoreError>;
 }

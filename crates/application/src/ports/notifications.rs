@@ -149,6 +149,12 @@ pub trait OutboxRepository: Send + Sync {
     async fn release_event(&self, id: i64, retry_at: Timestamp, error: &str) -> Result<(), StoreError>;
     /// How many events are not processed yet (leased or not).
     async fn pending_events(&self) -> Result<i64, StoreError>;
+    /// Deletes at most `limit` events processed (planned, or set aside as unreadable)
+    /// before `before`, oldest first, in one statement (through the index on
+    /// `processed_at`); returns how many. MUST NOT delete an unprocessed event, nor the
+    /// newest event of all: SQLite hands the highest id out again once its row is gone,
+    /// and notification keys name event ids.
+    async fn purge_processed(&self, before: Timestamp, limit: u32) -> Result<u64, StoreError>;
 }
 
 /// Notification rows and the people they reach.
@@ -194,4 +200,16 @@ pub trait NotificationRepository: Send + Sync {
     /// Stores how texts reach a user: their phone number (E.164) and whether they agreed
     /// to texts; false if the user does not exist.
     async fn set_contact(&self, user: UserId, phone: Option<String>, sms_opt_in: bool) -> Result<bool, StoreError>;
+    /// Deletes at most `limit` notifications of `status` that reached it (were sent, or
+    /// died) before `before`, oldest first, in one statement (through the index on the
+    /// instant they finished); returns how many. A pending notification is never
+    /// deleted (`status` pending deletes nothing), nor the newest notification of all
+    /// (SQLite would hand its id out again). A requeued notification counts from its
+    /// new outcome.
+    async fn purge_notifications(
+        &self,
+        status: NotificationStatus,
+        before: Timestamp,
+        limit: u32,
+    ) -> Result<u64, StoreError>;
 }

@@ -31,6 +31,8 @@ pub trait SessionRepository: Send + Sync {
     async fn authenticate(&self, token_hash: &TokenHash, now: Timestamp) -> Result<Option<UserAccount>, StoreError>;
     /// Revokes the session; revoking an unknown or revoked session is not an error.
     async fn revoke(&self, token_hash: &TokenHash, now: Timestamp) -> Result<(), StoreError>;
-    /// Deletes sessions that expired before `before` (revoked or not); returns how many.
-    async fn delete_ended_before(&self, before: Timestamp) -> Result<u64, StoreError>;
+    /// Deletes at most `limit` sessions that expired before `before` (revoked or not),
+    /// earliest first, in one statement (through the `expires_at` index); returns how
+    /// many.
+    async fn delete_ended_before(&self, before: Timestamp, limit: u32) -> Result<u64, StoreError>;
 }

@@ -92,11 +92,19 @@ impl SessionRepository for Fake {
         Ok(())
     }
 
-    async fn delete_ended_before(&self, before: Timestamp) -> Result<u64, StoreError> {
+    async fn delete_ended_before(&self, before: Timestamp, limit: u32) -> Result<u64, StoreError> {
         let mut s = self.state();
-        let count = s.sessions.len();
-        s.sessions.retain(|(k, _)| k.expires_at >= before);
-        Ok((count - s.sessions.len()) as u64)
+        let mut due: Vec<(Timestamp, String)> = s
+            .sessions
+            .iter()
+            .filter(|(k, _)| k.expires_at < before)
+            .map(|(k, _)| (k.expires_at, k.token_hash.0.clone()))
+            .collect();
+        due.sort();
+        due.truncate(limit as usize);
+        s.sessions
+            .retain(|(k, _)| !due.iter().any(|(_, hash)| *hash == k.token_hash.0));
+        Ok(due.len() as u64)
     }
 }
 
@@ -175,6 +183,23 @@ impl IdempotencyRepository for Fake {
             .iter()
             .find(|k| k.user_id == user_id && k.scope == scope && k.key == key)
             .cloned())
+    }
+
+    async fn purge_keys(&self, before: Timestamp, limit: u32) -> Result<u64, StoreError> {
+        let mut s = self.state();
+        let mut due: Vec<(Timestamp, UserId, &'static str, String)> = s
+            .keys
+            .iter()
+            .filter(|k| k.created_at < before)
+            .map(|k| (k.created_at, k.user_id, k.scope, k.key.clone()))
+            .collect();
+        due.sort();
+        due.truncate(limit as usize);
+        s.keys.retain(|k| {
+            !due.iter()
+                .any(|(_, user, scope, key)| *user == k.user_id && *scope == k.scope && *key == k.key)
+        });
+        Ok(due.len() as u64)
     }
 }
 

@@ -80,12 +80,18 @@ pub struct State {
     pub firings: std::collections::BTreeSet<(i64, i64, String)>,
     /// The escalation loop's schedule by ticket id: next look and lease.
     pub checks: std::collections::BTreeMap<i64, (Option<Timestamp>, Option<Timestamp>)>,
-    /// Queued notifications (id = position + 1).
+    /// Queued notifications, in id order (a new one takes the last id + 1).
     pub notifications: Vec<crate::ports::Notification>,
+    /// When each sent or dead notification reached its status.
+    pub notification_finished: std::collections::BTreeMap<i64, Timestamp>,
     /// Who holds each notification's lease, and until when.
     pub notification_leases: std::collections::BTreeMap<i64, (String, Timestamp)>,
     /// Outbox rows (the recorded events, id = position + 1) processed, and leased until.
     pub outbox_done: std::collections::BTreeSet<i64>,
+    /// When each processed outbox row was processed.
+    pub outbox_processed_at: std::collections::BTreeMap<i64, Timestamp>,
+    /// Outbox rows purged (the events stay, as the history).
+    pub outbox_purged: std::collections::BTreeSet<i64>,
     /// Outbox leases by row id.
     pub outbox_leases: std::collections::BTreeMap<i64, Timestamp>,
     /// Outbox rows given back: their entry in `outbox_leases` is the instant they are
@@ -241,7 +247,10 @@ impl Default for State {
             checks: Default::default(),
             notifications: Vec::new(),
             notification_leases: Default::default(),
+            notification_finished: Default::default(),
             outbox_done: Default::default(),
+            outbox_processed_at: Default::default(),
+            outbox_purged: Default::default(),
             outbox_leases: Default::default(),
             outbox_released: Default::default(),
             phones: Default::default(),

@@ -60,6 +60,23 @@ impl crate::ports::OutboxRepository for Fake {
             .count();
         Ok(i64::try_from(pending).unwrap_or(i64::MAX))
     }
+
+    async fn purge_processed(&self, before: Timestamp, limit: u32) -> Result<u64, StoreError> {
+        let mut s = self.state();
+        let newest = s.events.len() as i64;
+        let mut due: Vec<(Timestamp, i64)> = s
+            .outbox_processed_at
+            .iter()
+            .filter(|(id, at)| **at < before && **id < newest && !s.outbox_purged.contains(id))
+            .map(|(id, at)| (*at, *id))
+            .collect();
+        due.sort();
+        due.truncate(limit as usize);
+        for (_, id) in &due {
+            s.outbox_purged.insert(*id);
+        }
+        Ok(due.len() as u64)
+    }
 }
 
 #[async_trait]
@@ -103,19 +120,25 @@ impl crate::ports::NotificationRepository for Fake {
             return Ok(false);
         };
         n.attempts += 1;
-        match outcome {
+        let finished = match outcome {
             Outcome::Sent => {
                 n.status = NotificationStatus::Sent;
                 n.sent_at = Some(at);
+                true
             }
             Outcome::Retry { at, error } => {
                 n.next_attempt_at = at;
                 n.last_error = Some(error);
+                false
             }
             Outcome::Dead { error } => {
                 n.status = NotificationStatus::Dead;
                 n.last_error = Some(error);
+                true
             }
+        };
+        if finished {
+            s.notification_finished.insert(id, at);
         }
         Ok(true)
     }
@@ -148,6 +171,7 @@ impl crate::ports::NotificationRepository for Fake {
                 n.status = crate::ports::NotificationStatus::Pending;
                 n.attempts = 0;
                 n.next_attempt_at = now;
+                s.notification_finished.remove(&id);
                 Ok(true)
             }
             None => Ok(false),
@@ -181,6 +205,34 @@ impl crate::ports::NotificationRepository for Fake {
             }
         }
         Ok(true)
+    }
+
+    async fn purge_notifications(
+        &self,
+        status: crate::ports::NotificationStatus,
+        before: Timestamp,
+        limit: u32,
+    ) -> Result<u64, StoreError> {
+        let mut s = self.state();
+        if status == crate::ports::NotificationStatus::Pending {
+            return Ok(0);
+        }
+        let newest = s.notifications.last().map_or(0, |n| n.id);
+        let mut due: Vec<(Timestamp, i64)> = s
+            .notifications
+            .iter()
+            .filter(|n| n.status == status && n.id < newest)
+            .filter_map(|n| s.notification_finished.get(&n.id).map(|at| (*at, n.id)))
+            .filter(|(at, _)| *at < before)
+            .collect();
+        due.sort();
+        due.truncate(limit as usize);
+        s.notifications.retain(|n| !due.iter().any(|(_, id)| *id == n.id));
+        for (_, id) in &due {
+            s.notification_finished.remove(id);
+            s.notification_leases.remove(id);
+        }
+        Ok(due.len() as u64)
     }
 
     async fn supervisors(&self) -> Result<Vec<crate::ports::Contact>, StoreError> {

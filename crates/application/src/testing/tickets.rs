@@ -19,13 +19,15 @@ impl UnitOfWork for Fake {
         }
         if s.lose_races > 0 {
             s.lose_races -= 1;
-            // Another writer won: the ticket it changed moved to its next version.
+            // Another writer won: the ticket it changed moved to its next version (a
+            // change its customer sees too).
             for w in &changes.writes {
                 if let Write::UpdateTicket { ticket, .. } = w
                     && let Some(t) = s.tickets.iter_mut().find(|t| t.id() == ticket.id())
                 {
                     let mut parts = t.clone().into_parts();
                     parts.version = parts.version.next();
+                    parts.public_version = parts.public_version.next();
                     *t = Ticket::restore(parts);
                 }
             }
@@ -146,7 +148,7 @@ impl UnitOfWork for Fake {
                         .iter()
                         .any(|q| q.spec.idempotency_key == n.idempotency_key)
                     {
-                        let id = s.notifications.len() as i64 + 1;
+                        let id = s.notifications.last().map_or(1, |q| q.id + 1);
                         s.notifications.push(crate::ports::Notification {
                             id,
                             next_attempt_at: n.at,
@@ -158,8 +160,9 @@ impl UnitOfWork for Fake {
                         });
                     }
                 }
-                Write::FinishOutboxEvent { id, .. } => {
+                Write::FinishOutboxEvent { id, at } => {
                     s.outbox_done.insert(id);
+                    s.outbox_processed_at.insert(id, at);
                     s.outbox_leases.remove(&id);
                     s.outbox_released.remove(&id);
                 }

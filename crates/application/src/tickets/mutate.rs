@@ -99,8 +99,10 @@ pub(crate) enum Attempt<T> {
 /// may see, checks `If-Match`, lets `attempt` decide the changes at the instant read, and
 /// commits them in one transaction. Without `If-Match` a lost race is retried on fresh
 /// state; with it, the caller learns the ticket moved on (412), unless only the SLA
-/// monitor saved its targets in between. A remembered idempotency key refusing the commit
-/// is the race [`super::Idempotent::run`] replays.
+/// monitor saved its targets in between or only what the caller cannot see changed.
+/// `If-Match` names the version the actor sees ([`Ticket::version_seen_by`]): a customer's
+/// copy stays current across internal changes (a level-only escalation). A remembered
+/// idempotency key refusing the commit is the race [`super::Idempotent::run`] replays.
 pub(crate) async fn commit_with_retry<T>(
     ports: &TicketPorts,
     actor: &Actor,
@@ -110,13 +112,13 @@ pub(crate) async fn commit_with_retry<T>(
 ) -> Result<T, AppError> {
     for _ in 0..MAX_ATTEMPTS {
         let ticket = load_visible(ports, actor, reference).await?;
-        let read_version = ticket.version();
+        let seen = ticket.version_seen_by(actor);
         if let Some(expected) = if_match
-            && expected != read_version.get()
+            && expected != seen.get()
         {
             return Err(AppError::PreconditionFailed {
                 expected,
-                current: read_version,
+                current: seen,
             });
         }
         let now = ports.clock.now();
@@ -128,12 +130,13 @@ pub(crate) async fn commit_with_retry<T>(
             Ok(()) => return Ok(answer),
             Err(StoreError::VersionConflict) if if_match.is_none() => continue,
             Err(StoreError::VersionConflict) => {
-                let current = load_visible(ports, actor, reference).await?.version();
-                if current == read_version {
-                    // The ticket did not move: the SLA monitor saved its targets first.
+                let current = load_visible(ports, actor, reference).await?.version_seen_by(actor);
+                if current == seen {
+                    // Nothing the actor sees moved: the SLA monitor saved its targets
+                    // first, or an internal change (for a customer) came in between.
                     continue;
                 }
-                let expected = read_version.get();
+                let expected = seen.get();
                 return Err(AppError::PreconditionFailed { expected, current });
             }
             Err(e) => return Err(key_race(e)),

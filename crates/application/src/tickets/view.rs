@@ -30,6 +30,9 @@ pub struct TicketView {
     pub assignee_name: Option<String>,
     /// What only staff see; `None` for customers.
     pub staff: Option<StaffView>,
+    /// The ticket's version as the actor sees it ([`Ticket::version_seen_by`]): its `ETag`
+    /// and the version `If-Match` names. Internal changes move it for staff only.
+    pub version: domain::Version,
 }
 
 /// The parts of a ticket only staff see.
@@ -92,6 +95,7 @@ impl Extras {
             }
         });
         TicketView {
+            version: ticket.version_seen_by(actor),
             comment_count: ticket.comment_count_for(actor),
             allowed_transitions: ticket.allowed_targets_for(actor),
             assignee_name: ticket.assignee_id().and_then(|id| self.names.get(&id).cloned()),

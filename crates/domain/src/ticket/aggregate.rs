@@ -15,8 +15,10 @@ use super::status::TicketStatus;
 use super::tags::Tags;
 use super::update::TicketUpdate;
 
-/// A ticket's revision, raised by one with every accepted change. It is the ETag of the
-/// ticket and the guard of optimistic concurrency.
+/// A ticket's revision. [`Ticket::version`] is raised by one with every accepted change
+/// (the guard of optimistic concurrency and the ETag staff see);
+/// [`Ticket::public_version`] only with the changes a customer can observe (the ETag
+/// customers see).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Version(i64);
 
@@ -113,8 +115,12 @@ pub struct TicketParts {
     pub sla_due_at: Option<Timestamp>,
     /// How many times it was escalated (0: never). Staff only.
     pub escalation_level: u8,
-    /// Its revision.
+    /// Its revision: raised by every change, internal ones too. The guard of optimistic
+    /// concurrency, and the version staff see.
     pub version: Version,
+    /// Its revision as a customer sees it: raised only by the changes a customer can
+    /// observe (an escalation that leaves the priority alone is not one of them).
+    pub public_version: Version,
 }
 
 /// A customer's request and everything known about its handling.
@@ -170,6 +176,7 @@ impl Ticket {
             sla_due_at: None,
             escalation_level: 0,
             version: Version::FIRST,
+            public_version: Version::FIRST,
         });
         Ok((ticket, event))
     }
@@ -199,9 +206,25 @@ impl Ticket {
         self.0.status
     }
 
-    /// Its revision.
+    /// Its revision, raised by every change (internal ones too): the guard of optimistic
+    /// concurrency.
     pub fn version(&self) -> Version {
         self.0.version
+    }
+
+    /// Its revision as a customer observes it: raised only by changes a customer can see.
+    pub fn public_version(&self) -> Version {
+        self.0.public_version
+    }
+
+    /// The version `actor` sees (their `ETag`): staff see every change, customers only
+    /// what they can observe, so an internal change leaves a customer's copy current.
+    pub fn version_seen_by(&self, actor: &Actor) -> Version {
+        if actor.is_staff() {
+            self.0.version
+        } else {
+            self.0.public_version
+        }
     }
 
     /// The customer it belongs to.
@@ -387,6 +410,11 @@ impl Ticket {
     /// priority (by `raise_priority`), recording why. A person escalates (`by`, staff
     /// only) or a rule does (`by` is `None`, `rule_id` names it). Open tickets only: a
     /// resolved or closed ticket has nothing left to escalate.
+    ///
+    /// An escalation is internal unless it changes the priority (which customers see):
+    /// a level-only one raises [`Ticket::version`] (staff see the new level) but neither
+    /// [`Ticket::public_version`] nor `updated_at`; one that changes nothing (a rule that
+    /// only notifies) raises no version at all. The event is returned either way.
     pub fn escalate(
         &mut self,
         by: Option<Actor>,
@@ -425,7 +453,19 @@ impl Ticket {
             priority_from,
             priority_to,
         };
-        Ok(self.record_by(by.map(|a| a.user_id), now, kind))
+        let actor = by.map(|a| a.user_id);
+        if priority_to != priority_from {
+            return Ok(self.record_by(actor, now, kind));
+        }
+        if level_to != level_from {
+            self.0.version = self.0.version.next();
+        }
+        Ok(TicketEvent {
+            ticket_id: self.0.id,
+            actor,
+            at: now,
+            kind,
+        })
     }
 
     /// Hands the ticket on as an escalation rule says (the system acts: no actor): to an
@@ -665,9 +705,11 @@ impl Ticket {
         self.record_by(Some(actor.user_id), now, kind)
     }
 
-    /// Bumps the version and describes the change; `None` when the system made it.
+    /// Bumps both versions (a change a customer can observe) and describes the change;
+    /// `None` when the system made it.
     fn record_by(&mut self, actor: Option<UserId>, now: Timestamp, kind: TicketEventKind) -> TicketEvent {
         self.0.version = self.0.version.next();
+        self.0.public_version = self.0.public_version.next();
         self.0.updated_at = now;
         TicketEvent {
             ticket_id: self.0.id,

@@ -126,8 +126,9 @@ async fn post_comment(
     let added = cases.add_comment.execute(actor, input).await?;
     let mut builder = HttpResponse::Created();
     builder
-        // The ticket's version after the comment, for a following If-Match.
-        .insert_header(("ETag", etag(added.ticket.version().get())));
+        // The ticket's version after the comment as the caller sees it, for a following
+        // If-Match.
+        .insert_header(("ETag", etag(added.ticket.version_seen_by(&actor).get())));
     if added.replayed {
         builder.insert_header(("Idempotent-Replayed", "true"));
     }

@@ -173,7 +173,8 @@ pub struct TicketResponse {
     /// How many times it was escalated; present for staff only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub escalation_level: Option<u8>,
-    /// Its revision; also its `ETag`.
+    /// Its revision as the caller sees it; also its `ETag`. Changes only staff can see
+    /// (an escalation that leaves the priority alone) move it for staff only.
     pub version: i64,
     /// The statuses the caller could move it to now.
     pub allowed_transitions: Vec<String>,
@@ -210,7 +211,7 @@ impl From<&TicketView> for TicketResponse {
             comment_count: view.comment_count,
             internal_note_count: staff.map(|s| s.internal_note_count),
             escalation_level: staff.map(|s| s.escalation_level),
-            version: t.version.get(),
+            version: view.version.get(),
             allowed_transitions: view
                 .allowed_transitions
                 .iter()

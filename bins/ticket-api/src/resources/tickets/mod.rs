@@ -139,7 +139,7 @@ pub struct Doc;
 /// The ticket as the caller sees it, with its `ETag`.
 fn ticket_response(mut builder: actix_web::HttpResponseBuilder, view: &TicketView) -> HttpResponse {
     builder
-        .insert_header(("ETag", etag(view.ticket.version().get())))
+        .insert_header(("ETag", etag(view.version.get())))
         .json(TicketResponse::from(view))
 }
 

@@ -28,6 +28,7 @@ use crate::ports::{
 mod attempts;
 mod comments;
 mod escalation;
+mod retention;
 mod routing;
 mod sla;
 mod tickets;
@@ -35,6 +36,7 @@ mod tickets;
 pub use attempts::*;
 pub use comments::*;
 pub use escalation::*;
+pub use retention::*;
 pub use routing::*;
 pub use sla::*;
 pub use tickets::*;
@@ -155,6 +157,10 @@ macro_rules! contract_cases {
             outbox_events_are_leased_planned_and_given_back,
             online_agents_queue_and_workload_read_what_was_written,
             attempt_counters_reserve_refuse_settle_and_expire,
+            ended_sessions_are_purged_in_batches,
+            idempotency_keys_past_the_window_are_purged_in_batches,
+            processed_outbox_events_are_purged_in_batches,
+            finished_notifications_are_purged_by_status_in_batches,
         );
     };
 }

@@ -509,7 +509,7 @@ pub async fn sessions_expire_and_are_revocable(s: &Store) {
     old.expires_at = at(50);
     s.sessions.insert(old).await.expect("stores");
     assert_eq!(
-        s.sessions.delete_ended_before(at(60)).await,
+        s.sessions.delete_ended_before(at(60), 100).await,
         Ok(1),
         "only the session that expired before 60 s"
     );
@@ -520,9 +520,9 @@ pub async fn sessions_expire_and_are_revocable(s: &Store) {
             .expect("reads")
             .is_some()
     );
-    assert_eq!(s.sessions.delete_ended_before(at(60)).await, Ok(0));
+    assert_eq!(s.sessions.delete_ended_before(at(60), 100).await, Ok(0));
     assert_eq!(
-        s.sessions.delete_ended_before(at(101)).await,
+        s.sessions.delete_ended_before(at(101), 100).await,
         Ok(2),
         "h1 (revoked) and h2 once expired"
     );

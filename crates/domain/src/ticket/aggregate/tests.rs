@@ -205,6 +205,56 @@ fn escalation_raises_level_and_priority_by_staff_or_a_rule_on_open_tickets_only(
 }
 
 #[test]
+fn an_escalation_that_leaves_the_priority_alone_changes_nothing_a_customer_sees() {
+    let mut ticket = new_ticket();
+    let (public, updated_at, version) = (ticket.public_version(), ticket.parts().updated_at, ticket.version());
+    let level_only = Escalation {
+        rule_id: None,
+        reason: "needs a second pair of eyes".into(),
+        raise_level: true,
+        raise_priority: None,
+    };
+    let event = ticket.escalate(Some(agent()), t(5), level_only).expect("escalates");
+    assert_eq!(event.kind.visibility(), Visibility::Internal);
+    assert_eq!(ticket.parts().escalation_level, 1, "staff see the new level");
+    assert_eq!(ticket.public_version(), public, "the customer's version stays");
+    assert_eq!(ticket.version_seen_by(&customer()), public);
+    assert_eq!(
+        ticket.parts().updated_at,
+        updated_at,
+        "the ticket does not move in lists"
+    );
+    assert_eq!(ticket.version(), version.next(), "staff's version moves");
+    assert_eq!(ticket.version_seen_by(&agent()), version.next());
+
+    let notify_only = Escalation {
+        rule_id: Some(3),
+        reason: "rule 3: tell the supervisors".into(),
+        raise_level: false,
+        raise_priority: None,
+    };
+    let before = ticket.clone();
+    let event = ticket.escalate(None, t(6), notify_only).expect("a rule escalates");
+    assert_eq!(
+        event.kind.event_type(),
+        "TicketEscalated",
+        "still recorded and announced"
+    );
+    assert_eq!(ticket, before, "nothing changed, no version either");
+
+    let raise = Escalation {
+        rule_id: None,
+        reason: "customer threatens to leave".into(),
+        raise_level: false,
+        raise_priority: Some(crate::escalation::PriorityRaise::OneLevel),
+    };
+    ticket.escalate(Some(agent()), t(7), raise).expect("escalates");
+    assert_eq!(ticket.parts().priority, Priority::Urgent);
+    assert_eq!(ticket.public_version(), public.next(), "customers see the priority");
+    assert_eq!(ticket.parts().updated_at, t(7));
+}
+
+#[test]
 fn opening_records_number_and_starts_new_at_version_one() {
     let ticket = new_ticket();
     assert_eq!(ticket.parts().number.as_str(), "TKT-000007");

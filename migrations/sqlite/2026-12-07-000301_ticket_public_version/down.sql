@@ -1,0 +1,1 @@
+ALTER TABLE tickets DROP COLUMN public_version;
