@@ -18,7 +18,7 @@ mod tickets;
 mod users;
 
 pub use agents::{AgentProfile, AgentRepository, AgentWorkload, DEFAULT_CAPACITY};
-pub use blobs::{BlobError, BlobStore};
+pub use blobs::{BlobError, BlobRead, BlobStore, ByteStream, Bytes, single_chunk};
 pub use calendars::{
     CalendarSupport, HolidayRuleSpec, SlaCalendarRepository, SlaPolicyRepository, SlaTargetRepository, StoredCalendar,
     StoredSla,
