@@ -229,9 +229,26 @@ async fn tickets_are_routed_by_skill_and_load_and_wait_in_the_queue(s: Server) {
         "{c}"
     );
     assert_eq!(a["display_name"], "anna@example.com");
-    s.call(Method::GET, "/api/v1/agents/workload?window_days=0", Some(&admin), None)
+    // The window is bounded: the report is computed on every call.
+    for bad in [0, 91, 365] {
+        s.call(
+            Method::GET,
+            &format!("/api/v1/agents/workload?window_days={bad}"),
+            Some(&admin),
+            None,
+        )
         .await
         .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    }
+    let r = s
+        .call(
+            Method::GET,
+            "/api/v1/agents/workload?window_days=90",
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     for bad in ["abc", "-1", "99999999999"] {
         s.call(
             Method::GET,

@@ -2,7 +2,6 @@
 
 use std::io::BufRead as _;
 use std::sync::Arc;
-use std::time::Duration;
 
 use application::accounts::{BootstrapAdmin, BootstrapOutcome};
 use application::ports::BlobStore;
@@ -133,16 +132,9 @@ async fn serve(settings: Settings) -> Result<(), String> {
         );
     }
     tracing::info!(address = %settings.http.bind, "serving the API at http://{}/api/v1 (OpenAPI: /api/v1/openapi.json)", settings.http.bind);
-    let result = crate::server::serve(
-        composed.api,
-        &settings.http.bind,
-        settings.http.workers,
-        settings.http.max_body_bytes,
-        Duration::from_secs(settings.http.shutdown_timeout_secs),
-        shutdown_signal(),
-    )
-    .await
-    .map_err(|e| format!("cannot serve on {}: {e}", settings.http.bind));
+    let result = crate::server::serve(composed.api, &settings.http, shutdown_signal())
+        .await
+        .map_err(|e| format!("cannot serve on {}: {e}", settings.http.bind));
     if let Some(worker) = worker {
         worker.shutdown().await;
     }

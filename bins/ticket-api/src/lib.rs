@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod compose;
 pub mod cursor;
+pub mod deadline;
 pub mod extract;
 pub mod metrics;
 pub mod openapi;

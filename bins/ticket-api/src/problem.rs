@@ -119,6 +119,22 @@ impl ApiError {
     pub fn not_found(what: &str) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
     }
+
+    /// A 408: the request body did not arrive within its deadline ([`crate::deadline`]).
+    pub fn body_timeout() -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "body_timeout",
+            "the request body did not arrive in time",
+        )
+    }
+
+    /// A 503 with `Retry-After`: the server is busy with other requests of this kind.
+    pub fn busy(code: &str, detail: impl Into<String>, retry_after_seconds: u32) -> Self {
+        let mut e = Self::new(StatusCode::SERVICE_UNAVAILABLE, code, detail);
+        e.retry_after = Some(retry_after_seconds);
+        e
+    }
 }
 
 impl From<AppError> for ApiError {
@@ -310,7 +326,11 @@ pub(crate) fn read_and_parse<T: 'static>(
     let bytes = actix_web::web::Bytes::from_request(&req, payload);
     Box::pin(async move {
         let body = bytes.await.map_err(|e| {
-            if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
+            if e.as_error::<actix_web::error::PayloadError>()
+                .is_some_and(crate::deadline::is_timeout)
+            {
+                ApiError::body_timeout()
+            } else if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "payload_too_large",

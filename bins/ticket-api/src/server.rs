@@ -4,8 +4,10 @@ use std::time::{Duration, Instant};
 
 use actix_web::dev::Service as _;
 use actix_web::{App, HttpResponse, HttpServer, web};
+use platform::settings::HttpSettings;
 
 use crate::compose::Api;
+use crate::deadline::BodyDeadline;
 use crate::problem::{ApiError, path_error, query_error};
 use crate::resources;
 
@@ -28,20 +30,28 @@ pub fn configure(api: Api, max_body_bytes: usize) -> impl Fn(&mut web::ServiceCo
     }
 }
 
-/// Serves until `shutdown` resolves, then drains in-flight requests.
+/// Serves on `http.bind` (and `/metrics` on `http.metrics_bind` when set) until
+/// `shutdown` resolves, then drains in-flight requests.
 pub async fn serve(
     api: Api,
-    bind: &str,
-    workers: usize,
-    max_body_bytes: usize,
-    shutdown_timeout: Duration,
+    http: &HttpSettings,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let metrics = api.metrics.clone();
-    let routes = configure(api, max_body_bytes);
+    let operations = api.resources.operations.clone();
+    let deadline = BodyDeadline {
+        timeout: Duration::from_secs(http.body_timeout_secs),
+        min_bytes_per_sec: http.body_min_bytes_per_sec,
+    };
+    let routes = configure(api, http.max_body_bytes);
     let mut server = HttpServer::new(move || {
         let metrics = metrics.clone();
         App::new()
+            // Innermost: the body deadline applies before any extractor reads the body.
+            .wrap_fn(move |mut req, srv| {
+                deadline.apply(&mut req);
+                srv.call(req)
+            })
             .wrap_fn(move |req, srv| {
                 let started = Instant::now();
                 // Extension methods would make the label set unbounded.
@@ -61,16 +71,42 @@ pub async fn serve(
             .configure(routes.clone())
     })
     .disable_signals()
-    .shutdown_timeout(shutdown_timeout.as_secs());
-    if workers > 0 {
-        server = server.workers(workers);
+    .shutdown_timeout(http.shutdown_timeout_secs);
+    if http.workers > 0 {
+        server = server.workers(http.workers);
     }
-    let server = server.bind(bind)?.run();
-    let handle = server.handle();
+    let server = server.bind(&http.bind)?.run();
+    let mut handles = vec![server.handle()];
+    let metrics_server = match http.metrics_bind.trim() {
+        "" => None,
+        bind => {
+            let metrics_server = HttpServer::new(move || {
+                App::new()
+                    .app_data(operations.clone())
+                    .configure(resources::operations::configure_metrics)
+                    .default_service(web::to(route_not_found))
+            })
+            .disable_signals()
+            .workers(1)
+            .bind(bind)?
+            .run();
+            tracing::info!(address = %bind, "serving /metrics on its own address");
+            handles.push(metrics_server.handle());
+            Some(metrics_server)
+        }
+    };
     tokio::spawn(async move {
         shutdown.await;
         tracing::info!("shutting down: draining in-flight requests");
-        handle.stop(true).await;
+        for handle in handles {
+            handle.stop(true).await;
+        }
     });
-    server.await
+    match metrics_server {
+        None => server.await,
+        Some(metrics_server) => {
+            let (api, metrics) = tokio::join!(server, metrics_server);
+            api.and(metrics)
+        }
+    }
 }

@@ -74,12 +74,21 @@ async fn run(settings: Settings) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(&settings.worker.health_bind)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", settings.worker.health_bind))?;
-    tracing::info!(address = %settings.worker.health_bind, "serving /healthz and /metrics");
+    tracing::info!(address = %settings.worker.health_bind, "serving /healthz, /readyz and /metrics");
     let jobs = wiring::compose(&db, &settings)?;
     tracing::info!(jobs = %jobs.names().join(", "), "starting the jobs");
     let runtime = Runtime::spawn(&jobs);
     let (stop_health, health_stopped) = tokio::sync::watch::channel(false);
-    let health = tokio::spawn(health::serve(listener, runtime.metrics.clone(), health_stopped));
+    let probe_db = db.clone();
+    let ready = health::Readiness {
+        metrics: runtime.metrics.clone(),
+        probe: std::sync::Arc::new(move || {
+            let db = probe_db.clone();
+            Box::pin(async move { db.ping().await.map_err(|e| e.to_string()) })
+        }),
+        max_failing: std::time::Duration::from_secs(settings.worker.ready_max_failing_secs),
+    };
+    let health = tokio::spawn(health::serve(listener, ready, health_stopped));
     platform::shutdown_signal().await;
     tracing::info!("stopping: finishing the current batch of each job");
     runtime.shutdown().await;

@@ -5,8 +5,8 @@
 //! batches report, and backs off after a tick that could not run. Shutdown lets the
 //! running batch finish and starts no other.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use application::jobs::{BatchReport, Job, Measure, MeasureKind};
@@ -61,6 +61,22 @@ pub struct JobStats {
     ticks: AtomicI64,
     failures: AtomicI64,
     last_tick_micros: AtomicI64,
+    /// When the current run of ticks that could not run began; `None` while they run.
+    failing_since: Mutex<Option<Instant>>,
+    /// The job's task has ended (shutdown, or a panic).
+    stopped: AtomicBool,
+}
+
+/// Marks its job stopped when dropped: when the job's task returns or unwinds.
+struct Alive(Arc<JobStats>);
+
+impl Drop for Alive {
+    fn drop(&mut self) {
+        self.0.stopped.store(true, Ordering::Relaxed);
+        if std::thread::panicking() {
+            tracing::error!(job = self.0.name, "the job panicked and has stopped; /readyz now fails");
+        }
+    }
 }
 
 impl JobStats {
@@ -73,6 +89,8 @@ impl JobStats {
             ticks: AtomicI64::new(0),
             failures: AtomicI64::new(0),
             last_tick_micros: AtomicI64::new(0),
+            failing_since: Mutex::new(None),
+            stopped: AtomicBool::new(false),
         }
     }
 
@@ -80,6 +98,13 @@ impl JobStats {
         self.ticks.fetch_add(1, Ordering::Relaxed);
         if tick.error.is_some() {
             self.failures.fetch_add(1, Ordering::Relaxed);
+        }
+        if let Ok(mut since) = self.failing_since.lock() {
+            match (&tick.error, *since) {
+                (Some(_), None) => *since = Some(Instant::now()),
+                (None, Some(_)) => *since = None,
+                _ => {}
+            }
         }
         let micros = i64::try_from(tick.elapsed.as_micros()).unwrap_or(i64::MAX);
         self.last_tick_micros.store(micros, Ordering::Relaxed);
@@ -162,6 +187,28 @@ impl Metrics {
     /// The statistics of the job named `name`.
     pub fn job(&self, name: &str) -> Option<&JobStats> {
         self.jobs.iter().find(|j| j.name == name).map(|j| &**j)
+    }
+
+    /// Whether every job is running: `Err` naming the first whose task has ended (it
+    /// returned or panicked) or whose ticks have all failed for longer than
+    /// `max_failing` (a job that fails now and then, or only briefly, is still ready).
+    pub fn readiness(&self, max_failing: Duration) -> Result<(), String> {
+        for job in &self.jobs {
+            if job.stopped.load(Ordering::Relaxed) {
+                return Err(format!("the {} job has stopped", job.name));
+            }
+            let since = job.failing_since.lock().map(|s| *s).unwrap_or(None);
+            if let Some(since) = since
+                && since.elapsed() > max_failing
+            {
+                return Err(format!(
+                    "every tick of the {} job has failed for {} s",
+                    job.name,
+                    since.elapsed().as_secs()
+                ));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -264,6 +311,7 @@ impl Runtime {
 }
 
 async fn drive(scheduled: Scheduled, stats: Arc<JobStats>, mut stopped: watch::Receiver<bool>) {
+    let _alive = Alive(stats.clone());
     let job = &*scheduled.job;
     let mut ticker = tokio::time::interval(scheduled.every);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -403,6 +451,64 @@ mod tests {
         let waits: Vec<u64> = (0..8).map(|f| backoff(every, f).as_secs()).collect();
         assert_eq!(waits, vec![0, 2, 6, 14, 30, 60, 60, 60]);
         assert_eq!(backoff(Duration::from_secs(600), 1), MAX_BACKOFF);
+    }
+
+    /// Panics on its second batch.
+    struct Panicking(AtomicI64);
+
+    #[async_trait]
+    impl Job for Panicking {
+        fn name(&self) -> &'static str {
+            "panicking-job"
+        }
+
+        fn measures(&self) -> &'static [Measure] {
+            &[]
+        }
+
+        async fn run_batch(&self) -> Result<BatchReport, AppError> {
+            if self.0.fetch_add(1, Ordering::Relaxed) == 1 {
+                panic!("a bug in the job");
+            }
+            Ok(BatchReport::default())
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_job_whose_task_ended_makes_the_runtime_unready() {
+        let mut jobs = Jobs::default();
+        jobs.add(Duration::from_secs(1), Panicking(AtomicI64::new(0)));
+        let runtime = Runtime::spawn(&jobs);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(runtime.metrics.readiness(Duration::from_secs(300)), Ok(()));
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(
+            runtime.metrics.readiness(Duration::from_secs(300)),
+            Err("the panicking-job job has stopped".to_owned())
+        );
+        runtime.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn a_job_failing_past_the_threshold_makes_the_runtime_unready() {
+        let failing = (0..1000).map(|_| Err(AppError::Unavailable("down".into()))).collect();
+        let mut jobs = Jobs::default();
+        jobs.add(Duration::from_millis(10), scripted(failing));
+        let runtime = Runtime::spawn(&jobs);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(
+            runtime.metrics.readiness(Duration::from_secs(300)),
+            Ok(()),
+            "a while is tolerated"
+        );
+        let unready = runtime.metrics.readiness(Duration::from_millis(20));
+        assert!(
+            unready
+                .as_ref()
+                .is_err_and(|e| e.contains("scripted-job job has failed")),
+            "{unready:?}"
+        );
+        runtime.shutdown().await;
     }
 
     #[tokio::test(start_paused = true)]

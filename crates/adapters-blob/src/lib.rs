@@ -9,12 +9,18 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use application::ports::{BlobError, BlobStore};
+use application::ports::{BlobError, BlobRead, BlobStore, ByteStream};
 use async_trait::async_trait;
+use futures_util::{StreamExt as _, TryStreamExt as _};
 use object_store::aws::AmazonS3Builder;
+use object_store::buffered::BufWriter;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use object_store::{ObjectStore, ObjectStoreExt};
+
+/// What a put buffers before it switches to a multipart upload: S3's smallest part, so
+/// a stored file never takes more memory than this however large it is.
+const PUT_BUFFER_BYTES: usize = 5 * 1024 * 1024;
 
 /// Which blob store to open.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,19 +124,43 @@ fn unavailable(e: object_store::Error) -> BlobError {
 
 #[async_trait]
 impl BlobStore for ObjectBlobStore {
-    async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), BlobError> {
-        // The local store writes a temporary file and renames it; S3 puts are atomic.
-        self.store
-            .put(&path(key)?, PutPayload::from(bytes))
+    async fn put(&self, key: &str, mut body: ByteStream) -> Result<(), BlobError> {
+        // Small blobs are one put; larger ones a multipart upload of 5 MiB parts. Either
+        // way the blob appears whole or not at all: the local store writes a temporary
+        // file and renames it, S3 completes a multipart upload atomically.
+        let mut writer = BufWriter::with_capacity(self.store.clone(), path(key)?, PUT_BUFFER_BYTES);
+        let mut written: Result<(), BlobError> = Ok(());
+        while let Some(chunk) = body.next().await {
+            let stored = match chunk {
+                Ok(chunk) => writer
+                    .put(chunk)
+                    .await
+                    .map_err(|e| BlobError::Unavailable(e.to_string())),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = stored {
+                written = Err(e);
+                break;
+            }
+        }
+        if let Err(e) = written {
+            // Removes a multipart upload's parts; nothing was stored otherwise.
+            let _ = writer.abort().await;
+            return Err(e);
+        }
+        // Completes the upload (or the single put); a failure here leaves nothing behind.
+        tokio::io::AsyncWriteExt::shutdown(&mut writer)
             .await
-            .map(|_| ())
             .map_err(|e| BlobError::Unavailable(e.to_string()))
     }
 
-    async fn get(&self, key: &str) -> Result<Vec<u8>, BlobError> {
+    async fn get(&self, key: &str) -> Result<BlobRead, BlobError> {
         let result = self.store.get(&path(key)?).await.map_err(unavailable)?;
-        let bytes = result.bytes().await.map_err(unavailable)?;
-        Ok(bytes.to_vec())
+        let size = result.range.end - result.range.start;
+        Ok(BlobRead {
+            size,
+            stream: result.into_stream().map_err(unavailable).boxed(),
+        })
     }
 
     async fn delete(&self, key: &str) -> Result<(), BlobError> {
@@ -153,16 +183,77 @@ mod tests {
         std::env::temp_dir().join(format!("blobs-{name}-{}-{nanos}", std::process::id()))
     }
 
+    use application::ports::single_chunk;
+
+    async fn read_all(store: &ObjectBlobStore, key: &str) -> Result<Vec<u8>, BlobError> {
+        let read = store.get(key).await?;
+        let mut out = Vec::new();
+        let mut stream = read.stream;
+        while let Some(chunk) = stream.next().await {
+            out.extend_from_slice(&chunk?);
+        }
+        assert_eq!(out.len() as u64, read.size, "the size announced");
+        Ok(out)
+    }
+
     #[tokio::test]
     async fn local_blobs_round_trip_and_delete_idempotently() {
         let root = temp_root("round-trip");
         let store = ObjectBlobStore::open(&BlobConfig::Local { root: root.clone() }).expect("opens");
-        store.put("tickets/1/2", b"hello".to_vec()).await.expect("puts");
+        store
+            .put("tickets/1/2", single_chunk(&b"hello"[..]))
+            .await
+            .expect("puts");
         assert!(root.join("tickets/1/2").is_file(), "stored under the root");
-        assert_eq!(store.get("tickets/1/2").await.expect("gets"), b"hello");
+        assert_eq!(read_all(&store, "tickets/1/2").await.expect("gets"), b"hello");
         store.delete("tickets/1/2").await.expect("deletes");
         store.delete("tickets/1/2").await.expect("deleting twice is fine");
-        assert_eq!(store.get("tickets/1/2").await, Err(BlobError::NotFound));
+        assert_eq!(read_all(&store, "tickets/1/2").await, Err(BlobError::NotFound));
+        let _ = std::fs::remove_dir_all(root);
+    }
+
+    /// A large blob goes in and comes out in pieces: stored through a multipart upload
+    /// (more than the put buffer), read back in chunks far smaller than the file.
+    #[tokio::test]
+    async fn large_blobs_stream_in_and_out_in_chunks() {
+        let root = temp_root("large");
+        let store = ObjectBlobStore::open(&BlobConfig::Local { root: root.clone() }).expect("opens");
+        let size = PUT_BUFFER_BYTES * 2 + 12_345;
+        let piece = application::ports::Bytes::from(vec![7u8; 64 * 1024]);
+        let pieces = size.div_ceil(piece.len());
+        let body = futures_util::stream::iter((0..pieces).map(move |i| {
+            let len = (size - i * 64 * 1024).min(64 * 1024);
+            Ok(piece.slice(..len))
+        }))
+        .boxed();
+        store.put("tickets/9/9", body).await.expect("puts");
+        let read = store.get("tickets/9/9").await.expect("gets");
+        assert_eq!(read.size, size as u64);
+        let mut stream = read.stream;
+        let (mut total, mut largest) = (0usize, 0usize);
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.expect("reads");
+            total += chunk.len();
+            largest = largest.max(chunk.len());
+        }
+        assert_eq!(total, size);
+        assert!(largest <= 1024 * 1024, "read in chunks, the largest {largest} bytes");
+        let _ = std::fs::remove_dir_all(root);
+    }
+
+    #[tokio::test]
+    async fn a_failing_body_stores_nothing() {
+        let root = temp_root("failing-body");
+        let store = ObjectBlobStore::open(&BlobConfig::Local { root: root.clone() }).expect("opens");
+        let big = application::ports::Bytes::from(vec![1u8; PUT_BUFFER_BYTES]);
+        let body = futures_util::stream::iter([
+            Ok(big.clone()),
+            Ok(big),
+            Err(BlobError::Unavailable("client gone".into())),
+        ])
+        .boxed();
+        assert!(store.put("tickets/3/3", body).await.is_err());
+        assert_eq!(read_all(&store, "tickets/3/3").await, Err(BlobError::NotFound));
         let _ = std::fs::remove_dir_all(root);
     }
 
@@ -178,7 +269,7 @@ mod tests {
             "a/.hidden",
             "",
         ] {
-            assert!(store.put(key, b"x".to_vec()).await.is_err(), "{key}");
+            assert!(store.put(key, single_chunk(&b"x"[..])).await.is_err(), "{key}");
         }
         assert!(!root.parent().map(|p| p.join("escape").exists()).unwrap_or(false));
         let _ = std::fs::remove_dir_all(root);
@@ -191,7 +282,7 @@ mod tests {
         // A file where the store needs a directory: every put under it fails.
         std::fs::write(root.join("tickets"), b"not a directory").expect("writes");
         assert!(matches!(
-            store.put("tickets/1/1", b"x".to_vec()).await,
+            store.put("tickets/1/1", single_chunk(&b"x"[..])).await,
             Err(BlobError::Unavailable(_))
         ));
         let _ = std::fs::remove_dir_all(root);

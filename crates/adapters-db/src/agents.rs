@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::RunQueryDsl;
 use domain::assignment::{AgentSnapshot, Availability, LOAD_STATUSES, Load, Skill};
-use domain::{CategorySlug, Priority, Role, TicketId, TicketStatus, Timestamp, UserId};
+use domain::{CategorySlug, Priority, Role, TicketStatus, Timestamp, UserId};
 
 use crate::error::{TxError, corrupt, db_error};
 use crate::pool::Database;
@@ -126,8 +126,10 @@ fn line_of<'a>(
                 .unwrap_or(DEFAULT_CAPACITY),
             by_status: [0; LOAD_STATUSES.len()],
             load: Load::default(),
-            open_tickets: Vec::new(),
-            first_responses: Vec::new(),
+            at_risk: 0,
+            breached: 0,
+            first_responses: 0,
+            median_first_response_seconds: None,
         }
     }))
 }
@@ -325,9 +327,12 @@ impl AgentRepository for Database {
             .collect())
     }
 
-    async fn workload(&self, since: Timestamp) -> Result<Vec<AgentWorkload>, StoreError> {
+    async fn workload(&self, since: Timestamp, at: Timestamp) -> Result<Vec<AgentWorkload>, StoreError> {
         let since = to_sql(since);
-        let (profiles, names, open, responses) = db_run!(self, conn => {
+        let at = to_sql(at);
+        let postgres = matches!(&*self.pool, crate::pool::DbPool::Postgres(_));
+        let (trouble_sql, middle_sql) = workload_sql(postgres);
+        let (profiles, names, open, trouble, middles) = db_run!(self, conn => {
             let profiles: Vec<ProfileRow> = agent_profiles::table
                 .inner_join(users::table.on(users::id.eq(agent_profiles::user_id)))
                 .filter(users::active.eq(true))
@@ -343,21 +348,28 @@ impl AgentRepository for Database {
                 .load(conn)
                 .await
                 .map_err(db_error)?;
-            let open: Vec<(i64, Option<i64>, String, i16)> = tickets::table
+            // Counted per agent, status and priority through the load index: a row per
+            // group, not per ticket.
+            let open: Vec<(Option<i64>, String, i16, i64)> = tickets::table
                 .filter(tickets::assignee_id.is_not_null())
                 .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(&open_load_condition()))
-                .select((tickets::id, tickets::assignee_id, tickets::status, tickets::priority))
+                .group_by((tickets::assignee_id, tickets::status, tickets::priority))
+                .select((tickets::assignee_id, tickets::status, tickets::priority, diesel::dsl::count_star()))
                 .load(conn)
                 .await
                 .map_err(db_error)?;
-            let responses: Vec<(Option<i64>, NaiveDateTime, Option<NaiveDateTime>)> = tickets::table
-                .filter(tickets::first_response_at.ge(since))
-                .filter(tickets::assignee_id.is_not_null())
-                .select((tickets::assignee_id, tickets::created_at, tickets::first_response_at))
+            let trouble: Vec<TroubleRow> = diesel::sql_query(&trouble_sql)
+                .bind::<diesel::sql_types::Timestamp, _>(at)
                 .load(conn)
                 .await
                 .map_err(db_error)?;
-            (profiles, names, open, responses)
+            // The one or two middle responses of each agent in the window.
+            let middles: Vec<MiddleRow> = diesel::sql_query(&middle_sql)
+                .bind::<diesel::sql_types::Timestamp, _>(since)
+                .load(conn)
+                .await
+                .map_err(db_error)?;
+            (profiles, names, open, trouble, middles)
         });
         let names: BTreeMap<i64, String> = names.into_iter().collect();
         let profiles: BTreeMap<i64, ProfileRow> = profiles.into_iter().map(|p| (p.user_id, p)).collect();
@@ -365,26 +377,107 @@ impl AgentRepository for Database {
         for id in profiles.keys() {
             line_of(&mut lines, &names, &profiles, *id);
         }
-        for (ticket, agent, status, rank) in open {
+        for (agent, status, rank, n) in open {
             let Some(w) = agent.and_then(|a| line_of(&mut lines, &names, &profiles, a)) else {
                 continue;
             };
             let status = TicketStatus::parse(&status).map_err(|e| corrupt("ticket", e))?;
+            let n = u32::try_from(n).unwrap_or(u32::MAX);
             if let Some(i) = LOAD_STATUSES.iter().position(|s| *s == status) {
-                w.by_status[i] += 1;
+                w.by_status[i] += n;
             }
-            w.load.add(priority_of(rank)?);
-            w.open_tickets.push(TicketId::new(ticket));
+            let priority = priority_of(rank)?;
+            for _ in 0..n {
+                w.load.add(priority);
+            }
         }
-        for (agent, created, responded) in responses {
-            let w = agent.and_then(|a| line_of(&mut lines, &names, &profiles, a));
-            let (Some(w), Some(responded)) = (w, responded) else {
+        for t in trouble {
+            if let Some(w) = line_of(&mut lines, &names, &profiles, t.assignee_id) {
+                w.at_risk = u32::try_from(t.at_risk).unwrap_or(u32::MAX);
+                w.breached = u32::try_from(t.breached).unwrap_or(u32::MAX);
+            }
+        }
+        let mut middle: BTreeMap<i64, (i64, Vec<i64>)> = BTreeMap::new();
+        for m in middles {
+            let entry = middle.entry(m.assignee_id).or_insert((m.n, Vec::new()));
+            entry.1.push((m.first_response_at - m.created_at).num_seconds());
+        }
+        for (agent, (n, mut values)) in middle {
+            let Some(w) = line_of(&mut lines, &names, &profiles, agent) else {
                 continue;
             };
-            w.first_responses.push((responded - created).num_seconds());
+            values.sort_unstable();
+            w.first_responses = u32::try_from(n).unwrap_or(u32::MAX);
+            w.median_first_response_seconds = match values.as_slice() {
+                [one] => Some(*one),
+                [a, b] => Some((a + b).div_euclid(2)),
+                _ => None,
+            };
         }
         Ok(lines.into_values().collect())
     }
+}
+
+/// Per agent, their open tickets with a target at risk and with one breached at the bound
+/// instant: the domain's `SlaTarget::status` in SQL, as `filter_sla_status!` writes it.
+#[derive(QueryableByName)]
+struct TroubleRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    assignee_id: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    at_risk: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    breached: i64,
+}
+
+/// One of the one or two middle first responses of an agent in the window, with the
+/// number of their responses in it.
+#[derive(QueryableByName)]
+struct MiddleRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    assignee_id: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+    #[diesel(sql_type = diesel::sql_types::Timestamp)]
+    created_at: NaiveDateTime,
+    #[diesel(sql_type = diesel::sql_types::Timestamp)]
+    first_response_at: NaiveDateTime,
+}
+
+/// The workload's two aggregate queries for the backend: SLA trouble per agent (bound:
+/// the instant) and the middle first responses per agent (bound: the window's start),
+/// ranked by the exact time to respond (to the millisecond on SQLite).
+fn workload_sql(postgres: bool) -> (String, String) {
+    let p = if postgres { "$1" } else { "?1" };
+    let breached = format!("s.breached_at IS NOT NULL OR (s.met_at IS NULL AND s.due_at < {p})");
+    let at_risk = format!(
+        "s.breached_at IS NULL AND (s.due_at IS NULL OR s.due_at >= {p}) AND s.met_at IS NULL \
+         AND s.running_since IS NOT NULL AND s.warn_at <= {p}"
+    );
+    let trouble = format!(
+        "SELECT tickets.assignee_id AS assignee_id, \
+           COUNT(DISTINCT CASE WHEN {at_risk} THEN tickets.id END) AS at_risk, \
+           COUNT(DISTINCT CASE WHEN {breached} THEN tickets.id END) AS breached \
+         FROM tickets JOIN ticket_sla_targets s ON s.ticket_id = tickets.id \
+         WHERE tickets.assignee_id IS NOT NULL AND {} \
+         GROUP BY tickets.assignee_id",
+        open_load_condition()
+    );
+    let duration = if postgres {
+        "first_response_at - created_at"
+    } else {
+        "julianday(first_response_at) - julianday(created_at)"
+    };
+    let middle = format!(
+        "SELECT assignee_id, n, created_at, first_response_at FROM ( \
+           SELECT assignee_id, created_at, first_response_at, \
+             ROW_NUMBER() OVER (PARTITION BY assignee_id ORDER BY {duration}, id) AS rn, \
+             COUNT(*) OVER (PARTITION BY assignee_id) AS n \
+           FROM tickets \
+           WHERE assignee_id IS NOT NULL AND first_response_at IS NOT NULL AND first_response_at >= {p} \
+         ) ranked WHERE rn = (n + 1) / 2 OR rn = (n + 2) / 2"
+    );
+    (trouble, middle)
 }
 
 /// Applies [`application::ports::Write::TakeCapacity`] on `$conn` inside the unit of

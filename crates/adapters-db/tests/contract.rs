@@ -465,14 +465,21 @@ mod cases {
         let mut other = record("t4", "fourth");
         other.account.email = Email::parse("lin@example.com").expect("valid");
         other.email.idempotency_key = "verify-email:t4".into();
-        assert!(matches!(db.sign_up(other).await.expect("signs up"), SignedUp::Created(_)));
+        assert!(matches!(
+            db.sign_up(other).await.expect("signs up"),
+            SignedUp::Created(_)
+        ));
         assert_eq!(
-            db.delete_expired_verifications(now.plus_seconds(3600)).await.expect("purges"),
+            db.delete_expired_verifications(now.plus_seconds(3600))
+                .await
+                .expect("purges"),
             0,
             "not expired before its expiry"
         );
         assert_eq!(
-            db.delete_expired_verifications(now.plus_seconds(3601)).await.expect("purges"),
+            db.delete_expired_verifications(now.plus_seconds(3601))
+                .await
+                .expect("purges"),
             1
         );
         let (_, hash) = db

@@ -89,6 +89,12 @@ pub struct AttachmentSettings {
     pub max_request_bytes: u64,
     /// The most files on one comment.
     pub max_files: u32,
+    /// Multipart uploads received at the same time; one more is answered 503 with
+    /// `Retry-After` at once.
+    pub max_concurrent_uploads: usize,
+    /// The most bytes of one request's files kept in memory; the rest is spooled to
+    /// temporary files (`TMPDIR`).
+    pub spool_threshold_bytes: u64,
     /// Accepted types, comma-separated, as established from the files' bytes.
     pub allowed_types: String,
     /// The `s3` store.
@@ -130,6 +136,17 @@ pub struct HttpSettings {
     pub trusted_proxies: String,
     /// The address customers reach the desk at, for links in e-mails.
     pub public_url: String,
+    /// Seconds a request body gets to arrive, from the request's start (408 after);
+    /// 0 turns the deadline off.
+    pub body_timeout_secs: u64,
+    /// Bytes per second of body that earn one more second past `body_timeout_secs`, so
+    /// large uploads on slow links finish; 0 for a fixed deadline.
+    pub body_min_bytes_per_sec: u64,
+    /// A separate listen address for `/metrics` (then not served on `bind`); empty to
+    /// serve it on `bind`.
+    pub metrics_bind: String,
+    /// A bearer token `/metrics` requires; empty for none.
+    pub metrics_token: Secret,
 }
 
 /// `database.*`
@@ -207,8 +224,10 @@ pub struct WorkerSettings {
     /// Run the worker loops inside `ticket-api` (single-node mode). Defaults to on for
     /// SQLite, off for PostgreSQL, where `ticket-worker` runs as its own deployment.
     pub embedded: Option<bool>,
-    /// Listen address of the worker's `/healthz` and `/metrics`.
+    /// Listen address of the worker's `/healthz`, `/readyz` and `/metrics`.
     pub health_bind: String,
+    /// Seconds a job's ticks may all fail before `/readyz` answers 503.
+    pub ready_max_failing_secs: u64,
     /// Seconds between reports of the outbox backlog.
     pub report_interval_secs: u64,
     /// Seconds between purges of ended login sessions.
@@ -283,6 +302,10 @@ workers = 0
 shutdown_timeout_secs = 30
 trusted_proxies = ""
 public_url = "http://127.0.0.1:8080"
+body_timeout_secs = 30
+body_min_bytes_per_sec = 16384
+metrics_bind = ""
+metrics_token = ""
 
 [database]
 url = "sqlite://./data/tickets.db"
@@ -318,6 +341,8 @@ path = "./data/attachments"
 max_file_bytes = 10485760
 max_request_bytes = 26214400
 max_files = 10
+max_concurrent_uploads = 8
+spool_threshold_bytes = 1048576
 allowed_types = "image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain,text/csv,application/zip,application/vnd.openxmlformats-officedocument.wordprocessingml.document,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,application/vnd.openxmlformats-officedocument.presentationml.presentation,application/vnd.oasis.opendocument.text,application/vnd.oasis.opendocument.spreadsheet"
 
 [attachments.s3]
@@ -330,6 +355,7 @@ allow_http = false
 
 [worker]
 health_bind = "127.0.0.1:8081"
+ready_max_failing_secs = 300
 report_interval_secs = 60
 session_purge_interval_secs = 3600
 session_retention_secs = 86400
@@ -441,6 +467,11 @@ impl Settings {
         if a.store == "s3" && a.s3.bucket.is_empty() {
             return Err(SettingsError(
                 "attachments.s3.bucket is required with attachments.store = \"s3\"".into(),
+            ));
+        }
+        if a.max_concurrent_uploads == 0 {
+            return Err(SettingsError(
+                "attachments.max_concurrent_uploads must be at least 1".into(),
             ));
         }
         if a.max_file_bytes == 0 || a.max_request_bytes < a.max_file_bytes {

@@ -11,6 +11,8 @@ mod workload;
 pub use names::AssigneeNames;
 pub use queue::{DrainQueue, QueueTick};
 pub use records::{AssignmentRecord, TicketAssignments};
+#[cfg(any(test, feature = "mocks"))]
+pub(crate) use workload::median;
 pub use workload::{AgentLoad, Workload, WorkloadReport};
 
 pub(crate) use auto::pick;

@@ -1,19 +1,18 @@
 //! The agents' workload: open tickets, room left, SLA trouble and response times.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use domain::assignment::{Availability, LOAD_STATUSES, LoadWeights};
-use domain::sla::TargetStatus;
-use domain::{Actor, Priority, TicketId, TicketStatus, Timestamp, UserId};
+use domain::{Actor, Priority, TicketStatus, Timestamp, UserId};
 
 use crate::error::AppError;
-use crate::ports::{AgentRepository, AgentWorkload, Clock, SlaTargetRepository};
+use crate::ports::{AgentRepository, AgentWorkload, Clock};
 
 /// The window of response times when none is asked for, in days.
 pub const DEFAULT_WINDOW_DAYS: u32 = 30;
-/// The longest window accepted, in days.
-pub const MAX_WINDOW_DAYS: u32 = 365;
+/// The longest window accepted, in days: the report is computed on every call, and the
+/// tickets answered in the window are what it reads.
+pub const MAX_WINDOW_DAYS: u32 = 90;
 
 /// One agent's line of the report.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,7 +42,7 @@ pub struct AgentLoad {
     /// breached on another counts in both).
     pub breached: u32,
     /// How many first responses fell in the window.
-    pub first_responses: usize,
+    pub first_responses: u32,
     /// Their median time to first response in the window, in seconds (wall-clock, from
     /// creation); `None` without any.
     pub median_first_response_seconds: Option<i64>,
@@ -66,29 +65,18 @@ pub struct WorkloadReport {
 #[derive(Clone)]
 pub struct Workload {
     agents: Arc<dyn AgentRepository>,
-    targets: Arc<dyn SlaTargetRepository>,
     clock: Arc<dyn Clock>,
     weights: LoadWeights,
 }
 
 impl Workload {
     /// Wires the use case; `weights` as the selection rule uses them.
-    pub fn new(
-        agents: Arc<dyn AgentRepository>,
-        targets: Arc<dyn SlaTargetRepository>,
-        clock: Arc<dyn Clock>,
-        weights: LoadWeights,
-    ) -> Self {
-        Self {
-            agents,
-            targets,
-            clock,
-            weights,
-        }
+    pub fn new(agents: Arc<dyn AgentRepository>, clock: Arc<dyn Clock>, weights: LoadWeights) -> Self {
+        Self { agents, clock, weights }
     }
 
     /// The report now, with response times over the last `window_days` (default 30, at
-    /// most 365).
+    /// most [`MAX_WINDOW_DAYS`]).
     pub async fn execute(&self, actor: Actor, window_days: Option<u32>) -> Result<WorkloadReport, AppError> {
         if !actor.is_staff() {
             return Err(AppError::Forbidden("the workload is for staff".into()));
@@ -102,33 +90,17 @@ impl Workload {
         }
         let at = self.clock.now();
         let since = at.plus_seconds(-i64::from(window_days) * 86_400);
-        let rows = self.agents.workload(since).await?;
-        let open: Vec<TicketId> = rows.iter().flat_map(|w| w.open_tickets.iter().copied()).collect();
-        let mut trouble: HashMap<TicketId, (bool, bool)> = HashMap::new();
-        for (id, stored) in self.targets.slas_of(&open).await? {
-            let statuses: Vec<TargetStatus> = stored.sla.targets.iter().map(|t| t.status(at)).collect();
-            let at_risk = statuses.contains(&TargetStatus::AtRisk);
-            let breached = statuses.contains(&TargetStatus::Breached);
-            trouble.insert(id, (at_risk, breached));
-        }
+        let rows = self.agents.workload(since, at).await?;
         Ok(WorkloadReport {
             at,
             since,
             window_days,
-            agents: rows.into_iter().map(|w| self.line(w, &trouble)).collect(),
+            agents: rows.into_iter().map(|w| self.line(w)).collect(),
         })
     }
 
-    fn line(&self, w: AgentWorkload, trouble: &HashMap<TicketId, (bool, bool)>) -> AgentLoad {
+    fn line(&self, w: AgentWorkload) -> AgentLoad {
         let open = w.load.open();
-        let count = |pick: fn(&(bool, bool)) -> bool| {
-            let n = w
-                .open_tickets
-                .iter()
-                .filter(|id| trouble.get(id).is_some_and(pick))
-                .count();
-            u32::try_from(n).unwrap_or(u32::MAX)
-        };
         AgentLoad {
             user_id: w.user_id,
             display_name: w.display_name,
@@ -139,16 +111,18 @@ impl Workload {
             open,
             weighted_load: self.weights.weigh(&w.load),
             utilisation: (w.capacity > 0).then(|| f64::from(open) / f64::from(w.capacity)),
-            at_risk: count(|t| t.0),
-            breached: count(|t| t.1),
-            first_responses: w.first_responses.len(),
-            median_first_response_seconds: median(w.first_responses),
+            at_risk: w.at_risk,
+            breached: w.breached,
+            first_responses: w.first_responses,
+            median_first_response_seconds: w.median_first_response_seconds,
         }
     }
 }
 
-/// The median; the mean of the two middle values (rounded down) for an even count.
-fn median(mut values: Vec<i64>) -> Option<i64> {
+/// The median; the mean of the two middle values (rounded down) for an even count. The
+/// in-memory fakes compute the workload with it; the databases do the same in SQL.
+#[cfg(any(test, feature = "mocks"))]
+pub(crate) fn median(mut values: Vec<i64>) -> Option<i64> {
     values.sort_unstable();
     let n = values.len();
     match n {

@@ -9,7 +9,7 @@ use crate::sla::{Before, Reply};
 use crate::tickets::{Attempt, Idempotent, check_key, commit_with_retry, load_visible, parse_ticket_ref};
 
 use super::CommentPorts;
-use super::uploads::{AttachmentRules, CheckedUpload, Upload, check_uploads};
+use super::uploads::{AttachmentRules, CheckedUpload, Upload, UploadBody, check_uploads};
 
 /// The idempotency scope of adding a comment.
 const SCOPE: &str = "add_comment";
@@ -77,7 +77,7 @@ impl AddComment {
         let Some(visibility) = visibility else {
             return Err(AppError::Internal("validator let an invalid visibility through".into()));
         };
-        let files = check_uploads(&self.rules, input.files)?;
+        let files = check_uploads(&self.rules, input.files).await?;
         // By id, so `1` and `TKT-000001` are the same request.
         let ticket_id = parse_ticket_ref(&input.ticket)?;
         let print = request_fingerprint(&ticket_id.get().to_string(), body.as_ref(), visibility, &files);
@@ -124,7 +124,7 @@ impl AddComment {
         };
         let now = ports.clock.now();
         let ticket_id = d.ticket_id;
-        let (attachments, blobs): (Vec<Attachment>, Vec<Vec<u8>>) = ids
+        let (attachments, blobs): (Vec<Attachment>, Vec<UploadBody>) = ids
             .into_iter()
             .zip(d.files)
             .map(|(id, f)| {
@@ -136,12 +136,12 @@ impl AddComment {
                     visibility: d.visibility,
                     file_name: f.file_name,
                     media_type: f.media_type,
-                    size_bytes: f.bytes.len() as u64,
+                    size_bytes: f.size,
                     sha256: f.sha256,
                     blob_key: Attachment::blob_key_for(ticket_id, id),
                     created_at: now,
                 };
-                (attachment, f.bytes)
+                (attachment, f.body)
             })
             .unzip();
         let keys: Vec<String> = attachments.iter().map(|a| a.blob_key.clone()).collect();
@@ -207,9 +207,9 @@ impl AddComment {
     }
 
     /// Stores every blob, or none: a failure deletes those already stored.
-    async fn store_blobs(&self, keys: &[String], blobs: Vec<Vec<u8>>) -> Result<(), AppError> {
-        for (key, bytes) in keys.iter().zip(blobs) {
-            if let Err(e) = self.ports.blobs.put(key, bytes).await {
+    async fn store_blobs(&self, keys: &[String], blobs: Vec<UploadBody>) -> Result<(), AppError> {
+        for (key, body) in keys.iter().zip(blobs) {
+            if let Err(e) = self.ports.blobs.put(key, body.stream()).await {
                 // All of them: a failed put may have left part of its blob behind.
                 self.delete_blobs(keys).await;
                 return Err(AppError::Unavailable(format!("storing an attachment failed: {e}")));

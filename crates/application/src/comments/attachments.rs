@@ -3,7 +3,7 @@
 use domain::{Actor, Attachment, AttachmentId};
 
 use crate::error::AppError;
-use crate::ports::{BlobError, Page};
+use crate::ports::{BlobError, BlobRead, Page};
 
 use super::{CommentPorts, conversation_query, load_readable};
 
@@ -34,12 +34,12 @@ impl ListAttachments {
 }
 
 /// A file to send.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Download {
     /// Its record.
     pub attachment: Attachment,
-    /// Its bytes.
-    pub bytes: Vec<u8>,
+    /// Its bytes, streamed from the blob store as they are sent.
+    pub body: BlobRead,
 }
 
 /// Downloads a file with the access rules of the comment it belongs to.
@@ -58,7 +58,7 @@ impl DownloadAttachment {
     pub async fn execute(&self, actor: Actor, id: i64) -> Result<Download, AppError> {
         let attachment = load_readable(&self.ports, &actor, id).await?;
         match self.ports.blobs.get(&attachment.blob_key).await {
-            Ok(bytes) => Ok(Download { attachment, bytes }),
+            Ok(body) => Ok(Download { attachment, body }),
             Err(BlobError::NotFound) => Err(AppError::Internal(format!(
                 "attachment {} has a row but no blob under `{}`",
                 attachment.id, attachment.blob_key

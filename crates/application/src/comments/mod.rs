@@ -11,7 +11,7 @@ pub use add::{AddComment, AddCommentInput, AddInternalNote, AddedComment};
 pub use attachments::{Download, DownloadAttachment, ListAttachments};
 pub use list::ListComments;
 pub use sweep::SweepOrphanBlobs;
-pub use uploads::{AttachmentRules, Upload};
+pub use uploads::{AttachmentRules, SpooledFile, Upload, UploadBody};
 
 use std::sync::Arc;
 

@@ -60,11 +60,19 @@ fn comment(ticket: &str, body: &str) -> AddCommentInput {
 }
 
 fn png(name: &str) -> Upload {
-    Upload {
-        file_name: name.to_owned(),
-        declared_type: Some("image/png".into()),
-        bytes: PNG.to_vec(),
+    Upload::in_memory(name, Some("image/png".into()), PNG)
+}
+
+/// The bytes of a download, read from its stream.
+async fn bytes_of(download: super::Download) -> Vec<u8> {
+    use futures_util::StreamExt as _;
+    let mut out = Vec::new();
+    let mut stream = download.body.stream;
+    while let Some(chunk) = stream.next().await {
+        out.extend_from_slice(&chunk.expect("reads"));
     }
+    assert_eq!(out.len() as u64, download.body.size, "the size announced");
+    out
 }
 
 fn add(fake: &Fake) -> AddComment {
@@ -108,7 +116,7 @@ async fn an_internal_note_is_invisible_to_the_customer_everywhere() {
         Err(AppError::NotFound("attachment"))
     ));
     assert_eq!(
-        download.execute(actor(AGENT), id).await.expect("staff downloads").bytes,
+        bytes_of(download.execute(actor(AGENT), id).await.expect("staff downloads")).await,
         PNG
     );
 
@@ -211,11 +219,11 @@ async fn bad_files_are_refused_before_anything_is_stored() {
         Err(AppError::PayloadTooLarge(_))
     ));
     let mut input = comment(&ticket, "see file");
-    input.files = vec![Upload {
-        file_name: "setup.png".into(),
-        declared_type: Some("image/png".into()),
-        bytes: b"MZ\x90\0program".to_vec(),
-    }];
+    input.files = vec![Upload::in_memory(
+        "setup.png",
+        Some("image/png".into()),
+        &b"MZ\x90\0program"[..],
+    )];
     assert!(matches!(
         add(&fake).execute(actor(CUSTOMER), input).await,
         Err(AppError::UnsupportedMediaType(_))
@@ -346,12 +354,16 @@ async fn the_sweeper_deletes_blobs_of_uploads_that_never_committed() {
     let t0 = domain::Timestamp::from_unix_seconds(1_800_000_000);
     // A crash after storing: the intent and the blob exist, no row does.
     fake.record(&["tickets/1/1".to_owned()], t0).await.expect("records");
-    fake.put("tickets/1/1", PNG.to_vec()).await.expect("puts");
+    fake.put("tickets/1/1", crate::ports::single_chunk(PNG))
+        .await
+        .expect("puts");
     // A young upload still in flight.
     fake.record(&["tickets/1/2".to_owned()], t0.plus_seconds(3000))
         .await
         .expect("records");
-    fake.put("tickets/1/2", PNG.to_vec()).await.expect("puts");
+    fake.put("tickets/1/2", crate::ports::single_chunk(PNG))
+        .await
+        .expect("puts");
     let clock = Arc::new(crate::testing::FixedClock(t0.plus_seconds(3700)));
     let sweep = SweepOrphanBlobs::new(Arc::new(fake.clone()), Arc::new(fake.clone()), clock, 3600);
     assert_eq!(sweep.execute(100).await.expect("sweeps"), 1);

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use domain::assignment::{AgentSnapshot, Availability, LOAD_STATUSES, Load, Skill};
-use domain::{CategorySlug, TicketId, Timestamp, UserId};
+use domain::{CategorySlug, Timestamp, UserId};
 
 use super::StoreError;
 
@@ -56,11 +56,15 @@ pub struct AgentWorkload {
     pub by_status: [u32; LOAD_STATUSES.len()],
     /// Open assigned tickets per priority.
     pub load: Load,
-    /// The open assigned tickets themselves.
-    pub open_tickets: Vec<TicketId>,
-    /// Seconds from creation to first response of each ticket assigned to them whose
-    /// first response came within the window asked for.
-    pub first_responses: Vec<i64>,
+    /// Open assigned tickets with an SLA target at risk at the instant asked for.
+    pub at_risk: u32,
+    /// Open assigned tickets with an SLA target breached at that instant.
+    pub breached: u32,
+    /// Tickets assigned to them whose first response came within the window asked for.
+    pub first_responses: u32,
+    /// The median of those tickets' seconds from creation to first response (the mean of
+    /// the two middle values, rounded down, for an even count); `None` without any.
+    pub median_first_response_seconds: Option<i64>,
 }
 
 /// Stores agent profiles.
@@ -78,6 +82,9 @@ pub trait AgentRepository: Send + Sync {
     /// with `category`, only those skilled in it.
     async fn online_agents(&self, category: Option<CategorySlug>) -> Result<Vec<AgentSnapshot>, StoreError>;
     /// The open work of every active staff account that has a profile or open assigned
-    /// tickets, ordered by user id, with the first responses from `since` on.
-    async fn workload(&self, since: Timestamp) -> Result<Vec<AgentWorkload>, StoreError>;
+    /// tickets, ordered by user id, with the SLA status of their tickets at `at` and the
+    /// first responses from `since` on. Aggregated by the store: its cost follows the
+    /// number of agents and the tickets answered in the window, never returning a row per
+    /// ticket.
+    async fn workload(&self, since: Timestamp, at: Timestamp) -> Result<Vec<AgentWorkload>, StoreError>;
 }

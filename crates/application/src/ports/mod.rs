@@ -21,7 +21,7 @@ mod users;
 
 pub use agents::{AgentProfile, AgentRepository, AgentWorkload, DEFAULT_CAPACITY};
 pub use attempts::AttemptStore;
-pub use blobs::{BlobError, BlobStore};
+pub use blobs::{BlobError, BlobRead, BlobStore, ByteStream, Bytes, single_chunk};
 pub use calendars::{
     CalendarSupport, HolidayRuleSpec, SlaCalendarRepository, SlaPolicyRepository, SlaTargetRepository, StoredCalendar,
     StoredSla,

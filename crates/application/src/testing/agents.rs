@@ -47,7 +47,7 @@ impl crate::ports::AgentRepository for Fake {
             .collect())
     }
 
-    async fn workload(&self, since: Timestamp) -> Result<Vec<crate::ports::AgentWorkload>, StoreError> {
+    async fn workload(&self, since: Timestamp, at: Timestamp) -> Result<Vec<crate::ports::AgentWorkload>, StoreError> {
         let s = self.state();
         let mut ids: Vec<UserId> = s.agents.keys().map(|id| UserId::new(*id)).collect();
         ids.extend(
@@ -67,14 +67,30 @@ impl crate::ports::AgentRepository for Fake {
                 let mine = |t: &&Ticket| t.assignee_id() == Some(id);
                 let by_status = domain::assignment::LOAD_STATUSES
                     .map(|st| s.tickets.iter().filter(mine).filter(|t| t.status() == st).count() as u32);
-                let first_responses = s
+                let first_responses: Vec<i64> = s
                     .tickets
                     .iter()
                     .filter(mine)
                     .filter_map(|t| t.parts().first_response_at.map(|r| (t.parts().created_at, r)))
                     .filter(|(_, r)| *r >= since)
-                    .map(|(c, r)| r.unix_seconds() - c.unix_seconds())
+                    .map(|(c, r)| (r.unix_micros() - c.unix_micros()) / 1_000_000)
                     .collect();
+                let open: Vec<TicketId> = s
+                    .tickets
+                    .iter()
+                    .filter(mine)
+                    .filter(|t| domain::assignment::takes_capacity(t.status()))
+                    .map(Ticket::id)
+                    .collect();
+                let count = |status: domain::sla::TargetStatus| {
+                    open.iter()
+                        .filter(|id| {
+                            s.slas
+                                .get(&id.get())
+                                .is_some_and(|(stored, _)| stored.sla.targets.iter().any(|t| t.status(at) == status))
+                        })
+                        .count() as u32
+                };
                 crate::ports::AgentWorkload {
                     user_id: id,
                     display_name: active_staff(&s, id)
@@ -84,14 +100,10 @@ impl crate::ports::AgentRepository for Fake {
                     capacity: profile.map_or(crate::ports::DEFAULT_CAPACITY, |p| p.capacity),
                     by_status,
                     load: load_in(&s, id, None),
-                    open_tickets: s
-                        .tickets
-                        .iter()
-                        .filter(mine)
-                        .filter(|t| domain::assignment::takes_capacity(t.status()))
-                        .map(Ticket::id)
-                        .collect(),
-                    first_responses,
+                    at_risk: count(domain::sla::TargetStatus::AtRisk),
+                    breached: count(domain::sla::TargetStatus::Breached),
+                    first_responses: first_responses.len() as u32,
+                    median_first_response_seconds: crate::assignment::median(first_responses),
                 }
             })
             .collect())

@@ -3,9 +3,12 @@
 use async_trait::async_trait;
 use domain::{Attachment, AttachmentId, Comment, CommentId, Timestamp, Visibility};
 
+use futures_util::StreamExt as _;
+
 use super::{Fake, State, page};
 use crate::ports::{
-    BlobError, BlobStore, CommentRepository, CommentView, ConversationQuery, Page, StoreError, UploadIntents,
+    BlobError, BlobRead, BlobStore, ByteStream, CommentRepository, CommentView, ConversationQuery, Page, StoreError,
+    UploadIntents, single_chunk,
 };
 
 impl State {
@@ -82,19 +85,29 @@ impl CommentRepository for Fake {
 
 #[async_trait]
 impl BlobStore for Fake {
-    async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), BlobError> {
-        let mut s = self.state();
-        match s.blob_puts_left {
-            Some(0) => return Err(BlobError::Unavailable("disk full".into())),
-            Some(n) => s.blob_puts_left = Some(n - 1),
-            None => {}
+    async fn put(&self, key: &str, mut body: ByteStream) -> Result<(), BlobError> {
+        {
+            let mut s = self.state();
+            match s.blob_puts_left {
+                Some(0) => return Err(BlobError::Unavailable("disk full".into())),
+                Some(n) => s.blob_puts_left = Some(n - 1),
+                None => {}
+            }
         }
-        s.blobs.insert(key.to_owned(), bytes);
+        let mut bytes = Vec::new();
+        while let Some(chunk) = body.next().await {
+            bytes.extend_from_slice(&chunk?);
+        }
+        self.state().blobs.insert(key.to_owned(), bytes);
         Ok(())
     }
 
-    async fn get(&self, key: &str) -> Result<Vec<u8>, BlobError> {
-        self.state().blobs.get(key).cloned().ok_or(BlobError::NotFound)
+    async fn get(&self, key: &str) -> Result<BlobRead, BlobError> {
+        let bytes = self.state().blobs.get(key).cloned().ok_or(BlobError::NotFound)?;
+        Ok(BlobRead {
+            size: bytes.len() as u64,
+            stream: single_chunk(bytes),
+        })
     }
 
     async fn delete(&self, key: &str) -> Result<(), BlobError> {

@@ -100,19 +100,120 @@ const ZIP_BASED: &[&str] = &[
 /// document, text a declared `text/csv` (or one of the names browsers use for CSV) or other
 /// text type. A declared type the bytes contradict is ignored, never believed.
 pub fn sniff(bytes: &[u8], declared: Option<&MediaType>, allowed: &[MediaType]) -> Result<MediaType, TypeRefusal> {
-    let detected = detect(bytes);
-    let chosen = match declared.map(MediaType::as_str) {
-        Some(d) if detected.as_str() == "application/zip" && ZIP_BASED.contains(&d) => MediaType(d.to_owned()),
-        Some(d) if detected.as_str() == "text/plain" && CSV_ALIASES.contains(&d) => MediaType::from_static("text/csv"),
-        Some(d) if detected.as_str() == "text/plain" && d.starts_with("text/") && !is_markup_type(d) => {
-            MediaType(d.to_owned())
+    let mut sniffer = Sniffer::new();
+    sniffer.feed(bytes);
+    sniffer.finish(declared, allowed)
+}
+
+/// How much of the start of a file decides its signature and whether it is markup.
+const HEAD_BYTES: usize = 8 * 1024;
+
+/// [`sniff`] for a file that arrives in pieces: feed every piece in order, then
+/// [`Sniffer::finish`]. It keeps the first 8 KiB and a few bytes of state, never the
+/// whole file, and decides exactly as [`sniff`] does on the bytes put together.
+#[derive(Debug, Clone, Default)]
+pub struct Sniffer {
+    head: Vec<u8>,
+    /// The end of an unfinished UTF-8 sequence carried to the next piece.
+    carry: Vec<u8>,
+    /// Every piece so far is UTF-8 (up to the carry).
+    utf8: bool,
+    /// The UTF-8 text so far has no control character other than tab, line breaks and
+    /// form feed.
+    utf8_clean: bool,
+    /// Every byte so far is printable in a legacy 8-bit encoding, or an allowed control.
+    legacy_clean: bool,
+}
+
+impl Sniffer {
+    /// A sniffer that has seen nothing yet.
+    pub fn new() -> Self {
+        Self {
+            head: Vec::new(),
+            carry: Vec::new(),
+            utf8: true,
+            utf8_clean: true,
+            legacy_clean: true,
         }
-        _ => detected,
-    };
-    if allowed.contains(&chosen) {
-        Ok(chosen)
-    } else {
-        Err(TypeRefusal::NotAllowed { detected: chosen })
+    }
+
+    /// Takes the next piece of the file.
+    pub fn feed(&mut self, bytes: &[u8]) {
+        if self.head.len() < HEAD_BYTES {
+            let take = (HEAD_BYTES - self.head.len()).min(bytes.len());
+            self.head.extend_from_slice(&bytes[..take]);
+        }
+        let allowed_control = |b: u8| matches!(b, b'\t' | b'\n' | b'\r' | 0x0c);
+        if self.legacy_clean {
+            self.legacy_clean = bytes.iter().all(|&b| (b >= 0x20 && b != 0x7f) || allowed_control(b));
+        }
+        if self.utf8 {
+            self.scan_utf8(bytes);
+        }
+    }
+
+    fn scan_utf8(&mut self, bytes: &[u8]) {
+        let joined;
+        let piece: &[u8] = if self.carry.is_empty() {
+            bytes
+        } else {
+            let mut j = std::mem::take(&mut self.carry);
+            j.extend_from_slice(bytes);
+            joined = j;
+            &joined
+        };
+        let (text, rest) = match std::str::from_utf8(piece) {
+            Ok(text) => (text, &[][..]),
+            Err(e) if e.error_len().is_none() => {
+                let (valid, rest) = piece.split_at(e.valid_up_to());
+                // Checked valid up to there just now.
+                (std::str::from_utf8(valid).unwrap_or_default(), rest)
+            }
+            Err(_) => {
+                self.utf8 = false;
+                return;
+            }
+        };
+        if self.utf8_clean {
+            self.utf8_clean = text
+                .chars()
+                .all(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r' | '\u{c}'));
+        }
+        self.carry = rest.to_vec();
+    }
+
+    /// The file's type, decided from everything fed, checked against `allowed`.
+    pub fn finish(self, declared: Option<&MediaType>, allowed: &[MediaType]) -> Result<MediaType, TypeRefusal> {
+        let text = self.is_text();
+        let detected = detect(&self.head, text);
+        let chosen = match declared.map(MediaType::as_str) {
+            Some(d) if detected.as_str() == "application/zip" && ZIP_BASED.contains(&d) => MediaType(d.to_owned()),
+            Some(d) if detected.as_str() == "text/plain" && CSV_ALIASES.contains(&d) => {
+                MediaType::from_static("text/csv")
+            }
+            Some(d) if detected.as_str() == "text/plain" && d.starts_with("text/") && !is_markup_type(d) => {
+                MediaType(d.to_owned())
+            }
+            _ => detected,
+        };
+        if allowed.contains(&chosen) {
+            Ok(chosen)
+        } else {
+            Err(TypeRefusal::NotAllowed { detected: chosen })
+        }
+    }
+
+    /// UTF-8 (or UTF-16 with its byte-order mark, or a legacy 8-bit encoding such as
+    /// Windows-1252) without control characters other than tab, line breaks and form feed.
+    fn is_text(&self) -> bool {
+        if self.head.starts_with(&[0xff, 0xfe]) || self.head.starts_with(&[0xfe, 0xff]) {
+            return true;
+        }
+        if self.utf8 && self.carry.is_empty() {
+            self.utf8_clean
+        } else {
+            self.legacy_clean
+        }
     }
 }
 
@@ -120,7 +221,8 @@ fn is_markup_type(t: &str) -> bool {
     matches!(t, "text/html" | "text/xml" | "text/javascript" | "text/ecmascript") || t.ends_with("+xml")
 }
 
-fn detect(bytes: &[u8]) -> MediaType {
+/// The type of a file from its first [`HEAD_BYTES`] and whether the whole of it is text.
+fn detect(bytes: &[u8], text: bool) -> MediaType {
     if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
         return MediaType::from_static("image/webp");
     }
@@ -138,25 +240,10 @@ fn detect(bytes: &[u8]) -> MediaType {
     if looks_like_markup(bytes) {
         return MediaType::from_static("text/html");
     }
-    if is_text(bytes) {
+    if text {
         MediaType::from_static("text/plain")
     } else {
         MediaType::from_static("application/octet-stream")
-    }
-}
-
-/// UTF-8 (or UTF-16 with its byte-order mark, or a legacy 8-bit encoding such as
-/// Windows-1252) without control characters other than tab, line breaks and form feed.
-fn is_text(bytes: &[u8]) -> bool {
-    if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
-        return true;
-    }
-    let allowed_control = |b: u8| matches!(b, b'\t' | b'\n' | b'\r' | 0x0c);
-    match std::str::from_utf8(bytes) {
-        Ok(text) => text
-            .chars()
-            .all(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r' | '\u{c}')),
-        Err(_) => bytes.iter().all(|&b| (b >= 0x20 && b != 0x7f) || allowed_control(b)),
     }
 }
 
@@ -189,7 +276,7 @@ const MARKUP: &[&str] = &[
 /// that an allow-list with `text/plain` does not let them in. The first 8 KiB are searched,
 /// not only the start, since browsers sniff past leading text.
 fn looks_like_markup(bytes: &[u8]) -> bool {
-    let head = &bytes[..bytes.len().min(8 * 1024)];
+    let head = &bytes[..bytes.len().min(HEAD_BYTES)];
     let head = String::from_utf8_lossy(head).to_ascii_lowercase();
     MARKUP.iter().any(|p| head.contains(p))
 }
@@ -294,5 +381,60 @@ mod tests {
                 "{detected}"
             );
         }
+    }
+
+    proptest::proptest! {
+        /// Fed in pieces, the sniffer decides as `sniff` does on the whole file: a UTF-8
+        /// character or the 8 KiB head cut between pieces changes nothing.
+        #[test]
+        fn pieces_decide_as_the_whole(
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64),
+            text in "[a-zé€😀<> \n\t\u{1}\u{85}]{0,40}",
+            pad in 0usize..9000,
+            cuts in proptest::collection::vec(0usize..10_000, 0..6),
+            as_text in proptest::prelude::any::<bool>(),
+        ) {
+            let mut bytes = vec![b'x'; pad];
+            if as_text { bytes.extend_from_slice(text.as_bytes()) } else { bytes.extend_from_slice(&body) }
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(bytes.len())).collect();
+            cuts.sort_unstable();
+            let mut sniffer = Sniffer::new();
+            let mut from = 0;
+            for c in cuts.into_iter().chain([bytes.len()]) {
+                sniffer.feed(&bytes[from..c]);
+                from = c;
+            }
+            let everything: Vec<MediaType> = ["text/plain", "text/html", "application/octet-stream"].into_iter().map(t).collect();
+            proptest::prop_assert_eq!(sniffer.finish(None, &everything), sniff(&bytes, None, &everything));
+            proptest::prop_assert_eq!(sniff(&bytes, None, &everything).unwrap_or_else(|TypeRefusal::NotAllowed { detected }| detected), detect(&bytes, whole_is_text(&bytes)));
+        }
+    }
+
+    /// The text check as it was before files were sniffed in pieces: over the whole file.
+    fn whole_is_text(bytes: &[u8]) -> bool {
+        if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+            return true;
+        }
+        let allowed_control = |b: u8| matches!(b, b'\t' | b'\n' | b'\r' | 0x0c);
+        match std::str::from_utf8(bytes) {
+            Ok(text) => text
+                .chars()
+                .all(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r' | '\u{c}')),
+            Err(_) => bytes.iter().all(|&b| (b >= 0x20 && b != 0x7f) || allowed_control(b)),
+        }
+    }
+
+    #[test]
+    fn a_text_file_with_a_control_character_past_the_head_is_not_text() {
+        let mut sniffer = Sniffer::new();
+        sniffer.feed(&vec![b'a'; 20_000]);
+        sniffer.feed(b"\0");
+        sniffer.feed(b"more text");
+        assert_eq!(
+            sniffer.finish(None, &allowed()),
+            Err(TypeRefusal::NotAllowed {
+                detected: t("application/octet-stream")
+            })
+        );
     }
 }

@@ -9,7 +9,7 @@ mod file_name;
 mod media_type;
 
 pub use file_name::FileName;
-pub use media_type::{MediaType, TypeRefusal, sniff};
+pub use media_type::{MediaType, Sniffer, TypeRefusal, sniff};
 
 use crate::comment::Visibility;
 use crate::ids::{AttachmentId, CommentId, TicketId, UserId};

@@ -84,8 +84,8 @@ pub struct UpdateAgentRequest {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct WorkloadQuery {
-    /// Days of first responses the medians cover, 1 to 365 (default 30).
-    #[param(minimum = 1, maximum = 365)]
+    /// Days of first responses the medians cover, 1 to 90 (default 30).
+    #[param(minimum = 1, maximum = 90)]
     pub window_days: Option<u32>,
 }
 
@@ -124,7 +124,7 @@ pub struct AgentLoadResponse {
     /// Open tickets with an SLA target breached.
     pub breached: u32,
     /// First responses to their tickets within the window.
-    pub first_responses: usize,
+    pub first_responses: u32,
     /// The median of those, in seconds from the ticket's creation (wall-clock).
     pub median_first_response_seconds: Option<i64>,
 }

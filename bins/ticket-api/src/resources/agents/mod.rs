@@ -47,12 +47,7 @@ impl Cases {
             get_agent: GetAgent::new(ports.clone()),
             set_availability: SetAvailability::new(ports.clone()),
             update_agent: UpdateAgent::new(ports),
-            workload: Workload::new(
-                ctx.db.clone(),
-                ctx.db.clone(),
-                ctx.clock.clone(),
-                ctx.settings.load_weights(),
-            ),
+            workload: Workload::new(ctx.db.clone(), ctx.clock.clone(), ctx.settings.load_weights()),
         }
     }
 }

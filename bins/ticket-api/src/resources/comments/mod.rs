@@ -3,12 +3,16 @@
 pub mod dto;
 mod upload;
 
+use std::sync::Arc;
+
+use actix_web::body::SizedStream;
 use actix_web::http::header::{self, Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 pub use upload::{CommentForm, UploadLimits};
 use application::comments::{
     AddComment, AddCommentInput, CommentPorts, DownloadAttachment, ListAttachments, ListComments,
 };
+use tokio::sync::Semaphore;
 use utoipa::OpenApi;
 
 use super::{API, resource};
@@ -40,6 +44,9 @@ pub struct Cases {
     pub download_attachment: DownloadAttachment,
     /// Limits of multipart uploads, enforced while the body streams in.
     pub upload_limits: UploadLimits,
+    /// One permit per multipart upload being received or stored
+    /// (`attachments.max_concurrent_uploads`).
+    pub upload_slots: Arc<Semaphore>,
 }
 
 impl Cases {
@@ -60,7 +67,9 @@ impl Cases {
                 max_file_bytes: ctx.attachment_rules.max_file_bytes,
                 max_request_bytes: ctx.settings.attachments.max_request_bytes,
                 max_files: ctx.attachment_rules.max_files,
+                spool_threshold_bytes: ctx.settings.attachments.spool_threshold_bytes,
             },
+            upload_slots: Arc::new(Semaphore::new(ctx.settings.attachments.max_concurrent_uploads)),
         }
     }
 }
@@ -116,6 +125,8 @@ async fn post_comment(
     form: CommentForm,
 ) -> Result<HttpResponse, ApiError> {
     let actor = caller.0.actor();
+    // Held until the comment is stored (or refused): the upload's slot.
+    let _slot = form.slot;
     let input = AddCommentInput {
         ticket: id.into_inner(),
         body: form.body,
@@ -224,5 +235,6 @@ pub async fn download(cases: web::Data<Cases>, caller: Authenticated, id: web::P
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header((header::CONTENT_SECURITY_POLICY, "sandbox; default-src 'none'"))
         .insert_header((header::CACHE_CONTROL, "private, no-cache"))
-        .body(file.bytes))
+        // Streamed from the blob store as the client reads, with its Content-Length.
+        .body(SizedStream::new(file.body.size, file.body.stream)))
 }

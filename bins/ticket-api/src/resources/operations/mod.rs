@@ -4,13 +4,16 @@ pub mod dto;
 
 use std::sync::Arc;
 
-use actix_web::{HttpResponse, web};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
 use adapters_db::Database;
+use platform::Secret;
 use utoipa::OpenApi;
 
 use super::resource;
 use crate::compose::Context;
 use crate::metrics::Metrics;
+use crate::problem::ApiError;
 use dto::HealthResponse;
 
 /// `/healthz`
@@ -28,23 +31,38 @@ pub struct Cases {
     pub db: Arc<Database>,
     /// What `/metrics` renders.
     pub metrics: Arc<Metrics>,
+    /// The bearer token `/metrics` requires (`http.metrics_token`), if any.
+    pub metrics_token: Option<Secret>,
+    /// `/metrics` is served on its own address (`http.metrics_bind`), not with the API.
+    pub metrics_apart: bool,
 }
 
 impl Cases {
     /// Builds them from the shared context.
     pub fn new(ctx: &Context) -> Self {
+        let http = &ctx.settings.http;
         Self {
             db: ctx.db.clone(),
             metrics: ctx.metrics.clone(),
+            metrics_token: Some(http.metrics_token.clone()).filter(|t| !t.expose().is_empty()),
+            metrics_apart: !http.metrics_bind.trim().is_empty(),
         }
     }
 }
 
-/// Registers the routes outside `/api/v1`: health, readiness and metrics.
+/// Registers the routes outside `/api/v1`: health, readiness and metrics (unless
+/// `/metrics` has an address of its own).
 pub fn configure_root(cfg: &mut web::ServiceConfig, cases: &web::Data<Cases>) {
     cfg.app_data(cases.clone());
     cfg.service(resource(HEALTHZ, "GET").route(web::get().to(healthz)));
     cfg.service(resource(READYZ, "GET").route(web::get().to(readyz)));
+    if !cases.metrics_apart {
+        configure_metrics(cfg);
+    }
+}
+
+/// Registers `/metrics` alone, for the API's listener or one of its own.
+pub fn configure_metrics(cfg: &mut web::ServiceConfig) {
     cfg.service(resource(METRICS, "GET").route(web::get().to(metrics)));
 }
 
@@ -82,13 +100,31 @@ pub async fn readyz(cases: web::Data<Cases>) -> HttpResponse {
     }
 }
 
-/// Prometheus metrics.
+/// Prometheus metrics. With `http.metrics_token` set, only for `Authorization: Bearer`
+/// with that token; with `http.metrics_bind` set, served on that address only.
 #[utoipa::path(get, path = METRICS, tag = "operations",
-    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
-pub async fn metrics(cases: web::Data<Cases>) -> HttpResponse {
-    HttpResponse::Ok()
+    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"),
+              (status = 401, description = "`http.metrics_token` is set and the request does not carry it", body = crate::problem::Problem, content_type = "application/problem+json")))]
+pub async fn metrics(cases: web::Data<Cases>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    if let Some(token) = &cases.metrics_token {
+        let given = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        if !same(given.trim().as_bytes(), token.expose().as_bytes()) {
+            return Err(ApiError::unauthenticated("/metrics requires its bearer token"));
+        }
+    }
+    Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(cases.metrics.render())
+        .body(cases.metrics.render()))
+}
+
+/// Compares in time that depends on the lengths only, not on where the bytes differ.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// This API's OpenAPI 3.1 document.

@@ -255,6 +255,34 @@ pub async fn sla_filters_and_due_order_agree_with_the_targets(s: &Store) {
         none.id(),
     ];
     assert_eq!(order, expected);
+
+    // The workload counts the same trouble per agent, aggregated by the store: one open
+    // ticket at risk and one breached at `now` (the met, paused, active and unmeasured
+    // ones count in neither).
+    let mut assigned: Vec<TicketId> = ids.values().copied().collect();
+    assigned.push(none.id());
+    for id in assigned {
+        let t = s.tickets.get(id).await.expect("reads").expect("exists");
+        s.uow
+            .commit(super::routing::assignment(
+                &t,
+                w.agent.id,
+                domain::assignment::Strictness::Forced,
+                10_000,
+            ))
+            .await
+            .expect("assigns");
+    }
+    let lines = s.agents.workload(at(0), now).await.expect("reads");
+    let line = lines.iter().find(|l| l.user_id == w.agent.id).expect("listed");
+    assert_eq!((line.load.open(), line.at_risk, line.breached), (6, 1, 1));
+    let later = s.agents.workload(at(0), at(20_000)).await.expect("reads");
+    let line = later.iter().find(|l| l.user_id == w.agent.id).expect("listed");
+    assert_eq!(
+        (line.at_risk, line.breached),
+        (0, 3),
+        "active and at risk are overdue later"
+    );
 }
 
 /// Contract: commit each rolls back only the change set that fails.
