@@ -64,7 +64,8 @@ pub enum AppError {
     /// An `Idempotency-Key` was reused with a different request.
     #[error("this Idempotency-Key was already used for a different request")]
     IdempotencyKeyReused,
-    /// Too many failed logins on this account; try again after the given seconds.
+    /// Too many logins or sign-ups (see the throttle policy); try again after the given
+    /// seconds.
     #[error("too many attempts; try again in {retry_after_seconds} seconds")]
     TooManyAttempts {
         /// Seconds until the next attempt is accepted.

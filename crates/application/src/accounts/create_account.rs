@@ -53,14 +53,7 @@ impl CreateAccount {
 
     /// Creates the account without a permission check (for the bootstrap admin).
     pub(crate) async fn create(&self, input: NewAccountInput) -> Result<UserAccount, AppError> {
-        let mut v = Validator::default();
-        let email = v.check("email", Email::parse(&input.email));
-        let display_name = v.check("display_name", DisplayName::parse(&input.display_name));
-        v.check("password", check_password(&input.password));
-        v.finish()?;
-        let (Some(email), Some(display_name)) = (email, display_name) else {
-            return Err(AppError::Internal("validator let an invalid field through".into()));
-        };
+        let (email, display_name) = account_fields(&input.email, &input.display_name, &input.password)?;
         let password_hash = self.hasher.hash(&input.password).await.map_err(AppError::Internal)?;
         let account = NewAccount {
             email,
@@ -76,6 +69,24 @@ impl CreateAccount {
             },
             other => other.into(),
         })
+    }
+}
+
+/// The fields every new account is checked for, all reported at once: the address, the
+/// name shown and the password policy.
+pub(super) fn account_fields(
+    email: &str,
+    display_name: &str,
+    password: &str,
+) -> Result<(Email, DisplayName), AppError> {
+    let mut v = Validator::default();
+    let email = v.check("email", Email::parse(email));
+    let display_name = v.check("display_name", DisplayName::parse(display_name));
+    v.check("password", check_password(password));
+    v.finish()?;
+    match (email, display_name) {
+        (Some(email), Some(display_name)) => Ok((email, display_name)),
+        _ => Err(AppError::Internal("validator let an invalid field through".into())),
     }
 }
 

@@ -2,11 +2,12 @@
 
 use std::sync::Arc;
 
+use domain::Role;
 use domain::escalation::Channel;
-use domain::{DisplayName, Email, Role};
 
-use crate::auth::{Admission, ClientKey, ThrottlePolicy, check_password};
-use crate::error::{AppError, Validator};
+use super::create_account::account_fields;
+use crate::auth::{Admission, ClientKey, ThrottlePolicy};
+use crate::error::AppError;
 use crate::ports::{
     AttemptStore, Clock, NewAccount, NewNotification, PasswordHasher, Registrations, SignUpRecord, SignedUp,
     TemplateContext, TokenIssuer, UserAccount,
@@ -83,14 +84,7 @@ impl SignUp {
         if !self.settings.enabled {
             return Err(AppError::Unauthenticated);
         }
-        let mut v = Validator::default();
-        let email = v.check("email", Email::parse(&input.email));
-        let display_name = v.check("display_name", DisplayName::parse(&input.display_name));
-        v.check("password", check_password(&input.password));
-        v.finish()?;
-        let (Some(email), Some(display_name)) = (email, display_name) else {
-            return Err(AppError::Internal("validator let an invalid field through".into()));
-        };
+        let (email, display_name) = account_fields(&input.email, &input.display_name, &input.password)?;
         let now = self.clock.now();
         if let Admission::Refused { retry_after_seconds } =
             self.attempts.reserve(self.policy.signup(client), now).await?
