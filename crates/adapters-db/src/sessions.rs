@@ -81,3 +81,29 @@ impl SessionRepository for Database {
         Ok(deleted as u64)
     }
 }
+
+/// Applies [`application::ports::Write::RevokeSessions`] on a transaction's connection.
+macro_rules! session_write {
+    (revoke_all $conn:ident, $user_id:expr, $except:expr, $at:expr) => {{
+        use diesel::ExpressionMethods as _;
+        use diesel::QueryDsl as _;
+        use diesel_async::RunQueryDsl as _;
+        use $crate::schema::sessions;
+        let user_id: domain::UserId = $user_id;
+        let except: &Option<application::ports::TokenHash> = $except;
+        let at = $crate::time::to_sql($at);
+        // Through the sessions_user_id index; the caller's own session may stay.
+        let keep = except.as_ref().map_or(String::new(), |h| h.0.clone());
+        diesel::update(
+            sessions::table
+                .filter(sessions::user_id.eq(user_id.get()))
+                .filter(sessions::revoked_at.is_null())
+                .filter(sessions::token_hash.ne(keep)),
+        )
+        .set(sessions::revoked_at.eq(Some(at)))
+        .execute($conn)
+        .await
+        .map_err($crate::error::db_error)?;
+    }};
+}
+pub(crate) use session_write;

@@ -5,7 +5,8 @@
 //! ([`crate::tickets`]), events ([`crate::events`]: history, outbox), comments and
 //! attachments ([`crate::comments`]), SLA ([`crate::sla`]), agents' capacity
 //! ([`crate::agents`]), escalation ([`crate::escalation`]), notifications
-//! ([`crate::notifications`]) and idempotency keys ([`crate::idempotency`]). They are
+//! ([`crate::notifications`]), idempotency keys ([`crate::idempotency`]), sessions
+//! ([`crate::sessions`]) and accounts ([`crate::users`]). They are
 //! macros so that each copy type-checks against its backend's connection (ADR 0001).
 
 use application::ports::{ChangeSet, StoreError, UnitOfWork, Write};
@@ -19,8 +20,10 @@ use crate::events::event_write;
 use crate::idempotency::idempotency_write;
 use crate::notifications::notification_write;
 use crate::pool::Database;
+use crate::sessions::session_write;
 use crate::sla::sla_write;
 use crate::tickets::ticket_write;
+use crate::users::user_write;
 
 /// Applies every write of `$changes` on `$conn` inside the transaction (or savepoint) the
 /// caller opened, in order; evaluates to `Result<(), TxError>`, returning early on the
@@ -62,6 +65,13 @@ macro_rules! apply_writes {
                 } => escalation_write!(schedule conn, *ticket_id, *at, *version, *lease),
                 Write::QueueNotification(notification) => notification_write!(queue conn, notification),
                 Write::RememberIdempotencyKey(record) => idempotency_write!(remember conn, record),
+                Write::RevokeSessions { user_id, except, at } => {
+                    session_write!(revoke_all conn, *user_id, except, *at)
+                }
+                Write::SetPassword {
+                    user_id,
+                    password_hash,
+                } => user_write!(password conn, *user_id, password_hash),
             }
         }
         Ok::<(), TxError>(())

@@ -125,3 +125,27 @@ impl UserRepository for Database {
         Ok(found.is_some())
     }
 }
+
+/// Applies the account writes of a change set ([`application::ports::Write::SetPassword`])
+/// on a transaction's connection.
+macro_rules! user_write {
+    (password $conn:ident, $user_id:expr, $hash:expr) => {{
+        use diesel::ExpressionMethods as _;
+        use diesel::QueryDsl as _;
+        use diesel_async::RunQueryDsl as _;
+        use $crate::schema::users;
+        let user_id: domain::UserId = $user_id;
+        let hash: &String = $hash;
+        let changed = diesel::update(users::table.find(user_id.get()))
+            .set(users::password_hash.eq(hash))
+            .execute($conn)
+            .await
+            .map_err($crate::error::db_error)?;
+        if changed == 0 {
+            return Err($crate::error::TxError::Store(
+                application::ports::StoreError::Reference("user"),
+            ));
+        }
+    }};
+}
+pub(crate) use user_write;

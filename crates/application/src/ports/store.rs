@@ -117,6 +117,25 @@ pub enum Write {
     },
     /// Remember which ticket an idempotent create produced.
     RememberIdempotencyKey(IdempotencyRecord),
+    /// Revoke every unrevoked session of the user (through the `sessions_user_id`
+    /// index) except the one whose hash is `except`, as of `at`: the next request with
+    /// any other of their tokens is refused.
+    RevokeSessions {
+        /// Whose sessions.
+        user_id: UserId,
+        /// The session to keep (the caller's own, when changing their own password).
+        except: Option<super::TokenHash>,
+        /// When.
+        at: Timestamp,
+    },
+    /// Replace the user's password hash. Fails the commit with
+    /// [`StoreError::Reference`]`("user")` when there is no such user.
+    SetPassword {
+        /// Whose password.
+        user_id: UserId,
+        /// The new argon2id hash.
+        password_hash: String,
+    },
 }
 
 /// Everything one command writes. Committed all together or not at all.

@@ -110,7 +110,13 @@ impl UnitOfWork for Fake {
                         return Err(StoreError::Reference("record"));
                     }
                 }
+                Write::SetPassword { user_id, .. } => {
+                    if !s.users.iter().any(|u| u.id == *user_id) {
+                        return Err(StoreError::Reference("user"));
+                    }
+                }
                 Write::Record(_)
+                | Write::RevokeSessions { .. }
                 | Write::ScheduleEscalationCheck { .. }
                 | Write::QueueNotification(_)
                 | Write::FinishOutboxEvent { .. } => {}
@@ -173,6 +179,16 @@ impl UnitOfWork for Fake {
                     }
                 }
                 Write::RememberIdempotencyKey(r) => s.keys.push(r),
+                Write::RevokeSessions { user_id, except, at } => {
+                    for (k, revoked) in s.sessions.iter_mut() {
+                        if k.user_id == user_id && revoked.is_none() && Some(&k.token_hash) != except.as_ref() {
+                            *revoked = Some(at);
+                        }
+                    }
+                }
+                Write::SetPassword { user_id, password_hash } => {
+                    s.passwords.insert(user_id.get(), password_hash);
+                }
                 Write::RecordFiring {
                     ticket_id,
                     rule_id,

@@ -25,6 +25,7 @@ use crate::ports::{
     TicketQuery, TicketRepository, TicketSort, UnitOfWork, UploadIntents, UserAccount, UserRepository, Write,
 };
 
+mod accounts;
 mod attempts;
 mod comments;
 mod escalation;
@@ -33,6 +34,7 @@ mod routing;
 mod sla;
 mod tickets;
 
+pub use accounts::*;
 pub use attempts::*;
 pub use comments::*;
 pub use escalation::*;
@@ -161,6 +163,7 @@ macro_rules! contract_cases {
             idempotency_keys_past_the_window_are_purged_in_batches,
             processed_outbox_events_are_purged_in_batches,
             finished_notifications_are_purged_by_status_in_batches,
+            sessions_are_revoked_together_and_passwords_replaced,
         );
     };
 }
