@@ -6,7 +6,7 @@ use domain::user::{AccountChangeError, AccountState, ChangeEffects, ChangedBy, c
 use domain::{DisplayName, Email, Role, Ticket, TicketEvent, Timestamp, UserId};
 
 use crate::error::{AppError, Validator};
-use crate::ports::{ChangeSet, StoreError, TicketFilter, TicketQuery, UserAccount, Write};
+use crate::ports::{ChangeSet, StoreError, TicketFilter, TicketQuery, UserAccount, UserDetails, Write};
 use crate::sla::Before;
 use crate::tickets::TicketPorts;
 
@@ -29,8 +29,8 @@ pub struct UserChanges {
 /// What a change did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserUpdated {
-    /// The account as it is now.
-    pub account: UserAccount,
+    /// The account as it is now, with its details.
+    pub user: UserDetails,
     /// The open tickets that went back to the queue.
     pub released_tickets: usize,
 }
@@ -177,16 +177,21 @@ impl UpdateUser {
             }
             Err(e) => return Err(e.into()),
         }
-        let account = self.load(target.id).await?;
+        let user = self
+            .ports
+            .users
+            .user_details(target.id)
+            .await?
+            .ok_or(AppError::NotFound("user"))?;
         tracing::info!(
             user = %target.id,
-            role = %account.role,
-            active = account.active,
+            role = %user.account.role,
+            active = user.account.active,
             released_tickets = released,
             "account changed"
         );
         Ok(UserUpdated {
-            account,
+            user,
             released_tickets: released,
         })
     }

@@ -200,7 +200,7 @@ async fn deactivating_an_agent_revokes_their_sessions_and_returns_their_tickets_
         .execute(admin(), ANNA, set(Some(false), None, None))
         .await
         .expect("deactivates");
-    assert!(!done.account.active);
+    assert!(!done.user.account.active);
     assert_eq!(done.released_tickets, 2);
     for hash in ["a1", "a2"] {
         assert_eq!(
@@ -243,7 +243,7 @@ async fn deactivating_an_agent_revokes_their_sessions_and_returns_their_tickets_
         .execute(admin(), ANNA, set(Some(true), None, None))
         .await
         .expect("reactivates");
-    assert!(back.account.active);
+    assert!(back.user.account.active);
     assert_eq!(back.released_tickets, 0);
     assert_eq!(
         fake.authenticate(&TokenHash("a1".into()), START).await.expect("reads"),
@@ -291,8 +291,8 @@ async fn an_agent_promoted_to_supervisor_hands_back_their_tickets_and_goes_offli
         .execute(admin(), ANNA, set(None, Some("supervisor"), None))
         .await
         .expect("promotes");
-    assert_eq!(done.account.role, Role::Supervisor);
-    assert!(done.account.active);
+    assert_eq!(done.user.account.role, Role::Supervisor);
+    assert!(done.user.account.active);
     assert_eq!(done.released_tickets, 1);
     assert_eq!(ticket(&fake, t.id()).assignee_id(), None);
     assert_eq!(fake.state().agents[&ANNA].availability, Availability::Offline);
@@ -334,7 +334,7 @@ async fn roles_change_among_staff_only_and_every_field_error_comes_at_once() {
         .await
         .expect("changes");
     assert_eq!(
-        (renamed.account.role, renamed.account.display_name.as_str()),
+        (renamed.user.account.role, renamed.user.account.display_name.as_str()),
         (Role::Admin, "Sam Super")
     );
     assert!(matches!(
