@@ -168,9 +168,10 @@ async fn run_user(command: UserCommand, operator: &crate::compose::Operator) -> 
                     let a = &d.account;
                     print(format!(
                         "{:>8}  {:<40}  {:<10}  {:<6}  {}",
-                        a.id,
-                        a.email,
-                        a.role,
+                        // Plain strings: the domain types' Display ignores widths.
+                        a.id.get(),
+                        a.email.as_str(),
+                        a.role.as_str(),
                         if a.active { "yes" } else { "no" },
                         a.display_name
                     ))?;
