@@ -148,23 +148,8 @@ impl UpdateUser {
                 user_id: target.id,
                 at: now,
             });
-            for mut ticket in self.open_tickets_of(target.id).await? {
-                let sla_before = Before::of(&ticket);
-                let expected = ticket.version();
-                let event = release(&mut ticket, by, &effects, now)?;
-                set.push(Write::UpdateTicket {
-                    ticket: ticket.clone(),
-                    expected,
-                });
-                set.push(Write::Record(event));
-                let sla = self
-                    .ports
-                    .sla
-                    .follow(self.ports.tickets.as_ref(), &sla_before, &ticket, None, now)
-                    .await?;
-                set.writes.extend(sla);
-                released += 1;
-            }
+            let tickets = self.open_tickets_of(target.id).await?;
+            released = self.release_into(&mut set, tickets, by, &effects, now).await?;
         }
         match self.ports.uow.commit(set).await {
             Ok(()) => {}
@@ -176,6 +161,9 @@ impl UpdateUser {
                 });
             }
             Err(e) => return Err(e.into()),
+        }
+        if effects.release_work {
+            released += self.sweep(target.id, by, &effects).await?;
         }
         let user = self
             .ports
@@ -194,6 +182,61 @@ impl UpdateUser {
             user,
             released_tickets: released,
         })
+    }
+
+    /// Adds the writes that send each of `tickets` back to the queue to `set`: the
+    /// ticket guarded by the version read, its event, its SLA. Returns how many.
+    async fn release_into(
+        &self,
+        set: &mut ChangeSet,
+        tickets: Vec<Ticket>,
+        by: ChangedBy,
+        effects: &ChangeEffects,
+        now: Timestamp,
+    ) -> Result<usize, AppError> {
+        let count = tickets.len();
+        for mut ticket in tickets {
+            let sla_before = Before::of(&ticket);
+            let expected = ticket.version();
+            let event = release(&mut ticket, by, effects, now)?;
+            set.push(Write::UpdateTicket {
+                ticket: ticket.clone(),
+                expected,
+            });
+            set.push(Write::Record(event));
+            let sla = self
+                .ports
+                .sla
+                .follow(self.ports.tickets.as_ref(), &sla_before, &ticket, None, now)
+                .await?;
+            set.writes.extend(sla);
+        }
+        Ok(count)
+    }
+
+    /// After the change committed, releases what the person was given between the read
+    /// of their tickets and the commit (an assignment checked against the account before
+    /// it was deactivated), in change sets of its own. Returns how many.
+    async fn sweep(&self, id: UserId, by: ChangedBy, effects: &ChangeEffects) -> Result<usize, AppError> {
+        let mut released = 0;
+        for _ in 0..MAX_ATTEMPTS {
+            let left = self.open_tickets_of(id).await?;
+            if left.is_empty() {
+                return Ok(released);
+            }
+            let mut set = ChangeSet::default();
+            let now = self.ports.clock.now();
+            let count = self.release_into(&mut set, left, by, effects, now).await?;
+            match self.ports.uow.commit(set).await {
+                Ok(()) => released += count,
+                Err(StoreError::VersionConflict) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        if !self.open_tickets_of(id).await?.is_empty() {
+            tracing::warn!(user = %id, "tickets kept arriving for a person who stopped working tickets; some are still theirs");
+        }
+        Ok(released)
     }
 
     /// Every open ticket assigned to `id` (statuses in [`LOAD_STATUSES`]).

@@ -399,3 +399,70 @@ async fn staff_see_the_roster_of_agents_with_their_load() {
         Err(AppError::Forbidden(_))
     ));
 }
+
+/// A ticket repository that, after the first read of a person's open tickets, lets
+/// another assignment to them land (as one checked before the deactivation would).
+struct LateAssignment {
+    fake: Fake,
+    late: std::sync::Mutex<Option<domain::Ticket>>,
+}
+
+#[async_trait::async_trait]
+impl crate::ports::TicketRepository for LateAssignment {
+    async fn next_id(&self) -> Result<domain::TicketId, crate::ports::StoreError> {
+        self.fake.next_id().await
+    }
+    async fn get(&self, id: domain::TicketId) -> Result<Option<domain::Ticket>, crate::ports::StoreError> {
+        crate::ports::TicketRepository::get(&self.fake, id).await
+    }
+    async fn list(
+        &self,
+        query: &crate::ports::TicketQuery,
+    ) -> Result<crate::ports::Page<domain::Ticket, crate::ports::TicketCursor>, crate::ports::StoreError> {
+        let page = self.fake.list(query).await;
+        let late = self.late.lock().expect("lock").take();
+        if let Some(ticket) = late {
+            self.fake.state().tickets.push(ticket);
+        }
+        page
+    }
+    async fn queue(
+        &self,
+        category: &domain::CategorySlug,
+        limit: u32,
+    ) -> Result<Vec<domain::Ticket>, crate::ports::StoreError> {
+        self.fake.queue(category, limit).await
+    }
+    async fn history(
+        &self,
+        id: domain::TicketId,
+        include_internal: bool,
+        after: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<crate::ports::HistoryEntry>, crate::ports::StoreError> {
+        self.fake.history(id, include_internal, after, limit).await
+    }
+}
+
+#[tokio::test]
+async fn a_ticket_given_to_the_person_while_they_are_deactivated_is_swept_back_to_the_queue() {
+    let fake = fake().with_agent(ANNA, Availability::Online, 5, &["billing"]);
+    let first = open_ticket(&fake).await;
+    let late = open_ticket(&fake).await;
+    assert_eq!(late.assignee_id(), Some(UserId::new(ANNA)));
+    // The second lands after the first read of Anna's tickets: take it out till then.
+    fake.state().tickets.retain(|t| t.id() != late.id());
+    let mut ports = fake.ports();
+    ports.tickets = std::sync::Arc::new(LateAssignment {
+        fake: fake.clone(),
+        late: std::sync::Mutex::new(Some(late.clone())),
+    });
+    let done = UpdateUser::new(ports)
+        .execute(admin(), ANNA, set(Some(false), None, None))
+        .await
+        .expect("deactivates");
+    assert_eq!(done.released_tickets, 2);
+    for id in [first.id(), late.id()] {
+        assert_eq!(ticket(&fake, id).assignee_id(), None, "nothing stays with Anna");
+    }
+}
