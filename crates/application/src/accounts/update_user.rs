@@ -65,9 +65,8 @@ impl UpdateUser {
         let id = UserId::new(id);
         for _ in 0..MAX_ATTEMPTS {
             let target = self.load(id).await?;
-            match self.attempt(by, &target, &changes).await {
-                Err(AppError::Conflict { code: "conflict", .. }) => continue,
-                other => return other,
+            if let Some(done) = self.attempt(by, &target, &changes).await? {
+                return Ok(done);
             }
         }
         Err(AppError::Conflict {
@@ -99,12 +98,13 @@ impl UpdateUser {
         self.ports.users.get(id).await?.ok_or(AppError::NotFound("user"))
     }
 
+    /// One try: `None` when one of the person's tickets moved under it (retry).
     async fn attempt(
         &self,
         by: ChangedBy,
         target: &UserAccount,
         changes: &UserChanges,
-    ) -> Result<UserUpdated, AppError> {
+    ) -> Result<Option<UserUpdated>, AppError> {
         let mut v = Validator::default();
         let name = changes
             .display_name
@@ -154,12 +154,7 @@ impl UpdateUser {
         match self.ports.uow.commit(set).await {
             Ok(()) => {}
             // A ticket moved under the change: the caller retries on fresh state.
-            Err(StoreError::VersionConflict) => {
-                return Err(AppError::Conflict {
-                    code: "conflict",
-                    message: "retry".into(),
-                });
-            }
+            Err(StoreError::VersionConflict) => return Ok(None),
             Err(e) => return Err(e.into()),
         }
         if effects.release_work {
@@ -178,10 +173,10 @@ impl UpdateUser {
             released_tickets = released,
             "account changed"
         );
-        Ok(UserUpdated {
+        Ok(Some(UserUpdated {
             user,
             released_tickets: released,
-        })
+        }))
     }
 
     /// Adds the writes that send each of `tickets` back to the queue to `set`: the

@@ -466,3 +466,31 @@ async fn a_ticket_given_to_the_person_while_they_are_deactivated_is_swept_back_t
         assert_eq!(ticket(&fake, id).assignee_id(), None, "nothing stays with Anna");
     }
 }
+
+#[tokio::test]
+async fn a_ticket_that_moves_under_the_change_makes_it_retry_on_fresh_state() {
+    let first = fake().with_agent(ANNA, Availability::Online, 5, &["billing"]);
+    let t = open_ticket(&first).await;
+    first.state().lose_races = 1;
+    let done = UpdateUser::new(first.ports())
+        .execute(admin(), ANNA, set(Some(false), None, None))
+        .await
+        .expect("the second try commits");
+    assert_eq!(done.released_tickets, 1);
+    assert_eq!(ticket(&first, t.id()).assignee_id(), None);
+
+    let busy = fake().with_agent(ANNA, Availability::Online, 5, &["billing"]);
+    open_ticket(&busy).await;
+    busy.state().lose_races = 3;
+    assert!(matches!(
+        UpdateUser::new(busy.ports())
+            .execute(admin(), ANNA, set(Some(false), None, None))
+            .await,
+        Err(AppError::Conflict {
+            code: "concurrent_update",
+            ..
+        })
+    ));
+    let anna = busy.state().users.iter().find(|u| u.id == UserId::new(ANNA)).cloned();
+    assert!(anna.is_some_and(|u| u.active), "nothing was written");
+}
