@@ -159,6 +159,43 @@ async fn every_endpoint_against_every_role(s: Server) {
             expect(who, 401, 403, 403, 403, 200),
         );
 
+        // People: the roster for staff; accounts listed and read by admins (everyone) and
+        // other staff (customers only: a staff account is absent for them); changed by
+        // admins.
+        let r = s.call(Method::GET, "/api/v1/agents", token, None).await;
+        check(format!("{who:?} GET /agents"), &r, expect(who, 401, 403, 403, 200, 200));
+        let r = s.call(Method::GET, "/api/v1/users", token, None).await;
+        check(format!("{who:?} GET /users"), &r, expect(who, 401, 403, 403, 200, 200));
+        let r = s
+            .call(Method::GET, &format!("/api/v1/users/{}", c.owner_id), token, None)
+            .await;
+        check(
+            format!("{who:?} GET /users/{{customer}}"),
+            &r,
+            expect(who, 401, 403, 403, 200, 200),
+        );
+        let r = s
+            .call(Method::GET, &format!("/api/v1/users/{}", c.agent_id), token, None)
+            .await;
+        check(
+            format!("{who:?} GET /users/{{staff}}"),
+            &r,
+            expect(who, 401, 403, 403, 404, 200),
+        );
+        let r = s
+            .call(
+                Method::PATCH,
+                &format!("/api/v1/users/{}", c.owner_id),
+                token,
+                Some(json!({"display_name": format!("Owner {i}")})),
+            )
+            .await;
+        check(
+            format!("{who:?} PATCH /users/{{id}}"),
+            &r,
+            expect(who, 401, 403, 403, 403, 200),
+        );
+
         let r = s.call(Method::GET, "/api/v1/escalation-rules", token, None).await;
         check(
             format!("{who:?} GET /escalation-rules"),

@@ -1,4 +1,4 @@
-//! The command line: `serve` (default), `migrate`, `create-admin`.
+//! The command line: `serve` (default), `migrate`, `create-admin`, `user …`.
 
 use std::io::BufRead as _;
 use std::sync::Arc;
@@ -25,8 +25,24 @@ pub enum Command {
         /// Its display name.
         name: String,
     },
+    /// Manage accounts without HTTP access.
+    User(UserCommand),
     /// Print usage.
     Help,
+}
+
+/// `ticket-api user …`: account commands for operators, through the same use cases as
+/// the API (acting as the operator, recorded as the system in ticket history).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserCommand {
+    /// Print every account as a table: id, e-mail, role, active, name.
+    List,
+    /// Deactivate the account with this address: sessions revoked, a staff member set
+    /// offline and their open tickets returned to the queue.
+    Deactivate {
+        /// Its e-mail address.
+        email: String,
+    },
 }
 
 /// Usage text.
@@ -38,6 +54,9 @@ USAGE:
     ticket-api migrate                                  apply database migrations and exit
     ticket-api create-admin --email EMAIL [--name NAME] create an admin account; the password
                                                         is read from TICKET_ADMIN_PASSWORD or stdin
+    ticket-api user list                                print every account (id, e-mail, role, active, name)
+    ticket-api user deactivate --email EMAIL            deactivate an account: its sessions end, an agent's
+                                                        open tickets return to the queue
     ticket-api --help
 
 Configuration: defaults, then ./ticket.toml or the file in TICKET_CONFIG, then
@@ -66,8 +85,22 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
                 name: name.unwrap_or_else(|| "Administrator".into()),
             })
         }
+        Some("user") => parse_user(&args[1..]).map(Command::User),
         Some(other) => Err(format!("unknown command `{other}`")),
         None => Err("unexpected arguments".into()),
+    }
+}
+
+/// Parses the arguments after `user`.
+fn parse_user(args: &[String]) -> Result<UserCommand, String> {
+    match args.first().map(String::as_str) {
+        Some("list") if args.len() == 1 => Ok(UserCommand::List),
+        Some("deactivate") => match &args[1..] {
+            [flag, email] if flag == "--email" => Ok(UserCommand::Deactivate { email: email.clone() }),
+            _ => Err("user deactivate needs --email EMAIL".into()),
+        },
+        Some(other) => Err(format!("unknown user command `{other}`")),
+        None => Err("user needs a command: list, deactivate".into()),
     }
 }
 
@@ -102,7 +135,64 @@ pub async fn run(command: Command, settings: Settings) -> Result<(), String> {
                 Err(e) => Err(describe(e)),
             }
         }
+        Command::User(command) => {
+            let db = open_database(&settings, settings.database.migrate_on_start).await?;
+            let blobs = Arc::new(open_blob_store(&settings)?);
+            let composed = compose(&settings, db, blobs)?;
+            run_user(command, &composed.operator).await
+        }
         Command::Serve => serve(settings).await,
+    }
+}
+
+/// Runs a `user …` command, printing its result on stdout.
+async fn run_user(command: UserCommand, operator: &crate::compose::Operator) -> Result<(), String> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let mut print = |line: String| writeln!(out, "{line}").map_err(|e| e.to_string());
+    match command {
+        UserCommand::List => {
+            print(format!(
+                "{:>8}  {:<40}  {:<10}  {:<6}  NAME",
+                "ID", "EMAIL", "ROLE", "ACTIVE"
+            ))?;
+            let mut after = None;
+            loop {
+                let input = application::accounts::UserListInput {
+                    limit: Some(application::accounts::MAX_USER_PAGE),
+                    after,
+                    ..Default::default()
+                };
+                let page = operator.list_users.for_operator(input).await.map_err(describe)?;
+                for d in &page.items {
+                    let a = &d.account;
+                    print(format!(
+                        "{:>8}  {:<40}  {:<10}  {:<6}  {}",
+                        // Plain strings: the domain types' Display ignores widths.
+                        a.id.get(),
+                        a.email.as_str(),
+                        a.role.as_str(),
+                        if a.active { "yes" } else { "no" },
+                        a.display_name
+                    ))?;
+                }
+                match page.next {
+                    Some(next) => after = Some(next),
+                    None => return Ok(()),
+                }
+            }
+        }
+        UserCommand::Deactivate { email } => {
+            let done = operator
+                .update_user
+                .deactivate_by_email(&email)
+                .await
+                .map_err(describe)?;
+            print(format!(
+                "deactivated {} (id {}): sessions revoked, {} open ticket(s) returned to the queue",
+                done.user.account.email, done.user.account.id, done.released_tickets
+            ))
+        }
     }
 }
 
@@ -194,5 +284,15 @@ mod tests {
         assert!(parse(&args(&["create-admin", "--email"])).is_err());
         assert!(parse(&args(&["frobnicate"])).is_err());
         assert!(parse(&args(&["migrate", "now"])).is_err());
+        assert_eq!(parse(&args(&["user", "list"])), Ok(Command::User(UserCommand::List)));
+        assert_eq!(
+            parse(&args(&["user", "deactivate", "--email", "a@b.co"])),
+            Ok(Command::User(UserCommand::Deactivate { email: "a@b.co".into() }))
+        );
+        assert!(parse(&args(&["user"])).is_err());
+        assert!(parse(&args(&["user", "list", "extra"])).is_err());
+        assert!(parse(&args(&["user", "deactivate"])).is_err());
+        assert!(parse(&args(&["user", "deactivate", "--name", "x"])).is_err());
+        assert!(parse(&args(&["user", "frobnicate"])).is_err());
     }
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use actix_web::web;
 use adapters_db::Database;
 use adapters_security::{Argon2Hasher, RandomTokens};
-use application::accounts::{BootstrapAdmin, CreateAccount};
+use application::accounts::{BootstrapAdmin, CreateAccount, ListUsers, UpdateUser};
 use application::auth::{Authenticate, Login};
 use application::comments::AttachmentRules;
 use application::ports::{BlobStore, CalendarSupport, Clock, PasswordHasher, SystemClock, TokenIssuer};
@@ -111,12 +111,24 @@ pub struct Api {
     pub metrics: Arc<Metrics>,
 }
 
-/// What the binary runs with: the API and the bootstrap of the first admin.
+/// What the binary runs with: the API, the bootstrap of the first admin and the
+/// operator's account commands.
 pub struct Composed {
     /// The HTTP API's state.
     pub api: Api,
     /// Creates the first admin (`create-admin`, start-up bootstrap).
     pub bootstrap_admin: BootstrapAdmin,
+    /// The account commands of `ticket-api user …`.
+    pub operator: Operator,
+}
+
+/// The use cases the operator's `ticket-api user …` subcommands call: the same as the
+/// API's, acting as the operator (recorded as the system).
+pub struct Operator {
+    /// `user list`
+    pub list_users: ListUsers,
+    /// `user deactivate`
+    pub update_user: UpdateUser,
 }
 
 /// Builds everything `ticket-api` needs from the settings, the database and the blob store.
@@ -128,6 +140,10 @@ pub fn compose(settings: &Settings, db: Database, blobs: Arc<dyn BlobStore>) -> 
     };
     Ok(Composed {
         bootstrap_admin: BootstrapAdmin::new(ctx.create_account()),
+        operator: Operator {
+            list_users: ListUsers::new(ctx.db.clone()),
+            update_user: UpdateUser::new(ctx.tickets.clone()),
+        },
         api: Api {
             edge: web::Data::new(edge),
             resources: Resources::new(&ctx),

@@ -15,6 +15,7 @@ use crate::problem::{FieldProblem, Problem};
     tags(
         (name = "auth", description = "Logging in and out"),
         (name = "accounts", description = "Customer and staff accounts"),
+        (name = "users", description = "People: listing, reading, roles and deactivation"),
         (name = "agents", description = "Agents as assignees: availability, capacity, skills"),
         (name = "categories", description = "Admin-defined ticket categories"),
         (name = "tickets", description = "Tickets, their status and history"),

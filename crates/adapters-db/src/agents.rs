@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use application::ports::{AgentProfile, AgentRepository, AgentWorkload, DEFAULT_CAPACITY, StoreError};
+use application::ports::{AgentProfile, AgentRepository, AgentWorkload, DEFAULT_CAPACITY, RosterEntry, StoreError};
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -327,6 +327,92 @@ impl AgentRepository for Database {
             .collect())
     }
 
+    async fn roster(&self, at: Timestamp) -> Result<Vec<RosterEntry>, StoreError> {
+        type AgentLine = (
+            i64,
+            String,
+            String,
+            Option<String>,
+            Option<i32>,
+            Option<NaiveDateTime>,
+            Option<NaiveDateTime>,
+        );
+        let (agents, skills, loads) = db_run!(self, conn => {
+            // Three reads whatever the number of agents: the accounts with their profiles,
+            // their skills, and their open tickets grouped by agent and priority.
+            let agents: Vec<AgentLine> = users::table
+                .left_join(agent_profiles::table.on(agent_profiles::user_id.eq(users::id)))
+                .filter(users::role.eq(Role::Agent.as_str()))
+                .filter(users::active.eq(true))
+                .order(users::id.asc())
+                .select((
+                    users::id,
+                    users::display_name,
+                    users::email,
+                    agent_profiles::availability.nullable(),
+                    agent_profiles::capacity.nullable(),
+                    agent_profiles::last_assigned_at.nullable(),
+                    agent_profiles::updated_at.nullable(),
+                ))
+                .load(conn)
+                .await
+                .map_err(db_error)?;
+            let ids: Vec<i64> = agents.iter().map(|a| a.0).collect();
+            let skills: Vec<SkillRow> = agent_skills::table
+                .filter(agent_skills::user_id.eq_any(&ids))
+                .select(SkillRow::as_select())
+                .load(conn)
+                .await
+                .map_err(db_error)?;
+            // Through the partial index of open assigned tickets.
+            let loads: Vec<(Option<i64>, i16, i64)> = tickets::table
+                .filter(tickets::assignee_id.eq_any(ids.iter().map(|id| Some(*id)).collect::<Vec<_>>()))
+                .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(&open_load_condition()))
+                .group_by((tickets::assignee_id, tickets::priority))
+                .select((tickets::assignee_id, tickets::priority, diesel::dsl::count_star()))
+                .load(conn)
+                .await
+                .map_err(db_error)?;
+            (agents, skills, loads)
+        });
+        let mut loads_by_agent: BTreeMap<i64, Load> = BTreeMap::new();
+        for (agent, rank, n) in loads {
+            let load = loads_by_agent.entry(agent.unwrap_or_default()).or_default();
+            let priority = priority_of(rank)?;
+            for _ in 0..n {
+                load.add(priority);
+            }
+        }
+        let mut skills_by_agent: BTreeMap<i64, Vec<SkillRow>> = BTreeMap::new();
+        for skill in skills {
+            skills_by_agent.entry(skill.user_id).or_default().push(skill);
+        }
+        agents
+            .into_iter()
+            .map(
+                |(id, display_name, email, availability, capacity, last_assigned_at, updated_at)| {
+                    let profile = match (availability, capacity, updated_at) {
+                        (Some(availability), Some(capacity), Some(updated_at)) => ProfileRow {
+                            user_id: id,
+                            availability,
+                            capacity,
+                            last_assigned_at,
+                            updated_at,
+                        }
+                        .into_profile(skills_by_agent.remove(&id).unwrap_or_default())?,
+                        _ => AgentProfile::unconfigured(UserId::new(id), at),
+                    };
+                    Ok(RosterEntry {
+                        display_name,
+                        email,
+                        profile,
+                        load: loads_by_agent.remove(&id).unwrap_or_default(),
+                    })
+                },
+            )
+            .collect()
+    }
+
     async fn workload(&self, since: Timestamp, at: Timestamp) -> Result<Vec<AgentWorkload>, StoreError> {
         let since = to_sql(since);
         let at = to_sql(at);
@@ -486,6 +572,20 @@ fn workload_sql(postgres: bool) -> (String, String) {
 /// first if there is none), counts their other open tickets and checks the room (else
 /// [`StoreError::AgentRefused`]), then notes `$at` as their last assignment.
 macro_rules! agent_write {
+    (offline $conn:ident, $user_id:expr, $at:expr) => {{
+        use diesel::{ExpressionMethods as _, QueryDsl as _};
+        use diesel_async::RunQueryDsl as _;
+        use $crate::schema::agent_profiles;
+        let user_id: domain::UserId = $user_id;
+        diesel::update(agent_profiles::table.find(user_id.get()))
+            .set((
+                agent_profiles::availability.eq(domain::assignment::Availability::Offline.as_str()),
+                agent_profiles::updated_at.eq($crate::time::to_sql($at)),
+            ))
+            .execute(&mut *$conn)
+            .await
+            .map_err($crate::error::db_error)?;
+    }};
     (take_capacity $conn:ident, $ticket_id:expr, $agent_id:expr, $strictness:expr, $at:expr) => {{
         use application::ports::StoreError;
         use diesel::{ExpressionMethods as _, QueryDsl as _};

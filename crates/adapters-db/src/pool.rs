@@ -319,6 +319,7 @@ pub(crate) mod postgres_dialect {
     pub(crate) use crate::agents::lock_agent_postgres as lock_agent;
     pub(crate) use crate::attempts::lock_counters_postgres as lock_counters;
     pub(crate) use crate::macros::lease_rows_postgres as lease_rows;
+    pub(crate) use crate::users::lock_active_admins_postgres as lock_active_admins;
 
     /// A full-text match of a ticket or its comments is written as
     /// `FULL_TEXT_TICKET ? FULL_TEXT_COMMENTS ? FULL_TEXT_CLOSE_*`, the query text bound
@@ -348,6 +349,7 @@ pub(crate) mod sqlite_dialect {
     pub(crate) use crate::agents::lock_agent_sqlite as lock_agent;
     pub(crate) use crate::attempts::lock_counters_sqlite as lock_counters;
     pub(crate) use crate::macros::lease_rows_sqlite as lease_rows;
+    pub(crate) use crate::users::lock_active_admins_sqlite as lock_active_admins;
 
     /// A full-text match of a ticket or its comments, as in the PostgreSQL dialect.
     pub(crate) const FULL_TEXT_TICKET: &str = "(tickets.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ";

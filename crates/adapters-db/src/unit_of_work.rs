@@ -72,6 +72,14 @@ macro_rules! apply_writes {
                     user_id,
                     password_hash,
                 } => user_write!(password conn, *user_id, password_hash),
+                Write::UpdateAccount {
+                    user_id,
+                    display_name,
+                    role,
+                    active,
+                    keep_an_admin,
+                } => user_write!(update conn, *user_id, display_name, *role, *active, *keep_an_admin),
+                Write::SetOffline { user_id, at } => agent_write!(offline conn, *user_id, *at),
             }
         }
         Ok::<(), TxError>(())

@@ -130,6 +130,7 @@ contract!(
     an_escalation_fires_once_per_trigger_even_when_raced,
     concurrent_login_reservations_never_exceed_the_limit,
     sign_ups_wait_for_verification_and_keep_each_sign_ups_password,
+    concurrent_demotions_never_leave_no_admin,
 );
 
 #[test]
@@ -698,4 +699,5 @@ mod cases {
     include!("contract/sla.rs");
     include!("contract/routing.rs");
     include!("contract/escalation.rs");
+    include!("contract/accounts.rs");
 }

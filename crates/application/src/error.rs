@@ -108,6 +108,10 @@ impl From<StoreError> for AppError {
                 },
                 message: format!("{refusal}; an admin or supervisor may force the assignment"),
             },
+            StoreError::LastAdmin => Self::Conflict {
+                code: "last_admin",
+                message: "this is the last active admin: it cannot be deactivated or demoted".into(),
+            },
             StoreError::Failure(_) => Self::Internal(e.to_string()),
         }
     }

@@ -87,6 +87,21 @@ impl Actor {
         }
     }
 
+    /// The roles of the accounts this actor may list and read: admins every role,
+    /// agents and supervisors customers only (the people they serve), customers none.
+    pub const fn readable_account_roles(&self) -> &'static [Role] {
+        match self.role {
+            Role::Admin => &Role::ALL,
+            Role::Agent | Role::Supervisor => &[Role::Customer],
+            Role::Customer => &[],
+        }
+    }
+
+    /// May this actor read an account with `role`?
+    pub fn may_read_account(&self, role: Role) -> bool {
+        self.readable_account_roles().contains(&role)
+    }
+
     /// May this actor manage categories (create, rename, deactivate, delete)?
     pub const fn may_manage_categories(&self) -> bool {
         self.is_admin()
@@ -115,5 +130,17 @@ mod tests {
         assert!(actor(Role::Admin).may_create_account(Role::Admin));
         assert!(actor(Role::Admin).may_manage_categories());
         assert!(!actor(Role::Supervisor).may_manage_categories());
+    }
+
+    #[test]
+    fn admins_read_every_account_other_staff_customers_only_and_customers_none() {
+        let actor = |role| Actor::new(UserId::new(1), role);
+        for role in Role::ALL {
+            assert!(actor(Role::Admin).may_read_account(role));
+            assert!(!actor(Role::Customer).may_read_account(role));
+            for staff in [Role::Agent, Role::Supervisor] {
+                assert_eq!(actor(staff).may_read_account(role), role == Role::Customer);
+            }
+        }
     }
 }

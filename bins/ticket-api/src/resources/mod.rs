@@ -58,6 +58,7 @@ macro_rules! resources {
 resources!(
     operations,
     accounts,
+    users,
     agents,
     categories,
     tickets,

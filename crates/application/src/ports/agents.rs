@@ -67,6 +67,19 @@ pub struct AgentWorkload {
     pub median_first_response_seconds: Option<i64>,
 }
 
+/// An agent on the roster (`GET /agents`): who they are, their profile and their load.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RosterEntry {
+    /// Their display name.
+    pub display_name: String,
+    /// Their e-mail address.
+    pub email: String,
+    /// Their profile ([`AgentProfile::unconfigured`] when none was saved).
+    pub profile: AgentProfile,
+    /// Their open assigned tickets (statuses in [`LOAD_STATUSES`]) by priority.
+    pub load: Load,
+}
+
 /// Stores agent profiles.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
@@ -87,4 +100,8 @@ pub trait AgentRepository: Send + Sync {
     /// number of agents and the tickets answered in the window, never returning a row per
     /// ticket.
     async fn workload(&self, since: Timestamp, at: Timestamp) -> Result<Vec<AgentWorkload>, StoreError>;
+    /// Every active account with the role `agent`, by id, with their profile and open
+    /// load, read in a fixed number of queries (never one per agent); profiles read as
+    /// of `at` when none was saved.
+    async fn roster(&self, at: Timestamp) -> Result<Vec<RosterEntry>, StoreError>;
 }

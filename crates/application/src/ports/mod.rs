@@ -19,7 +19,7 @@ mod store;
 mod tickets;
 mod users;
 
-pub use agents::{AgentProfile, AgentRepository, AgentWorkload, DEFAULT_CAPACITY};
+pub use agents::{AgentProfile, AgentRepository, AgentWorkload, DEFAULT_CAPACITY, RosterEntry};
 pub use attempts::AttemptStore;
 pub use blobs::{BlobError, BlobRead, BlobStore, ByteStream, Bytes, single_chunk};
 pub use calendars::{
@@ -41,7 +41,7 @@ pub use security::{PasswordHasher, TokenHash, TokenIssuer};
 pub use sessions::{Session, SessionRepository};
 pub use store::{ChangeSet, StoreError, UnitOfWork, Write};
 pub use tickets::{HistoryEntry, Page, TicketCursor, TicketFilter, TicketQuery, TicketRepository, TicketSort};
-pub use users::{NewAccount, UserAccount, UserRepository};
+pub use users::{NewAccount, UserAccount, UserDetails, UserQuery, UserRepository};
 
 #[cfg(any(test, feature = "mocks"))]
 pub use agents::MockAgentRepository;

@@ -25,6 +25,9 @@ pub enum StoreError {
     /// A [`Write::TakeCapacity`] found the agent unable to take the ticket.
     #[error("{0}")]
     AgentRefused(Refusal),
+    /// A [`Write::UpdateAccount`] that takes away an active admin found no other one.
+    #[error("this is the last active admin")]
+    LastAdmin,
     /// Anything else: a bug or corrupt data. The message is for logs only.
     #[error("storage failure: {0}")]
     Failure(String),
@@ -125,6 +128,32 @@ pub enum Write {
         user_id: UserId,
         /// The session to keep (the caller's own, when changing their own password).
         except: Option<super::TokenHash>,
+        /// When.
+        at: Timestamp,
+    },
+    /// Change an account's display name, role and active flag (`None`: unchanged). With
+    /// `keep_an_admin` (the change takes away an active admin) the store first locks the
+    /// active admins (PostgreSQL: `FOR UPDATE`; SQLite's writers take turns) and fails
+    /// the commit with [`StoreError::LastAdmin`] unless another one remains, so two admins
+    /// demoting each other at once cannot leave none. Fails with
+    /// [`StoreError::Reference`]`("user")` when there is no such user.
+    UpdateAccount {
+        /// Whose account.
+        user_id: UserId,
+        /// The new display name.
+        display_name: Option<domain::DisplayName>,
+        /// The new role.
+        role: Option<domain::Role>,
+        /// The new active flag.
+        active: Option<bool>,
+        /// Check that another active admin remains.
+        keep_an_admin: bool,
+    },
+    /// Set an agent's profile offline as of `at` (an account without a profile is
+    /// offline already): the queue gives them nothing more.
+    SetOffline {
+        /// The agent.
+        user_id: UserId,
         /// When.
         at: Timestamp,
     },

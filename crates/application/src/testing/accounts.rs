@@ -6,7 +6,7 @@ use domain::{CategorySlug, Email, Role, Timestamp, UserId};
 use super::Fake;
 use crate::ports::{
     Category, CategoryChanges, CategoryRepository, IdempotencyRecord, IdempotencyRepository, NewAccount, Session,
-    SessionRepository, StoreError, TokenHash, UserAccount, UserRepository,
+    SessionRepository, StoreError, TokenHash, UserAccount, UserDetails, UserQuery, UserRepository,
 };
 
 #[async_trait]
@@ -55,6 +55,56 @@ impl UserRepository for Fake {
 
     async fn any_active_admin(&self) -> Result<bool, StoreError> {
         Ok(self.state().users.iter().any(|u| u.active && u.role == Role::Admin))
+    }
+
+    async fn list_users(&self, query: &UserQuery) -> Result<crate::ports::Page<UserDetails, UserId>, StoreError> {
+        let s = self.state();
+        let text = query.text.as_ref().map(|t| t.to_lowercase());
+        let mut found: Vec<UserDetails> = s
+            .users
+            .iter()
+            .filter(|u| query.roles.contains(&u.role))
+            .filter(|u| query.active.is_none_or(|a| u.active == a))
+            .filter(|u| query.after.is_none_or(|after| u.id.get() < after.get()))
+            .filter(|u| {
+                text.as_ref().is_none_or(|t| {
+                    u.email.as_str().to_lowercase().contains(t) || u.display_name.as_str().to_lowercase().contains(t)
+                })
+            })
+            .map(|u| details_of(&s, u))
+            .collect();
+        found.sort_by_key(|d| std::cmp::Reverse(d.account.id.get()));
+        Ok(super::page(found, query.limit, |d| d.account.id))
+    }
+
+    async fn user_details(&self, id: UserId) -> Result<Option<UserDetails>, StoreError> {
+        let s = self.state();
+        Ok(s.users.iter().find(|u| u.id == id).map(|u| details_of(&s, u)))
+    }
+
+    async fn count_active_admins_except(&self, id: UserId) -> Result<u64, StoreError> {
+        Ok(self
+            .state()
+            .users
+            .iter()
+            .filter(|u| u.id != id && u.active && u.role == Role::Admin)
+            .count() as u64)
+    }
+}
+
+/// An account's details as the fakes know them: every account verified, the last login
+/// the newest session's start.
+fn details_of(s: &super::State, u: &UserAccount) -> UserDetails {
+    UserDetails {
+        account: u.clone(),
+        phone: s.phones.get(&u.id.get()).map(|p| p.0.clone()),
+        email_verified: true,
+        last_login_at: s
+            .sessions
+            .iter()
+            .filter(|(k, _)| k.user_id == u.id)
+            .map(|(k, _)| k.created_at)
+            .max(),
     }
 }
 

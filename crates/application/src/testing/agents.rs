@@ -108,6 +108,29 @@ impl crate::ports::AgentRepository for Fake {
             })
             .collect())
     }
+
+    async fn roster(&self, at: Timestamp) -> Result<Vec<crate::ports::RosterEntry>, StoreError> {
+        let s = self.state();
+        let mut agents: Vec<&crate::ports::UserAccount> = s
+            .users
+            .iter()
+            .filter(|u| u.active && u.role == domain::Role::Agent)
+            .collect();
+        agents.sort_by_key(|u| u.id.get());
+        Ok(agents
+            .into_iter()
+            .map(|u| crate::ports::RosterEntry {
+                display_name: u.display_name.as_str().to_owned(),
+                email: u.email.as_str().to_owned(),
+                profile: s
+                    .agents
+                    .get(&u.id.get())
+                    .cloned()
+                    .unwrap_or_else(|| crate::ports::AgentProfile::unconfigured(u.id, at)),
+                load: load_in(&s, u.id, None),
+            })
+            .collect())
+    }
 }
 
 /// The account of `id` if it is an active staff account.

@@ -115,8 +115,23 @@ impl UnitOfWork for Fake {
                         return Err(StoreError::Reference("user"));
                     }
                 }
+                Write::UpdateAccount {
+                    user_id, keep_an_admin, ..
+                } => {
+                    if !s.users.iter().any(|u| u.id == *user_id) {
+                        return Err(StoreError::Reference("user"));
+                    }
+                    let others = s
+                        .users
+                        .iter()
+                        .any(|u| u.id != *user_id && u.active && u.role == domain::Role::Admin);
+                    if *keep_an_admin && !others {
+                        return Err(StoreError::LastAdmin);
+                    }
+                }
                 Write::Record(_)
                 | Write::RevokeSessions { .. }
+                | Write::SetOffline { .. }
                 | Write::ScheduleEscalationCheck { .. }
                 | Write::QueueNotification(_)
                 | Write::FinishOutboxEvent { .. } => {}
@@ -188,6 +203,27 @@ impl UnitOfWork for Fake {
                 }
                 Write::SetPassword { user_id, password_hash } => {
                     s.passwords.insert(user_id.get(), password_hash);
+                }
+                Write::UpdateAccount {
+                    user_id,
+                    display_name,
+                    role,
+                    active,
+                    ..
+                } => {
+                    if let Some(u) = s.users.iter_mut().find(|u| u.id == user_id) {
+                        if let Some(name) = display_name {
+                            u.display_name = name;
+                        }
+                        u.role = role.unwrap_or(u.role);
+                        u.active = active.unwrap_or(u.active);
+                    }
+                }
+                Write::SetOffline { user_id, at } => {
+                    if let Some(p) = s.agents.get_mut(&user_id.get()) {
+                        p.availability = domain::assignment::Availability::Offline;
+                        p.updated_at = at;
+                    }
                 }
                 Write::RecordFiring {
                     ticket_id,

@@ -156,3 +156,82 @@ impl From<application::ports::Contact> for ContactResponse {
         }
     }
 }
+
+/// A skill on the roster: a category the agent handles, optionally graded.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RosterSkill {
+    /// A category slug.
+    pub category: String,
+    /// 1 to 5, when graded.
+    pub level: Option<i64>,
+}
+
+/// A count of open tickets of one priority.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PriorityCount {
+    /// `low`, `normal`, `high` or `urgent`.
+    pub priority: String,
+    /// How many.
+    pub count: u32,
+}
+
+/// One agent on the roster.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RosterAgent {
+    /// The agent's account id.
+    pub user_id: i64,
+    /// Their display name.
+    pub display_name: String,
+    /// Their e-mail address.
+    pub email: String,
+    /// `online`, `away` or `offline` (`offline` when never configured).
+    pub availability: String,
+    /// The most open assigned tickets they take.
+    pub capacity: u32,
+    /// The categories they handle.
+    pub skills: Vec<RosterSkill>,
+    /// When they were last given a ticket.
+    #[schema(format = DateTime)]
+    pub last_assigned_at: Option<String>,
+    /// Their open assigned tickets (`assigned`, `in_progress`, `waiting_customer`).
+    pub open: u32,
+    /// Those per priority, every priority listed.
+    pub by_priority: Vec<PriorityCount>,
+}
+
+impl From<&application::ports::RosterEntry> for RosterAgent {
+    fn from(e: &application::ports::RosterEntry) -> Self {
+        let p = &e.profile;
+        Self {
+            user_id: p.user_id.get(),
+            display_name: e.display_name.clone(),
+            email: e.email.clone(),
+            availability: p.availability.as_str().to_owned(),
+            capacity: p.capacity,
+            skills: p
+                .skills
+                .iter()
+                .map(|s| RosterSkill {
+                    category: s.category.to_string(),
+                    level: s.level.map(i64::from),
+                })
+                .collect(),
+            last_assigned_at: p.last_assigned_at.map(instant),
+            open: e.load.open(),
+            by_priority: domain::Priority::ALL
+                .iter()
+                .map(|priority| PriorityCount {
+                    priority: priority.as_str().to_owned(),
+                    count: e.load.of(*priority),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// `GET /agents`: every active agent, by id.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RosterResponse {
+    /// The agents.
+    pub items: Vec<RosterAgent>,
+}

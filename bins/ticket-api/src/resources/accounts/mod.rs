@@ -1,10 +1,12 @@
-//! Accounts and the caller's own: logging in and out, `/me` and `/me/contact`, and
-//! creating customer and staff accounts.
+//! Accounts and the caller's own: logging in and out, `/me` and `/me/contact`,
+//! creating customer and staff accounts, and the roster of agents (`GET /agents`, here
+//! because `/agents` is this resource's path).
 
 pub mod dto;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use application::accounts::{CreateAccount, NewAccountInput, SignUp, SignUpInput, SignUpSettings, VerifyEmail};
+use application::agents::ListAgents;
 use application::auth::{Login, Logout};
 use application::notifications::MyContact;
 use domain::Role;
@@ -17,7 +19,7 @@ use crate::problem::{ApiError, AuthErrors, JsonBody, ReadErrors, SignUpErrors, W
 use crate::shared::instant;
 use dto::{
     ContactRequest, ContactResponse, CreateAgentRequest, CreateCustomerRequest, LoginRequest, LoginResponse,
-    SignUpResponse, UserResponse, VerifyEmailRequest,
+    RosterAgent, RosterResponse, SignUpResponse, UserResponse, VerifyEmailRequest,
 };
 
 /// `/api/v1/auth/login`
@@ -49,6 +51,8 @@ pub struct Cases {
     pub verify_email: VerifyEmail,
     /// `GET`/`PUT /me/contact`
     pub my_contact: MyContact,
+    /// `GET /agents`
+    pub list_agents: ListAgents,
 }
 
 impl Cases {
@@ -76,6 +80,7 @@ impl Cases {
             ),
             verify_email: VerifyEmail::new(ctx.db.clone(), ctx.tokens.clone(), ctx.clock.clone()),
             my_contact: MyContact::new(ctx.db.clone()),
+            list_agents: ListAgents::new(ctx.db.clone(), ctx.clock.clone()),
         }
     }
 }
@@ -97,12 +102,27 @@ pub fn configure(cfg: &mut web::ServiceConfig, cases: &web::Data<Cases>) {
             .route(web::put().to(set_contact)),
     );
     cfg.service(resource(CUSTOMERS, "POST").route(web::post().to(create_customer)));
-    cfg.service(resource(AGENTS, "POST").route(web::post().to(create_agent)));
+    cfg.service(
+        resource(AGENTS, "GET, POST")
+            .route(web::get().to(list_agents))
+            .route(web::post().to(create_agent)),
+    );
 }
 
 /// The routes' part of the OpenAPI document.
 #[derive(OpenApi)]
-#[openapi(paths(login, logout, verify_email_page, verify_email, me, create_customer, create_agent, contact, set_contact))]
+#[openapi(paths(
+    login,
+    logout,
+    verify_email_page,
+    verify_email,
+    me,
+    create_customer,
+    create_agent,
+    list_agents,
+    contact,
+    set_contact
+))]
 pub struct Doc;
 
 /// Exchanges e-mail and password for a bearer token.
@@ -274,6 +294,17 @@ pub async fn create_agent(
     };
     let account = cases.create_account.execute(Some(caller.0.actor()), input).await?;
     Ok(HttpResponse::Created().json(UserResponse::from(&account)))
+}
+
+/// Every active agent with profile, skills, availability, capacity and open load by
+/// priority (staff; customers 403), by id.
+#[utoipa::path(get, path = AGENTS, context_path = API, tag = "agents", security(("bearer" = [])),
+    responses((status = 200, description = "The roster", body = RosterResponse), ReadErrors))]
+pub async fn list_agents(cases: web::Data<Cases>, caller: Authenticated) -> Result<HttpResponse, ApiError> {
+    let roster = cases.list_agents.execute(caller.0.actor()).await?;
+    Ok(HttpResponse::Ok().json(RosterResponse {
+        items: roster.iter().map(RosterAgent::from).collect(),
+    }))
 }
 
 /// The caller's e-mail address, phone number and SMS consent.

@@ -77,3 +77,220 @@ pub async fn sessions_are_revoked_together_and_passwords_replaced(s: &Store) {
     assert_eq!(s.uow.commit(unknown).await, Err(StoreError::Reference("user")));
     assert!(alive("o1").await, "a failed commit revokes nothing");
 }
+
+/// Changes `user`'s account as [`Write::UpdateAccount`] does.
+fn update_account(user: UserId, role: Option<Role>, active: Option<bool>, keep_an_admin: bool) -> ChangeSet {
+    let mut changes = ChangeSet::default();
+    changes.push(Write::UpdateAccount {
+        user_id: user,
+        display_name: None,
+        role,
+        active,
+        keep_an_admin,
+    });
+    changes
+}
+
+/// Contract: `UpdateAccount` changes name, role and state; one that takes away an active
+/// admin fails the whole commit with `LastAdmin` unless another active admin remains (an
+/// inactive admin does not count); an unknown user is `Reference("user")`; `SetOffline`
+/// sets a profile offline; `count_active_admins_except` counts the others.
+pub async fn accounts_are_changed_and_the_last_admin_kept(s: &Store) {
+    let first = account(s, "first@example.com", Role::Admin).await;
+    let agent = account(s, "agent@example.com", Role::Agent).await;
+    category(s, "billing").await;
+    super::routing::agent_profile(s, agent.id, domain::assignment::Availability::Online, 5).await;
+    assert_eq!(s.users.count_active_admins_except(first.id).await, Ok(0));
+
+    let mut changes = ChangeSet::default();
+    changes
+        .push(Write::UpdateAccount {
+            user_id: agent.id,
+            display_name: Some(DisplayName::parse("Agent Smith").expect("valid")),
+            role: Some(Role::Supervisor),
+            active: Some(false),
+            keep_an_admin: false,
+        })
+        .push(Write::SetOffline {
+            user_id: agent.id,
+            at: at(3),
+        });
+    s.uow.commit(changes).await.expect("commits");
+    let stored = s.users.get(agent.id).await.expect("reads").expect("exists");
+    assert_eq!(
+        (stored.display_name.as_str(), stored.role, stored.active),
+        ("Agent Smith", Role::Supervisor, false)
+    );
+    let profile = s.agents.agent_profile(agent.id).await.expect("reads").expect("exists");
+    assert_eq!(profile.availability, domain::assignment::Availability::Offline);
+    assert_eq!(profile.updated_at, at(3));
+
+    // Alone: the admin can be neither demoted nor deactivated, and nothing is written.
+    let mut refused = update_account(first.id, Some(Role::Agent), None, true);
+    refused.push(Write::RevokeSessions {
+        user_id: agent.id,
+        except: None,
+        at: at(4),
+    });
+    assert_eq!(s.uow.commit(refused).await, Err(StoreError::LastAdmin));
+    assert_eq!(
+        s.uow.commit(update_account(first.id, None, Some(false), true)).await,
+        Err(StoreError::LastAdmin)
+    );
+    let still = s.users.get(first.id).await.expect("reads").expect("exists");
+    assert!(still.active && still.role == Role::Admin);
+
+    // An inactive admin is no stand-in; an active one is.
+    let dormant = account(s, "dormant@example.com", Role::Admin).await;
+    s.uow
+        .commit(update_account(dormant.id, None, Some(false), true))
+        .await
+        .expect("the first admin remains");
+    assert_eq!(s.users.count_active_admins_except(first.id).await, Ok(0));
+    assert_eq!(
+        s.uow
+            .commit(update_account(first.id, Some(Role::Agent), None, true))
+            .await,
+        Err(StoreError::LastAdmin)
+    );
+    let second = account(s, "second@example.com", Role::Admin).await;
+    assert_eq!(s.users.count_active_admins_except(first.id).await, Ok(1));
+    s.uow
+        .commit(update_account(first.id, Some(Role::Agent), None, true))
+        .await
+        .expect("another admin remains");
+    assert_eq!(
+        s.uow.commit(update_account(second.id, None, Some(false), true)).await,
+        Err(StoreError::LastAdmin),
+        "the demoted one no longer counts"
+    );
+    assert_eq!(
+        s.uow
+            .commit(update_account(UserId::new(987_654), None, Some(false), false))
+            .await,
+        Err(StoreError::Reference("user"))
+    );
+}
+
+/// Contract: `list_users` filters by roles, state and a literal, case-insensitive
+/// substring of the address or name (`%` and `_` match only themselves), pages newest
+/// first by id, and reports details (last login: the newest session); `user_details`
+/// reads one.
+pub async fn users_are_listed_by_role_state_and_text_newest_first(s: &Store) {
+    let named = |email: &'static str, name: &'static str, role: Role| async move {
+        s.users
+            .insert(NewAccount {
+                email: Email::parse(email).expect("valid"),
+                display_name: DisplayName::parse(name).expect("valid"),
+                role,
+                password_hash: "$argon2id$fake".into(),
+                created_at: at(0),
+            })
+            .await
+            .expect("inserts")
+    };
+    let ann = named("ann@example.com", "Ann Lee", Role::Customer).await;
+    let bob = named("bob_100%@example.com", "Bob Stone", Role::Customer).await;
+    let cy = named("cy@example.com", "Cy LEEWAY", Role::Agent).await;
+    let dee = named("dee@example.com", "Dee", Role::Customer).await;
+    s.uow
+        .commit(update_account(dee.id, None, Some(false), false))
+        .await
+        .expect("deactivates");
+    for (hash, seconds) in [("old", 10), ("new", 20)] {
+        s.sessions
+            .insert(Session {
+                token_hash: TokenHash(hash.into()),
+                user_id: ann.id,
+                created_at: at(seconds),
+                expires_at: at(1000),
+            })
+            .await
+            .expect("stores");
+    }
+    let list = |roles: Vec<Role>, active: Option<bool>, text: Option<&str>, limit: u32, after: Option<UserId>| {
+        let query = UserQuery {
+            roles,
+            active,
+            text: text.map(str::to_owned),
+            limit,
+            after,
+        };
+        async move { s.users.list_users(&query).await.expect("lists") }
+    };
+    let ids = |page: &Page<UserDetails, UserId>| page.items.iter().map(|d| d.account.id).collect::<Vec<_>>();
+
+    let customers = list(vec![Role::Customer], None, None, 10, None).await;
+    assert_eq!(ids(&customers), vec![dee.id, bob.id, ann.id]);
+    assert_eq!(customers.next, None);
+    let active = list(vec![Role::Customer], Some(true), None, 10, None).await;
+    assert_eq!(ids(&active), vec![bob.id, ann.id]);
+    let inactive = list(vec![Role::Customer, Role::Agent], Some(false), None, 10, None).await;
+    assert_eq!(ids(&inactive), vec![dee.id]);
+
+    let lee = list(vec![Role::Customer, Role::Agent], None, Some("lEe"), 10, None).await;
+    assert_eq!(ids(&lee), vec![cy.id, ann.id], "names, case-insensitive");
+    let by_mail = list(vec![Role::Customer, Role::Agent], None, Some("BOB_1"), 10, None).await;
+    assert_eq!(ids(&by_mail), vec![bob.id]);
+    let percent = list(vec![Role::Customer, Role::Agent], None, Some("100%"), 10, None).await;
+    assert_eq!(ids(&percent), vec![bob.id]);
+    let wildcard = list(vec![Role::Customer, Role::Agent], None, Some("%"), 10, None).await;
+    assert_eq!(ids(&wildcard), vec![bob.id], "% is literal");
+    let underscore = list(vec![Role::Customer, Role::Agent], None, Some("a_n"), 10, None).await;
+    assert!(underscore.items.is_empty(), "_ is literal");
+
+    let first = list(vec![Role::Customer, Role::Agent], None, None, 2, None).await;
+    assert_eq!(ids(&first), vec![dee.id, cy.id]);
+    assert_eq!(first.next, Some(cy.id));
+    let second = list(vec![Role::Customer, Role::Agent], None, None, 2, first.next).await;
+    assert_eq!(ids(&second), vec![bob.id, ann.id]);
+    assert_eq!(second.next, None, "nothing follows the last page");
+
+    let details = s.users.user_details(ann.id).await.expect("reads").expect("exists");
+    assert_eq!(details.account, ann);
+    assert_eq!(details.last_login_at, Some(at(20)));
+    assert!(details.email_verified);
+    assert_eq!(details.phone, None);
+    let never = s.users.user_details(bob.id).await.expect("reads").expect("exists");
+    assert_eq!(never.last_login_at, None);
+    assert_eq!(s.users.user_details(UserId::new(987_654)).await, Ok(None));
+}
+
+/// Contract: the roster lists active agents only, by id, with their profile (or the
+/// unconfigured one) and open load by priority.
+pub async fn the_roster_lists_active_agents_with_profiles_and_loads(s: &Store) {
+    let w = world(s).await;
+    let idle = account(s, "idle@example.com", Role::Agent).await;
+    let gone = account(s, "gone@example.com", Role::Agent).await;
+    account(s, "boss@example.com", Role::Supervisor).await;
+    s.uow
+        .commit(update_account(gone.id, None, Some(false), false))
+        .await
+        .expect("deactivates");
+    super::routing::agent_profile(s, w.agent.id, domain::assignment::Availability::Online, 7).await;
+    let ticket = open(s, spec(w.customer.id, "Printer", 1)).await;
+    s.uow
+        .commit(super::routing::assignment(
+            &ticket,
+            w.agent.id,
+            domain::assignment::Strictness::Automatic,
+            2,
+        ))
+        .await
+        .expect("assigns");
+
+    let roster = s.agents.roster(at(5)).await.expect("reads");
+    let ids: Vec<UserId> = roster.iter().map(|e| e.profile.user_id).collect();
+    assert_eq!(ids, vec![w.agent.id, idle.id]);
+    let busy = &roster[0];
+    assert_eq!(
+        (busy.email.as_str(), busy.display_name.as_str()),
+        ("agent@example.com", "Someone")
+    );
+    assert_eq!(busy.profile.capacity, 7);
+    assert_eq!(busy.profile.availability, domain::assignment::Availability::Online);
+    assert_eq!(busy.profile.skills.len(), 1);
+    assert_eq!(busy.load.open(), 1);
+    assert_eq!(roster[1].profile, AgentProfile::unconfigured(idle.id, at(5)));
+    assert_eq!(roster[1].load.open(), 0);
+}
