@@ -28,6 +28,7 @@ use crate::ports::{
 mod accounts;
 mod attempts;
 mod comments;
+mod content;
 mod escalation;
 mod retention;
 mod routing;
@@ -37,6 +38,7 @@ mod tickets;
 pub use accounts::*;
 pub use attempts::*;
 pub use comments::*;
+pub use content::*;
 pub use escalation::*;
 pub use retention::*;
 pub use routing::*;
@@ -164,6 +166,8 @@ macro_rules! contract_cases {
             processed_outbox_events_are_purged_in_batches,
             finished_notifications_are_purged_by_status_in_batches,
             sessions_are_revoked_together_and_passwords_replaced,
+            redaction_clears_text_files_search_and_quoting_notifications,
+            erasure_replaces_the_identity_and_anonymises_tickets,
         );
     };
 }
