@@ -535,6 +535,82 @@ async fn every_endpoint_against_every_role(s: Server) {
             &r,
             expect(who, 401, 404, 404, 200, 200),
         );
+        // Removing content: files (admins, or the uploader within 10 minutes), redaction
+        // (admins), erasure (admins; customers only).
+        let r = s
+            .call(
+                Method::DELETE,
+                &format!("/api/v1/attachments/{public_file}"),
+                token,
+                None,
+            )
+            .await;
+        check(
+            format!("{who:?} DELETE /attachments/{{public, just uploaded by the owner}}"),
+            &r,
+            expect(who, 401, 204, 404, 403, 204),
+        );
+        let r = s
+            .call(Method::DELETE, &format!("/api/v1/attachments/{note_file}"), token, None)
+            .await;
+        check(
+            format!("{who:?} DELETE /attachments/{{internal, by the admin}}"),
+            &r,
+            expect(who, 401, 404, 404, 403, 204),
+        );
+        let public_comment = public.body["id"].as_i64().expect("public comment");
+        let note_comment = note.body["id"].as_i64().expect("note");
+        let reason = Some(json!({"reason": "access table"}));
+        let r = s
+            .call(
+                Method::POST,
+                &format!("/api/v1/comments/{public_comment}/redact"),
+                token,
+                reason.clone(),
+            )
+            .await;
+        check(
+            format!("{who:?} POST /comments/{{public}}/redact"),
+            &r,
+            expect(who, 401, 403, 404, 403, 200),
+        );
+        let r = s
+            .call(
+                Method::POST,
+                &format!("/api/v1/comments/{note_comment}/redact"),
+                token,
+                reason,
+            )
+            .await;
+        check(
+            format!("{who:?} POST /comments/{{internal}}/redact"),
+            &r,
+            expect(who, 401, 404, 404, 403, 200),
+        );
+        let (erasable, _) = s
+            .account(&c.admin, "customer", &format!("erasable{i}@example.com"))
+            .await;
+        let r = s
+            .call(Method::POST, &format!("/api/v1/users/{erasable}/erase"), token, None)
+            .await;
+        check(
+            format!("{who:?} POST /users/{{customer}}/erase"),
+            &r,
+            expect(who, 401, 403, 403, 403, 200),
+        );
+        let r = s
+            .call(
+                Method::POST,
+                &format!("/api/v1/users/{}/erase", c.agent_id),
+                token,
+                None,
+            )
+            .await;
+        check(
+            format!("{who:?} POST /users/{{agent}}/erase"),
+            &r,
+            expect(who, 401, 403, 403, 403, 409),
+        );
 
         let r = s
             .call(Method::PATCH, &path, token, Some(json!({"subject": "edited"})))

@@ -27,6 +27,9 @@ pub(crate) struct CommentRow {
     visibility: String,
     body: Option<String>,
     created_at: NaiveDateTime,
+    redacted_at: Option<NaiveDateTime>,
+    redacted_by: Option<i64>,
+    redaction_reason: Option<String>,
 }
 
 impl CommentRow {
@@ -39,7 +42,22 @@ impl CommentRow {
             visibility: c.visibility.as_str().to_owned(),
             body: c.body.as_ref().map(|b| b.as_str().to_owned()),
             created_at: to_sql(c.created_at),
+            redacted_at: None,
+            redacted_by: None,
+            redaction_reason: None,
         }
+    }
+
+    /// Who redacted the comment, when and why, if it was.
+    fn redaction(&self) -> Result<Option<domain::redaction::Redaction>, StoreError> {
+        let (Some(at), Some(by), Some(reason)) = (self.redacted_at, self.redacted_by, &self.redaction_reason) else {
+            return Ok(None);
+        };
+        Ok(Some(domain::redaction::Redaction {
+            at: from_sql(at),
+            by: UserId::new(by),
+            reason: domain::redaction::RedactionReason::parse(reason).map_err(|e| corrupt("comment", e))?,
+        }))
     }
 
     fn into_comment(self) -> Result<Comment, StoreError> {
@@ -183,6 +201,7 @@ fn views(rows: Vec<(CommentRow, String)>, files: Vec<AttachmentRow>) -> Result<V
         .collect::<Result<Vec<_>, _>>()?;
     rows.into_iter()
         .map(|(row, author_name)| {
+            let redaction = row.redaction()?;
             let comment = row.into_comment()?;
             let (mine, rest): (Vec<_>, Vec<_>) = files.drain(..).partition(|a| a.comment_id == comment.id);
             files = rest;
@@ -190,6 +209,7 @@ fn views(rows: Vec<(CommentRow, String)>, files: Vec<AttachmentRow>) -> Result<V
                 comment,
                 author_name,
                 attachments: mine,
+                redaction,
             })
         })
         .collect()

@@ -6,8 +6,8 @@ use application::ports::StoreError;
 use diesel::Insertable;
 use domain::sla::{Crossing, TargetKind};
 use domain::{
-    CategorySlug, CommentId, FieldChange, Priority, Tags, TicketEvent, TicketEventKind, TicketNumber, TicketStatus,
-    UserId, Visibility,
+    AttachmentId, CategorySlug, CommentId, FieldChange, Priority, Tags, TicketEvent, TicketEventKind, TicketNumber,
+    TicketStatus, UserId, Visibility,
 };
 use serde::{Deserialize, Serialize};
 
@@ -72,6 +72,20 @@ struct CommentJson {
     by_staff: bool,
     first_response: bool,
     attachments: u32,
+}
+
+#[derive(Serialize, Deserialize)]
+struct RedactedJson {
+    comment_id: i64,
+    visibility: String,
+    reason: String,
+    files: u32,
+}
+
+#[derive(Serialize, Deserialize)]
+struct FileDeletedJson {
+    attachment_id: i64,
+    comment_id: i64,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -153,6 +167,24 @@ pub(crate) fn details_json(kind: &TicketEventKind) -> String {
             by_staff: *by_staff,
             first_response: *first_response,
             attachments: *attachments,
+        }),
+        TicketEventKind::CommentRedacted {
+            comment_id,
+            visibility,
+            reason,
+            files,
+        } => serde_json::to_value(RedactedJson {
+            comment_id: comment_id.get(),
+            visibility: visibility.as_str().to_owned(),
+            reason: reason.clone(),
+            files: *files,
+        }),
+        TicketEventKind::AttachmentDeleted {
+            attachment_id,
+            comment_id,
+        } => serde_json::to_value(FileDeletedJson {
+            attachment_id: attachment_id.get(),
+            comment_id: comment_id.get(),
         }),
         TicketEventKind::SlaCrossed {
             target,
@@ -280,6 +312,22 @@ pub(crate) fn parse_details(event_type: &str, details: &str) -> Result<TicketEve
                 by_staff: j.by_staff,
                 first_response: j.first_response,
                 attachments: j.attachments,
+            }
+        }
+        "CommentRedacted" => {
+            let j: RedactedJson = serde_json::from_str(details).map_err(|e| bad(&e))?;
+            TicketEventKind::CommentRedacted {
+                comment_id: CommentId::new(j.comment_id),
+                visibility: Visibility::parse(&j.visibility).map_err(|e| bad(&e))?,
+                reason: j.reason,
+                files: j.files,
+            }
+        }
+        "AttachmentDeleted" => {
+            let j: FileDeletedJson = serde_json::from_str(details).map_err(|e| bad(&e))?;
+            TicketEventKind::AttachmentDeleted {
+                attachment_id: AttachmentId::new(j.attachment_id),
+                comment_id: CommentId::new(j.comment_id),
             }
         }
         "SlaWarning" | "SlaBreached" => {
@@ -439,6 +487,16 @@ mod tests {
                         to: None,
                     },
                 ],
+            },
+            TicketEventKind::CommentRedacted {
+                comment_id: CommentId::new(5),
+                visibility: Visibility::Internal,
+                reason: "pasted a card number".into(),
+                files: 2,
+            },
+            TicketEventKind::AttachmentDeleted {
+                attachment_id: AttachmentId::new(6),
+                comment_id: CommentId::new(5),
             },
             TicketEventKind::StatusChanged {
                 from: TicketStatus::New,

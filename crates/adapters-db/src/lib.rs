@@ -14,6 +14,7 @@ mod agents;
 mod attempts;
 mod categories;
 mod comments;
+mod content;
 mod error;
 mod escalation;
 mod events;

@@ -163,6 +163,9 @@ diesel::table! {
         visibility -> Text,
         body -> Nullable<Text>,
         created_at -> Timestamp,
+        redacted_at -> Nullable<Timestamp>,
+        redacted_by -> Nullable<BigInt>,
+        redaction_reason -> Nullable<Text>,
     }
 }
 

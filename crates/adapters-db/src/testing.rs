@@ -93,6 +93,22 @@ pub async fn postgres_execute(url: &str, sql: &str) -> Result<(), String> {
     conn.batch_execute(sql).await.map_err(|e| e.to_string())
 }
 
+/// Runs SQL statements on the database at `url`, PostgreSQL or `sqlite://PATH` (test
+/// setup such as moving an upload's instant into the past).
+pub async fn execute(url: &str, sql: &str) -> Result<(), String> {
+    match url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        Some(path) => {
+            use diesel::Connection as _;
+            use diesel::connection::SimpleConnection as _;
+            let mut conn = diesel::SqliteConnection::establish(path).map_err(|e| e.to_string())?;
+            conn.batch_execute("PRAGMA busy_timeout = 5000;")
+                .map_err(|e| e.to_string())?;
+            conn.batch_execute(sql).map_err(|e| e.to_string())
+        }
+        None => postgres_execute(url, sql).await,
+    }
+}
+
 /// The single `BIGINT` a PostgreSQL query returns in a column named `n` (test checks
 /// such as counting rows).
 pub async fn postgres_count(url: &str, sql: &str) -> Result<i64, String> {

@@ -3,7 +3,7 @@
 //! This module only opens the transaction and hands each [`Write`] to the module of its
 //! concern, whose `*_write!` macro applies it on the transaction's connection: tickets
 //! ([`crate::tickets`]), events ([`crate::events`]: history, outbox), comments and
-//! attachments ([`crate::comments`]), SLA ([`crate::sla`]), agents' capacity
+//! attachments ([`crate::comments`]), redaction and erasure ([`crate::content`]), SLA ([`crate::sla`]), agents' capacity
 //! ([`crate::agents`]), escalation ([`crate::escalation`]), notifications
 //! ([`crate::notifications`]), idempotency keys ([`crate::idempotency`]), sessions
 //! ([`crate::sessions`]) and accounts ([`crate::users`]). They are
@@ -14,6 +14,7 @@ use async_trait::async_trait;
 
 use crate::agents::agent_write;
 use crate::comments::comment_write;
+use crate::content::content_write;
 use crate::error::TxError;
 use crate::escalation::escalation_write;
 use crate::events::event_write;
@@ -80,6 +81,21 @@ macro_rules! apply_writes {
                     keep_an_admin,
                 } => user_write!(update conn, *user_id, display_name, *role, *active, *keep_an_admin),
                 Write::SetOffline { user_id, at } => agent_write!(offline conn, *user_id, *at),
+                Write::RedactComment { comment_id, redaction } => content_write!(redact conn, *comment_id, redaction),
+                Write::DeleteAttachment { id, at } => content_write!(delete_file conn, *id, *at),
+                Write::EraseAccount {
+                    user_id,
+                    display_name,
+                    email,
+                    password_hash,
+                    at,
+                } => content_write!(erase_account conn, *user_id, display_name, email, password_hash, *at),
+                Write::EraseTicketText {
+                    ticket_id,
+                    subject,
+                    description,
+                    at,
+                } => content_write!(erase_ticket conn, *ticket_id, subject, description, *at),
             }
         }
         Ok::<(), TxError>(())

@@ -12,6 +12,7 @@ pub mod assignment;
 pub mod auth;
 pub mod categories;
 pub mod comments;
+pub mod content;
 mod error;
 pub mod escalation;
 mod fingerprint;

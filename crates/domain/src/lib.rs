@@ -12,6 +12,7 @@ pub mod attachment;
 pub mod comment;
 pub mod escalation;
 pub mod ids;
+pub mod redaction;
 pub mod sla;
 pub mod text;
 pub mod ticket;

@@ -202,6 +202,7 @@ impl AddComment {
             comment,
             author_name,
             attachments,
+            redaction: None,
         };
         Ok((view, ticket))
     }

@@ -13,8 +13,10 @@ pub struct CommentView {
     pub comment: Comment,
     /// The author's display name.
     pub author_name: String,
-    /// Its files, in upload order.
+    /// Its files, in upload order (none once redacted).
     pub attachments: Vec<Attachment>,
+    /// Who redacted it, when and why; its body is gone then.
+    pub redaction: Option<domain::redaction::Redaction>,
 }
 
 /// Which part of a conversation to read.

@@ -26,11 +26,14 @@ pub enum NotificationStatus {
     Sent,
     /// Given up: refused by the provider, or out of attempts. `last_error` says why.
     Dead,
+    /// Never to be sent: it quoted text that was redacted since, or went to a customer
+    /// since erased. `last_error` says why.
+    Cancelled,
 }
 
 impl NotificationStatus {
     /// Every status.
-    pub const ALL: [NotificationStatus; 3] = [Self::Pending, Self::Sent, Self::Dead];
+    pub const ALL: [NotificationStatus; 4] = [Self::Pending, Self::Sent, Self::Dead, Self::Cancelled];
 
     /// The stored and API name.
     pub const fn as_str(self) -> &'static str {
@@ -38,6 +41,7 @@ impl NotificationStatus {
             Self::Pending => "pending",
             Self::Sent => "sent",
             Self::Dead => "dead",
+            Self::Cancelled => "cancelled",
         }
     }
 

@@ -2,7 +2,11 @@
 
 use async_trait::async_trait;
 use domain::assignment::{Refusal, Strictness};
-use domain::{Attachment, Comment, Ticket, TicketEvent, TicketId, Timestamp, UserId, Version};
+use domain::redaction::Redaction;
+use domain::{
+    Attachment, AttachmentId, Comment, CommentId, Description, Subject, Ticket, TicketEvent, TicketId, Timestamp,
+    UserId, Version,
+};
 
 use super::idempotency::IdempotencyRecord;
 
@@ -164,6 +168,59 @@ pub enum Write {
         user_id: UserId,
         /// The new argon2id hash.
         password_hash: String,
+    },
+    /// Redact a comment: its body cleared and the redaction recorded; its files' records
+    /// deleted, each blob key remembered as an upload intent as of the redaction (so the
+    /// orphan sweep deletes a blob the caller fails to delete after the commit); and every
+    /// pending notification planned from the comment's `CommentAdded` outbox event
+    /// cancelled (they may quote it). Fails the commit with
+    /// [`StoreError::Reference`]`("comment")` when there is no such comment.
+    RedactComment {
+        /// The comment.
+        comment_id: CommentId,
+        /// Who, when and why.
+        redaction: Redaction,
+    },
+    /// Delete one file's record, remembering its blob key as an upload intent as of `at`
+    /// (as [`Write::RedactComment`] does). Fails the commit with
+    /// [`StoreError::Reference`]`("attachment")` when there is no such file.
+    DeleteAttachment {
+        /// The file.
+        id: AttachmentId,
+        /// When.
+        at: Timestamp,
+    },
+    /// Erase a customer's identity: display name and e-mail replaced, phone removed, SMS
+    /// opt-in off, password hash replaced (unusable), account deactivated; their pending
+    /// notifications cancelled, and their name and address replaced in every notification
+    /// row addressed to them. Fails the commit with [`StoreError::Reference`]`("user")`
+    /// when there is no such user.
+    EraseAccount {
+        /// Whose account.
+        user_id: UserId,
+        /// The new display name.
+        display_name: String,
+        /// The new (undeliverable, unique) e-mail address.
+        email: String,
+        /// A hash no password matches.
+        password_hash: String,
+        /// When.
+        at: Timestamp,
+    },
+    /// Anonymise an erased customer's ticket: subject and description replaced (search
+    /// follows), the subject texts dropped from its history's edits, its pending
+    /// notifications cancelled and the template values of all its notifications cleared.
+    /// Version and counters are left alone: reports keep their numbers. Fails the commit
+    /// with [`StoreError::Reference`]`("ticket")` when there is no such ticket.
+    EraseTicketText {
+        /// The ticket.
+        ticket_id: TicketId,
+        /// The new subject.
+        subject: Subject,
+        /// The new description.
+        description: Description,
+        /// When.
+        at: Timestamp,
     },
 }
 

@@ -46,7 +46,7 @@ impl Job for PurgeNotifications {
         const MEASURES: &[Measure] = &[
             Measure::counter(
                 "notifications_purged",
-                "Sent notifications past their retention, deleted.",
+                "Sent and cancelled notifications past their retention, deleted.",
             ),
             Measure::counter(
                 "dead_notifications_purged",
@@ -62,13 +62,20 @@ impl Job for PurgeNotifications {
             .notifications
             .purge_notifications(NotificationStatus::Sent, self.sent.cutoff(now), self.sent.batch)
             .await?;
+        // Cancelled ones (never to be sent) are kept as long as sent ones.
+        let cancelled = self
+            .notifications
+            .purge_notifications(NotificationStatus::Cancelled, self.sent.cutoff(now), self.sent.batch)
+            .await?;
         let dead = self
             .notifications
             .purge_notifications(NotificationStatus::Dead, self.dead.cutoff(now), self.dead.batch)
             .await?;
-        let mut report = self.sent.report("notifications_purged", sent);
+        let mut report = self.sent.report("notifications_purged", sent + cancelled);
         report.absorb(self.dead.report("dead_notifications_purged", dead), self.measures());
-        report.more = sent >= u64::from(self.sent.batch) || dead >= u64::from(self.dead.batch);
+        report.more = sent >= u64::from(self.sent.batch)
+            || cancelled >= u64::from(self.sent.batch)
+            || dead >= u64::from(self.dead.batch);
         Ok(report)
     }
 }

@@ -25,6 +25,7 @@ impl State {
                 .filter(|a| a.comment_id == c.id)
                 .cloned()
                 .collect(),
+            redaction: self.redactions.get(&c.id.get()).cloned(),
         }
     }
 }
@@ -111,7 +112,11 @@ impl BlobStore for Fake {
     }
 
     async fn delete(&self, key: &str) -> Result<(), BlobError> {
-        self.state().blobs.remove(key);
+        let mut s = self.state();
+        if s.fail_blob_deletes {
+            return Err(BlobError::Unavailable("the blob store is down".into()));
+        }
+        s.blobs.remove(key);
         Ok(())
     }
 }
@@ -139,5 +144,124 @@ impl UploadIntents for Fake {
 
     async fn claim(&self, key: &str) -> Result<bool, StoreError> {
         Ok(self.state().intents.remove(key).is_some())
+    }
+}
+
+/// What the content writes ([`crate::ports::Write::RedactComment`],
+/// [`crate::ports::Write::EraseAccount`], [`crate::ports::Write::EraseTicketText`]) do to
+/// the fakes' state, as the database adapters do.
+impl State {
+    /// Cancels the pending notifications `matches` picks, with `why`.
+    fn cancel_notifications(
+        &mut self,
+        at: Timestamp,
+        why: &str,
+        matches: impl Fn(&crate::ports::Notification) -> bool,
+    ) {
+        let mut cancelled = Vec::new();
+        for n in self.notifications.iter_mut() {
+            if n.status == crate::ports::NotificationStatus::Pending && matches(n) {
+                n.status = crate::ports::NotificationStatus::Cancelled;
+                n.last_error = Some(why.to_owned());
+                cancelled.push(n.id);
+            }
+        }
+        for id in cancelled {
+            self.notification_leases.remove(&id);
+            self.notification_finished.insert(id, at);
+        }
+    }
+
+    pub(super) fn redact(&mut self, comment_id: CommentId, redaction: domain::redaction::Redaction) {
+        let at = redaction.at;
+        let Some(comment) = self.comments.iter_mut().find(|c| c.id == comment_id) else {
+            return;
+        };
+        comment.body = None;
+        let ticket_id = comment.ticket_id;
+        self.redactions.insert(comment_id.get(), redaction);
+        let (gone, kept): (Vec<Attachment>, Vec<Attachment>) =
+            self.attachments.drain(..).partition(|a| a.comment_id == comment_id);
+        self.attachments = kept;
+        for a in gone {
+            self.intents.insert(a.blob_key, at);
+        }
+        // The outbox row of the comment's event (id = position + 1).
+        let events: Vec<i64> = self
+            .events
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| {
+                e.ticket_id == ticket_id
+                    && matches!(e.kind, domain::TicketEventKind::CommentAdded { comment_id: c, .. } if c == comment_id)
+            })
+            .map(|(i, _)| i as i64 + 1)
+            .collect();
+        self.cancel_notifications(at, "the comment was redacted", |n| {
+            n.spec.event_id.is_some_and(|e| events.contains(&e))
+        });
+    }
+
+    pub(super) fn erase_account(
+        &mut self,
+        user_id: domain::UserId,
+        display_name: &str,
+        email: &str,
+        password_hash: String,
+        at: Timestamp,
+    ) {
+        if let Some(u) = self.users.iter_mut().find(|u| u.id == user_id) {
+            if let Ok(name) = domain::DisplayName::parse(display_name) {
+                u.display_name = name;
+            }
+            if let Ok(address) = domain::Email::parse(email) {
+                u.email = address;
+            }
+            u.active = false;
+        }
+        self.phones.remove(&user_id.get());
+        self.passwords.insert(user_id.get(), password_hash);
+        self.cancel_notifications(at, "the recipient was erased", |n| n.spec.recipient_id == Some(user_id));
+        for n in self
+            .notifications
+            .iter_mut()
+            .filter(|n| n.spec.recipient_id == Some(user_id))
+        {
+            n.spec.address = email.to_owned();
+            n.spec.recipient_name = Some(display_name.to_owned());
+        }
+    }
+
+    pub(super) fn erase_ticket_text(
+        &mut self,
+        ticket_id: domain::TicketId,
+        subject: domain::Subject,
+        description: domain::Description,
+        at: Timestamp,
+    ) {
+        if let Some(t) = self.tickets.iter_mut().find(|t| t.id() == ticket_id) {
+            let mut parts = t.clone().into_parts();
+            parts.subject = subject;
+            parts.description = description;
+            *t = domain::Ticket::restore(parts);
+        }
+        for e in self.events.iter_mut().filter(|e| e.ticket_id == ticket_id) {
+            if let domain::TicketEventKind::Updated { changes } = &mut e.kind {
+                for c in changes.iter_mut().filter(|c| c.field == "subject") {
+                    c.from = None;
+                    c.to = None;
+                }
+            }
+        }
+        self.cancel_notifications(at, "the ticket's customer was erased", |n| {
+            n.spec.ticket_id == Some(ticket_id)
+        });
+        for n in self
+            .notifications
+            .iter_mut()
+            .filter(|n| n.spec.ticket_id == Some(ticket_id))
+        {
+            n.spec.context.clear();
+        }
     }
 }

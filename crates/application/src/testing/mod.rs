@@ -105,6 +105,10 @@ pub struct State {
     pub sessions: Vec<(crate::ports::Session, Option<Timestamp>)>,
     /// Login and sign-up attempt counters by key.
     pub attempts: std::collections::BTreeMap<String, crate::auth::AttemptCounter>,
+    /// Redactions by comment id (the comment's body is cleared).
+    pub redactions: std::collections::BTreeMap<i64, domain::redaction::Redaction>,
+    /// Fail every blob delete (the blob stays) while set.
+    pub fail_blob_deletes: bool,
 }
 
 /// A database in a mutex.
@@ -257,6 +261,8 @@ impl Default for State {
             passwords: Default::default(),
             sessions: Vec::new(),
             attempts: std::collections::BTreeMap::new(),
+            redactions: std::collections::BTreeMap::new(),
+            fail_blob_deletes: false,
         }
     }
 }

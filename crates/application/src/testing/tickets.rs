@@ -110,7 +110,7 @@ impl UnitOfWork for Fake {
                         return Err(StoreError::Reference("record"));
                     }
                 }
-                Write::SetPassword { user_id, .. } => {
+                Write::SetPassword { user_id, .. } | Write::EraseAccount { user_id, .. } => {
                     if !s.users.iter().any(|u| u.id == *user_id) {
                         return Err(StoreError::Reference("user"));
                     }
@@ -127,6 +127,21 @@ impl UnitOfWork for Fake {
                         .any(|u| u.id != *user_id && u.active && u.role == domain::Role::Admin);
                     if *keep_an_admin && !others {
                         return Err(StoreError::LastAdmin);
+                    }
+                }
+                Write::RedactComment { comment_id, .. } => {
+                    if !s.comments.iter().any(|c| c.id == *comment_id) {
+                        return Err(StoreError::Reference("comment"));
+                    }
+                }
+                Write::DeleteAttachment { id, .. } => {
+                    if !s.attachments.iter().any(|a| a.id == *id) {
+                        return Err(StoreError::Reference("attachment"));
+                    }
+                }
+                Write::EraseTicketText { ticket_id, .. } => {
+                    if !s.tickets.iter().any(|t| t.id() == *ticket_id) {
+                        return Err(StoreError::Reference("ticket"));
                     }
                 }
                 Write::Record(_)
@@ -225,6 +240,26 @@ impl UnitOfWork for Fake {
                         p.updated_at = at;
                     }
                 }
+                Write::RedactComment { comment_id, redaction } => s.redact(comment_id, redaction),
+                Write::DeleteAttachment { id, at } => {
+                    if let Some(i) = s.attachments.iter().position(|a| a.id == id) {
+                        let gone = s.attachments.remove(i);
+                        s.intents.insert(gone.blob_key, at);
+                    }
+                }
+                Write::EraseAccount {
+                    user_id,
+                    display_name,
+                    email,
+                    password_hash,
+                    at,
+                } => s.erase_account(user_id, &display_name, &email, password_hash, at),
+                Write::EraseTicketText {
+                    ticket_id,
+                    subject,
+                    description,
+                    at,
+                } => s.erase_ticket_text(ticket_id, subject, description, at),
                 Write::RecordFiring {
                     ticket_id,
                     rule_id,

@@ -4,7 +4,7 @@
 //! entry and publishes it through the outbox in the same transaction as the change.
 
 use crate::comment::Visibility;
-use crate::ids::{CommentId, TicketId, UserId};
+use crate::ids::{AttachmentId, CommentId, TicketId, UserId};
 use crate::sla::{Crossing, TargetKind};
 use crate::time::Timestamp;
 
@@ -92,6 +92,26 @@ pub enum TicketEventKind {
         /// How many files came with it.
         attachments: u32,
     },
+    /// A comment's text and files were removed by an admin (or by a customer's erasure).
+    /// Staff only: the reason is staff business; customers see the comment marked redacted.
+    CommentRedacted {
+        /// The comment.
+        comment_id: CommentId,
+        /// The comment's visibility.
+        visibility: Visibility,
+        /// Why.
+        reason: String,
+        /// How many files were deleted with it.
+        files: u32,
+    },
+    /// One file was deleted (by an admin, or by its uploader shortly after the upload).
+    /// Staff only; customers see the file gone.
+    AttachmentDeleted {
+        /// The file.
+        attachment_id: AttachmentId,
+        /// The comment it came with.
+        comment_id: CommentId,
+    },
     /// An SLA target reached its warning threshold or passed its due instant. Recorded
     /// once per target and crossing; staff only.
     SlaCrossed {
@@ -121,16 +141,19 @@ pub enum TicketEventKind {
 
 impl TicketEventKind {
     /// Who may see this event in the ticket's history and be notified of it: the events
-    /// of an internal note, of SLA crossings and of assignments are internal, every other
+    /// of an internal note, of SLA crossings, of assignments, of redactions and of file deletions are internal, every other
     /// event public.
     pub const fn visibility(&self) -> Visibility {
         match self {
             Self::CommentAdded { visibility, .. } => *visibility,
             // Assignment records say who was chosen and why (loads, transfers): staff
             // business. Customers see the current assignee on the ticket itself.
-            Self::SlaCrossed { .. } | Self::Assigned { .. } | Self::Unassigned { .. } | Self::Escalated { .. } => {
-                Visibility::Internal
-            }
+            Self::SlaCrossed { .. }
+            | Self::Assigned { .. }
+            | Self::Unassigned { .. }
+            | Self::Escalated { .. }
+            | Self::CommentRedacted { .. }
+            | Self::AttachmentDeleted { .. } => Visibility::Internal,
             _ => Visibility::Public,
         }
     }
@@ -145,6 +168,8 @@ impl TicketEventKind {
             Self::Unassigned { .. } => "TicketUnassigned",
             Self::Escalated { .. } => "TicketEscalated",
             Self::CommentAdded { .. } => "CommentAdded",
+            Self::CommentRedacted { .. } => "CommentRedacted",
+            Self::AttachmentDeleted { .. } => "AttachmentDeleted",
             Self::SlaCrossed {
                 crossing: Crossing::Warning(_),
                 ..

@@ -115,13 +115,45 @@ pub struct CommentResponse {
     pub author: AuthorResponse,
     /// `public` or `internal`.
     pub visibility: String,
-    /// Its text; `null` for a comment that only carries files.
+    /// Its text; `null` for a comment that only carries files; `[redacted]` once redacted.
     pub body: Option<String>,
-    /// Its files.
+    /// Its files (none once redacted).
     pub attachments: Vec<AttachmentResponse>,
     /// When it was written.
     #[schema(format = DateTime)]
     pub created_at: String,
+    /// Set once an admin redacted it (who and why are in the ticket's staff history).
+    pub redacted: Option<RedactedResponse>,
+}
+
+/// That a comment was redacted, and when.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RedactedResponse {
+    /// When.
+    #[schema(format = DateTime)]
+    pub at: String,
+}
+
+/// `POST /comments/{id}/redact`
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RedactRequest {
+    /// Why (1 to 500 characters; shown to staff only).
+    #[schema(example = "pasted a card number")]
+    pub reason: String,
+}
+
+/// What `POST /users/{id}/erase` did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErasureResponse {
+    /// The erased customer.
+    pub user_id: i64,
+    /// Their tickets, anonymised (subject and description replaced).
+    pub tickets: usize,
+    /// Their comments redacted by this call.
+    pub comments_redacted: usize,
+    /// Files deleted with them.
+    pub files_deleted: usize,
 }
 
 impl From<&CommentView> for CommentResponse {
@@ -136,9 +168,13 @@ impl From<&CommentView> for CommentResponse {
                 kind: if c.by_staff { "agent" } else { "customer" }.to_owned(),
             },
             visibility: c.visibility.as_str().to_owned(),
-            body: c.body.as_ref().map(|b| b.to_string()),
+            body: match &v.redaction {
+                Some(_) => Some(domain::redaction::REDACTED_MARKER.to_owned()),
+                None => c.body.as_ref().map(|b| b.to_string()),
+            },
             attachments: v.attachments.iter().map(AttachmentResponse::from).collect(),
             created_at: instant(c.created_at),
+            redacted: v.redaction.as_ref().map(|r| RedactedResponse { at: instant(r.at) }),
         }
     }
 }

@@ -12,6 +12,7 @@ pub use upload::{CommentForm, UploadLimits};
 use application::comments::{
     AddComment, AddCommentInput, CommentPorts, DownloadAttachment, ListAttachments, ListComments,
 };
+use application::content::{DeleteAttachment, EraseCustomer, RedactComment};
 use tokio::sync::Semaphore;
 use utoipa::OpenApi;
 
@@ -19,10 +20,10 @@ use super::{API, resource};
 use crate::compose::Context;
 use crate::cursor;
 use crate::extract::{Authenticated, etag, idempotency_key};
-use crate::problem::{ApiError, ReadErrors, WriteErrors};
+use crate::problem::{ApiError, JsonBody, ReadErrors, WriteErrors};
 use dto::{
     AddCommentForm, AddCommentRequest, AttachmentPage, AttachmentResponse, CommentPage, CommentResponse,
-    ConversationQuery, UploadForm,
+    ConversationQuery, ErasureResponse, RedactRequest, UploadForm,
 };
 
 /// `/api/v1/tickets/{id}/comments`
@@ -31,6 +32,10 @@ pub const TICKETS_ID_COMMENTS: &str = "/tickets/{id}/comments";
 pub const TICKETS_ID_ATTACHMENTS: &str = "/tickets/{id}/attachments";
 /// `/api/v1/attachments/{id}`
 pub const ATTACHMENTS_ID: &str = "/attachments/{id}";
+/// `/api/v1/comments/{id}/redact`
+pub const COMMENTS_ID_REDACT: &str = "/comments/{id}/redact";
+/// `/api/v1/users/{id}/erase`
+pub const USERS_ID_ERASE: &str = "/users/{id}/erase";
 
 /// The use cases this resource calls, built once from the shared context.
 pub struct Cases {
@@ -42,6 +47,12 @@ pub struct Cases {
     pub list_attachments: ListAttachments,
     /// `GET /attachments/{id}`
     pub download_attachment: DownloadAttachment,
+    /// `DELETE /attachments/{id}`
+    pub delete_attachment: DeleteAttachment,
+    /// `POST /comments/{id}/redact`
+    pub redact_comment: RedactComment,
+    /// `POST /users/{id}/erase`
+    pub erase_customer: EraseCustomer,
     /// Limits of multipart uploads, enforced while the body streams in.
     pub upload_limits: UploadLimits,
     /// One permit per multipart upload being received or stored
@@ -62,7 +73,10 @@ impl Cases {
             add_comment: AddComment::new(ports.clone(), ctx.attachment_rules.clone()),
             list_comments: ListComments::new(ports.clone()),
             list_attachments: ListAttachments::new(ports.clone()),
-            download_attachment: DownloadAttachment::new(ports),
+            download_attachment: DownloadAttachment::new(ports.clone()),
+            delete_attachment: DeleteAttachment::new(ports.clone()),
+            redact_comment: RedactComment::new(ports.clone()),
+            erase_customer: EraseCustomer::new(ports),
             upload_limits: UploadLimits {
                 max_file_bytes: ctx.attachment_rules.max_file_bytes,
                 max_request_bytes: ctx.settings.attachments.max_request_bytes,
@@ -87,12 +101,18 @@ pub fn configure(cfg: &mut web::ServiceConfig, cases: &web::Data<Cases>) {
             .route(web::get().to(list_attachments))
             .route(web::post().to(upload)),
     );
-    cfg.service(resource(ATTACHMENTS_ID, "GET").route(web::get().to(download)));
+    cfg.service(
+        resource(ATTACHMENTS_ID, "GET, DELETE")
+            .route(web::get().to(download))
+            .route(web::delete().to(delete_attachment)),
+    );
+    cfg.service(resource(COMMENTS_ID_REDACT, "POST").route(web::post().to(redact)));
+    cfg.service(resource(USERS_ID_ERASE, "POST").route(web::post().to(erase)));
 }
 
 /// The routes' part of the OpenAPI document.
 #[derive(OpenApi)]
-#[openapi(paths(list, add, upload, list_attachments, download))]
+#[openapi(paths(list, add, upload, list_attachments, download, delete_attachment, redact, erase))]
 pub struct Doc;
 
 /// The ticket's comments, oldest first. Customers see public comments only; staff also
@@ -237,4 +257,56 @@ pub async fn download(cases: web::Data<Cases>, caller: Authenticated, id: web::P
         .insert_header((header::CACHE_CONTROL, "private, no-cache"))
         // Streamed from the blob store as the client reads, with its Content-Length.
         .body(SizedStream::new(file.body.size, file.body.stream)))
+}
+
+/// Deletes one file: admins any time, its uploader within 10 minutes of the upload
+/// (403 otherwise; 404 for a file the caller may not see). The blob is deleted, the file
+/// is no longer listed or downloadable, and the ticket's staff history records it.
+#[utoipa::path(delete, path = ATTACHMENTS_ID, context_path = API, tag = "comments", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Attachment id", example = 1)),
+    responses((status = 204, description = "Deleted"), WriteErrors))]
+pub async fn delete_attachment(
+    cases: web::Data<Cases>,
+    caller: Authenticated,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    cases.delete_attachment.execute(caller.0.actor(), *id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Redacts a comment or internal note (admins only): its text becomes `[redacted]`, its
+/// files are deleted, pending notifications quoting it are cancelled, and the ticket's
+/// staff history records who, when and why. 409 `already_redacted` the second time.
+#[utoipa::path(post, path = COMMENTS_ID_REDACT, context_path = API, tag = "comments", security(("bearer" = [])),
+    request_body = RedactRequest,
+    params(("id" = i64, Path, description = "Comment id", example = 1)),
+    responses((status = 200, description = "The comment as it now reads", body = CommentResponse), WriteErrors))]
+pub async fn redact(
+    cases: web::Data<Cases>,
+    caller: Authenticated,
+    id: web::Path<i64>,
+    body: JsonBody<RedactRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let view = cases
+        .redact_comment
+        .execute(caller.0.actor(), *id, &body.0.reason)
+        .await?;
+    Ok(HttpResponse::Ok().json(CommentResponse::from(&view)))
+}
+
+/// Erases a customer (admins only; 409 `not_a_customer` for staff accounts): name,
+/// e-mail and phone replaced, password unusable, account deactivated, sessions revoked,
+/// their comments redacted and files deleted, their tickets' subject and description
+/// replaced; the tickets stay so reports keep their counts. Erasing again is harmless.
+#[utoipa::path(post, path = USERS_ID_ERASE, context_path = API, tag = "accounts", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "User id", example = 1)),
+    responses((status = 200, description = "Erased", body = ErasureResponse), WriteErrors))]
+pub async fn erase(cases: web::Data<Cases>, caller: Authenticated, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let done = cases.erase_customer.execute(caller.0.actor(), *id).await?;
+    Ok(HttpResponse::Ok().json(ErasureResponse {
+        user_id: done.user_id.get(),
+        tickets: done.tickets,
+        comments_redacted: done.comments,
+        files_deleted: done.files,
+    }))
 }

@@ -258,7 +258,8 @@ pub struct HistoryEntryResponse {
     /// Its position in the history.
     pub id: i64,
     /// `TicketCreated`, `TicketUpdated`, `TicketStatusChanged`, `TicketAssigned`,
-    /// `CommentAdded`, `SlaWarning` or `SlaBreached` (internal notes' and SLA entries are
+    /// `CommentAdded`, `CommentRedacted`, `AttachmentDeleted`, `SlaWarning` or
+    /// `SlaBreached` (internal notes', redactions', file deletions' and SLA entries are
     /// shown to staff only).
     #[serde(rename = "type")]
     pub event_type: String,
@@ -313,6 +314,21 @@ impl From<&HistoryEntry> for HistoryEntryResponse {
             } => serde_json::json!({
                 "comment_id": comment_id.get(), "visibility": visibility.as_str(), "by_staff": by_staff,
                 "first_response": first_response, "attachments": attachments,
+            }),
+            TicketEventKind::CommentRedacted {
+                comment_id,
+                visibility,
+                reason,
+                files,
+            } => serde_json::json!({
+                "comment_id": comment_id.get(), "visibility": visibility.as_str(), "reason": reason,
+                "files_deleted": files,
+            }),
+            TicketEventKind::AttachmentDeleted {
+                attachment_id,
+                comment_id,
+            } => serde_json::json!({
+                "attachment_id": attachment_id.get(), "comment_id": comment_id.get(),
             }),
             TicketEventKind::SlaCrossed {
                 target,

@@ -28,6 +28,7 @@ use crate::ports::{
 mod accounts;
 mod attempts;
 mod comments;
+mod content;
 mod escalation;
 mod retention;
 mod routing;
@@ -37,6 +38,7 @@ mod tickets;
 pub use accounts::*;
 pub use attempts::*;
 pub use comments::*;
+pub use content::*;
 pub use escalation::*;
 pub use retention::*;
 pub use routing::*;
@@ -167,6 +169,8 @@ macro_rules! contract_cases {
             accounts_are_changed_and_the_last_admin_kept,
             users_are_listed_by_role_state_and_text_newest_first,
             the_roster_lists_active_agents_with_profiles_and_loads,
+            redaction_clears_text_files_search_and_quoting_notifications,
+            erasure_replaces_the_identity_and_anonymises_tickets,
         );
     };
 }
