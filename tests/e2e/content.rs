@@ -376,6 +376,9 @@ async fn an_erased_customer_is_gone_from_everything_people_read(s: Server) {
             format!("{path}/comments"),
             format!("{path}/history"),
             "/api/v1/tickets?limit=100".to_owned(),
+            format!("/api/v1/users/{id}"),
+            "/api/v1/users?limit=100".to_owned(),
+            "/api/v1/users?role=customer&active=false".to_owned(),
         ] {
             let r = s.call(Method::GET, &read, Some(token), None).await;
             assert_eq!(r.status, StatusCode::OK, "{read}: {}", r.body);
@@ -386,6 +389,8 @@ async fn an_erased_customer_is_gone_from_everything_people_read(s: Server) {
             );
         }
         assert_eq!(search(&s, token, "zanzibar").await, 0, "q by the name finds nothing");
+        let r = s.call(Method::GET, "/api/v1/users?q=zanzibar", Some(token), None).await;
+        assert_eq!(r.body["items"], json!([]), "no account answers to the name");
     }
     for status in ["pending", "sent", "dead", "cancelled"] {
         let items = notifications(&s, &admin, status).await;

@@ -588,7 +588,7 @@ macro_rules! agent_write {
     }};
     (take_capacity $conn:ident, $ticket_id:expr, $agent_id:expr, $strictness:expr, $at:expr) => {{
         use application::ports::StoreError;
-        use diesel::{ExpressionMethods as _, QueryDsl as _};
+        use diesel::{ExpressionMethods as _, OptionalExtension as _, QueryDsl as _};
         use diesel_async::RunQueryDsl as _;
         use $crate::error::TxError;
         use $crate::schema::{agent_profiles, tickets};
@@ -612,6 +612,19 @@ macro_rules! agent_write {
             }
         };
         let (availability, capacity) = $crate::agents::room_of(locked).map_err(TxError::Store)?;
+        // Read after the lock, so a deactivation that set the profile offline (and so
+        // held its row) is seen committed: nothing reaches a deactivated account.
+        let active: Option<bool> = $crate::schema::users::table
+            .find(agent)
+            .select($crate::schema::users::active)
+            .first(conn)
+            .await
+            .optional()?;
+        if active != Some(true) {
+            return Err(TxError::Store(StoreError::AgentRefused(
+                domain::assignment::Refusal::Deactivated,
+            )));
+        }
         // Counted after the lock: every committed assignment to this agent is
         // seen (READ COMMITTED takes a fresh snapshot per statement).
         let open: i64 = tickets::table

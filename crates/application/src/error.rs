@@ -101,10 +101,15 @@ impl From<StoreError> for AppError {
                 code: "conflict",
                 message: format!("{e}; retry the request"),
             },
+            StoreError::AgentRefused(Refusal::Deactivated) => Self::Conflict {
+                code: "agent_deactivated",
+                message: format!("{}; choose another agent", Refusal::Deactivated),
+            },
             StoreError::AgentRefused(refusal) => Self::Conflict {
                 code: match refusal {
                     Refusal::Unavailable(_) => "agent_unavailable",
                     Refusal::Full { .. } => "agent_at_capacity",
+                    Refusal::Deactivated => "agent_deactivated",
                 },
                 message: format!("{refusal}; an admin or supervisor may force the assignment"),
             },

@@ -90,6 +90,9 @@ impl UnitOfWork for Fake {
                         ),
                         |p| (p.availability, p.capacity),
                     );
+                    if !s.users.iter().any(|u| u.id == *agent_id && u.active) {
+                        return Err(StoreError::AgentRefused(domain::assignment::Refusal::Deactivated));
+                    }
                     let open = load_in(&s, *agent_id, Some(*ticket_id)).open();
                     domain::assignment::check_room(*strictness, availability, capacity, open)
                         .map_err(StoreError::AgentRefused)?;

@@ -43,6 +43,8 @@ pub enum Refusal {
         /// Their open tickets.
         open: u32,
     },
+    /// Their account is deactivated: no assignment, not even a forced one, may reach them.
+    Deactivated,
 }
 
 impl fmt::Display for Refusal {
@@ -52,6 +54,7 @@ impl fmt::Display for Refusal {
             Refusal::Full { capacity, open } => {
                 write!(f, "the agent is at capacity ({open} open of {capacity})")
             }
+            Refusal::Deactivated => f.write_str("the agent's account is deactivated"),
         }
     }
 }

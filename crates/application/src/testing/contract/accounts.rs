@@ -294,3 +294,34 @@ pub async fn the_roster_lists_active_agents_with_profiles_and_loads(s: &Store) {
     assert_eq!(roster[1].profile, AgentProfile::unconfigured(idle.id, at(5)));
     assert_eq!(roster[1].load.open(), 0);
 }
+
+/// Contract: a deactivated agent takes no ticket, not even a forced assignment, and the
+/// refused change set writes nothing.
+pub async fn a_deactivated_agent_takes_no_ticket_even_forced(s: &Store) {
+    use domain::assignment::{Availability, Refusal, Strictness};
+    let agent = account(s, "gone@example.com", Role::Agent).await;
+    let customer = account(s, "c@example.com", Role::Customer).await;
+    category(s, "billing").await;
+    super::routing::agent_profile(s, agent.id, Availability::Online, 5).await;
+    let ticket = open(s, spec(customer.id, "Help", 1)).await;
+    let mut off = ChangeSet::default();
+    off.push(Write::UpdateAccount {
+        user_id: agent.id,
+        display_name: None,
+        role: None,
+        active: Some(false),
+        keep_an_admin: false,
+    });
+    s.uow.commit(off).await.expect("deactivates");
+    for strictness in [Strictness::Automatic, Strictness::Manual, Strictness::Forced] {
+        assert_eq!(
+            s.uow
+                .commit(super::routing::assignment(&ticket, agent.id, strictness, 2))
+                .await,
+            Err(StoreError::AgentRefused(Refusal::Deactivated)),
+            "{strictness:?}"
+        );
+    }
+    let stored = s.tickets.get(ticket.id()).await.expect("reads").expect("exists");
+    assert_eq!(stored.version(), ticket.version(), "nothing written");
+}

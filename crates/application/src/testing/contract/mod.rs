@@ -166,6 +166,7 @@ macro_rules! contract_cases {
             processed_outbox_events_are_purged_in_batches,
             finished_notifications_are_purged_by_status_in_batches,
             sessions_are_revoked_together_and_passwords_replaced,
+            a_deactivated_agent_takes_no_ticket_even_forced,
             accounts_are_changed_and_the_last_admin_kept,
             users_are_listed_by_role_state_and_text_newest_first,
             the_roster_lists_active_agents_with_profiles_and_loads,
