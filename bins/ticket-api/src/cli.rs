@@ -1,4 +1,4 @@
-//! The command line: `serve` (default), `migrate`, `create-admin`.
+//! The command line: `serve` (default), `migrate`, `create-admin`, `user set-password`.
 
 use std::io::BufRead as _;
 use std::sync::Arc;
@@ -25,8 +25,21 @@ pub enum Command {
         /// Its display name.
         name: String,
     },
+    /// Manage a user account without HTTP access.
+    User(UserCommand),
     /// Print usage.
     Help,
+}
+
+/// `ticket-api user …`: account management for operators.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserCommand {
+    /// Set a user's password (the policy applies) and revoke all their sessions; the
+    /// password comes from `TICKET_NEW_PASSWORD` or one line of stdin.
+    SetPassword {
+        /// The account's e-mail address.
+        email: String,
+    },
 }
 
 /// Usage text.
@@ -38,6 +51,9 @@ USAGE:
     ticket-api migrate                                  apply database migrations and exit
     ticket-api create-admin --email EMAIL [--name NAME] create an admin account; the password
                                                         is read from TICKET_ADMIN_PASSWORD or stdin
+    ticket-api user set-password --email EMAIL          set a user's password and log out all their
+                                                        sessions; the password is read from
+                                                        TICKET_NEW_PASSWORD or one line of stdin
     ticket-api --help
 
 Configuration: defaults, then ./ticket.toml or the file in TICKET_CONFIG, then
@@ -66,6 +82,17 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
                 name: name.unwrap_or_else(|| "Administrator".into()),
             })
         }
+        Some("user") => match args.get(1).map(String::as_str) {
+            Some("set-password") => {
+                let email = match &args[2..] {
+                    [flag, value] if flag == "--email" => value.clone(),
+                    _ => return Err("user set-password needs --email EMAIL".into()),
+                };
+                Ok(Command::User(UserCommand::SetPassword { email }))
+            }
+            Some(other) => Err(format!("unknown user command `{other}`")),
+            None => Err("user needs a command: set-password".into()),
+        },
         Some(other) => Err(format!("unknown command `{other}`")),
         None => Err("unexpected arguments".into()),
     }
@@ -102,7 +129,35 @@ pub async fn run(command: Command, settings: Settings) -> Result<(), String> {
                 Err(e) => Err(describe(e)),
             }
         }
+        Command::User(UserCommand::SetPassword { email }) => {
+            let password = secret_from("TICKET_NEW_PASSWORD")?;
+            let db = open_database(&settings, settings.database.migrate_on_start).await?;
+            let blobs = Arc::new(open_blob_store(&settings)?);
+            let composed = compose(&settings, db, blobs)?;
+            let account = composed
+                .set_password
+                .execute(&email, &password)
+                .await
+                .map_err(describe)?;
+            tracing::info!(email = %account.email, id = %account.id, "password set; every session of the account was revoked");
+            Ok(())
+        }
         Command::Serve => serve(settings).await,
+    }
+}
+
+/// A secret from the environment variable `var`, else one line of stdin.
+fn secret_from(var: &str) -> Result<String, String> {
+    match std::env::var(var) {
+        Ok(p) if !p.is_empty() => Ok(p),
+        _ => {
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map_err(|e| e.to_string())?;
+            Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+        }
     }
 }
 
@@ -194,5 +249,17 @@ mod tests {
         assert!(parse(&args(&["create-admin", "--email"])).is_err());
         assert!(parse(&args(&["frobnicate"])).is_err());
         assert!(parse(&args(&["migrate", "now"])).is_err());
+    }
+
+    #[test]
+    fn parses_user_set_password() {
+        assert_eq!(
+            parse(&args(&["user", "set-password", "--email", "a@b.co"])),
+            Ok(Command::User(UserCommand::SetPassword { email: "a@b.co".into() }))
+        );
+        assert!(parse(&args(&["user"])).is_err());
+        assert!(parse(&args(&["user", "set-password"])).is_err());
+        assert!(parse(&args(&["user", "set-password", "--name", "x"])).is_err());
+        assert!(parse(&args(&["user", "frobnicate"])).is_err());
     }
 }

@@ -72,6 +72,11 @@ macro_rules! apply_writes {
                     user_id,
                     password_hash,
                 } => user_write!(password conn, *user_id, password_hash),
+                Write::ConsumePasswordReset {
+                    token_hash,
+                    user_id,
+                    at,
+                } => user_write!(consume_reset conn, token_hash, *user_id, *at),
             }
         }
         Ok::<(), TxError>(())

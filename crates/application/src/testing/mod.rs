@@ -105,6 +105,21 @@ pub struct State {
     pub sessions: Vec<(crate::ports::Session, Option<Timestamp>)>,
     /// Login and sign-up attempt counters by key.
     pub attempts: std::collections::BTreeMap<String, crate::auth::AttemptCounter>,
+    /// Password reset tokens, in the order issued.
+    pub password_resets: Vec<StoredReset>,
+}
+
+/// A password reset token as the fakes store it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredReset {
+    /// The token's hash.
+    pub token_hash: crate::ports::TokenHash,
+    /// Whose.
+    pub user_id: UserId,
+    /// When it stops working.
+    pub expires_at: Timestamp,
+    /// When it was used (or made useless by another's use).
+    pub used_at: Option<Timestamp>,
 }
 
 /// A database in a mutex.
@@ -257,6 +272,7 @@ impl Default for State {
             passwords: Default::default(),
             sessions: Vec::new(),
             attempts: std::collections::BTreeMap::new(),
+            password_resets: Vec::new(),
         }
     }
 }

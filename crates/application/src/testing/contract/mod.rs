@@ -78,6 +78,8 @@ pub struct Store {
     pub notifications: Arc<dyn NotificationRepository>,
     /// Login and sign-up attempt counters.
     pub attempts: Arc<dyn AttemptStore>,
+    /// Password reset tokens.
+    pub resets: Arc<dyn crate::ports::PasswordResets>,
 }
 
 impl Store {
@@ -100,6 +102,7 @@ impl Store {
             + OutboxRepository
             + NotificationRepository
             + AttemptStore
+            + crate::ports::PasswordResets
             + 'static,
     {
         let s = Arc::new(store);
@@ -119,7 +122,8 @@ impl Store {
             checks: s.clone(),
             outbox: s.clone(),
             notifications: s.clone(),
-            attempts: s,
+            attempts: s.clone(),
+            resets: s,
         }
     }
 
@@ -164,6 +168,7 @@ macro_rules! contract_cases {
             processed_outbox_events_are_purged_in_batches,
             finished_notifications_are_purged_by_status_in_batches,
             sessions_are_revoked_together_and_passwords_replaced,
+            password_reset_tokens_are_used_once_expire_and_are_purged,
         );
     };
 }
