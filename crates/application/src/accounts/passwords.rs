@@ -298,7 +298,8 @@ impl ResetPassword {
 
     /// Sets the password of the account whose unused, unexpired link carries `token`.
     /// Counted per client address first ([`AppError::TooManyAttempts`]). An unknown,
-    /// used or expired token is [`AppError::Invalid`] on `token` with code
+    /// used or expired token, or one of an account deactivated since, is
+    /// [`AppError::Invalid`] on `token` with code
     /// [`INVALID_TOKEN`]; a new password the policy refuses is [`AppError::Invalid`] on
     /// `new_password` (the link still works). Otherwise, in one commit: the token is
     /// marked used (a guarded update, so of two concurrent uses one wins), the user's
@@ -328,7 +329,13 @@ impl ResetPassword {
             .find_password_reset(&token_hash, now)
             .await?
             .ok_or_else(invalid)?;
-        let account = self.users.get(user_id).await?.ok_or_else(invalid)?;
+        // A link of an account deactivated since it was sent no longer works.
+        let account = self
+            .users
+            .get(user_id)
+            .await?
+            .filter(|a| a.active)
+            .ok_or_else(invalid)?;
         policy("new_password", new_password, &account.email)?;
         let password_hash = self.hasher.hash(new_password).await.map_err(AppError::Internal)?;
         let at = self.clock.now();

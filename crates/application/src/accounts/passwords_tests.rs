@@ -344,6 +344,16 @@ async fn a_reset_refused_by_the_policy_or_lost_to_a_concurrent_use_changes_nothi
 }
 
 #[tokio::test]
+async fn a_link_of_an_account_deactivated_since_no_longer_works() {
+    let w = world().await;
+    let token = w.link().await;
+    w.fake.state().users[0].active = false;
+    let err = w.reset().execute(&token, NEW, &client()).await;
+    assert_eq!(code(&err, "token"), Some(INVALID_TOKEN), "{err:?}");
+    assert_eq!(w.stored_hash(), format!("h:{OLD}"));
+}
+
+#[tokio::test]
 async fn admins_send_reset_links_to_active_users_only() {
     let w = world().await;
     let admin = Actor::new(UserId::new(99), Role::Admin);
