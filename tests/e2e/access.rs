@@ -231,6 +231,69 @@ async fn every_endpoint_against_every_role(s: Server) {
             &r,
             expect(who, 401, 200, 200, 200, 200),
         );
+
+        // Passwords (issue 15). A new password the policy refuses changes nothing, so the
+        // sessions this table goes on with survive: any signed-in caller reaches the rule.
+        let r = s
+            .call(
+                Method::POST,
+                "/api/v1/me/password",
+                token,
+                Some(json!({"current_password": "password for tests", "new_password": "short"})),
+            )
+            .await;
+        check(
+            format!("{who:?} POST /me/password"),
+            &r,
+            expect(who, 401, 422, 422, 422, 422),
+        );
+        let r = s
+            .call(
+                Method::POST,
+                "/api/v1/auth/password-reset/request",
+                token,
+                Some(json!({"email": format!("nobody{i}@example.com")})),
+            )
+            .await;
+        check(
+            format!("{who:?} POST /auth/password-reset/request"),
+            &r,
+            expect(who, 202, 202, 202, 202, 202),
+        );
+        let r = s
+            .call(
+                Method::POST,
+                "/api/v1/auth/password-reset",
+                token,
+                Some(json!({"token": "not-a-token", "new_password": "a long new passphrase"})),
+            )
+            .await;
+        check(
+            format!("{who:?} POST /auth/password-reset"),
+            &r,
+            expect(who, 422, 422, 422, 422, 422),
+        );
+        let r = s
+            .call(Method::GET, "/api/v1/auth/password-reset?token=abc", token, None)
+            .await;
+        check(
+            format!("{who:?} GET /auth/password-reset"),
+            &r,
+            expect(who, 200, 200, 200, 200, 200),
+        );
+        let r = s
+            .call(
+                Method::POST,
+                &format!("/api/v1/users/{}/password-reset", c.owner_id),
+                token,
+                None,
+            )
+            .await;
+        check(
+            format!("{who:?} POST /users/{{id}}/password-reset"),
+            &r,
+            expect(who, 401, 403, 403, 403, 202),
+        );
         let r = s.call(Method::GET, "/api/v1/notifications", token, None).await;
         check(
             format!("{who:?} GET /notifications"),

@@ -45,6 +45,8 @@ pub fn binary(name: &str) -> PathBuf {
             .arg("--manifest-path")
             .arg(manifest)
             .args(["-p", "ticket-api", "-p", "ticket-worker", "--bins"])
+            // The API reads an injected clock offset (TICKET_TEST_CLOCK_FILE) only with this.
+            .args(["--features", "ticket-api/test-clock"])
             .status()
             .expect("runs cargo build");
         assert!(status.success(), "building the binaries failed");

@@ -1,4 +1,4 @@
-//! The command line: `serve` (default), `migrate`, `create-admin`, `user …`.
+//! The command line: `serve` (default), `migrate`, `create-admin`, `user list|deactivate|set-password`.
 
 use std::io::BufRead as _;
 use std::sync::Arc;
@@ -43,6 +43,12 @@ pub enum UserCommand {
         /// Its e-mail address.
         email: String,
     },
+    /// Set a user's password (the policy applies) and revoke all their sessions; the
+    /// password comes from `TICKET_NEW_PASSWORD` or one line of stdin.
+    SetPassword {
+        /// The account's e-mail address.
+        email: String,
+    },
 }
 
 /// Usage text.
@@ -57,6 +63,9 @@ USAGE:
     ticket-api user list                                print every account (id, e-mail, role, active, name)
     ticket-api user deactivate --email EMAIL            deactivate an account: its sessions end, an agent's
                                                         open tickets return to the queue
+    ticket-api user set-password --email EMAIL          set a user's password and log out all their
+                                                        sessions; the password is read from
+                                                        TICKET_NEW_PASSWORD or one line of stdin
     ticket-api --help
 
 Configuration: defaults, then ./ticket.toml or the file in TICKET_CONFIG, then
@@ -99,8 +108,12 @@ fn parse_user(args: &[String]) -> Result<UserCommand, String> {
             [flag, email] if flag == "--email" => Ok(UserCommand::Deactivate { email: email.clone() }),
             _ => Err("user deactivate needs --email EMAIL".into()),
         },
+        Some("set-password") => match &args[1..] {
+            [flag, email] if flag == "--email" => Ok(UserCommand::SetPassword { email: email.clone() }),
+            _ => Err("user set-password needs --email EMAIL".into()),
+        },
         Some(other) => Err(format!("unknown user command `{other}`")),
-        None => Err("user needs a command: list, deactivate".into()),
+        None => Err("user needs a command: list, deactivate, set-password".into()),
     }
 }
 
@@ -192,6 +205,33 @@ async fn run_user(command: UserCommand, operator: &crate::compose::Operator) -> 
                 "deactivated {} (id {}): sessions revoked, {} open ticket(s) returned to the queue",
                 done.user.account.email, done.user.account.id, done.released_tickets
             ))
+        }
+        UserCommand::SetPassword { email } => {
+            let password = secret_from("TICKET_NEW_PASSWORD")?;
+            let account = operator
+                .set_password
+                .execute(&email, &password)
+                .await
+                .map_err(describe)?;
+            print(format!(
+                "password set for {} (id {}): every session of the account was revoked",
+                account.email, account.id
+            ))
+        }
+    }
+}
+
+/// A secret from the environment variable `var`, else one line of stdin.
+fn secret_from(var: &str) -> Result<String, String> {
+    match std::env::var(var) {
+        Ok(p) if !p.is_empty() => Ok(p),
+        _ => {
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map_err(|e| e.to_string())?;
+            Ok(line.trim_end_matches(['\r', '\n']).to_owned())
         }
     }
 }
@@ -293,6 +333,18 @@ mod tests {
         assert!(parse(&args(&["user", "list", "extra"])).is_err());
         assert!(parse(&args(&["user", "deactivate"])).is_err());
         assert!(parse(&args(&["user", "deactivate", "--name", "x"])).is_err());
+        assert!(parse(&args(&["user", "frobnicate"])).is_err());
+    }
+
+    #[test]
+    fn parses_user_set_password() {
+        assert_eq!(
+            parse(&args(&["user", "set-password", "--email", "a@b.co"])),
+            Ok(Command::User(UserCommand::SetPassword { email: "a@b.co".into() }))
+        );
+        assert!(parse(&args(&["user"])).is_err());
+        assert!(parse(&args(&["user", "set-password"])).is_err());
+        assert!(parse(&args(&["user", "set-password", "--name", "x"])).is_err());
         assert!(parse(&args(&["user", "frobnicate"])).is_err());
     }
 }

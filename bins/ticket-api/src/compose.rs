@@ -8,10 +8,10 @@ use std::sync::Arc;
 use actix_web::web;
 use adapters_db::Database;
 use adapters_security::{Argon2Hasher, RandomTokens};
-use application::accounts::{BootstrapAdmin, CreateAccount, ListUsers, UpdateUser};
+use application::accounts::{BootstrapAdmin, CreateAccount, ListUsers, SetPassword, UpdateUser};
 use application::auth::{Authenticate, Login};
 use application::comments::AttachmentRules;
-use application::ports::{BlobStore, CalendarSupport, Clock, PasswordHasher, SystemClock, TokenIssuer};
+use application::ports::{BlobStore, CalendarSupport, Clock, PasswordHasher, TokenIssuer};
 use application::tickets::TicketPorts;
 use platform::Settings;
 use platform::adapters::ticket_ports;
@@ -51,7 +51,7 @@ impl Context {
     /// Opens the settings-derived parts over `db` and `blobs`.
     pub fn new(settings: &Settings, db: Database, blobs: Arc<dyn BlobStore>) -> Result<Self, String> {
         let attachment_rules = settings.attachment_rules()?;
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let clock: Arc<dyn Clock> = crate::clock::api_clock();
         let calendars: Arc<dyn CalendarSupport> = Arc::new(adapters_calendar::IanaCalendars);
         let db = Arc::new(db);
         let hasher: Arc<dyn PasswordHasher> = Arc::new(Argon2Hasher::new()?);
@@ -129,6 +129,8 @@ pub struct Operator {
     pub list_users: ListUsers,
     /// `user deactivate`
     pub update_user: UpdateUser,
+    /// `user set-password`
+    pub set_password: SetPassword,
 }
 
 /// Builds everything `ticket-api` needs from the settings, the database and the blob store.
@@ -143,6 +145,7 @@ pub fn compose(settings: &Settings, db: Database, blobs: Arc<dyn BlobStore>) -> 
         operator: Operator {
             list_users: ListUsers::new(ctx.db.clone()),
             update_user: UpdateUser::new(ctx.tickets.clone()),
+            set_password: SetPassword::new(ctx.db.clone(), ctx.db.clone(), ctx.hasher.clone(), ctx.clock.clone()),
         },
         api: Api {
             edge: web::Data::new(edge),

@@ -20,6 +20,10 @@ pub struct FieldProblem {
     pub field: String,
     /// What is wrong with it.
     pub message: String,
+    /// The rule that refused it, when it has a stable code (a new password's policy:
+    /// `empty`, `too_short`, `too_long`, `matches_email`, `too_common`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 /// An RFC 9457 problem document with a stable machine-readable `code`.
@@ -99,6 +103,7 @@ impl ApiError {
         e.problem.errors.push(FieldProblem {
             field: field.to_owned(),
             message,
+            code: None,
         });
         e
     }
@@ -152,6 +157,7 @@ impl From<AppError> for ApiError {
                     .map(|f| FieldProblem {
                         field: f.field,
                         message: f.message,
+                        code: f.code.map(str::to_owned),
                     })
                     .collect();
                 api

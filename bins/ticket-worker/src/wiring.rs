@@ -183,7 +183,13 @@ pub fn jobs(
     )
     .add(
         every.session_purge,
-        PurgeStaleAttempts::new(port.clone(), port.clone(), clock.clone(), every.attempt_window_secs),
+        PurgeStaleAttempts::new(
+            port.clone(),
+            port.clone(),
+            port.clone(),
+            clock.clone(),
+            every.attempt_window_secs,
+        ),
     )
     .add(
         every.orphan_sweep,

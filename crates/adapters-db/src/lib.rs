@@ -20,6 +20,7 @@ mod escalation;
 mod events;
 mod idempotency;
 mod notifications;
+mod password_resets;
 mod pool;
 mod registrations;
 mod schema;

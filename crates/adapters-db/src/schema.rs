@@ -27,6 +27,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    password_resets (token_hash) {
+        token_hash -> Text,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     sessions (token_hash) {
         token_hash -> Text,
         user_id -> BigInt,
@@ -299,6 +309,7 @@ diesel::table! {
 
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(email_verifications -> users (user_id));
+diesel::joinable!(password_resets -> users (user_id));
 diesel::joinable!(comments -> users (author_id));
 diesel::joinable!(attachments -> comments (comment_id));
 diesel::joinable!(ticket_tags -> tickets (ticket_id));
@@ -308,6 +319,7 @@ diesel::joinable!(ticket_sla_targets -> ticket_slas (ticket_id));
 diesel::allow_tables_to_appear_in_same_query!(
     attempt_counters,
     email_verifications,
+    password_resets,
     agent_profiles,
     agent_skills,
     escalation_firings,

@@ -96,6 +96,11 @@ macro_rules! apply_writes {
                     description,
                     at,
                 } => content_write!(erase_ticket conn, *ticket_id, subject, description, *at),
+                Write::ConsumePasswordReset {
+                    token_hash,
+                    user_id,
+                    at,
+                } => user_write!(consume_reset conn, token_hash, *user_id, *at),
             }
         }
         Ok::<(), TxError>(())

@@ -341,5 +341,41 @@ macro_rules! user_write {
             ));
         }
     }};
+    (consume_reset $conn:ident, $token_hash:expr, $user_id:expr, $at:expr) => {{
+        use diesel::ExpressionMethods as _;
+        use diesel::QueryDsl as _;
+        use diesel_async::RunQueryDsl as _;
+        use $crate::schema::password_resets;
+        let token_hash: &application::ports::TokenHash = $token_hash;
+        let user_id: domain::UserId = $user_id;
+        let at = $crate::time::to_sql($at);
+        // Guarded: of two concurrent uses, the second finds `used_at` set and changes
+        // nothing (PostgreSQL re-checks the condition after the first commits).
+        let used = diesel::update(
+            password_resets::table
+                .find(&token_hash.0)
+                .filter(password_resets::user_id.eq(user_id.get()))
+                .filter(password_resets::used_at.is_null())
+                .filter(password_resets::expires_at.gt(at)),
+        )
+        .set(password_resets::used_at.eq(Some(at)))
+        .execute($conn)
+        .await
+        .map_err($crate::error::db_error)?;
+        if used == 0 {
+            return Err($crate::error::TxError::Store(
+                application::ports::StoreError::VersionConflict,
+            ));
+        }
+        diesel::update(
+            password_resets::table
+                .filter(password_resets::user_id.eq(user_id.get()))
+                .filter(password_resets::used_at.is_null()),
+        )
+        .set(password_resets::used_at.eq(Some(at)))
+        .execute($conn)
+        .await
+        .map_err($crate::error::db_error)?;
+    }};
 }
 pub(crate) use user_write;

@@ -131,6 +131,7 @@ contract!(
     concurrent_login_reservations_never_exceed_the_limit,
     sign_ups_wait_for_verification_and_keep_each_sign_ups_password,
     concurrent_demotions_never_leave_no_admin,
+    concurrent_uses_of_a_reset_link_let_exactly_one_win,
 );
 
 #[test]
@@ -524,6 +525,65 @@ mod cases {
             }
         }
         assert_eq!(admitted, 20, "ten per client, however many raced");
+    }
+
+    pub async fn concurrent_uses_of_a_reset_link_let_exactly_one_win(db: &Database) {
+        let user = account(db, "raced@example.com", Role::Customer).await;
+        let at = |s: i64| Timestamp::from_unix_seconds(1_800_000_000 + s);
+        db.issue_password_reset(NewPasswordReset {
+            token_hash: TokenHash("raced".into()),
+            user_id: user.id,
+            created_at: at(0),
+            expires_at: at(1800),
+            email: NewNotification {
+                idempotency_key: "password-reset:raced".into(),
+                event_id: None,
+                ticket_id: None,
+                recipient_id: Some(user.id),
+                channel: domain::escalation::Channel::Email,
+                address: "raced@example.com".into(),
+                recipient_name: None,
+                template: "password_reset".into(),
+                context: TemplateContext::new(),
+                at: at(0),
+            },
+        })
+        .await
+        .expect("issues");
+        let tasks: Vec<_> = (0..12)
+            .map(|i| {
+                let db = db.clone();
+                tokio::spawn(async move {
+                    let mut changes = ChangeSet::default();
+                    changes
+                        .push(Write::ConsumePasswordReset {
+                            token_hash: TokenHash("raced".into()),
+                            user_id: user.id,
+                            at: at(10),
+                        })
+                        .push(Write::SetPassword {
+                            user_id: user.id,
+                            password_hash: format!("$argon2id${i}"),
+                        });
+                    loop {
+                        match db.commit(changes.clone()).await {
+                            // SQLite may report a busy database under this many writers.
+                            Err(StoreError::Unavailable(_)) => tokio::task::yield_now().await,
+                            other => return other,
+                        }
+                    }
+                })
+            })
+            .collect();
+        let mut won = 0;
+        for t in tasks {
+            match t.await.expect("joins") {
+                Ok(()) => won += 1,
+                Err(StoreError::VersionConflict) => {}
+                Err(e) => panic!("{e}"),
+            }
+        }
+        assert_eq!(won, 1, "a reset link is used once, however many raced");
     }
 
     pub async fn concurrent_comments_and_notes_are_all_counted(db: &Database) {

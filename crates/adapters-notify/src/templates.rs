@@ -24,7 +24,7 @@ use minijinja::syntax::SyntaxConfig;
 use minijinja::{AutoEscape, Environment, HtmlEscape, Value};
 
 /// The name of every template, as the application refers to them.
-pub const TEMPLATE_NAMES: [&str; 11] = [
+pub const TEMPLATE_NAMES: [&str; 12] = [
     "ticket_created",
     "agent_replied",
     "ticket_resolved",
@@ -36,6 +36,7 @@ pub const TEMPLATE_NAMES: [&str; 11] = [
     "escalation_customer",
     "verify_email",
     "account_exists",
+    "password_reset",
 ];
 
 /// The compiled-in sources of one template, in [`Part::ALL`] order.
@@ -54,7 +55,7 @@ macro_rules! builtin {
 }
 
 /// The default templates, in [`TEMPLATE_NAMES`] order.
-const BUILTIN: [(&str, [&str; 4]); 11] = [
+const BUILTIN: [(&str, [&str; 4]); 12] = [
     builtin!("ticket_created"),
     builtin!("agent_replied"),
     builtin!("ticket_resolved"),
@@ -66,10 +67,11 @@ const BUILTIN: [(&str, [&str; 4]); 11] = [
     builtin!("escalation_customer"),
     builtin!("verify_email"),
     builtin!("account_exists"),
+    builtin!("password_reset"),
 ];
 
 /// Every context key some template uses, for the load-time trial render.
-const SAMPLE_KEYS: [(&str, &str); 16] = [
+const SAMPLE_KEYS: [(&str, &str); 18] = [
     ("recipient_name", "Sample Recipient"),
     ("ticket_number", "TKT-000001"),
     ("ticket_subject", "Sample subject"),
@@ -89,6 +91,11 @@ const SAMPLE_KEYS: [(&str, &str); 16] = [
         "https://desk.example.com/api/v1/auth/verify-email?token=sample",
     ),
     ("valid_hours", "24"),
+    (
+        "reset_url",
+        "https://desk.example.com/api/v1/auth/password-reset?token=sample",
+    ),
+    ("valid_minutes", "30"),
 ];
 
 /// Why the templates could not be loaded.
@@ -423,7 +430,7 @@ mod tests {
     }
 
     /// The templates about an account rather than a ticket.
-    const ACCOUNT_TEMPLATES: [&str; 2] = ["verify_email", "account_exists"];
+    const ACCOUNT_TEMPLATES: [&str; 3] = ["verify_email", "account_exists", "password_reset"];
 
     #[test]
     fn builtin_table_matches_the_names() {

@@ -12,6 +12,9 @@ pub struct FieldError {
     pub field: String,
     /// What is wrong with it.
     pub message: String,
+    /// Which rule refused it, when the rule has a stable code (the password policy's
+    /// `too_short`, `matches_email`, `too_common`…).
+    pub code: Option<&'static str>,
 }
 
 impl FieldError {
@@ -20,7 +23,21 @@ impl FieldError {
         Self {
             field: field.into(),
             message: error.to_string(),
+            code: None,
         }
+    }
+
+    /// A field refused by a rule with a stable code.
+    pub fn coded(field: impl Into<String>, code: &'static str, error: impl std::fmt::Display) -> Self {
+        Self {
+            code: Some(code),
+            ..Self::new(field, error)
+        }
+    }
+
+    /// A new password refused by the policy, with the rule's code.
+    pub fn password(field: impl Into<String>, refusal: crate::auth::PasswordRefusal) -> Self {
+        Self::coded(field, refusal.code(), refusal)
     }
 }
 
@@ -86,6 +103,11 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// A new password in `field` refused by the policy (422 naming the rule).
+    pub fn password(field: impl Into<String>, refusal: crate::auth::PasswordRefusal) -> Self {
+        Self::Invalid(vec![FieldError::password(field, refusal)])
+    }
+
     /// One invalid field.
     pub fn invalid(field: impl Into<String>, error: impl std::fmt::Display) -> Self {
         Self::Invalid(vec![FieldError::new(field, error)])
@@ -147,6 +169,11 @@ impl Validator {
                 None
             }
         }
+    }
+
+    /// Records a field error built elsewhere (a coded one, say).
+    pub(crate) fn push(&mut self, error: FieldError) {
+        self.errors.push(error);
     }
 
     /// Records an error found another way.

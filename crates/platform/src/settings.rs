@@ -193,6 +193,15 @@ pub struct AuthSettings {
     pub signup_window_minutes: i64,
     /// How long the link that verifies a self-registered address works, in hours.
     pub email_verification_hours: i64,
+    /// How long an e-mailed password reset link works, in minutes.
+    pub password_reset_minutes: i64,
+    /// Password reset requests per e-mail address (with an account or not) within the
+    /// reset window.
+    pub max_password_resets_per_address: usize,
+    /// Password reset requests and link uses per client address within the reset window.
+    pub max_password_resets_per_client: usize,
+    /// The window of the two reset limits, in minutes.
+    pub password_reset_window_minutes: i64,
 }
 
 /// `bootstrap.*`: creates an admin at start when both are set and the address is free.
@@ -201,7 +210,7 @@ pub struct AuthSettings {
 pub struct BootstrapSettings {
     /// The admin's e-mail address.
     pub admin_email: String,
-    /// The admin's password (at least 10 characters).
+    /// The admin's password (at least 12 characters, not the e-mail address, not a common password).
     pub admin_password: Secret,
     /// The admin's display name.
     pub admin_name: String,
@@ -325,6 +334,10 @@ account_max_delay_secs = 300
 max_signups_per_client = 5
 signup_window_minutes = 60
 email_verification_hours = 24
+password_reset_minutes = 30
+max_password_resets_per_address = 3
+max_password_resets_per_client = 20
+password_reset_window_minutes = 60
 
 [bootstrap]
 admin_email = ""
@@ -518,6 +531,9 @@ impl Settings {
             window_seconds: a.failed_login_window_minutes.saturating_mul(60),
             max_signups_per_client: count(a.max_signups_per_client),
             signup_window_seconds: a.signup_window_minutes.saturating_mul(60),
+            max_resets_per_address: count(a.max_password_resets_per_address),
+            max_resets_per_client: count(a.max_password_resets_per_client),
+            reset_window_seconds: a.password_reset_window_minutes.saturating_mul(60),
         }
     }
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use domain::{Actor, DisplayName, Email, Role};
 
 use crate::auth::check_password;
-use crate::error::{AppError, Validator};
+use crate::error::{AppError, FieldError, Validator};
 use crate::ports::{Clock, NewAccount, PasswordHasher, StoreError, UserAccount, UserRepository};
 
 /// What a new account is created with, as received.
@@ -82,7 +82,9 @@ pub(super) fn account_fields(
     let mut v = Validator::default();
     let email = v.check("email", Email::parse(email));
     let display_name = v.check("display_name", DisplayName::parse(display_name));
-    v.check("password", check_password(password));
+    if let Err(refusal) = check_password(password, email.as_ref()) {
+        v.push(FieldError::password("password", refusal));
+    }
     v.finish()?;
     match (email, display_name) {
         (Some(email), Some(display_name)) => Ok((email, display_name)),

@@ -11,7 +11,7 @@ mod throttle;
 pub use authenticate::{Authenticate, Principal};
 pub use login::{Login, LoginCounters, LoginOutcome};
 pub use logout::Logout;
-pub use password::check_password;
+pub use password::{MAX_CHARS, MIN_CHARS, PasswordRefusal, check_password};
 pub use purge::PurgeEndedSessions;
 pub use purge_attempts::PurgeStaleAttempts;
 pub use throttle::{

@@ -4,15 +4,17 @@ use std::sync::Arc;
 
 use crate::error::AppError;
 use crate::jobs::{BatchReport, Job, Measure};
-use crate::ports::{AttemptStore, Clock, Registrations};
+use crate::ports::{AttemptStore, Clock, PasswordResets, Registrations};
 
 /// Deletes attempt counters whose window and delay have passed (they would count as
-/// empty anyway) and verification tokens that have expired, so neither table grows with
-/// every address that ever tried. Run periodically by the worker.
+/// empty anyway), verification tokens that have expired and password reset tokens that
+/// have expired (used or not), so no table grows with every address that ever tried.
+/// Run periodically by the worker.
 #[derive(Clone)]
 pub struct PurgeStaleAttempts {
     attempts: Arc<dyn AttemptStore>,
     registrations: Arc<dyn Registrations>,
+    resets: Arc<dyn PasswordResets>,
     clock: Arc<dyn Clock>,
     longest_window_seconds: i64,
 }
@@ -23,30 +25,33 @@ impl PurgeStaleAttempts {
     pub fn new(
         attempts: Arc<dyn AttemptStore>,
         registrations: Arc<dyn Registrations>,
+        resets: Arc<dyn PasswordResets>,
         clock: Arc<dyn Clock>,
         longest_window_seconds: i64,
     ) -> Self {
         Self {
             attempts,
             registrations,
+            resets,
             clock,
             longest_window_seconds: longest_window_seconds.max(1),
         }
     }
 
-    /// Deletes them; returns (counters, tokens) deleted.
-    pub async fn execute(&self) -> Result<(u64, u64), AppError> {
+    /// Deletes them; returns (counters, verification tokens, reset tokens) deleted.
+    pub async fn execute(&self) -> Result<(u64, u64, u64), AppError> {
         let now = self.clock.now();
         let counters = self
             .attempts
             .delete_stale(now.plus_seconds(-self.longest_window_seconds))
             .await?;
         let tokens = self.registrations.delete_expired_verifications(now).await?;
-        Ok((counters, tokens))
+        let resets = self.resets.delete_expired_password_resets(now).await?;
+        Ok((counters, tokens, resets))
     }
 }
 
-/// The purge as a background job: two deletes per run, through the tables' time indexes.
+/// The purge as a background job: three deletes per run, through the tables' time indexes.
 #[async_trait::async_trait]
 impl Job for PurgeStaleAttempts {
     fn name(&self) -> &'static str {
@@ -60,23 +65,28 @@ impl Job for PurgeStaleAttempts {
                 "email_verifications_purged",
                 "Expired e-mail verification tokens deleted.",
             ),
+            Measure::counter(
+                "password_resets_purged",
+                "Expired password reset tokens (used or not) deleted.",
+            ),
         ];
         MEASURES
     }
 
     async fn run_batch(&self) -> Result<BatchReport, AppError> {
-        let (counters, tokens) = self.execute().await?;
+        let (counters, tokens, resets) = self.execute().await?;
         let n = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
         Ok(BatchReport::default()
             .with("attempt_counters_purged", n(counters))
-            .with("email_verifications_purged", n(tokens)))
+            .with("email_verifications_purged", n(tokens))
+            .with("password_resets_purged", n(resets)))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ports::{MockAttemptStore, MockClock, MockRegistrations};
+    use crate::ports::{MockAttemptStore, MockClock, MockPasswordResets, MockRegistrations};
     use domain::Timestamp;
 
     #[tokio::test]
@@ -93,13 +103,29 @@ mod tests {
             .withf(|before| *before == Timestamp::from_unix_seconds(10_000))
             .times(1)
             .returning(|_| Ok(2));
+        let mut resets = MockPasswordResets::new();
+        resets
+            .expect_delete_expired_password_resets()
+            .withf(|before| *before == Timestamp::from_unix_seconds(10_000))
+            .times(1)
+            .returning(|_| Ok(3));
         let mut clock = MockClock::new();
         clock.expect_now().return_const(Timestamp::from_unix_seconds(10_000));
-        let purge = PurgeStaleAttempts::new(Arc::new(attempts), Arc::new(registrations), Arc::new(clock), 3_600);
+        let purge = PurgeStaleAttempts::new(
+            Arc::new(attempts),
+            Arc::new(registrations),
+            Arc::new(resets),
+            Arc::new(clock),
+            3_600,
+        );
         let report = purge.run_batch().await.expect("runs");
         assert_eq!(
             report.values,
-            [("attempt_counters_purged", 4), ("email_verifications_purged", 2)]
+            [
+                ("attempt_counters_purged", 4),
+                ("email_verifications_purged", 2),
+                ("password_resets_purged", 3)
+            ]
         );
     }
 }

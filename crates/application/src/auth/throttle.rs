@@ -231,6 +231,12 @@ pub struct ThrottlePolicy {
     pub max_signups_per_client: u32,
     /// The window of the sign-up counter.
     pub signup_window_seconds: i64,
+    /// Password reset requests per e-mail address (known or not) per reset window.
+    pub max_resets_per_address: u32,
+    /// Password reset requests and uses per client address per reset window.
+    pub max_resets_per_client: u32,
+    /// The window of the password reset counters.
+    pub reset_window_seconds: i64,
 }
 
 impl ThrottlePolicy {
@@ -291,10 +297,48 @@ impl ThrottlePolicy {
         }
     }
 
+    /// The counters a password reset request for `address` from `client` is checked
+    /// against: per address (whether or not it has an account, so the answer does not
+    /// tell) and per client.
+    pub fn reset_request(&self, address: &Email, client: &ClientKey) -> AttemptPlan {
+        let window_seconds = self.reset_window_seconds.max(1);
+        AttemptPlan {
+            rules: vec![
+                AttemptRule {
+                    key: format!("reset:address:{}", address.as_str()),
+                    window_seconds,
+                    check: Check::Limit {
+                        max: self.max_resets_per_address.max(1),
+                    },
+                },
+                self.reset_client_rule(client),
+            ],
+        }
+    }
+
+    /// The counter a use of a reset link from `client` is checked against (the one
+    /// requests from that client count on too).
+    pub fn reset_use(&self, client: &ClientKey) -> AttemptPlan {
+        AttemptPlan {
+            rules: vec![self.reset_client_rule(client)],
+        }
+    }
+
+    fn reset_client_rule(&self, client: &ClientKey) -> AttemptRule {
+        AttemptRule {
+            key: format!("reset:client:{}", client.as_str()),
+            window_seconds: self.reset_window_seconds.max(1),
+            check: Check::Limit {
+                max: self.max_resets_per_client.max(1),
+            },
+        }
+    }
+
     /// The longest window any counter uses: counters older than that are stale.
     pub fn longest_window_seconds(&self) -> i64 {
         self.window_seconds
             .max(self.signup_window_seconds)
+            .max(self.reset_window_seconds)
             .max(self.account_max_delay_seconds)
     }
 }
@@ -309,6 +353,9 @@ impl Default for ThrottlePolicy {
             window_seconds: 900,
             max_signups_per_client: 5,
             signup_window_seconds: 3600,
+            max_resets_per_address: 3,
+            max_resets_per_client: 20,
+            reset_window_seconds: 3600,
         }
     }
 }

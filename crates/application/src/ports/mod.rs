@@ -12,6 +12,7 @@ mod delivery;
 mod escalation;
 mod idempotency;
 mod notifications;
+mod password_resets;
 mod registrations;
 mod security;
 mod sessions;
@@ -36,6 +37,7 @@ pub use notifications::{
     Contact, NewNotification, Notification, NotificationRepository, NotificationStatus, OutboxEvent, OutboxRepository,
     Outcome,
 };
+pub use password_resets::{NewPasswordReset, PasswordResets};
 pub use registrations::{Registrations, SignUpRecord, SignedUp};
 pub use security::{PasswordHasher, TokenHash, TokenIssuer};
 pub use sessions::{Session, SessionRepository};
@@ -65,6 +67,8 @@ pub use escalation::{MockEscalationChecks, MockEscalationRuleRepository};
 pub use idempotency::MockIdempotencyRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use notifications::{MockNotificationRepository, MockOutboxRepository};
+#[cfg(any(test, feature = "mocks"))]
+pub use password_resets::MockPasswordResets;
 #[cfg(any(test, feature = "mocks"))]
 pub use registrations::MockRegistrations;
 #[cfg(any(test, feature = "mocks"))]

@@ -222,6 +222,18 @@ pub enum Write {
         /// When.
         at: Timestamp,
     },
+    /// Use the password reset token `token_hash` of `user_id` at `at`: it must be
+    /// unused and unexpired (a guarded update, so two concurrent uses cannot both
+    /// pass), else the commit fails with [`StoreError::VersionConflict`]. Every other
+    /// unused token of the user is marked used too.
+    ConsumePasswordReset {
+        /// The token's hash.
+        token_hash: super::TokenHash,
+        /// Whose it must be.
+        user_id: UserId,
+        /// When.
+        at: Timestamp,
+    },
 }
 
 /// Everything one command writes. Committed all together or not at all.

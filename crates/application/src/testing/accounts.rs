@@ -308,3 +308,56 @@ impl crate::ports::AttemptStore for Fake {
         Ok((n - s.attempts.len()) as u64)
     }
 }
+
+#[async_trait]
+impl crate::ports::PasswordResets for Fake {
+    async fn issue_password_reset(&self, reset: crate::ports::NewPasswordReset) -> Result<(), StoreError> {
+        let mut s = self.state();
+        if !s.users.iter().any(|u| u.id == reset.user_id) {
+            return Err(StoreError::Reference("user"));
+        }
+        if s.password_resets.iter().any(|r| r.token_hash == reset.token_hash) {
+            return Err(StoreError::Duplicate("record"));
+        }
+        s.password_resets.push(super::StoredReset {
+            token_hash: reset.token_hash,
+            user_id: reset.user_id,
+            expires_at: reset.expires_at,
+            used_at: None,
+        });
+        let n = reset.email;
+        if !s
+            .notifications
+            .iter()
+            .any(|q| q.spec.idempotency_key == n.idempotency_key)
+        {
+            let id = s.notifications.last().map_or(1, |q| q.id + 1);
+            s.notifications.push(crate::ports::Notification {
+                id,
+                next_attempt_at: n.at,
+                spec: n,
+                status: crate::ports::NotificationStatus::Pending,
+                attempts: 0,
+                last_error: None,
+                sent_at: None,
+            });
+        }
+        Ok(())
+    }
+
+    async fn find_password_reset(&self, token_hash: &TokenHash, now: Timestamp) -> Result<Option<UserId>, StoreError> {
+        Ok(self
+            .state()
+            .password_resets
+            .iter()
+            .find(|r| r.token_hash == *token_hash && r.used_at.is_none() && r.expires_at > now)
+            .map(|r| r.user_id))
+    }
+
+    async fn delete_expired_password_resets(&self, before: Timestamp) -> Result<u64, StoreError> {
+        let mut s = self.state();
+        let n = s.password_resets.len();
+        s.password_resets.retain(|r| r.expires_at >= before);
+        Ok((n - s.password_resets.len()) as u64)
+    }
+}

@@ -109,6 +109,21 @@ pub struct State {
     pub redactions: std::collections::BTreeMap<i64, domain::redaction::Redaction>,
     /// Fail every blob delete (the blob stays) while set.
     pub fail_blob_deletes: bool,
+    /// Password reset tokens, in the order issued.
+    pub password_resets: Vec<StoredReset>,
+}
+
+/// A password reset token as the fakes store it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredReset {
+    /// The token's hash.
+    pub token_hash: crate::ports::TokenHash,
+    /// Whose.
+    pub user_id: UserId,
+    /// When it stops working.
+    pub expires_at: Timestamp,
+    /// When it was used (or made useless by another's use).
+    pub used_at: Option<Timestamp>,
 }
 
 /// A database in a mutex.
@@ -263,6 +278,7 @@ impl Default for State {
             attempts: std::collections::BTreeMap::new(),
             redactions: std::collections::BTreeMap::new(),
             fail_blob_deletes: false,
+            password_resets: Vec::new(),
         }
     }
 }

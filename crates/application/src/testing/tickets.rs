@@ -147,6 +147,21 @@ impl UnitOfWork for Fake {
                         return Err(StoreError::Reference("ticket"));
                     }
                 }
+                Write::ConsumePasswordReset {
+                    token_hash,
+                    user_id,
+                    at,
+                } => {
+                    let usable = s.password_resets.iter().any(|r| {
+                        r.token_hash == *token_hash
+                            && r.user_id == *user_id
+                            && r.used_at.is_none()
+                            && r.expires_at > *at
+                    });
+                    if !usable {
+                        return Err(StoreError::VersionConflict);
+                    }
+                }
                 Write::Record(_)
                 | Write::RevokeSessions { .. }
                 | Write::SetOffline { .. }
@@ -263,6 +278,13 @@ impl UnitOfWork for Fake {
                     description,
                     at,
                 } => s.erase_ticket_text(ticket_id, subject, description, at),
+                Write::ConsumePasswordReset { user_id, at, .. } => {
+                    for r in s.password_resets.iter_mut() {
+                        if r.user_id == user_id && r.used_at.is_none() {
+                            r.used_at = Some(at);
+                        }
+                    }
+                }
                 Write::RecordFiring {
                     ticket_id,
                     rule_id,

@@ -235,3 +235,64 @@ pub struct RosterResponse {
     /// The agents.
     pub items: Vec<RosterAgent>,
 }
+
+/// `POST /me/password`
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    /// The caller's password now.
+    #[schema(max_length = 256)]
+    pub current_password: String,
+    /// The new one: 12 to 256 characters, not the e-mail address, not a common password.
+    #[schema(min_length = 12, max_length = 256)]
+    pub new_password: String,
+}
+
+/// `POST /auth/password-reset/request`
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetRequest {
+    /// The account's login address.
+    #[schema(example = "customer@example.com")]
+    pub email: String,
+}
+
+/// A reset request was taken: the same answer whether or not the address has an
+/// account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PasswordResetRequested {
+    /// Always `reset_requested`.
+    #[schema(example = "reset_requested")]
+    pub status: &'static str,
+    /// What to do next.
+    pub detail: &'static str,
+}
+
+/// `POST /auth/password-reset`, as JSON or as the form of the page `GET` serves.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetPasswordRequest {
+    /// The token from the link in the reset e-mail.
+    #[schema(max_length = 256)]
+    pub token: String,
+    /// The new password: 12 to 256 characters, not the e-mail address, not a common
+    /// password.
+    #[schema(min_length = 12, max_length = 256)]
+    pub new_password: String,
+}
+
+/// The token of a reset link (`GET /auth/password-reset?token=`).
+#[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+pub struct ResetLinkQuery {
+    /// The token from the link in the reset e-mail.
+    #[schema(max_length = 256)]
+    pub token: Option<String>,
+}
+
+/// `POST /users/{id}/password-reset`: the e-mail is on its way.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PasswordResetSent {
+    /// Always `reset_sent`.
+    #[schema(example = "reset_sent")]
+    pub status: &'static str,
+}

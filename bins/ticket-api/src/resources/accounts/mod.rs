@@ -1,11 +1,14 @@
-//! Accounts and the caller's own: logging in and out, `/me` and `/me/contact`,
-//! creating customer and staff accounts, and the roster of agents (`GET /agents`, here
-//! because `/agents` is this resource's path).
+//! Accounts and the caller's own: logging in and out, `/me`, `/me/contact` and
+//! `/me/password`, creating customer and staff accounts, password resets, and the roster
+//! of agents (`GET /agents`, here because `/agents` is this resource's path).
 
 pub mod dto;
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use application::accounts::{CreateAccount, NewAccountInput, SignUp, SignUpInput, SignUpSettings, VerifyEmail};
+use application::accounts::{
+    ChangePassword, CreateAccount, NewAccountInput, PasswordChange, RequestPasswordReset, ResetPassword, ResetSettings,
+    SignUp, SignUpInput, SignUpSettings, VerifyEmail,
+};
 use application::agents::ListAgents;
 use application::auth::{Login, Logout};
 use application::notifications::MyContact;
@@ -16,10 +19,12 @@ use super::{API, resource};
 use crate::compose::Context;
 use crate::extract::{Authenticated, ClientAddr, MaybeAuthenticated, bearer_token};
 use crate::problem::{ApiError, AuthErrors, JsonBody, ReadErrors, SignUpErrors, WriteErrors};
+use domain::UserId;
 use crate::shared::instant;
 use dto::{
-    ContactRequest, ContactResponse, CreateAgentRequest, CreateCustomerRequest, LoginRequest, LoginResponse,
-    RosterAgent, RosterResponse, SignUpResponse, UserResponse, VerifyEmailRequest,
+    ChangePasswordRequest, ContactRequest, ContactResponse, CreateAgentRequest, CreateCustomerRequest, LoginRequest,
+    LoginResponse, PasswordResetRequest, PasswordResetRequested, PasswordResetSent, ResetLinkQuery,
+    ResetPasswordRequest, RosterAgent, RosterResponse, SignUpResponse, UserResponse, VerifyEmailRequest,
 };
 
 /// `/api/v1/auth/login`
@@ -36,6 +41,14 @@ pub const ME_CONTACT: &str = "/me/contact";
 pub const CUSTOMERS: &str = "/customers";
 /// `/api/v1/agents`
 pub const AGENTS: &str = "/agents";
+/// `/api/v1/me/password`
+pub const ME_PASSWORD: &str = "/me/password";
+/// `/api/v1/auth/password-reset/request`
+pub const AUTH_RESET_REQUEST: &str = "/auth/password-reset/request";
+/// `/api/v1/auth/password-reset` (the link's page, and where it posts)
+pub const AUTH_RESET: &str = "/auth/password-reset";
+/// `/api/v1/users/{id}/password-reset`
+pub const USER_PASSWORD_RESET: &str = "/users/{id}/password-reset";
 
 /// The use cases this resource calls, built once from the shared context.
 pub struct Cases {
@@ -53,6 +66,12 @@ pub struct Cases {
     pub my_contact: MyContact,
     /// `GET /agents`
     pub list_agents: ListAgents,
+    /// `POST /me/password`
+    pub change_password: ChangePassword,
+    /// `POST /auth/password-reset/request`, `POST /users/{id}/password-reset`
+    pub request_reset: RequestPasswordReset,
+    /// `POST /auth/password-reset`
+    pub reset_password: ResetPassword,
 }
 
 impl Cases {
@@ -81,6 +100,40 @@ impl Cases {
             verify_email: VerifyEmail::new(ctx.db.clone(), ctx.tokens.clone(), ctx.clock.clone()),
             my_contact: MyContact::new(ctx.db.clone()),
             list_agents: ListAgents::new(ctx.db.clone(), ctx.clock.clone()),
+            change_password: ChangePassword::new(
+                ctx.db.clone(),
+                ctx.db.clone(),
+                ctx.hasher.clone(),
+                ctx.tokens.clone(),
+                ctx.db.clone(),
+                ctx.clock.clone(),
+                ctx.settings.throttle_policy(),
+            ),
+            request_reset: RequestPasswordReset::new(
+                ctx.db.clone(),
+                ctx.db.clone(),
+                ctx.tokens.clone(),
+                ctx.db.clone(),
+                ctx.clock.clone(),
+                ctx.settings.throttle_policy(),
+                ResetSettings {
+                    reset_url: format!(
+                        "{}{API}{AUTH_RESET}",
+                        ctx.settings.http.public_url.trim_end_matches('/')
+                    ),
+                    token_ttl_seconds: ctx.settings.auth.password_reset_minutes.saturating_mul(60),
+                },
+            ),
+            reset_password: ResetPassword::new(
+                ctx.db.clone(),
+                ctx.db.clone(),
+                ctx.db.clone(),
+                ctx.hasher.clone(),
+                ctx.tokens.clone(),
+                ctx.db.clone(),
+                ctx.clock.clone(),
+                ctx.settings.throttle_policy(),
+            ),
         }
     }
 }
@@ -107,6 +160,14 @@ pub fn configure(cfg: &mut web::ServiceConfig, cases: &web::Data<Cases>) {
             .route(web::get().to(list_agents))
             .route(web::post().to(create_agent)),
     );
+    cfg.service(resource(ME_PASSWORD, "POST").route(web::post().to(change_password)));
+    cfg.service(resource(AUTH_RESET_REQUEST, "POST").route(web::post().to(request_password_reset)));
+    cfg.service(
+        resource(AUTH_RESET, "GET, POST")
+            .route(web::get().to(reset_password_page))
+            .route(web::post().to(reset_password)),
+    );
+    cfg.service(resource(USER_PASSWORD_RESET, "POST").route(web::post().to(send_password_reset)));
 }
 
 /// The routes' part of the OpenAPI document.
@@ -121,7 +182,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, cases: &web::Data<Cases>) {
     create_agent,
     list_agents,
     contact,
-    set_contact
+    set_contact,
+    change_password,
+    request_password_reset,
+    reset_password_page,
+    reset_password,
+    send_password_reset
 ))]
 pub struct Doc;
 
@@ -331,4 +397,161 @@ pub async fn set_contact(
     };
     let c = cases.my_contact.set(caller.0.actor(), input).await?;
     Ok(HttpResponse::Ok().json(ContactResponse::from(c)))
+}
+
+/// Changes the caller's password (any signed-in user). The current password is checked
+/// like a login and counts against the same limits (429), so a stolen token does not
+/// help guess it; a wrong one is 422 with `code` `wrong_password` on `current_password`.
+/// The new one must meet the password policy (422 naming the rule in `code`). Every
+/// other session of the caller is revoked in the same commit; this token keeps working.
+#[utoipa::path(post, path = ME_PASSWORD, context_path = API, tag = "auth", request_body = ChangePasswordRequest,
+    security(("bearer" = [])),
+    responses((status = 204, description = "Changed; the caller's other sessions are revoked"), SignUpErrors))]
+pub async fn change_password(
+    cases: web::Data<Cases>,
+    req: HttpRequest,
+    caller: Authenticated,
+    client: ClientAddr,
+    body: JsonBody<ChangePasswordRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let token = match bearer_token(&req) {
+        Some(Ok(token)) => token,
+        Some(Err(e)) => return Err(e),
+        None => return Err(ApiError::unauthenticated("a bearer token is required")),
+    };
+    let change = PasswordChange {
+        current_password: body.0.current_password,
+        new_password: body.0.new_password,
+    };
+    cases
+        .change_password
+        .execute(&caller.0.account, &token, change, &client.0)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Asks for a password reset link. The answer is the same (202, same body) whether or
+/// not the address has an account; when it has an active one, a single-use link valid
+/// `auth.password_reset_minutes` is e-mailed to it. Limited per address and per client
+/// address (429).
+#[utoipa::path(post, path = AUTH_RESET_REQUEST, context_path = API, tag = "auth", request_body = PasswordResetRequest,
+    responses((status = 202, description = "Taken; a link is on its way if the address has an account", body = PasswordResetRequested),
+        AuthErrors))]
+pub async fn request_password_reset(
+    cases: web::Data<Cases>,
+    client: ClientAddr,
+    body: JsonBody<PasswordResetRequest>,
+) -> Result<HttpResponse, ApiError> {
+    cases.request_reset.execute(&body.0.email, &client.0).await?;
+    Ok(HttpResponse::Accepted().json(PasswordResetRequested {
+        status: "reset_requested",
+        detail: "if the address has an account, a message with a link to choose a new password is on its way",
+    }))
+}
+
+/// Sets a new password with the token of an e-mailed reset link (JSON, or the form of
+/// the page `GET` serves). The token works once and until it expires (else 422 with
+/// `code` `invalid_token` on `token`); the new password must meet the policy. Every
+/// session of the account is revoked. Limited per client address (429).
+#[utoipa::path(post, path = AUTH_RESET, context_path = API, tag = "auth",
+    request_body(content = ResetPasswordRequest, content_type = "application/json"),
+    responses((status = 204, description = "The password is set; every session of the account is revoked"), AuthErrors))]
+pub async fn reset_password(
+    cases: web::Data<Cases>,
+    req: HttpRequest,
+    client: ClientAddr,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let form = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let input = if form {
+        web::Query::<ResetPasswordRequest>::from_query(std::str::from_utf8(&body).unwrap_or_default())
+            .map_err(|_| ApiError::field("new_password", "and token are required"))?
+            .into_inner()
+    } else {
+        crate::problem::parse_json_object::<ResetPasswordRequest>(&req, &body)?
+    };
+    let outcome = cases
+        .reset_password
+        .execute(&input.token, &input.new_password, &client.0)
+        .await;
+    if form {
+        return match outcome {
+            Ok(_) => Ok(page(
+                "Password changed",
+                "<p>Your new password is set, and every session of your account has been logged out. \
+                 You can log in with the new password now.</p>",
+            )),
+            Err(application::AppError::Invalid(fields)) => {
+                let reasons: String = fields
+                    .iter()
+                    .map(|f| format!("<li>{}: {}</li>", escape(&f.field), escape(&f.message)))
+                    .collect();
+                let mut response = page(
+                    "Password not changed",
+                    &format!("<ul>{reasons}</ul><p>Go back to the link to try again, or ask for a new one.</p>"),
+                );
+                *response.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+                Ok(response)
+            }
+            Err(e) => Err(e.into()),
+        };
+    }
+    outcome?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The page a reset link opens: a form for the new password, posted back with the token.
+/// Opening the link changes nothing by itself.
+#[utoipa::path(get, path = AUTH_RESET, context_path = API, tag = "auth", params(ResetLinkQuery),
+    responses((status = 200, description = "A page with a form to choose a new password", content_type = "text/html")))]
+pub async fn reset_password_page(req: HttpRequest) -> HttpResponse {
+    let token = web::Query::<ResetLinkQuery>::from_query(req.query_string())
+        .ok()
+        .and_then(|q| q.into_inner().token)
+        .unwrap_or_default();
+    let token: String = token
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+        .take(256)
+        .collect();
+    page(
+        "Choose a new password",
+        &format!(
+            "<p>Choose a new password for your account: at least 12 characters, not your e-mail address, \
+             not a common password. Setting it logs out every session of your account.</p>\
+             <form method=\"post\"><input type=\"hidden\" name=\"token\" value=\"{token}\">\
+             <label>New password <input type=\"password\" name=\"new_password\" autocomplete=\"new-password\" \
+             minlength=\"12\" maxlength=\"256\" required></label> \
+             <button type=\"submit\">Set my password</button></form>"
+        ),
+    )
+}
+
+/// E-mails a password reset link to a user (admins only): the same e-mail as a request
+/// for their address. 404 for no such user, 409 `user_inactive` for an inactive account.
+#[utoipa::path(post, path = USER_PASSWORD_RESET, context_path = API, tag = "accounts", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The user's id")),
+    responses((status = 202, description = "The e-mail is on its way", body = PasswordResetSent), WriteErrors))]
+pub async fn send_password_reset(
+    cases: web::Data<Cases>,
+    caller: Authenticated,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    cases
+        .request_reset
+        .for_user(&caller.0.actor(), UserId::new(*id))
+        .await?;
+    Ok(HttpResponse::Accepted().json(PasswordResetSent { status: "reset_sent" }))
+}
+
+/// Text for HTML.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }

@@ -80,6 +80,8 @@ pub struct Store {
     pub notifications: Arc<dyn NotificationRepository>,
     /// Login and sign-up attempt counters.
     pub attempts: Arc<dyn AttemptStore>,
+    /// Password reset tokens.
+    pub resets: Arc<dyn crate::ports::PasswordResets>,
 }
 
 impl Store {
@@ -102,6 +104,7 @@ impl Store {
             + OutboxRepository
             + NotificationRepository
             + AttemptStore
+            + crate::ports::PasswordResets
             + 'static,
     {
         let s = Arc::new(store);
@@ -121,7 +124,8 @@ impl Store {
             checks: s.clone(),
             outbox: s.clone(),
             notifications: s.clone(),
-            attempts: s,
+            attempts: s.clone(),
+            resets: s,
         }
     }
 
@@ -172,6 +176,7 @@ macro_rules! contract_cases {
             the_roster_lists_active_agents_with_profiles_and_loads,
             redaction_clears_text_files_search_and_quoting_notifications,
             erasure_replaces_the_identity_and_anonymises_tickets,
+            password_reset_tokens_are_used_once_expire_and_are_purged,
         );
     };
 }
