@@ -5,7 +5,7 @@
 //! (the reason is staff-only). A file may be deleted by an admin, or by its uploader for a
 //! short while after the upload. A customer's erasure (their right to be forgotten)
 //! replaces their name, e-mail and phone, redacts everything they wrote and keeps their
-//! tickets, anonymised, so reports keep their counts (ADR 0016).
+//! tickets, anonymised, so reports keep their counts (ADR 0013).
 
 use crate::access::{Actor, Role};
 use crate::attachment::Attachment;

@@ -30,7 +30,7 @@ pub struct Erasure {
     pub files: usize,
 }
 
-/// Erases a customer (admins only; ADR 0016): first, in one transaction, their name,
+/// Erases a customer (admins only; ADR 0013): first, in one transaction, their name,
 /// e-mail and phone replaced, password made unusable, account deactivated, sessions
 /// revoked and pending notifications to them cancelled; then, ticket by ticket, the
 /// subject and description replaced and their comments redacted (reason `erasure`), at

@@ -273,19 +273,8 @@ pub async fn verify_email(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let form = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    let token = if form {
-        web::Query::<VerifyEmailRequest>::from_query(std::str::from_utf8(&body).unwrap_or_default())
-            .map_err(|_| ApiError::field("token", "is required"))?
-            .into_inner()
-            .token
-    } else {
-        crate::problem::parse_json_object::<VerifyEmailRequest>(&req, &body)?.token
-    };
+    let (VerifyEmailRequest { token }, form) =
+        json_or_form(&req, &body, || ApiError::field("token", "is required"))?;
     let account = cases.verify_email.execute(&token).await?;
     if form {
         return Ok(page(
@@ -462,18 +451,8 @@ pub async fn reset_password(
     client: ClientAddr,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let form = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    let input = if form {
-        web::Query::<ResetPasswordRequest>::from_query(std::str::from_utf8(&body).unwrap_or_default())
-            .map_err(|_| ApiError::field("new_password", "and token are required"))?
-            .into_inner()
-    } else {
-        crate::problem::parse_json_object::<ResetPasswordRequest>(&req, &body)?
-    };
+    let (input, form): (ResetPasswordRequest, bool) =
+        json_or_form(&req, &body, || ApiError::field("new_password", "and token are required"))?;
     let outcome = cases
         .reset_password
         .execute(&input.token, &input.new_password, &client.0)
@@ -554,4 +533,27 @@ fn escape(text: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+/// A body sent as JSON, or as the urlencoded form of one of this resource's no-script
+/// pages; true when it was the form (the answer is then a page). A form missing a field
+/// is answered with `missing`.
+fn json_or_form<T: serde::de::DeserializeOwned>(
+    req: &HttpRequest,
+    body: &web::Bytes,
+    missing: impl FnOnce() -> ApiError,
+) -> Result<(T, bool), ApiError> {
+    let form = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if form {
+        let parsed = web::Query::<T>::from_query(std::str::from_utf8(body).unwrap_or_default())
+            .map_err(|_| missing())?
+            .into_inner();
+        Ok((parsed, true))
+    } else {
+        Ok((crate::problem::parse_json_object::<T>(req, body)?, false))
+    }
 }
