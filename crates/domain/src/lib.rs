@@ -13,6 +13,7 @@ pub mod comment;
 pub mod escalation;
 pub mod ids;
 pub mod redaction;
+pub mod report;
 pub mod sla;
 pub mod text;
 pub mod ticket;
