@@ -14,6 +14,7 @@ pub mod escalation;
 pub mod ids;
 pub mod redaction;
 pub mod sla;
+pub mod survey;
 pub mod text;
 pub mod ticket;
 pub mod time;
