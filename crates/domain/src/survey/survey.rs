@@ -162,7 +162,8 @@ impl Survey {
     }
 
     /// Records the first answer at `at`. Refused once answered ([`SurveyError::AlreadyAnswered`],
-    /// checked first) and after the expiry ([`SurveyError::Expired`]).
+    /// checked first) and after the expiry ([`SurveyError::Expired`]). An answer before the
+    /// send instant (a logged-in customer during the delay) is accepted.
     pub fn answer(
         &mut self,
         rating: Rating,
