@@ -15,6 +15,7 @@ pub mod ids;
 pub mod redaction;
 pub mod report;
 pub mod sla;
+pub mod survey;
 pub mod text;
 pub mod ticket;
 pub mod time;
