@@ -307,6 +307,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    surveys (ticket_id, round) {
+        ticket_id -> BigInt,
+        round -> Integer,
+        trigger -> Text,
+        customer_id -> BigInt,
+        agent_id -> Nullable<BigInt>,
+        category -> Text,
+        priority -> SmallInt,
+        token_hash -> Text,
+        invited_at -> Timestamp,
+        expires_at -> Timestamp,
+        edit_window_secs -> BigInt,
+        rating -> Nullable<SmallInt>,
+        comment -> Nullable<Text>,
+        answered_at -> Nullable<Timestamp>,
+        changed_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(email_verifications -> users (user_id));
 diesel::joinable!(password_resets -> users (user_id));
@@ -314,9 +334,11 @@ diesel::joinable!(comments -> users (author_id));
 diesel::joinable!(attachments -> comments (comment_id));
 diesel::joinable!(ticket_tags -> tickets (ticket_id));
 diesel::joinable!(ticket_history -> tickets (ticket_id));
+diesel::joinable!(surveys -> tickets (ticket_id));
 diesel::joinable!(ticket_sla_targets -> ticket_slas (ticket_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    surveys,
     attempt_counters,
     email_verifications,
     password_resets,
