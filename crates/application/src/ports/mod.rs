@@ -14,6 +14,7 @@ mod idempotency;
 mod notifications;
 mod password_resets;
 mod registrations;
+mod reports;
 mod security;
 mod sessions;
 mod store;
@@ -39,6 +40,10 @@ pub use notifications::{
 };
 pub use password_resets::{NewPasswordReset, PasswordResets};
 pub use registrations::{Registrations, SignUpRecord, SignedUp};
+pub use reports::{
+    AgentLine, BacklogRow, DayCounts, GroupKey, HandledRow, LowRating, Measure, MinutesRow, RatingRow,
+    ReportRepository, ReportWindow, SlaRow, VolumeData,
+};
 pub use security::{PasswordHasher, TokenHash, TokenIssuer};
 pub use sessions::{Session, SessionRepository};
 pub use store::{ChangeSet, StoreError, UnitOfWork, Write};
@@ -71,6 +76,8 @@ pub use notifications::{MockNotificationRepository, MockOutboxRepository};
 pub use password_resets::MockPasswordResets;
 #[cfg(any(test, feature = "mocks"))]
 pub use registrations::MockRegistrations;
+#[cfg(any(test, feature = "mocks"))]
+pub use reports::MockReportRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use security::{MockPasswordHasher, MockTokenIssuer};
 #[cfg(any(test, feature = "mocks"))]

@@ -21,6 +21,7 @@ mod clock;
 mod comments;
 mod escalation;
 mod notifications;
+mod reports;
 mod sla;
 mod tickets;
 
