@@ -23,6 +23,7 @@ mod notifications;
 mod password_resets;
 mod pool;
 mod registrations;
+mod reports;
 mod schema;
 mod sessions;
 mod sla;

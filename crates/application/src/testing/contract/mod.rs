@@ -30,6 +30,7 @@ mod attempts;
 mod comments;
 mod content;
 mod escalation;
+mod reports;
 mod retention;
 mod routing;
 mod sla;
@@ -40,6 +41,7 @@ pub use attempts::*;
 pub use comments::*;
 pub use content::*;
 pub use escalation::*;
+pub use reports::*;
 pub use retention::*;
 pub use routing::*;
 pub use sla::*;
@@ -82,6 +84,8 @@ pub struct Store {
     pub attempts: Arc<dyn AttemptStore>,
     /// Password reset tokens.
     pub resets: Arc<dyn crate::ports::PasswordResets>,
+    /// The reports' aggregates.
+    pub reports: Arc<dyn crate::ports::ReportRepository>,
 }
 
 impl Store {
@@ -105,6 +109,7 @@ impl Store {
             + NotificationRepository
             + AttemptStore
             + crate::ports::PasswordResets
+            + crate::ports::ReportRepository
             + 'static,
     {
         let s = Arc::new(store);
@@ -125,7 +130,8 @@ impl Store {
             outbox: s.clone(),
             notifications: s.clone(),
             attempts: s.clone(),
-            resets: s,
+            resets: s.clone(),
+            reports: s,
         }
     }
 
@@ -177,6 +183,7 @@ macro_rules! contract_cases {
             redaction_clears_text_files_search_and_quoting_notifications,
             erasure_replaces_the_identity_and_anonymises_tickets,
             password_reset_tokens_are_used_once_expire_and_are_purged,
+            reports_aggregate_tickets_history_and_sla_targets,
         );
     };
 }
