@@ -26,6 +26,7 @@ mod registrations;
 mod schema;
 mod sessions;
 mod sla;
+mod surveys;
 mod tickets;
 mod time;
 mod tls;

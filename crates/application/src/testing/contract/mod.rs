@@ -33,6 +33,7 @@ mod escalation;
 mod retention;
 mod routing;
 mod sla;
+mod surveys;
 mod tickets;
 
 pub use accounts::*;
@@ -43,6 +44,7 @@ pub use escalation::*;
 pub use retention::*;
 pub use routing::*;
 pub use sla::*;
+pub use surveys::*;
 pub use tickets::*;
 
 /// The ports of one store, as the contract cases use them.
@@ -82,6 +84,8 @@ pub struct Store {
     pub attempts: Arc<dyn AttemptStore>,
     /// Password reset tokens.
     pub resets: Arc<dyn crate::ports::PasswordResets>,
+    /// Satisfaction surveys.
+    pub surveys: Arc<dyn crate::ports::SurveyRepository>,
 }
 
 impl Store {
@@ -105,6 +109,7 @@ impl Store {
             + NotificationRepository
             + AttemptStore
             + crate::ports::PasswordResets
+            + crate::ports::SurveyRepository
             + 'static,
     {
         let s = Arc::new(store);
@@ -125,7 +130,8 @@ impl Store {
             outbox: s.clone(),
             notifications: s.clone(),
             attempts: s.clone(),
-            resets: s,
+            resets: s.clone(),
+            surveys: s,
         }
     }
 
@@ -177,6 +183,9 @@ macro_rules! contract_cases {
             redaction_clears_text_files_search_and_quoting_notifications,
             erasure_replaces_the_identity_and_anonymises_tickets,
             password_reset_tokens_are_used_once_expire_and_are_purged,
+            surveys_are_stored_found_by_token_and_latest_round,
+            a_survey_round_and_a_token_hash_are_stored_once,
+            a_survey_is_answered_once_and_changed_under_its_guard,
         );
     };
 }
