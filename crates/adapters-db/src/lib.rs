@@ -27,6 +27,7 @@ mod reports;
 mod schema;
 mod sessions;
 mod sla;
+mod surveys;
 mod tickets;
 mod time;
 mod tls;

@@ -83,7 +83,7 @@ impl Sql {
     /// the day bounds (log₂ of the days deep, so a year costs 9 comparisons a row).
     fn day_of(self, column: &str, w: &ReportWindow) -> String {
         let days = w.bounds.len().saturating_sub(1).max(1);
-        self.day_tree(column, &w.bounds, 0, days - 1)
+        format!("CAST({} AS BIGINT)", self.day_tree(column, &w.bounds, 0, days - 1))
     }
 
     fn day_tree(self, column: &str, bounds: &[Timestamp], lo: usize, hi: usize) -> String {
@@ -192,7 +192,7 @@ impl Sql {
     /// Tickets created per day.
     pub(crate) fn created(self, w: &ReportWindow) -> String {
         format!(
-            "SELECT day, COUNT(*) AS n FROM (SELECT CAST({} AS BIGINT) AS day FROM tickets t WHERE {}) k GROUP BY day",
+            "SELECT day, COUNT(*) AS n FROM (SELECT {} AS day FROM tickets t WHERE {}) k GROUP BY day",
             self.day_of("t.created_at", w),
             self.within("t.created_at", w)
         )
@@ -205,7 +205,7 @@ impl Sql {
         format!(
             "SELECT day, CAST(SUM(resolved) AS BIGINT) AS resolved, CAST(SUM(closed) AS BIGINT) AS closed, \
                CAST(SUM(reopened) AS BIGINT) AS reopened FROM ( \
-               SELECT CAST({} AS BIGINT) AS day, \
+               SELECT {} AS day, \
                  CASE WHEN {to} = 'resolved' THEN 1 ELSE 0 END AS resolved, \
                  CASE WHEN {to} = 'closed' THEN 1 ELSE 0 END AS closed, \
                  CASE WHEN {from} = 'resolved' AND {to} NOT IN ('resolved', 'closed') THEN 1 ELSE 0 END AS reopened \

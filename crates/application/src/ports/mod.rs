@@ -18,6 +18,7 @@ mod reports;
 mod security;
 mod sessions;
 mod store;
+mod surveys;
 mod tickets;
 mod users;
 
@@ -47,6 +48,7 @@ pub use reports::{
 pub use security::{PasswordHasher, TokenHash, TokenIssuer};
 pub use sessions::{Session, SessionRepository};
 pub use store::{ChangeSet, StoreError, UnitOfWork, Write};
+pub use surveys::{StoredSurvey, SurveyRepository};
 pub use tickets::{HistoryEntry, Page, TicketCursor, TicketFilter, TicketQuery, TicketRepository, TicketSort};
 pub use users::{NewAccount, UserAccount, UserDetails, UserQuery, UserRepository};
 
@@ -84,6 +86,8 @@ pub use security::{MockPasswordHasher, MockTokenIssuer};
 pub use sessions::MockSessionRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use store::MockUnitOfWork;
+#[cfg(any(test, feature = "mocks"))]
+pub use surveys::MockSurveyRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use tickets::MockTicketRepository;
 #[cfg(any(test, feature = "mocks"))]

@@ -208,8 +208,39 @@ fn desk() -> (Fake, Reports) {
         5,
         vec![target(TargetKind::FirstResponse, 60, Some(march(30, 22, 30)), None)],
     );
+    // Surveys: C (agent 3) rated 5 on the 29th; D (agent 2) rated 2 "slow" at 21:45 UTC
+    // on the 30th (23:45 local, still the 30th); A rated 4 at 22:30 UTC on the 30th,
+    // the 31st in Berlin, outside.
+    survey(&fake, 3, Some(3), 5, None, march(29, 13, 0));
+    survey(&fake, 4, Some(2), 2, Some("slow"), march(30, 21, 45));
+    survey(&fake, 1, Some(2), 4, None, march(30, 22, 30));
     let reports = Reports::new(Arc::new(fake.clone()), Arc::new(Zones), Arc::new(fake.clone()));
     (fake, reports)
+}
+
+fn survey(fake: &Fake, ticket: i64, agent: Option<i64>, rating: u8, comment: Option<&str>, answered: Timestamp) {
+    use domain::survey::{Invitation, Rating, Survey, SurveyComment, SurveyRound, SurveySettings, SurveyTrigger};
+    let invitation = Invitation {
+        round: SurveyRound::new(1).expect("from 1"),
+        trigger: SurveyTrigger::Closed,
+        send_at: march(20, 0, 0),
+    };
+    let mut survey = Survey::invite(TicketId::new(ticket), invitation, &SurveySettings::default());
+    survey
+        .answer(
+            Rating::parse(i64::from(rating)).expect("1 to 5"),
+            SurveyComment::parse(comment).expect("valid"),
+            answered,
+        )
+        .expect("answers");
+    fake.state().surveys.push(crate::ports::StoredSurvey {
+        survey,
+        token_hash: crate::ports::TokenHash(format!("t{ticket}")),
+        customer_id: UserId::new(1),
+        agent_id: agent.map(UserId::new),
+        category: CategorySlug::parse("billing").expect("valid"),
+        priority: Priority::Normal,
+    });
 }
 
 fn supervisor() -> Actor {
@@ -384,6 +415,48 @@ async fn volume_counts_events_per_local_day_and_the_backlog_at_each_days_end() {
 }
 
 #[tokio::test]
+async fn csat_counts_answers_on_the_local_day_first_given_with_the_low_comments() {
+    let (_, reports) = desk();
+    let report = reports.csat(supervisor(), &params(None)).await.expect("report");
+    let c = report.lines[0].csat;
+    assert_eq!((c.responses(), c.satisfied()), (2, 1));
+    assert_eq!(c.percent().map(|p| p.to_string()).as_deref(), Some("50.0"));
+    assert_eq!(c.average().map(|a| a.to_string()).as_deref(), Some("3.50"));
+    let low: Vec<_> = report
+        .low_ratings
+        .iter()
+        .map(|l| (l.number.as_str(), l.rating, l.comment.as_deref()))
+        .collect();
+    assert_eq!(low, [("TKT-000004", 2, Some("slow"))]);
+    let by_day = reports
+        .csat(supervisor(), &params(Some("period")))
+        .await
+        .expect("report");
+    let got: Vec<_> = by_day
+        .lines
+        .iter()
+        .map(|l| {
+            (
+                l.group.key.as_str(),
+                l.csat.responses(),
+                l.csat.percent().map(|p| p.tenths()),
+            )
+        })
+        .collect();
+    assert_eq!(got, [("2026-03-29", 1, Some(1000)), ("2026-03-30", 1, Some(0))]);
+    let by_agent = reports
+        .csat(supervisor(), &params(Some("agent")))
+        .await
+        .expect("report");
+    let got: Vec<_> = by_agent
+        .lines
+        .iter()
+        .map(|l| (l.group.name.as_str(), l.csat.count(5), l.csat.count(2)))
+        .collect();
+    assert_eq!(got, [("User 2", 0, 1), ("User 3", 1, 0)]);
+}
+
+#[tokio::test]
 async fn agents_get_handled_tickets_reopen_rate_medians_and_load() {
     let (_, reports) = desk();
     let report = reports.agents(supervisor(), &params(None)).await.expect("report");
@@ -414,6 +487,12 @@ async fn agents_get_handled_tickets_reopen_rate_medians_and_load() {
     );
     assert_eq!(report.lines[0].name, "User 2");
     assert_eq!(report.lines[0].first_response_business.median, Some(10));
+    let csat: Vec<_> = report
+        .lines
+        .iter()
+        .map(|l| l.csat.percent().map(|p| p.tenths()))
+        .collect();
+    assert_eq!(csat, [Some(0), Some(1000), None, None]);
 }
 
 #[tokio::test]

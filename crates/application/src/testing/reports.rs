@@ -217,12 +217,66 @@ impl crate::ports::ReportRepository for Fake {
         })
     }
 
-    async fn ratings(&self, _w: &ReportWindow, _group_by: Option<GroupBy>) -> Result<Vec<RatingRow>, StoreError> {
-        Ok(Vec::new())
+    async fn ratings(&self, w: &ReportWindow, group_by: Option<GroupBy>) -> Result<Vec<RatingRow>, StoreError> {
+        let s = self.state();
+        let mut counts: BTreeMap<(GroupKey, u8), u64> = BTreeMap::new();
+        for row in &s.surveys {
+            let Some(answer) = row.survey.current_answer().filter(|a| within(w, a.answered_at)) else {
+                continue;
+            };
+            let group = match group_by {
+                Some(GroupBy::Agent) => agent_key(&s, row.agent_id.map(UserId::get)),
+                Some(GroupBy::Category) => GroupKey::Category(row.category.to_string()),
+                Some(GroupBy::Priority) => GroupKey::Priority(row.priority),
+                Some(GroupBy::Period) => GroupKey::Day(w.day_of(answer.answered_at).unwrap_or(0)),
+                None | Some(GroupBy::Policy) => GroupKey::All,
+            };
+            *counts.entry((group, answer.rating.get())).or_default() += 1;
+        }
+        Ok(counts
+            .into_iter()
+            .map(|((group, rating), count)| RatingRow { group, rating, count })
+            .collect())
     }
 
-    async fn low_ratings(&self, _w: &ReportWindow, _limit: u32) -> Result<Vec<LowRating>, StoreError> {
-        Ok(Vec::new())
+    async fn low_ratings(&self, w: &ReportWindow, limit: u32) -> Result<Vec<LowRating>, StoreError> {
+        let s = self.state();
+        let mut low: Vec<(Timestamp, i64, u32, LowRating)> = s
+            .surveys
+            .iter()
+            .filter_map(|row| {
+                let answer = row.survey.current_answer()?;
+                if !within(w, answer.answered_at) || answer.rating.get() > 2 {
+                    return None;
+                }
+                let parts = row.survey.parts();
+                let ticket_id = parts.ticket_id.get();
+                let number = s
+                    .tickets
+                    .iter()
+                    .find(|t| t.id() == parts.ticket_id)
+                    .map(|t| t.parts().number.to_string())?;
+                Some((
+                    answer.answered_at,
+                    ticket_id,
+                    parts.round.get(),
+                    LowRating {
+                        ticket_id,
+                        number,
+                        rating: answer.rating.get(),
+                        comment: answer.comment.as_ref().map(|c| c.as_str().to_owned()),
+                        agent_id: row.agent_id.map(UserId::get),
+                        answered_at: answer.answered_at,
+                    },
+                ))
+            })
+            .collect();
+        low.sort_by_key(|(at, ticket, round, _)| (*at, *ticket, *round));
+        Ok(low
+            .into_iter()
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .map(|(_, _, _, l)| l)
+            .collect())
     }
 
     async fn handled(&self, w: &ReportWindow) -> Result<Vec<HandledRow>, StoreError> {

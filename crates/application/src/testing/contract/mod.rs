@@ -34,6 +34,7 @@ mod reports;
 mod retention;
 mod routing;
 mod sla;
+mod surveys;
 mod tickets;
 
 pub use accounts::*;
@@ -45,6 +46,7 @@ pub use reports::*;
 pub use retention::*;
 pub use routing::*;
 pub use sla::*;
+pub use surveys::*;
 pub use tickets::*;
 
 /// The ports of one store, as the contract cases use them.
@@ -86,6 +88,8 @@ pub struct Store {
     pub resets: Arc<dyn crate::ports::PasswordResets>,
     /// The reports' aggregates.
     pub reports: Arc<dyn crate::ports::ReportRepository>,
+    /// Satisfaction surveys.
+    pub surveys: Arc<dyn crate::ports::SurveyRepository>,
 }
 
 impl Store {
@@ -110,6 +114,7 @@ impl Store {
             + AttemptStore
             + crate::ports::PasswordResets
             + crate::ports::ReportRepository
+            + crate::ports::SurveyRepository
             + 'static,
     {
         let s = Arc::new(store);
@@ -131,7 +136,8 @@ impl Store {
             notifications: s.clone(),
             attempts: s.clone(),
             resets: s.clone(),
-            reports: s,
+            reports: s.clone(),
+            surveys: s,
         }
     }
 
@@ -184,6 +190,10 @@ macro_rules! contract_cases {
             erasure_replaces_the_identity_and_anonymises_tickets,
             password_reset_tokens_are_used_once_expire_and_are_purged,
             reports_aggregate_tickets_history_and_sla_targets,
+            reports_count_survey_answers_on_the_day_first_given,
+            surveys_are_stored_found_by_token_and_latest_round,
+            a_survey_round_and_a_token_hash_are_stored_once,
+            a_survey_is_answered_once_and_changed_under_its_guard,
         );
     };
 }

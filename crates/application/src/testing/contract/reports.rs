@@ -295,3 +295,133 @@ pub async fn reports_aggregate_tickets_history_and_sla_targets(s: &Store) {
     let got: Vec<_> = lines.iter().map(|l| (l.agent_id, l.load)).collect();
     assert_eq!(got, [(w.agent.id.get(), 1), (lead.id.get(), 0)]);
 }
+
+/// Records the first answer of `round` as the survey's use case does.
+async fn answer_survey(s: &Store, ticket: TicketId, round: u32, answer: domain::survey::Answer) {
+    let mut changes = ChangeSet::default();
+    changes.push(Write::AnswerSurvey {
+        ticket_id: ticket,
+        round: domain::survey::SurveyRound::new(round).expect("from 1"),
+        answer,
+    });
+    s.uow.commit(changes).await.expect("answers");
+}
+
+/// Contract: reports count survey answers on the day they were first given.
+pub async fn reports_count_survey_answers_on_the_day_first_given(s: &Store) {
+    let w = world(s).await;
+    let agent = Actor::new(w.agent.id, Role::Agent);
+    let t1 = open(s, spec(w.customer.id, "T1", -H)).await.id();
+    act(s, t1, |t| t.assign(w.agent.id, agent, at(-H + 60), None)).await;
+    let t1 = s.tickets.get(t1).await.expect("reads").expect("exists");
+    let t2 = open(
+        s,
+        Spec {
+            category: "hardware",
+            ..spec(w.customer.id, "T2", -H)
+        },
+    )
+    .await;
+    let t3 = open(s, spec(w.customer.id, "T3", -H)).await;
+    for (ticket, round, token) in [(&t1, 1, "r1"), (&t2, 1, "r2"), (&t3, 1, "r3"), (&t1, 2, "r4")] {
+        insert_survey(s, survey_row(ticket, round, token, at(0)))
+            .await
+            .expect("invites");
+    }
+    // T1's first round rated 5 on day 0; T2 rated 2 with a comment on day 1; T1's
+    // second round rated 4 on day 2 and changed to 1 later (the current rating counts,
+    // on the day of the first answer); T3 answered after the window.
+    answer_survey(s, t1.id(), 1, answer_of(5, Some("great"), at(H))).await;
+    answer_survey(s, t2.id(), 1, answer_of(2, Some("slow, \"very\""), at(30 * H))).await;
+    answer_survey(s, t1.id(), 2, answer_of(4, None, at(50 * H))).await;
+    let mut changes = ChangeSet::default();
+    changes.push(Write::ChangeSurveyAnswer {
+        ticket_id: t1.id(),
+        round: domain::survey::SurveyRound::new(2).expect("from 1"),
+        answer: domain::survey::Answer {
+            answered_at: at(50 * H),
+            ..answer_of(1, None, at(51 * H))
+        },
+        expected_changed_at: at(50 * H),
+    });
+    s.uow.commit(changes).await.expect("changes");
+    answer_survey(s, t3.id(), 1, answer_of(1, None, at(72 * H))).await;
+
+    let win = window();
+    let ratings = |rows: Vec<RatingRow>| {
+        sorted(
+            rows.into_iter()
+                .map(|r| (r.group, r.rating, r.count))
+                .collect::<Vec<_>>(),
+        )
+    };
+    assert_eq!(
+        ratings(s.reports.ratings(&win, None).await.expect("ratings")),
+        [(GroupKey::All, 1, 1), (GroupKey::All, 2, 1), (GroupKey::All, 5, 1)]
+    );
+    let agent_key = GroupKey::Agent {
+        id: Some(w.agent.id.get()),
+        name: Some("Someone".into()),
+    };
+    let nobody = GroupKey::Agent { id: None, name: None };
+    assert_eq!(
+        ratings(s.reports.ratings(&win, Some(GroupBy::Agent)).await.expect("ratings")),
+        sorted(vec![(agent_key.clone(), 1, 1), (agent_key, 5, 1), (nobody, 2, 1)])
+    );
+    assert_eq!(
+        ratings(s.reports.ratings(&win, Some(GroupBy::Category)).await.expect("ratings")),
+        [
+            (GroupKey::Category("billing".into()), 1, 1),
+            (GroupKey::Category("billing".into()), 5, 1),
+            (GroupKey::Category("hardware".into()), 2, 1),
+        ]
+    );
+    assert_eq!(
+        ratings(s.reports.ratings(&win, Some(GroupBy::Period)).await.expect("ratings")),
+        [
+            (GroupKey::Day(0), 5, 1),
+            (GroupKey::Day(1), 2, 1),
+            (GroupKey::Day(2), 1, 1)
+        ]
+    );
+    let low = s.reports.low_ratings(&win, 10).await.expect("low ratings");
+    let got: Vec<_> = low
+        .iter()
+        .map(|l| {
+            (
+                l.ticket_id,
+                l.number.clone(),
+                l.rating,
+                l.comment.clone(),
+                l.agent_id,
+                l.answered_at,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                t2.id().get(),
+                t2.parts().number.to_string(),
+                2,
+                Some("slow, \"very\"".to_owned()),
+                None,
+                at(30 * H)
+            ),
+            (
+                t1.id().get(),
+                t1.parts().number.to_string(),
+                1,
+                None,
+                Some(w.agent.id.get()),
+                at(50 * H)
+            ),
+        ]
+    );
+    assert_eq!(
+        s.reports.low_ratings(&win, 1).await.expect("low ratings").len(),
+        1,
+        "the limit holds"
+    );
+}
