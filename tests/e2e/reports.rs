@@ -305,6 +305,15 @@ async fn reports_count_what_the_api_did(s: Server, clock: PathBuf) {
         r.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
         assert_eq!(r.body["errors"][0]["field"], field, "{path}: {}", r.body);
     }
+    // The OpenAPI document describes both media types of every report.
+    let doc = s.call(Method::GET, "/api/v1/openapi.json", None, None).await;
+    for name in ["sla", "response-times", "volume", "csat", "agents"] {
+        let ok = &doc.body["paths"][format!("/api/v1/reports/{name}")]["get"]["responses"]["200"]["content"];
+        assert!(
+            ok["application/json"].is_object() && ok["text/csv"].is_object(),
+            "{name}: {ok}"
+        );
+    }
     // The default period: the last 30 days ending today.
     let default = report(&s, &lead, "volume", "").await;
     assert_eq!(default["rows"].as_array().map(Vec::len), Some(30));

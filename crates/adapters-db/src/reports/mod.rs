@@ -78,8 +78,8 @@ struct MovesDbRow {
 struct BacklogDbRow {
     #[diesel(sql_type = BigInt)]
     day: i64,
-    #[diesel(sql_type = Text)]
-    status: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    status: Option<String>,
     #[diesel(sql_type = BigInt)]
     bucket: i64,
     #[diesel(sql_type = BigInt)]
@@ -289,10 +289,11 @@ impl ReportRepository for Database {
         }
         let backlog = backlog
             .into_iter()
-            .map(|r| {
+            .filter_map(|r| r.status.clone().map(|status| (r, status)))
+            .map(|(r, status)| {
                 Ok(BacklogRow {
                     day: day(r.day),
-                    status: TicketStatus::parse(&r.status).map_err(|e| corrupt("ticket history", e))?,
+                    status: TicketStatus::parse(&status).map_err(|e| corrupt("ticket history", e))?,
                     bucket: AgeBucket::ALL
                         .get(day(r.bucket))
                         .copied()

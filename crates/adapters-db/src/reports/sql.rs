@@ -161,22 +161,34 @@ impl Sql {
     /// resolutions (2 wall, 3 business).
     pub(crate) fn response_minutes(self, w: &ReportWindow, group_by: Option<GroupBy>) -> String {
         let resolved = "COALESCE(t.resolved_at, t.closed_at)";
+        // The met target's consumed time, looked up by the primary key per ticket (a join
+        // would let the planner hash the whole targets table).
+        let biz = |kind: &str| {
+            format!(
+                "(SELECT s.consumed_before / 60 FROM ticket_sla_targets s \
+                 WHERE s.ticket_id = t.id AND s.kind = '{kind}' AND s.met_at IS NOT NULL)"
+            )
+        };
         let first = format!(
-            "SELECT {}, {} AS wall, s.consumed_before / 60 AS biz FROM tickets t \
-             LEFT JOIN ticket_sla_targets s ON s.ticket_id = t.id AND s.kind = 'first_response' AND s.met_at IS NOT NULL \
-             WHERE {}",
+            "SELECT {}, {} AS wall, {} AS biz FROM tickets t WHERE {}",
             self.ticket_group(group_by, "t.first_response_at", w),
             self.minutes_between("t.first_response_at", "t.created_at"),
+            biz("first_response"),
             self.within("t.first_response_at", w),
         );
+        // Resolved in the window, or closed in it unresolved: two index range scans.
+        let resolution_where = |condition: String| {
+            format!(
+                "SELECT {}, {} AS wall, {} AS biz FROM tickets t WHERE {condition}",
+                self.ticket_group(group_by, resolved, w),
+                self.minutes_between(resolved, "t.created_at"),
+                biz("resolution"),
+            )
+        };
         let resolution = format!(
-            "SELECT {}, {} AS wall, s.consumed_before / 60 AS biz FROM tickets t \
-             LEFT JOIN ticket_sla_targets s ON s.ticket_id = t.id AND s.kind = 'resolution' AND s.met_at IS NOT NULL \
-             WHERE ({}) OR (t.resolved_at IS NULL AND {})",
-            self.ticket_group(group_by, resolved, w),
-            self.minutes_between(resolved, "t.created_at"),
-            self.within("t.resolved_at", w),
-            self.within("t.closed_at", w),
+            "{} UNION ALL {}",
+            resolution_where(self.within("t.resolved_at", w)),
+            resolution_where(format!("t.resolved_at IS NULL AND {}", self.within("t.closed_at", w))),
         );
         format!(
             "WITH f AS ({first}), r AS ({resolution}), m AS ( \
@@ -216,7 +228,9 @@ impl Sql {
         )
     }
 
-    /// Tickets not closed at each day's end, by their status then and their age.
+    /// Tickets not closed at each day's end, by their status then and their age (a status
+    /// is `NULL` only for a ticket without history; not filtered in SQL, where the filter
+    /// would run the history lookup a second time).
     pub(crate) fn backlog(self, w: &ReportWindow) -> String {
         let ends: Vec<String> = w
             .bounds
@@ -240,7 +254,7 @@ impl Sql {
                FROM tickets t JOIN (VALUES {}) d \
                  ON t.created_at < d.column2 AND (t.closed_at IS NULL OR t.closed_at >= d.column2) \
                WHERE t.created_at < {} AND (t.closed_at IS NULL OR t.closed_at >= {}) \
-             ) k WHERE status IS NOT NULL GROUP BY day, status, bucket",
+             ) k GROUP BY day, status, bucket",
             self.status_before("t.id", "d.column2"),
             ends.join(", "),
             self.ts(w.end()),
@@ -287,8 +301,9 @@ impl Sql {
                WHERE h.event_type = {STATUS_CHANGED} AND {}), \
              done AS (SELECT DISTINCT {} AS agent, hs.ticket_id AS ticket_id FROM hs WHERE hs.t IN ('resolved', 'closed')), \
              re AS (SELECT DISTINCT hs.ticket_id AS ticket_id FROM hs WHERE hs.f = 'resolved' AND hs.t NOT IN ('resolved', 'closed')) \
-             SELECT done.agent AS agent_id, COUNT(*) AS handled, COUNT(re.ticket_id) AS reopened \
-             FROM done LEFT JOIN re ON re.ticket_id = done.ticket_id WHERE done.agent IS NOT NULL GROUP BY done.agent",
+             SELECT done.agent AS agent_id, COUNT(*) AS handled, \
+               COUNT(CASE WHEN done.ticket_id IN (SELECT re.ticket_id FROM re) THEN 1 END) AS reopened \
+             FROM done WHERE done.agent IS NOT NULL GROUP BY done.agent",
             self.within("h.occurred_at", w),
             self.assignee_at("hs.ticket_id", "hs.at"),
         )

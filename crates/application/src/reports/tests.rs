@@ -184,6 +184,13 @@ fn desk() -> (Fake, Reports) {
         3,
         vec![
             target(TargetKind::FirstResponse, 1200, Some(march(28, 8, 30)), None),
+            // Met late (due 10:00, met 12:00 on the 29th): breached only.
+            target(
+                TargetKind::NextResponse,
+                5000,
+                Some(march(29, 12, 0)),
+                Some(march(29, 10, 0)),
+            ),
             target(TargetKind::Resolution, 7200, Some(march(29, 12, 0)), None),
         ],
     );
@@ -260,7 +267,7 @@ async fn sla_counts_targets_on_the_local_day_they_were_settled() {
         got,
         [
             ("all", TargetKind::FirstResponse, 2, 0),
-            ("all", TargetKind::NextResponse, 0, 0),
+            ("all", TargetKind::NextResponse, 0, 1),
             ("all", TargetKind::Resolution, 1, 1),
         ],
         "A's breach at 23:30 UTC on the 27th is the 28th in Berlin; E's response is the 31st"
@@ -270,7 +277,11 @@ async fn sla_counts_targets_on_the_local_day_they_were_settled() {
         .iter()
         .map(|l| l.compliance.percent().map(|p| p.to_string()))
         .collect();
-    assert_eq!(percent, [Some("100.0".into()), None, Some("50.0".into())]);
+    assert_eq!(
+        percent,
+        [Some("100.0".into()), Some("0.0".into()), Some("50.0".into())],
+        "a target met late counts as breached, not met"
+    );
 
     // In UTC days the period starts an hour later: A's breach falls out.
     let mut utc = params(None);
@@ -302,6 +313,7 @@ async fn sla_counts_targets_on_the_local_day_they_were_settled() {
             ("2", "User 2", TargetKind::FirstResponse, 1, 0),
             ("2", "User 2", TargetKind::Resolution, 0, 1),
             ("3", "User 3", TargetKind::FirstResponse, 1, 0),
+            ("3", "User 3", TargetKind::NextResponse, 0, 1),
             ("3", "User 3", TargetKind::Resolution, 1, 0),
         ]
     );
