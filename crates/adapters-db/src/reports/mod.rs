@@ -13,7 +13,7 @@ use application::ports::{
 };
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
-use diesel::prelude::*;
+use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamp as SqlTimestamp};
 use diesel_async::RunQueryDsl;
 use domain::report::{AgeBucket, GroupBy};
@@ -22,7 +22,6 @@ use domain::{Priority, Role, TicketStatus};
 
 use crate::error::{corrupt, db_error};
 use crate::pool::{Database, DbPool};
-use crate::schema::{sla_policies, users};
 use crate::time::from_sql;
 use sql::Sql;
 
@@ -125,6 +124,14 @@ struct HandledDbRow {
 }
 
 #[derive(QueryableByName)]
+struct NameDbRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    name: String,
+}
+
+#[derive(QueryableByName)]
 struct AgentDbRow {
     #[diesel(sql_type = BigInt)]
     agent_id: i64,
@@ -158,32 +165,26 @@ impl Database {
         Ok(db_run!(self, conn => diesel::sql_query(sql).load::<R>(conn).await.map_err(db_error)?))
     }
 
-    /// The display names of these users.
-    async fn user_names(&self, ids: Vec<i64>) -> Result<BTreeMap<i64, String>, StoreError> {
+    /// The names in `column` of the rows of `table` with these ids (users' display names,
+    /// policies' names); the ids are numbers, written into the statement.
+    async fn names(
+        &self,
+        table: &'static str,
+        column: &'static str,
+        mut ids: Vec<i64>,
+    ) -> Result<BTreeMap<i64, String>, StoreError> {
+        ids.sort_unstable();
+        ids.dedup();
         if ids.is_empty() {
             return Ok(BTreeMap::new());
         }
-        let rows: Vec<(i64, String)> = db_run!(self, conn => users::table
-            .filter(users::id.eq_any(ids))
-            .select((users::id, users::display_name))
-            .load(conn)
-            .await
-            .map_err(db_error)?);
-        Ok(rows.into_iter().collect())
-    }
-
-    /// The names of these SLA policies.
-    async fn policy_names(&self, ids: Vec<i64>) -> Result<BTreeMap<i64, String>, StoreError> {
-        if ids.is_empty() {
-            return Ok(BTreeMap::new());
-        }
-        let rows: Vec<(i64, String)> = db_run!(self, conn => sla_policies::table
-            .filter(sla_policies::id.eq_any(ids))
-            .select((sla_policies::id, sla_policies::name))
-            .load(conn)
-            .await
-            .map_err(db_error)?);
-        Ok(rows.into_iter().collect())
+        let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+        let sql = format!(
+            "SELECT id, {column} AS name FROM {table} WHERE id IN ({})",
+            list.join(", ")
+        );
+        let rows: Vec<NameDbRow> = self.report_rows(sql).await?;
+        Ok(rows.into_iter().map(|r| (r.id, r.name)).collect())
     }
 
     /// The group keys of rows `(g_id, g_text)` grouped by `group_by`, named.
@@ -194,8 +195,8 @@ impl Database {
     ) -> Result<Vec<GroupKey>, StoreError> {
         let ids: Vec<i64> = raw.iter().filter_map(|(id, _)| *id).collect();
         let names = match group_by {
-            Some(GroupBy::Agent) => self.user_names(ids).await?,
-            Some(GroupBy::Policy) => self.policy_names(ids).await?,
+            Some(GroupBy::Agent) => self.names("users", "display_name", ids).await?,
+            Some(GroupBy::Policy) => self.names("sla_policies", "name", ids).await?,
             _ => BTreeMap::new(),
         };
         raw.into_iter()
