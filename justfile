@@ -56,3 +56,8 @@ bench-escalation:
 # The assignment queue benchmark: 10,000 queued tickets, 200 agents (BENCHMARKS.md).
 bench-queue:
     tests/bench/queue.sh
+
+# The reports over 1,000,000 tickets with history, SLA targets and surveys: each report
+# and group_by for a 30-day period (BENCHMARKS.md).
+bench-reports:
+    tests/bench/reports.sh

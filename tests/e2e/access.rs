@@ -315,6 +315,19 @@ async fn every_endpoint_against_every_role(s: Server) {
             &r,
             expect(who, 401, 403, 403, 200, 200),
         );
+        // The reports: supervisors and admins only (agents, unlike the other staff reads,
+        // are refused).
+        for report in ["sla", "response-times", "volume", "csat", "agents"] {
+            let r = s
+                .call(Method::GET, &format!("/api/v1/reports/{report}"), token, None)
+                .await;
+            let want = match who {
+                Who::Anonymous => 401,
+                Who::Supervisor | Who::Admin => 200,
+                Who::Owner | Who::OtherCustomer | Who::Agent => 403,
+            };
+            check(format!("{who:?} GET /reports/{report}"), &r, want);
+        }
 
         let r = s.call(Method::GET, "/api/v1/categories", token, None).await;
         check(

@@ -23,6 +23,7 @@ use crate::problem::{FieldProblem, Problem};
         (name = "sla", description = "Service levels: business calendars and due instants"),
         (name = "escalation", description = "Admin-defined escalation rules"),
         (name = "notifications", description = "E-mail and SMS notifications: queued, sent, dead-lettered"),
+        (name = "reports", description = "The reports a support lead reads: SLA, response times, volume, satisfaction, agents (JSON or CSV)"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

@@ -6,7 +6,7 @@
 //! attachments ([`crate::comments`]), redaction and erasure ([`crate::content`]), SLA ([`crate::sla`]), agents' capacity
 //! ([`crate::agents`]), escalation ([`crate::escalation`]), notifications
 //! ([`crate::notifications`]), idempotency keys ([`crate::idempotency`]), sessions
-//! ([`crate::sessions`]) and accounts ([`crate::users`]). They are
+//! ([`crate::sessions`]), accounts ([`crate::users`]) and surveys ([`crate::surveys`]). They are
 //! macros so that each copy type-checks against its backend's connection (ADR 0001).
 
 use application::ports::{ChangeSet, StoreError, UnitOfWork, Write};
@@ -23,6 +23,7 @@ use crate::notifications::notification_write;
 use crate::pool::Database;
 use crate::sessions::session_write;
 use crate::sla::sla_write;
+use crate::surveys::survey_write;
 use crate::tickets::ticket_write;
 use crate::users::user_write;
 
@@ -101,6 +102,18 @@ macro_rules! apply_writes {
                     user_id,
                     at,
                 } => user_write!(consume_reset conn, token_hash, *user_id, *at),
+                Write::InsertSurvey(stored) => survey_write!(insert conn, stored),
+                Write::AnswerSurvey {
+                    ticket_id,
+                    round,
+                    answer,
+                } => survey_write!(answer conn, *ticket_id, *round, answer),
+                Write::ChangeSurveyAnswer {
+                    ticket_id,
+                    round,
+                    answer,
+                    expected_changed_at,
+                } => survey_write!(change conn, *ticket_id, *round, answer, *expected_changed_at),
             }
         }
         Ok::<(), TxError>(())

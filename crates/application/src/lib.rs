@@ -19,6 +19,7 @@ mod fingerprint;
 pub mod jobs;
 pub mod notifications;
 pub mod ports;
+pub mod reports;
 pub mod retention;
 pub mod sla;
 pub mod tickets;

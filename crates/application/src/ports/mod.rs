@@ -14,9 +14,11 @@ mod idempotency;
 mod notifications;
 mod password_resets;
 mod registrations;
+mod reports;
 mod security;
 mod sessions;
 mod store;
+mod surveys;
 mod tickets;
 mod users;
 
@@ -39,9 +41,14 @@ pub use notifications::{
 };
 pub use password_resets::{NewPasswordReset, PasswordResets};
 pub use registrations::{Registrations, SignUpRecord, SignedUp};
+pub use reports::{
+    AgentLine, BacklogRow, DayCounts, GroupKey, HandledRow, LowRating, Measure, MinutesRow, RatingRow,
+    ReportRepository, ReportWindow, SlaRow, VolumeData,
+};
 pub use security::{PasswordHasher, TokenHash, TokenIssuer};
 pub use sessions::{Session, SessionRepository};
 pub use store::{ChangeSet, StoreError, UnitOfWork, Write};
+pub use surveys::{StoredSurvey, SurveyRepository};
 pub use tickets::{HistoryEntry, Page, TicketCursor, TicketFilter, TicketQuery, TicketRepository, TicketSort};
 pub use users::{NewAccount, UserAccount, UserDetails, UserQuery, UserRepository};
 
@@ -72,11 +79,15 @@ pub use password_resets::MockPasswordResets;
 #[cfg(any(test, feature = "mocks"))]
 pub use registrations::MockRegistrations;
 #[cfg(any(test, feature = "mocks"))]
+pub use reports::MockReportRepository;
+#[cfg(any(test, feature = "mocks"))]
 pub use security::{MockPasswordHasher, MockTokenIssuer};
 #[cfg(any(test, feature = "mocks"))]
 pub use sessions::MockSessionRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use store::MockUnitOfWork;
+#[cfg(any(test, feature = "mocks"))]
+pub use surveys::MockSurveyRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use tickets::MockTicketRepository;
 #[cfg(any(test, feature = "mocks"))]

@@ -234,6 +234,36 @@ pub enum Write {
         /// When.
         at: Timestamp,
     },
+    /// Store a survey invitation (its round unanswered). Fails the commit with
+    /// [`StoreError::Duplicate`]`("survey")` when the ticket has that round already (two
+    /// planners raced) and [`StoreError::Duplicate`]`("token_hash")` when the token's hash
+    /// is taken.
+    InsertSurvey(super::StoredSurvey),
+    /// Record the first answer of a ticket's round (rating, comment, `answered_at` and
+    /// `changed_at` as given), provided it is still unanswered, else the commit fails with
+    /// [`StoreError::VersionConflict`] (a concurrent answer won; also when there is no
+    /// such round).
+    AnswerSurvey {
+        /// The ticket.
+        ticket_id: TicketId,
+        /// Its round.
+        round: domain::survey::SurveyRound,
+        /// The answer.
+        answer: domain::survey::Answer,
+    },
+    /// Replace the rating, comment and `changed_at` of an answered round (`answered_at`
+    /// never moves), provided its stored `changed_at` is still `expected_changed_at`, else
+    /// the commit fails with [`StoreError::VersionConflict`].
+    ChangeSurveyAnswer {
+        /// The ticket.
+        ticket_id: TicketId,
+        /// Its round.
+        round: domain::survey::SurveyRound,
+        /// The changed answer.
+        answer: domain::survey::Answer,
+        /// The `changed_at` it was read at.
+        expected_changed_at: Timestamp,
+    },
 }
 
 /// Everything one command writes. Committed all together or not at all.
@@ -266,7 +296,8 @@ pub trait UnitOfWork: Send + Sync {
     /// [`StoreError::AgentRefused`] when a [`Write::TakeCapacity`] is refused (an agent
     /// without a profile is offline, with the default capacity), and
     /// [`StoreError::Duplicate`]`("escalation_firing")` when a [`Write::RecordFiring`] was
-    /// recorded before.
+    /// recorded before, and as documented on the survey writes ([`Write::InsertSurvey`],
+    /// [`Write::AnswerSurvey`], [`Write::ChangeSurveyAnswer`]).
     async fn commit(&self, changes: ChangeSet) -> Result<(), StoreError>;
 
     /// Commits many change sets in one database transaction, each in a savepoint of its

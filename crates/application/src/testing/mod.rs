@@ -21,7 +21,9 @@ mod clock;
 mod comments;
 mod escalation;
 mod notifications;
+mod reports;
 mod sla;
+mod surveys;
 mod tickets;
 
 pub mod contract;
@@ -111,6 +113,8 @@ pub struct State {
     pub fail_blob_deletes: bool,
     /// Password reset tokens, in the order issued.
     pub password_resets: Vec<StoredReset>,
+    /// Survey invitations, in the order stored.
+    pub surveys: Vec<crate::ports::StoredSurvey>,
 }
 
 /// A password reset token as the fakes store it.
@@ -279,6 +283,7 @@ impl Default for State {
             redactions: std::collections::BTreeMap::new(),
             fail_blob_deletes: false,
             password_resets: Vec::new(),
+            surveys: Vec::new(),
         }
     }
 }

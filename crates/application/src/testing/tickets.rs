@@ -162,6 +162,9 @@ impl UnitOfWork for Fake {
                         return Err(StoreError::VersionConflict);
                     }
                 }
+                Write::InsertSurvey(_) | Write::AnswerSurvey { .. } | Write::ChangeSurveyAnswer { .. } => {
+                    s.check_survey_write(w)?;
+                }
                 Write::Record(_)
                 | Write::RevokeSessions { .. }
                 | Write::SetOffline { .. }
@@ -292,6 +295,9 @@ impl UnitOfWork for Fake {
                     ..
                 } => {
                     s.firings.insert((ticket_id.get(), rule_id, trigger));
+                }
+                Write::InsertSurvey(_) | Write::AnswerSurvey { .. } | Write::ChangeSurveyAnswer { .. } => {
+                    s.apply_survey_write(w);
                 }
                 Write::InsertComment(c) => {
                     // A note does not rewrite the ticket; the store counts it, as the

@@ -30,9 +30,11 @@ mod attempts;
 mod comments;
 mod content;
 mod escalation;
+mod reports;
 mod retention;
 mod routing;
 mod sla;
+mod surveys;
 mod tickets;
 
 pub use accounts::*;
@@ -40,9 +42,11 @@ pub use attempts::*;
 pub use comments::*;
 pub use content::*;
 pub use escalation::*;
+pub use reports::*;
 pub use retention::*;
 pub use routing::*;
 pub use sla::*;
+pub use surveys::*;
 pub use tickets::*;
 
 /// The ports of one store, as the contract cases use them.
@@ -82,6 +86,10 @@ pub struct Store {
     pub attempts: Arc<dyn AttemptStore>,
     /// Password reset tokens.
     pub resets: Arc<dyn crate::ports::PasswordResets>,
+    /// The reports' aggregates.
+    pub reports: Arc<dyn crate::ports::ReportRepository>,
+    /// Satisfaction surveys.
+    pub surveys: Arc<dyn crate::ports::SurveyRepository>,
 }
 
 impl Store {
@@ -105,6 +113,8 @@ impl Store {
             + NotificationRepository
             + AttemptStore
             + crate::ports::PasswordResets
+            + crate::ports::ReportRepository
+            + crate::ports::SurveyRepository
             + 'static,
     {
         let s = Arc::new(store);
@@ -125,7 +135,9 @@ impl Store {
             outbox: s.clone(),
             notifications: s.clone(),
             attempts: s.clone(),
-            resets: s,
+            resets: s.clone(),
+            reports: s.clone(),
+            surveys: s,
         }
     }
 
@@ -177,6 +189,11 @@ macro_rules! contract_cases {
             redaction_clears_text_files_search_and_quoting_notifications,
             erasure_replaces_the_identity_and_anonymises_tickets,
             password_reset_tokens_are_used_once_expire_and_are_purged,
+            reports_aggregate_tickets_history_and_sla_targets,
+            reports_count_survey_answers_on_the_day_first_given,
+            surveys_are_stored_found_by_token_and_latest_round,
+            a_survey_round_and_a_token_hash_are_stored_once,
+            a_survey_is_answered_once_and_changed_under_its_guard,
         );
     };
 }
