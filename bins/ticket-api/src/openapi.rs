@@ -23,6 +23,7 @@ use crate::problem::{FieldProblem, Problem};
         (name = "sla", description = "Service levels: business calendars and due instants"),
         (name = "escalation", description = "Admin-defined escalation rules"),
         (name = "notifications", description = "E-mail and SMS notifications: queued, sent, dead-lettered"),
+        (name = "surveys", description = "Satisfaction surveys: answering through the e-mailed link or logged in"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

@@ -73,6 +73,11 @@ impl std::fmt::Display for ApiError {
 }
 
 impl ApiError {
+    /// The problem document it answers with.
+    pub fn problem(&self) -> &Problem {
+        &self.problem
+    }
+
     /// A problem with the given status, code and detail.
     pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
         Self {
@@ -193,6 +198,7 @@ impl From<AppError> for ApiError {
                 api
             }
             AppError::Conflict { code, message } => Self::new(StatusCode::CONFLICT, code, message),
+            AppError::Gone { code, message } => Self::new(StatusCode::GONE, code, message),
             AppError::IdempotencyKeyReused => Self::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "idempotency_key_reused",
@@ -395,6 +401,27 @@ fn problems(list: &[(u16, &str)]) -> BTreeMap<String, RefOr<Response>> {
         .collect()
 }
 
+/// Like [`problems`], each also as a `text/html` page (for a browser following a link).
+fn problems_or_pages(list: &[(u16, &str)]) -> BTreeMap<String, RefOr<Response>> {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    list.iter()
+        .map(|(status, description)| {
+            let problem = ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build();
+            let page = ContentBuilder::new()
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                .build();
+            let response = ResponseBuilder::new()
+                .description(*description)
+                .content("application/problem+json", problem)
+                .content("text/html", page)
+                .build();
+            (status.to_string(), RefOr::T(response))
+        })
+        .collect()
+}
+
 const BAD_REQUEST: (u16, &str) = (400, "Malformed request: JSON syntax, query string, cursor or header");
 const UNAUTHORIZED: (u16, &str) = (401, "Missing, unknown, expired or revoked bearer token");
 const FORBIDDEN: (u16, &str) = (403, "The caller's role may not do this");
@@ -402,6 +429,10 @@ const NOT_FOUND: (u16, &str) = (404, "No such resource, or not visible to the ca
 const CONFLICT: (u16, &str) = (
     409,
     "Conflicts with the current state (forbidden transition, closed ticket, taken name, resource in use)",
+);
+const GONE: (u16, &str) = (
+    410,
+    "The survey link expired, was superseded by a newer survey, or is spent (answered and past the edit window)",
 );
 const PRECONDITION: (u16, &str) = (412, "If-Match names a version that is no longer current");
 const TOO_LARGE: (u16, &str) = (413, "The request body, or a file in it, is too large");
@@ -467,6 +498,45 @@ impl IntoResponses for SignUpErrors {
             MEDIA_TYPE,
             UNPROCESSABLE,
             TOO_MANY,
+            UNAVAILABLE,
+        ])
+    }
+}
+
+/// The problems of a survey link (`/surveys/{token}`), as problem documents (a browser
+/// asking for `text/html` gets the same status with a page).
+pub struct SurveyErrors;
+
+impl IntoResponses for SurveyErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        problems_or_pages(&[
+            BAD_REQUEST,
+            NOT_FOUND,
+            CONFLICT,
+            GONE,
+            TOO_LARGE,
+            MEDIA_TYPE,
+            UNPROCESSABLE,
+            UNAVAILABLE,
+        ])
+    }
+}
+
+/// The problems of a logged-in survey answer (`/tickets/{id}/satisfaction`).
+pub struct SatisfactionErrors;
+
+impl IntoResponses for SatisfactionErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        problems(&[
+            BAD_REQUEST,
+            UNAUTHORIZED,
+            FORBIDDEN,
+            NOT_FOUND,
+            CONFLICT,
+            GONE,
+            TOO_LARGE,
+            MEDIA_TYPE,
+            UNPROCESSABLE,
             UNAVAILABLE,
         ])
     }

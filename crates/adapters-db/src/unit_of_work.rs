@@ -65,6 +65,7 @@ macro_rules! apply_writes {
                     version,
                     lease,
                 } => escalation_write!(schedule conn, *ticket_id, *at, *version, *lease),
+                Write::RecheckEscalation { ticket_id, at } => escalation_write!(recheck conn, *ticket_id, *at),
                 Write::QueueNotification(notification) => notification_write!(queue conn, notification),
                 Write::RememberIdempotencyKey(record) => idempotency_write!(remember conn, record),
                 Write::RevokeSessions { user_id, except, at } => {

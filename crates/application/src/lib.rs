@@ -21,6 +21,7 @@ pub mod notifications;
 pub mod ports;
 pub mod retention;
 pub mod sla;
+pub mod surveys;
 pub mod tickets;
 
 #[cfg(any(test, feature = "mocks"))]

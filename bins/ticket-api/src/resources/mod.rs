@@ -66,6 +66,7 @@ resources!(
     sla,
     escalation,
     notifications,
+    surveys,
 );
 
 /// A resource whose other methods answer 405 with an `Allow` header.

@@ -169,6 +169,7 @@ impl UnitOfWork for Fake {
                 | Write::RevokeSessions { .. }
                 | Write::SetOffline { .. }
                 | Write::ScheduleEscalationCheck { .. }
+                | Write::RecheckEscalation { .. }
                 | Write::QueueNotification(_)
                 | Write::FinishOutboxEvent { .. } => {}
             }
@@ -198,6 +199,9 @@ impl UnitOfWork for Fake {
                     if current == Some(version) && held {
                         s.checks.insert(ticket_id.get(), (at, None));
                     }
+                }
+                Write::RecheckEscalation { ticket_id, at } => {
+                    s.checks.insert(ticket_id.get(), (Some(at), None));
                 }
                 Write::QueueNotification(n) => {
                     if !s
