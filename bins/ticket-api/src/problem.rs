@@ -387,37 +387,28 @@ impl<T: serde::de::DeserializeOwned + Default + 'static> actix_web::FromRequest 
 // The problem sets of the OpenAPI document.
 
 fn problems(list: &[(u16, &str)]) -> BTreeMap<String, RefOr<Response>> {
+    problems_as(list, false)
+}
+
+/// Problem documents, each also as a `text/html` page when `pages` (a browser following
+/// a link).
+fn problems_as(list: &[(u16, &str)], pages: bool) -> BTreeMap<String, RefOr<Response>> {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
     list.iter()
         .map(|(status, description)| {
             let content = ContentBuilder::new()
                 .schema(Some(Ref::from_schema_name("Problem")))
                 .build();
-            let response = ResponseBuilder::new()
+            let mut response = ResponseBuilder::new()
                 .description(*description)
-                .content("application/problem+json", content)
-                .build();
-            (status.to_string(), RefOr::T(response))
-        })
-        .collect()
-}
-
-/// Like [`problems`], each also as a `text/html` page (for a browser following a link).
-fn problems_or_pages(list: &[(u16, &str)]) -> BTreeMap<String, RefOr<Response>> {
-    use utoipa::openapi::schema::{ObjectBuilder, Type};
-    list.iter()
-        .map(|(status, description)| {
-            let problem = ContentBuilder::new()
-                .schema(Some(Ref::from_schema_name("Problem")))
-                .build();
-            let page = ContentBuilder::new()
-                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
-                .build();
-            let response = ResponseBuilder::new()
-                .description(*description)
-                .content("application/problem+json", problem)
-                .content("text/html", page)
-                .build();
-            (status.to_string(), RefOr::T(response))
+                .content("application/problem+json", content);
+            if pages {
+                let page = ContentBuilder::new()
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                    .build();
+                response = response.content("text/html", page);
+            }
+            (status.to_string(), RefOr::T(response.build()))
         })
         .collect()
 }
@@ -509,16 +500,19 @@ pub struct SurveyErrors;
 
 impl IntoResponses for SurveyErrors {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
-        problems_or_pages(&[
-            BAD_REQUEST,
-            NOT_FOUND,
-            CONFLICT,
-            GONE,
-            TOO_LARGE,
-            MEDIA_TYPE,
-            UNPROCESSABLE,
-            UNAVAILABLE,
-        ])
+        problems_as(
+            &[
+                BAD_REQUEST,
+                NOT_FOUND,
+                CONFLICT,
+                GONE,
+                TOO_LARGE,
+                MEDIA_TYPE,
+                UNPROCESSABLE,
+                UNAVAILABLE,
+            ],
+            true,
+        )
     }
 }
 

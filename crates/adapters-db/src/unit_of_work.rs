@@ -104,6 +104,7 @@ macro_rules! apply_writes {
                     at,
                 } => user_write!(consume_reset conn, token_hash, *user_id, *at),
                 Write::InsertSurvey(stored) => survey_write!(insert conn, stored),
+                Write::CancelSurveyInvitations { ticket_id, at } => survey_write!(cancel_invitations conn, *ticket_id, *at),
                 Write::AnswerSurvey {
                     ticket_id,
                     round,

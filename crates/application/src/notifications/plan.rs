@@ -15,6 +15,7 @@ use crate::ports::{
 
 use super::recipients::{Audience, CUSTOMER_TEMPLATES, wants};
 use crate::surveys::SurveyInvitations;
+use domain::survey::SurveyRound;
 
 /// Events planned per transaction, each in a savepoint of its own.
 const SAVEPOINTS_PER_TRANSACTION: usize = 50;
@@ -124,6 +125,13 @@ impl PlanNotifications {
                 Ok((rows, survey)) => {
                     let n = rows.len();
                     let mut set = ChangeSet::default();
+                    if let Some(newer) = survey.as_ref().filter(|s| s.survey.round() > SurveyRound::FIRST) {
+                        // A delayed invitation of an older round is not sent.
+                        set.push(Write::CancelSurveyInvitations {
+                            ticket_id: newer.survey.ticket_id(),
+                            at: now,
+                        });
+                    }
                     set.writes.extend(survey.map(Write::InsertSurvey));
                     set.writes.extend(rows.into_iter().map(Write::QueueNotification));
                     set.push(Write::FinishOutboxEvent { id: event.id, at: now });

@@ -248,6 +248,15 @@ pub enum Write {
     /// planners raced) and [`StoreError::Duplicate`]`("token_hash")` when the token's hash
     /// is taken.
     InsertSurvey(super::StoredSurvey),
+    /// Cancel the ticket's pending survey invitations (`survey_invitation` notifications
+    /// not sent yet, as after a delay): a newer round supersedes them. Comes before the
+    /// new round's messages in the change set.
+    CancelSurveyInvitations {
+        /// The ticket.
+        ticket_id: TicketId,
+        /// When.
+        at: Timestamp,
+    },
     /// Record the first answer of a ticket's round (rating, comment, `answered_at` and
     /// `changed_at` as given), provided it is still unanswered, else the commit fails with
     /// [`StoreError::VersionConflict`] (a concurrent answer won; also when there is no

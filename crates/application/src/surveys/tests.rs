@@ -448,3 +448,45 @@ async fn an_unanswered_token_expires_and_logged_in_answers_follow_the_same_rules
         "edit_window_passed"
     );
 }
+
+#[tokio::test]
+async fn a_delayed_invitation_superseded_before_its_send_instant_is_cancelled() {
+    let fake = fake();
+    let id = open(&fake).await;
+    let delayed = SurveySettings {
+        on_resolved: true,
+        delay: Duration::from_secs(3_600),
+        ..SurveySettings::default()
+    };
+    let plan = planner(&fake, delayed);
+    move_to(&fake, AGENT, &id, "in_progress").await;
+    move_to(&fake, AGENT, &id, "resolved").await;
+    plan.tick().await.expect("plans");
+    later(&fake, 60);
+    move_to(&fake, CUSTOMER, &id, "in_progress").await;
+    later(&fake, 60);
+    move_to(&fake, AGENT, &id, "resolved").await;
+    plan.tick().await.expect("plans");
+    assert_eq!(rounds(&fake), vec![1, 2]);
+    let statuses: Vec<(String, crate::ports::NotificationStatus)> = fake
+        .state()
+        .notifications
+        .iter()
+        .filter(|n| n.spec.template == SURVEY_TEMPLATE)
+        .map(|n| (n.spec.context["survey_url"].clone(), n.status))
+        .collect();
+    assert_eq!(
+        statuses,
+        vec![
+            (
+                "https://desk.example.com/api/v1/surveys/tok-1".to_owned(),
+                crate::ports::NotificationStatus::Cancelled
+            ),
+            (
+                "https://desk.example.com/api/v1/surveys/tok-2".to_owned(),
+                crate::ports::NotificationStatus::Pending
+            ),
+        ],
+        "the first round's invitation is never sent"
+    );
+}

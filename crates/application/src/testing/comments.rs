@@ -152,7 +152,7 @@ impl UploadIntents for Fake {
 /// the fakes' state, as the database adapters do.
 impl State {
     /// Cancels the pending notifications `matches` picks, with `why`.
-    fn cancel_notifications(
+    pub(super) fn cancel_notifications(
         &mut self,
         at: Timestamp,
         why: &str,

@@ -162,7 +162,10 @@ impl UnitOfWork for Fake {
                         return Err(StoreError::VersionConflict);
                     }
                 }
-                Write::InsertSurvey(_) | Write::AnswerSurvey { .. } | Write::ChangeSurveyAnswer { .. } => {
+                Write::InsertSurvey(_)
+                | Write::AnswerSurvey { .. }
+                | Write::ChangeSurveyAnswer { .. }
+                | Write::CancelSurveyInvitations { .. } => {
                     s.check_survey_write(w)?;
                 }
                 Write::Record(_)
@@ -300,7 +303,10 @@ impl UnitOfWork for Fake {
                 } => {
                     s.firings.insert((ticket_id.get(), rule_id, trigger));
                 }
-                Write::InsertSurvey(_) | Write::AnswerSurvey { .. } | Write::ChangeSurveyAnswer { .. } => {
+                Write::InsertSurvey(_)
+                | Write::AnswerSurvey { .. }
+                | Write::ChangeSurveyAnswer { .. }
+                | Write::CancelSurveyInvitations { .. } => {
                     s.apply_survey_write(w);
                 }
                 Write::InsertComment(c) => {

@@ -206,13 +206,7 @@ pub async fn ticket_answer(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_ticket_ref(&id)?;
-    let input = parse_json_object::<SurveyAnswerRequest>(&req, &body)?.input()?;
-    let state = cases
-        .surveys
-        .answer_ticket(&caller.0.actor(), id, input)
-        .await
-        .map_err(survey_error)?;
+    let state = logged_in(&cases, &caller, &req, &id, &body, false).await?;
     Ok(HttpResponse::Created().json(SurveyResponse::from(&state)))
 }
 
@@ -229,14 +223,27 @@ pub async fn ticket_change(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_ticket_ref(&id)?;
-    let input = parse_json_object::<SurveyAnswerRequest>(&req, &body)?.input()?;
-    let state = cases
-        .surveys
-        .change_ticket(&caller.0.actor(), id, input)
-        .await
-        .map_err(survey_error)?;
+    let state = logged_in(&cases, &caller, &req, &id, &body, true).await?;
     Ok(HttpResponse::Ok().json(SurveyResponse::from(&state)))
+}
+
+/// A logged-in answer (`change`: a change of it) to the ticket `id`'s latest survey.
+async fn logged_in(
+    cases: &Cases,
+    caller: &Authenticated,
+    req: &HttpRequest,
+    id: &str,
+    body: &web::Bytes,
+    change: bool,
+) -> Result<SurveyState, ApiError> {
+    let id = parse_ticket_ref(id)?;
+    let input = parse_json_object::<SurveyAnswerRequest>(req, body)?.input()?;
+    let actor = caller.0.actor();
+    let outcome = match change {
+        true => cases.surveys.change_ticket(&actor, id, input).await,
+        false => cases.surveys.answer_ticket(&actor, id, input).await,
+    };
+    outcome.map_err(survey_error)
 }
 
 /// A browser following the link: `Accept` names `text/html`.

@@ -311,3 +311,58 @@ pub async fn a_recheck_makes_the_ticket_due_for_the_escalation_loop(s: &Store) {
     let stored = s.tickets.get(t.id()).await.expect("reads").expect("stored");
     assert_eq!(stored.version(), t.version(), "the ticket itself is not written");
 }
+
+/// `CancelSurveyInvitations` cancels the ticket's pending survey invitations, leaving its
+/// other notifications and other tickets' invitations alone.
+pub async fn a_newer_round_cancels_the_tickets_pending_invitations(s: &Store) {
+    use crate::ports::{NewNotification, NotificationStatus};
+    let w = world(s).await;
+    let t = open(s, spec(w.customer.id, "Delayed", 0)).await;
+    let other = open(s, spec(w.customer.id, "Other", 1)).await;
+    let queued = |key: &str, ticket: TicketId, template: &str| NewNotification {
+        idempotency_key: key.to_owned(),
+        event_id: None,
+        ticket_id: Some(ticket),
+        recipient_id: Some(w.customer.id),
+        channel: domain::escalation::Channel::Email,
+        address: w.customer.email.as_str().to_owned(),
+        recipient_name: None,
+        template: template.to_owned(),
+        context: Default::default(),
+        at: at(600),
+    };
+    let mut queue = ChangeSet::default();
+    queue
+        .push(Write::QueueNotification(queued(
+            "old-invite",
+            t.id(),
+            "survey_invitation",
+        )))
+        .push(Write::QueueNotification(queued("receipt", t.id(), "ticket_created")))
+        .push(Write::QueueNotification(queued(
+            "other-invite",
+            other.id(),
+            "survey_invitation",
+        )));
+    s.uow.commit(queue).await.expect("queues");
+    let mut cancel = ChangeSet::default();
+    cancel.push(Write::CancelSurveyInvitations {
+        ticket_id: t.id(),
+        at: at(60),
+    });
+    s.uow.commit(cancel).await.expect("cancels");
+    let all = s
+        .notifications
+        .list_notifications(None, None, 100)
+        .await
+        .expect("lists");
+    let status = |key: &str| {
+        all.iter()
+            .find(|n| n.spec.idempotency_key == key)
+            .map(|n| n.status)
+            .expect("queued")
+    };
+    assert_eq!(status("old-invite"), NotificationStatus::Cancelled);
+    assert_eq!(status("receipt"), NotificationStatus::Pending);
+    assert_eq!(status("other-invite"), NotificationStatus::Pending);
+}
