@@ -717,6 +717,33 @@ async fn every_endpoint_against_every_role(s: Server) {
             &r,
             expect(who, 401, 403, 404, 200, 200),
         );
+        // Satisfaction (issue 16), on a ticket not surveyed yet: the ticket's customer
+        // reads and answers (404 `survey_not_found` here), staff read only (403 on
+        // answers), another customer sees no ticket.
+        let sat = format!("{path}/satisfaction");
+        let r = s.call(Method::GET, &sat, token, None).await;
+        check(
+            format!("{who:?} GET /tickets/{{id}}/satisfaction"),
+            &r,
+            expect(who, 401, 404, 404, 404, 404),
+        );
+        for method in [Method::POST, Method::PUT] {
+            let r = s.call(method.clone(), &sat, token, Some(json!({"rating": 4}))).await;
+            check(
+                format!("{who:?} {method} /tickets/{{id}}/satisfaction"),
+                &r,
+                expect(who, 401, 404, 404, 403, 403),
+            );
+        }
+        // The survey link needs no login: an unknown token is 404 for everyone.
+        for method in [Method::GET, Method::POST, Method::PUT] {
+            let body = (method != Method::GET).then(|| json!({"rating": 4}));
+            let r = s
+                .call(method.clone(), "/api/v1/surveys/no-such-token", token, body)
+                .await;
+            check(format!("{who:?} {method} /surveys/{{token}}"), &r, 404);
+        }
+
         let r = s.call(Method::POST, &format!("{path}/close"), token, None).await;
         check(
             format!("{who:?} POST /tickets/{{id}}/close"),

@@ -24,6 +24,7 @@ use crate::problem::{FieldProblem, Problem};
         (name = "escalation", description = "Admin-defined escalation rules"),
         (name = "notifications", description = "E-mail and SMS notifications: queued, sent, dead-lettered"),
         (name = "reports", description = "The reports a support lead reads: SLA, response times, volume, satisfaction, agents (JSON or CSV)"),
+        (name = "surveys", description = "Satisfaction surveys: answering through the e-mailed link or logged in"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

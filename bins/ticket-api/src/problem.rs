@@ -73,6 +73,11 @@ impl std::fmt::Display for ApiError {
 }
 
 impl ApiError {
+    /// The problem document it answers with.
+    pub fn problem(&self) -> &Problem {
+        &self.problem
+    }
+
     /// A problem with the given status, code and detail.
     pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
         Self {
@@ -193,6 +198,7 @@ impl From<AppError> for ApiError {
                 api
             }
             AppError::Conflict { code, message } => Self::new(StatusCode::CONFLICT, code, message),
+            AppError::Gone { code, message } => Self::new(StatusCode::GONE, code, message),
             AppError::IdempotencyKeyReused => Self::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "idempotency_key_reused",
@@ -381,16 +387,28 @@ impl<T: serde::de::DeserializeOwned + Default + 'static> actix_web::FromRequest 
 // The problem sets of the OpenAPI document.
 
 fn problems(list: &[(u16, &str)]) -> BTreeMap<String, RefOr<Response>> {
+    problems_as(list, false)
+}
+
+/// Problem documents, each also as a `text/html` page when `pages` (a browser following
+/// a link).
+fn problems_as(list: &[(u16, &str)], pages: bool) -> BTreeMap<String, RefOr<Response>> {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
     list.iter()
         .map(|(status, description)| {
             let content = ContentBuilder::new()
                 .schema(Some(Ref::from_schema_name("Problem")))
                 .build();
-            let response = ResponseBuilder::new()
+            let mut response = ResponseBuilder::new()
                 .description(*description)
-                .content("application/problem+json", content)
-                .build();
-            (status.to_string(), RefOr::T(response))
+                .content("application/problem+json", content);
+            if pages {
+                let page = ContentBuilder::new()
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                    .build();
+                response = response.content("text/html", page);
+            }
+            (status.to_string(), RefOr::T(response.build()))
         })
         .collect()
 }
@@ -402,6 +420,10 @@ const NOT_FOUND: (u16, &str) = (404, "No such resource, or not visible to the ca
 const CONFLICT: (u16, &str) = (
     409,
     "Conflicts with the current state (forbidden transition, closed ticket, taken name, resource in use)",
+);
+const GONE: (u16, &str) = (
+    410,
+    "The survey link expired, was superseded by a newer survey, or is spent (answered and past the edit window)",
 );
 const PRECONDITION: (u16, &str) = (412, "If-Match names a version that is no longer current");
 const TOO_LARGE: (u16, &str) = (413, "The request body, or a file in it, is too large");
@@ -467,6 +489,48 @@ impl IntoResponses for SignUpErrors {
             MEDIA_TYPE,
             UNPROCESSABLE,
             TOO_MANY,
+            UNAVAILABLE,
+        ])
+    }
+}
+
+/// The problems of a survey link (`/surveys/{token}`), as problem documents (a browser
+/// asking for `text/html` gets the same status with a page).
+pub struct SurveyErrors;
+
+impl IntoResponses for SurveyErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        problems_as(
+            &[
+                BAD_REQUEST,
+                NOT_FOUND,
+                CONFLICT,
+                GONE,
+                TOO_LARGE,
+                MEDIA_TYPE,
+                UNPROCESSABLE,
+                UNAVAILABLE,
+            ],
+            true,
+        )
+    }
+}
+
+/// The problems of a logged-in survey answer (`/tickets/{id}/satisfaction`).
+pub struct SatisfactionErrors;
+
+impl IntoResponses for SatisfactionErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        problems(&[
+            BAD_REQUEST,
+            UNAUTHORIZED,
+            FORBIDDEN,
+            NOT_FOUND,
+            CONFLICT,
+            GONE,
+            TOO_LARGE,
+            MEDIA_TYPE,
+            UNPROCESSABLE,
             UNAVAILABLE,
         ])
     }

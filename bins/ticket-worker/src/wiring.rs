@@ -14,6 +14,7 @@ use application::notifications::{
 use application::ports::{BlobStore, Clock, SystemClock};
 use application::retention::{PurgeIdempotencyKeys, PurgeNotifications, PurgeOutbox, Retention};
 use application::sla::MonitorSla;
+use application::surveys::SurveyInvitations;
 use application::tickets::TicketPorts;
 
 use crate::runtime::Jobs;
@@ -135,7 +136,20 @@ pub fn compose(db: &Database, settings: &Settings) -> Result<Jobs, String> {
         settings,
     );
     let delivery = platform::adapters::delivery(settings)?;
-    Ok(jobs(db, blobs, tickets, delivery, Intervals::from_settings(settings)))
+    let surveys = SurveyInvitations {
+        surveys: Arc::new(db.clone()),
+        tokens: Arc::new(adapters_security::RandomTokens),
+        settings: settings.survey_settings().map_err(|e| e.to_string())?,
+        public_url: settings.http.public_url.clone(),
+    };
+    Ok(jobs(
+        db,
+        blobs,
+        tickets,
+        delivery,
+        surveys,
+        Intervals::from_settings(settings),
+    ))
 }
 
 /// Every background job, on `db`. Adding a job is one `add` here (and its file in
@@ -145,6 +159,7 @@ pub fn jobs(
     blobs: Arc<dyn BlobStore>,
     tickets: TicketPorts,
     delivery: Delivery,
+    surveys: SurveyInvitations,
     every: Intervals,
 ) -> Jobs {
     let port = Arc::new(db.clone());
@@ -173,7 +188,7 @@ pub fn jobs(
     )
     .add(
         every.notify,
-        DeliverNotifications::new(planner(db, every), dispatcher(db, delivery, every)),
+        DeliverNotifications::new(planner(db, surveys, every), dispatcher(db, delivery, every)),
     )
     .add(every.report, OutboxBacklog::new(port.clone()))
     .add(
@@ -224,8 +239,8 @@ pub fn jobs(
     jobs
 }
 
-/// The planner: outbox events to notification rows.
-fn planner(db: &Database, every: Intervals) -> PlanNotifications {
+/// The planner: outbox events to notification rows and survey invitations.
+fn planner(db: &Database, surveys: SurveyInvitations, every: Intervals) -> PlanNotifications {
     let port = Arc::new(db.clone());
     PlanNotifications::new(
         PlanPorts {
@@ -240,6 +255,7 @@ fn planner(db: &Database, every: Intervals) -> PlanNotifications {
         every.notify_plan_batch,
         every.notify_lease_secs,
     )
+    .with_surveys(surveys)
 }
 
 /// The dispatcher, its leases in a name unique to this process.

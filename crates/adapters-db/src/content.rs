@@ -167,6 +167,12 @@ macro_rules! content_write {
         diesel::delete(email_verifications::table.filter(email_verifications::user_id.eq(user)))
             .execute(&mut *conn)
             .await?;
+        // Their survey comments go too (through `surveys_customer`); ratings stay for
+        // the reports.
+        diesel::update($crate::schema::surveys::table.filter($crate::schema::surveys::customer_id.eq(user)))
+            .set($crate::schema::surveys::comment.eq(None::<String>))
+            .execute(&mut *conn)
+            .await?;
         content_write!(cancel conn, notifications::recipient_id.eq(user), $at, "the recipient was erased");
         diesel::update(notifications::table.filter(notifications::recipient_id.eq(user)))
             .set((

@@ -23,6 +23,7 @@ enum StoredCondition {
     Sla { target: Option<String>, trouble: String },
     UnassignedFor { business_minutes: u32 },
     NoAgentReplyFor { business_minutes: u32 },
+    SatisfactionAtMost { rating: u8 },
     PriorityAtLeast { priority: String },
     Category { category: String },
 }
@@ -50,6 +51,7 @@ fn store_condition(c: &Condition) -> StoredCondition {
         Condition::NoAgentReplyFor { business_minutes } => StoredCondition::NoAgentReplyFor {
             business_minutes: *business_minutes,
         },
+        Condition::SatisfactionAtMost { rating } => StoredCondition::SatisfactionAtMost { rating: rating.get() },
         Condition::PriorityAtLeast(p) => StoredCondition::PriorityAtLeast {
             priority: p.as_str().to_owned(),
         },
@@ -91,6 +93,9 @@ fn load_condition(c: StoredCondition) -> Result<Condition, StoreError> {
         },
         StoredCondition::UnassignedFor { business_minutes } => Condition::UnassignedFor { business_minutes },
         StoredCondition::NoAgentReplyFor { business_minutes } => Condition::NoAgentReplyFor { business_minutes },
+        StoredCondition::SatisfactionAtMost { rating } => Condition::SatisfactionAtMost {
+            rating: domain::survey::Rating::parse(i64::from(rating)).map_err(|e| bad(&e))?,
+        },
         StoredCondition::PriorityAtLeast { priority } => {
             Condition::PriorityAtLeast(Priority::parse(&priority).map_err(|e| bad(&e))?)
         }
@@ -309,8 +314,23 @@ impl EscalationChecks for Database {
 /// per backend there, see [`crate::unit_of_work`]): `firing` notes that a rule fired for
 /// a trigger of a ticket (else [`StoreError::Duplicate`]`("escalation_firing")`);
 /// `schedule` sets the ticket's next look and ends its lease, provided the ticket is
-/// still at `$version` and under the lease ending at `$lease` (else nothing).
+/// still at `$version` and under the lease ending at `$lease` (else nothing); `recheck`
+/// makes the ticket due at `$at` and ends its lease, leaving the ticket itself alone.
 macro_rules! escalation_write {
+    (recheck $conn:ident, $ticket_id:expr, $at:expr) => {{
+        use diesel::{ExpressionMethods as _, QueryDsl as _};
+        use diesel_async::RunQueryDsl as _;
+        use $crate::schema::tickets;
+        let ticket_id: domain::TicketId = $ticket_id;
+        let at: domain::Timestamp = $at;
+        diesel::update(tickets::table.find(ticket_id.get()))
+            .set((
+                tickets::escalation_check_at.eq(Some($crate::time::to_sql(at))),
+                tickets::escalation_claimed_until.eq(None::<chrono::NaiveDateTime>),
+            ))
+            .execute($conn)
+            .await?;
+    }};
     (firing $conn:ident, $ticket_id:expr, $rule_id:expr, $trigger:expr, $at:expr) => {{
         use diesel::ExpressionMethods as _;
         use diesel_async::RunQueryDsl as _;

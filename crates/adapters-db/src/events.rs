@@ -99,6 +99,13 @@ struct EscalatedJson {
 }
 
 #[derive(Serialize, Deserialize)]
+struct SurveyJson {
+    round: u32,
+    rating: u8,
+    changed: bool,
+}
+
+#[derive(Serialize, Deserialize)]
 struct SlaJson {
     target: String,
     /// When the threshold was reached or the due instant passed (RFC 3339).
@@ -209,6 +216,11 @@ pub(crate) fn details_json(kind: &TicketEventKind) -> String {
             level_to: *level_to,
             priority_from: priority_from.as_str().to_owned(),
             priority_to: priority_to.as_str().to_owned(),
+        }),
+        TicketEventKind::SurveyAnswered { round, rating, changed } => serde_json::to_value(SurveyJson {
+            round: round.get(),
+            rating: rating.get(),
+            changed: *changed,
         }),
     };
     value.map(|v| v.to_string()).unwrap_or_else(|_| "{}".to_owned())
@@ -353,6 +365,14 @@ pub(crate) fn parse_details(event_type: &str, details: &str) -> Result<TicketEve
                 level_to: j.level_to,
                 priority_from: Priority::parse(&j.priority_from).map_err(|e| bad(&e))?,
                 priority_to: Priority::parse(&j.priority_to).map_err(|e| bad(&e))?,
+            }
+        }
+        "SurveyAnswered" => {
+            let j: SurveyJson = serde_json::from_str(details).map_err(|e| bad(&e))?;
+            TicketEventKind::SurveyAnswered {
+                round: domain::survey::SurveyRound::new(j.round).ok_or_else(|| bad(&"survey round"))?,
+                rating: domain::survey::Rating::parse(i64::from(j.rating)).map_err(|e| bad(&e))?,
+                changed: j.changed,
             }
         }
         other => return Err(bad(&format!("unknown event type `{other}`"))),
@@ -546,6 +566,11 @@ mod tests {
                 level_to: 2,
                 priority_from: Priority::High,
                 priority_to: Priority::Urgent,
+            },
+            TicketEventKind::SurveyAnswered {
+                round: domain::survey::SurveyRound::new(2).expect("from 1"),
+                rating: domain::survey::Rating::parse(4).expect("1 to 5"),
+                changed: true,
             },
         ];
         for kind in kinds {

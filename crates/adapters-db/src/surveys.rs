@@ -180,11 +180,25 @@ impl SurveyRepository for Database {
 }
 
 /// Applies a survey write on `$conn` inside the unit of work's transaction (expanded per
-/// backend there): `insert` stores an invitation (a taken round or token hash is
+/// backend there): `cancel_invitations` cancels a ticket's pending invitations (a newer
+/// round supersedes them); `insert` stores an invitation (a taken round or token hash is
 /// [`StoreError::Duplicate`]); `answer` records the first answer of an unanswered round
 /// and `change` replaces an answer still at the `changed_at` read (else
 /// [`StoreError::VersionConflict`]).
 macro_rules! survey_write {
+    (cancel_invitations $conn:ident, $ticket_id:expr, $at:expr) => {{
+        use diesel::BoolExpressionMethods as _;
+        let ticket_id: domain::TicketId = $ticket_id;
+        // Through `notifications_by_ticket`: a ticket has a handful of notifications.
+        $crate::content::content_write!(
+            cancel $conn,
+            $crate::schema::notifications::ticket_id
+                .eq(ticket_id.get())
+                .and($crate::schema::notifications::template.eq(application::surveys::SURVEY_TEMPLATE)),
+            $at,
+            "superseded by a newer survey"
+        );
+    }};
     (insert $conn:ident, $stored:expr) => {{
         use diesel_async::RunQueryDsl as _;
         use $crate::schema::surveys;

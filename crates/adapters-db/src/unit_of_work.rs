@@ -65,6 +65,7 @@ macro_rules! apply_writes {
                     version,
                     lease,
                 } => escalation_write!(schedule conn, *ticket_id, *at, *version, *lease),
+                Write::RecheckEscalation { ticket_id, at } => escalation_write!(recheck conn, *ticket_id, *at),
                 Write::QueueNotification(notification) => notification_write!(queue conn, notification),
                 Write::RememberIdempotencyKey(record) => idempotency_write!(remember conn, record),
                 Write::RevokeSessions { user_id, except, at } => {
@@ -103,6 +104,7 @@ macro_rules! apply_writes {
                     at,
                 } => user_write!(consume_reset conn, token_hash, *user_id, *at),
                 Write::InsertSurvey(stored) => survey_write!(insert conn, stored),
+                Write::CancelSurveyInvitations { ticket_id, at } => survey_write!(cancel_invitations conn, *ticket_id, *at),
                 Write::AnswerSurvey {
                     ticket_id,
                     round,

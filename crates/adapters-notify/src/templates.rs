@@ -24,7 +24,7 @@ use minijinja::syntax::SyntaxConfig;
 use minijinja::{AutoEscape, Environment, HtmlEscape, Value};
 
 /// The name of every template, as the application refers to them.
-pub const TEMPLATE_NAMES: [&str; 12] = [
+pub const TEMPLATE_NAMES: [&str; 13] = [
     "ticket_created",
     "agent_replied",
     "ticket_resolved",
@@ -37,6 +37,7 @@ pub const TEMPLATE_NAMES: [&str; 12] = [
     "verify_email",
     "account_exists",
     "password_reset",
+    "survey_invitation",
 ];
 
 /// The compiled-in sources of one template, in [`Part::ALL`] order.
@@ -55,7 +56,7 @@ macro_rules! builtin {
 }
 
 /// The default templates, in [`TEMPLATE_NAMES`] order.
-const BUILTIN: [(&str, [&str; 4]); 12] = [
+const BUILTIN: [(&str, [&str; 4]); 13] = [
     builtin!("ticket_created"),
     builtin!("agent_replied"),
     builtin!("ticket_resolved"),
@@ -68,10 +69,11 @@ const BUILTIN: [(&str, [&str; 4]); 12] = [
     builtin!("verify_email"),
     builtin!("account_exists"),
     builtin!("password_reset"),
+    builtin!("survey_invitation"),
 ];
 
 /// Every context key some template uses, for the load-time trial render.
-const SAMPLE_KEYS: [(&str, &str); 18] = [
+const SAMPLE_KEYS: [(&str, &str); 20] = [
     ("recipient_name", "Sample Recipient"),
     ("ticket_number", "TKT-000001"),
     ("ticket_subject", "Sample subject"),
@@ -96,6 +98,8 @@ const SAMPLE_KEYS: [(&str, &str); 18] = [
         "https://desk.example.com/api/v1/auth/password-reset?token=sample",
     ),
     ("valid_minutes", "30"),
+    ("survey_url", "https://desk.example.com/api/v1/surveys/sample"),
+    ("valid_days", "14"),
 ];
 
 /// Why the templates could not be loaded.
@@ -475,6 +479,24 @@ mod tests {
                 assert!(sms.text.is_ascii(), "{name}: {}", sms.text);
             }
         }
+    }
+
+    #[test]
+    fn the_survey_invitation_links_the_form_and_one_click_per_rating() {
+        let templates = Templates::load(None).unwrap();
+        let email = templates.render("survey_invitation", Channel::Email, &full()).unwrap();
+        let url = "https://desk.example.com/api/v1/surveys/sample";
+        // Auto-escaped in HTML (`/` as `&#x2f;`), which browsers read back in attributes.
+        let html = email.html.unwrap().replace("&#x2f;", "/");
+        for rating in 1..=5 {
+            let link = format!("{url}?rating={rating}");
+            assert!(email.text.contains(&link), "{rating}: {}", email.text);
+            assert!(html.contains(&format!("href=\"{link}\"")), "{rating}");
+        }
+        assert!(email.subject.contains("TKT-000001"));
+        assert!(email.text.contains("Sample subject"), "the ticket's subject");
+        let sms = templates.render("survey_invitation", Channel::Sms, &full()).unwrap();
+        assert!(sms.text.contains(url), "{}", sms.text);
     }
 
     #[test]

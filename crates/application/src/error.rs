@@ -78,6 +78,15 @@ pub enum AppError {
         /// A human-readable explanation.
         message: String,
     },
+    /// What the request names existed but is no longer usable (an expired, superseded or
+    /// spent survey link).
+    #[error("{message}")]
+    Gone {
+        /// A stable machine-readable code.
+        code: &'static str,
+        /// A human-readable explanation.
+        message: String,
+    },
     /// An `Idempotency-Key` was reused with a different request.
     #[error("this Idempotency-Key was already used for a different request")]
     IdempotencyKeyReused,

@@ -22,6 +22,7 @@ pub mod ports;
 pub mod reports;
 pub mod retention;
 pub mod sla;
+pub mod surveys;
 pub mod tickets;
 
 #[cfg(any(test, feature = "mocks"))]

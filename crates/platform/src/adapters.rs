@@ -75,6 +75,7 @@ pub fn ticket_ports(
             targets: db.clone(),
             support: calendars,
         },
+        surveys: db.clone(),
         routing: Routing {
             agents: db,
             assign_on_create: settings.assignment.assign_on_create,

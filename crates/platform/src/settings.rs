@@ -52,10 +52,31 @@ pub struct Settings {
     pub attachments: AttachmentSettings,
     /// Routing tickets to agents.
     pub assignment: AssignmentSettings,
+    /// The satisfaction survey (issue 16).
+    pub survey: SurveySettings,
     /// Notification providers and templates (`TICKET__NOTIFY__*`): SendGrid for e-mail and
     /// Twilio for SMS when their credentials are set, the log otherwise.
     #[serde(default)]
     pub notify: adapters_notify::NotifyConfig,
+}
+
+/// `survey.*`: when customers are invited to rate a ticket and how long their link works.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SurveySettings {
+    /// Also invite when a ticket is resolved, not only when it is closed.
+    pub on_resolved: bool,
+    /// Minutes between the status change and the invitation.
+    pub delay_minutes: u64,
+    /// Days an unanswered invitation's link works.
+    pub token_days: u64,
+    /// Days after the first answer during which it may be changed.
+    pub edit_days: u64,
+    /// Tickets closed by their own customer within this many minutes of opening get no
+    /// invitation; 0 turns the exclusion off.
+    pub exclude_customer_close_minutes: u64,
+    /// Merged tickets get no invitation (once merging exists).
+    pub exclude_merged: bool,
 }
 
 /// `assignment.*`
@@ -404,6 +425,14 @@ weight_low = 1
 weight_normal = 2
 weight_high = 3
 weight_urgent = 5
+
+[survey]
+on_resolved = false
+delay_minutes = 0
+token_days = 14
+edit_days = 7
+exclude_customer_close_minutes = 10
+exclude_merged = true
 "#;
 
 /// Why configuration could not be loaded.
@@ -492,7 +521,41 @@ impl Settings {
                 "attachments.max_file_bytes must be positive and at most attachments.max_request_bytes".into(),
             ));
         }
+        self.survey_settings()?;
         Ok(())
+    }
+
+    /// The survey rules' settings from `survey.*`, checked
+    /// ([`domain::survey::SurveySettings::check`]: link lifetime and edit window above
+    /// zero, every duration at most a year); the error names the setting.
+    pub fn survey_settings(&self) -> Result<domain::survey::SurveySettings, SettingsError> {
+        use std::time::Duration;
+        let s = &self.survey;
+        let minutes = |m: u64| Duration::from_secs(m.saturating_mul(60));
+        let days = |d: u64| Duration::from_secs(d.saturating_mul(86_400));
+        let settings = domain::survey::SurveySettings {
+            on_resolved: s.on_resolved,
+            delay: minutes(s.delay_minutes),
+            token_lifetime: days(s.token_days),
+            edit_window: days(s.edit_days),
+            exclude_customer_close_within: (s.exclude_customer_close_minutes > 0)
+                .then(|| minutes(s.exclude_customer_close_minutes)),
+            exclude_merged: s.exclude_merged,
+        };
+        settings.check().map_err(|e| {
+            let name = match e {
+                domain::survey::SurveySettingsError::Zero { setting }
+                | domain::survey::SurveySettingsError::TooLong { setting } => setting,
+            };
+            let key = match name {
+                "delay" => "survey.delay_minutes",
+                "token_lifetime" => "survey.token_days",
+                "edit_window" => "survey.edit_days",
+                _ => "survey.exclude_customer_close_minutes",
+            };
+            SettingsError(format!("{key}: {e}"))
+        })?;
+        Ok(settings)
     }
 
     /// How open tickets weigh in an agent's load, from `assignment.weight_*`.

@@ -67,6 +67,7 @@ resources!(
     escalation,
     notifications,
     reports,
+    surveys,
 );
 
 /// A resource whose other methods answer 405 with an `Allow` header.

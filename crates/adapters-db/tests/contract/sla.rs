@@ -40,6 +40,7 @@ fn ticket_ports(db: &Database, clock: Arc<ManualClock>) -> TicketPorts {
             targets: db.clone(),
             support: Arc::new(UtcOnly),
         },
+        surveys: db.clone(),
         routing: application::assignment::Routing {
             agents: db,
             assign_on_create: true,

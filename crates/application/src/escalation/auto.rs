@@ -181,10 +181,12 @@ impl RunEscalations {
         };
         let unassigned_since = self.unassigned_since(read, rules).await?;
         let fired: BTreeSet<(i64, String)> = self.checks.fired(id).await?.into_iter().collect();
+        let satisfaction = self.satisfaction(id, rules).await?;
         let facts = EscalationFacts {
             ticket: read.parts(),
             sla: Some(&stored.sla),
             unassigned_since,
+            satisfaction,
         };
         let firings: Vec<Firing> = evaluate(rules, &facts, now, &calendar)
             .map_err(crate::sla::calendar_failure)?
@@ -209,11 +211,6 @@ impl RunEscalations {
             let Some(rule) = by_id.get(&firing.rule_id) else {
                 continue;
             };
-            // A firing earlier in this pass may have resolved nothing but can have moved
-            // the ticket; a rule never acts on a finished ticket.
-            if matches!(ticket.status(), TicketStatus::Resolved | TicketStatus::Closed) {
-                break;
-            }
             events.extend(apply(&mut ticket, rule, firing, now, skip_handover)?);
             changes.push(Write::RecordFiring {
                 ticket_id: id,
@@ -244,6 +241,34 @@ impl RunEscalations {
             changes: ChangeSet { writes },
             firings: firings.len(),
         })
+    }
+
+    /// The answer to the ticket's latest survey round, read only when a rule needs it.
+    async fn satisfaction(
+        &self,
+        id: TicketId,
+        rules: &[EscalationRule],
+    ) -> Result<Option<domain::escalation::Satisfaction>, AppError> {
+        let wanted = rules.iter().any(|r| {
+            matches!(
+                r.trigger(),
+                Some(domain::escalation::Condition::SatisfactionAtMost { .. })
+            )
+        });
+        if !wanted {
+            return Ok(None);
+        }
+        Ok(self.ports.surveys.latest_survey(id).await?.and_then(|stored| {
+            let round = stored.survey.round();
+            stored
+                .survey
+                .current_answer()
+                .map(|a| domain::escalation::Satisfaction {
+                    round,
+                    rating: a.rating,
+                    at: a.changed_at,
+                })
+        }))
     }
 
     /// Since when a `new` ticket without an agent has waited: its last return to the
@@ -292,17 +317,26 @@ fn apply(
         _ => None,
     });
     let mut reason = format!("{}: {}", rule.name, firing.what);
-    if skip_handover && handover.is_some() {
+    let raise_level = rule.actions.contains(&Action::RaiseLevel);
+    // A resolved or closed ticket (a satisfaction rule) is only notified about: nothing
+    // is raised and nobody takes it over; the reason says what was skipped.
+    let finished = matches!(ticket.status(), TicketStatus::Resolved | TicketStatus::Closed);
+    if finished && (raise_level || raise_priority.is_some() || handover.is_some()) {
+        reason.push_str(&format!(
+            "; the ticket is {}: priority, level and hand-over skipped",
+            ticket.status().as_str()
+        ));
+    } else if skip_handover && handover.is_some() {
         reason.push_str("; the hand-over was refused (the agent is offline or full)");
     }
     let escalation = Escalation {
         rule_id: Some(rule.id),
         reason: reason.clone(),
-        raise_level: rule.actions.contains(&Action::RaiseLevel),
-        raise_priority,
+        raise_level: raise_level && !finished,
+        raise_priority: raise_priority.filter(|_| !finished),
     };
     let mut events = vec![ticket.escalate(None, now, escalation)?];
-    if let (Some(target), false) = (handover, skip_handover) {
+    if let (Some(target), false, false) = (handover, skip_handover, finished) {
         events.extend(ticket.reassign_by_rule(target, now, reason)?);
     }
     Ok(events)

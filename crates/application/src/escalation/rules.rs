@@ -17,7 +17,8 @@ const MAX_MINUTES: i64 = 366 * 24 * 60;
 /// A condition as received: `type` names it, the other fields are its parameters.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ConditionInput {
-    /// `sla`, `unassigned_for`, `no_agent_reply_for`, `priority_at_least` or `category`.
+    /// `sla`, `unassigned_for`, `no_agent_reply_for`, `satisfaction_at_most`,
+    /// `priority_at_least` or `category`.
     pub kind: String,
     /// `sla`: `first_response`, `next_response` or `resolution`; none for any.
     pub target: Option<String>,
@@ -29,6 +30,8 @@ pub struct ConditionInput {
     pub priority: Option<String>,
     /// `category`: the category slug.
     pub category: Option<String>,
+    /// `satisfaction_at_most`: the highest survey rating (1 to 5) that fires.
+    pub rating: Option<i64>,
 }
 
 /// An action as received: `type` names it, the other fields are its parameters.
@@ -117,6 +120,13 @@ fn parse_condition(v: &mut Validator, at: &str, c: &ConditionInput) -> Option<Co
         }
         "unassigned_for" => minutes(v).map(|business_minutes| Condition::UnassignedFor { business_minutes }),
         "no_agent_reply_for" => minutes(v).map(|business_minutes| Condition::NoAgentReplyFor { business_minutes }),
+        "satisfaction_at_most" => match c.rating.map(domain::survey::Rating::parse) {
+            Some(Ok(rating)) => Some(Condition::SatisfactionAtMost { rating }),
+            _ => {
+                v.fail(&field("rating"), "must be one of: 1, 2, 3, 4, 5");
+                None
+            }
+        },
         "priority_at_least" => {
             let raw = c.priority.clone().unwrap_or_default();
             v.check(&field("priority"), Priority::parse(&raw))
@@ -130,7 +140,7 @@ fn parse_condition(v: &mut Validator, at: &str, c: &ConditionInput) -> Option<Co
         _ => {
             v.fail(
                 &field("type"),
-                "must be sla, unassigned_for, no_agent_reply_for, priority_at_least or category",
+                "must be sla, unassigned_for, no_agent_reply_for, satisfaction_at_most, priority_at_least or category",
             );
             None
         }

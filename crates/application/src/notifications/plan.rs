@@ -10,17 +10,19 @@ use domain::{Ticket, TicketEvent, TicketEventKind, UserId, Visibility};
 use crate::error::AppError;
 use crate::ports::{
     ChangeSet, Clock, CommentRepository, Contact, EscalationRuleRepository, NewNotification, NotificationRepository,
-    OutboxEvent, OutboxRepository, StoreError, TemplateContext, TicketRepository, UnitOfWork, Write,
+    OutboxEvent, OutboxRepository, StoreError, StoredSurvey, TemplateContext, TicketRepository, UnitOfWork, Write,
 };
 
 use super::recipients::{Audience, CUSTOMER_TEMPLATES, wants};
+use crate::surveys::SurveyInvitations;
+use domain::survey::SurveyRound;
 
 /// Events planned per transaction, each in a savepoint of its own.
 const SAVEPOINTS_PER_TRANSACTION: usize = 50;
 /// How long an event whose planning failed waits before it is tried again.
 const RETRY_AFTER_FAILURE_SECS: i64 = 60;
 /// Context keys a customer's template may be given: nothing internal.
-const CUSTOMER_KEYS: [&str; 9] = [
+const CUSTOMER_KEYS: [&str; 11] = [
     "recipient_name",
     "ticket_number",
     "ticket_subject",
@@ -30,6 +32,8 @@ const CUSTOMER_KEYS: [&str; 9] = [
     "actor_name",
     "comment_body",
     "reason",
+    "survey_url",
+    "valid_days",
 ];
 
 /// What the planner reads and writes.
@@ -71,6 +75,7 @@ pub struct PlanTick {
 #[derive(Clone)]
 pub struct PlanNotifications {
     ports: PlanPorts,
+    surveys: Option<SurveyInvitations>,
     batch: u32,
     lease_seconds: i64,
 }
@@ -81,9 +86,19 @@ impl PlanNotifications {
     pub fn new(ports: PlanPorts, batch: u32, lease_seconds: i64) -> Self {
         Self {
             ports,
+            surveys: None,
             batch: batch.max(1),
             lease_seconds: lease_seconds.max(1),
         }
+    }
+
+    /// Also plans satisfaction survey invitations (issue 16): a status change that earns
+    /// one ([`domain::survey::invitation_due`]) stores the survey row and queues its
+    /// e-mail (and SMS where the customer's contact rules allow) with the event's
+    /// processing, due at the invitation's send instant.
+    pub fn with_surveys(mut self, surveys: SurveyInvitations) -> Self {
+        self.surveys = Some(surveys);
+        self
     }
 
     /// The most events one [`PlanNotifications::tick`] takes.
@@ -107,9 +122,17 @@ impl PlanNotifications {
         let mut planned: Vec<(i64, ChangeSet, usize)> = Vec::new();
         for event in &events {
             match self.plan(event, &mut lookups).await {
-                Ok(rows) => {
+                Ok((rows, survey)) => {
                     let n = rows.len();
                     let mut set = ChangeSet::default();
+                    if let Some(newer) = survey.as_ref().filter(|s| s.survey.round() > SurveyRound::FIRST) {
+                        // A delayed invitation of an older round is not sent.
+                        set.push(Write::CancelSurveyInvitations {
+                            ticket_id: newer.survey.ticket_id(),
+                            at: now,
+                        });
+                    }
+                    set.writes.extend(survey.map(Write::InsertSurvey));
                     set.writes.extend(rows.into_iter().map(Write::QueueNotification));
                     set.push(Write::FinishOutboxEvent { id: event.id, at: now });
                     planned.push((event.id, set, n));
@@ -143,8 +166,12 @@ impl PlanNotifications {
         let _ = self.ports.outbox.release_event(id, retry_at, error).await;
     }
 
-    /// The notification rows one event calls for.
-    async fn plan(&self, row: &OutboxEvent, lookups: &mut Lookups) -> Result<Vec<NewNotification>, AppError> {
+    /// The notification rows one event calls for, and the survey invitation it earns.
+    async fn plan(
+        &self,
+        row: &OutboxEvent,
+        lookups: &mut Lookups,
+    ) -> Result<(Vec<NewNotification>, Option<StoredSurvey>), AppError> {
         let event = &row.event;
         let rule = match &event.kind {
             TicketEventKind::Escalated { rule_id: Some(id), .. } => {
@@ -153,11 +180,12 @@ impl PlanNotifications {
             _ => None,
         };
         let wanted = wants(event, rule.as_ref());
-        if wanted.is_empty() {
-            return Ok(Vec::new());
+        let surveys = self.surveys.as_ref().filter(|s| s.may_invite(event));
+        if wanted.is_empty() && surveys.is_none() {
+            return Ok((Vec::new(), None));
         }
         let Some(ticket) = self.ports.tickets.get(event.ticket_id).await? else {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), None));
         };
         let t = ticket.parts();
         let mut ids: Vec<UserId> = vec![t.customer_id];
@@ -230,7 +258,24 @@ impl PlanNotifications {
                 }
             }
         }
-        Ok(rows)
+        let mut survey = None;
+        if let Some(invitations) = surveys {
+            let latest = lookups.latest_survey(invitations, &ticket).await?;
+            if let Some(planned) = invitations.plan(event, &ticket, latest.as_ref())? {
+                if let Some(customer) = people.get(&t.customer_id).filter(|c| c.active) {
+                    rows.extend(invitation_rows(
+                        row.id,
+                        &ticket,
+                        customer,
+                        &planned,
+                        &invitations.settings,
+                    ));
+                }
+                lookups.surveys.insert(t.id, planned.survey.clone());
+                survey = Some(planned.survey);
+            }
+        }
+        Ok((rows, survey))
     }
 
     /// The text of the public comment an event added, if it added one. Internal notes are
@@ -261,6 +306,52 @@ fn address(contact: &Contact, channel: Channel) -> Option<String> {
         Channel::Email => Some(contact.email.clone()),
         Channel::Sms => contact.phone.clone().filter(|_| contact.sms_opt_in),
     }
+}
+
+/// The invitation's messages to the customer: e-mail always, SMS where they gave a
+/// number and agreed to texts; due at the invitation's send instant.
+fn invitation_rows(
+    event_id: i64,
+    ticket: &Ticket,
+    customer: &Contact,
+    planned: &crate::surveys::invite::Planned,
+    settings: &domain::survey::SurveySettings,
+) -> Vec<NewNotification> {
+    let t = ticket.parts();
+    let round = planned.survey.survey.round();
+    let mut context = TemplateContext::from([
+        ("recipient_name".to_owned(), customer.name.clone()),
+        ("ticket_number".to_owned(), t.number.to_string()),
+        ("ticket_subject".to_owned(), t.subject.as_str().to_owned()),
+        ("survey_url".to_owned(), planned.url.clone()),
+        (
+            "valid_days".to_owned(),
+            (settings.token_lifetime.as_secs() / 86_400).max(1).to_string(),
+        ),
+    ]);
+    context.retain(|k, _| CUSTOMER_KEYS.contains(&k.as_str()));
+    Channel::ALL
+        .into_iter()
+        .filter_map(|channel| {
+            let address = address(customer, channel)?;
+            Some(NewNotification {
+                idempotency_key: format!(
+                    "event:{event_id}:survey:{round}:user:{}:{}",
+                    customer.id,
+                    channel.as_str()
+                ),
+                event_id: Some(event_id),
+                ticket_id: Some(t.id),
+                recipient_id: Some(customer.id),
+                channel,
+                address,
+                recipient_name: Some(customer.name.clone()),
+                template: crate::surveys::SURVEY_TEMPLATE.to_owned(),
+                context: context.clone(),
+                at: planned.survey.survey.parts().invited_at,
+            })
+        })
+        .collect()
 }
 
 /// What one event's notifications share.
@@ -330,9 +421,23 @@ fn context(ticket: &Ticket, event: &TicketEvent, to: &Contact, facts: &Facts, fo
 struct Lookups {
     supervisors: Option<Vec<Contact>>,
     rules: BTreeMap<i64, Option<EscalationRule>>,
+    /// Surveys planned earlier in this tick, by ticket: newer than what is stored.
+    surveys: BTreeMap<domain::TicketId, StoredSurvey>,
 }
 
 impl Lookups {
+    /// The ticket's latest survey: one planned earlier in this tick, else the stored one.
+    async fn latest_survey(
+        &self,
+        invitations: &SurveyInvitations,
+        ticket: &Ticket,
+    ) -> Result<Option<StoredSurvey>, StoreError> {
+        if let Some(planned) = self.surveys.get(&ticket.id()) {
+            return Ok(Some(planned.clone()));
+        }
+        invitations.surveys.latest_survey(ticket.id()).await
+    }
+
     async fn supervisors(&mut self, store: &dyn NotificationRepository) -> Result<Vec<Contact>, StoreError> {
         if self.supervisors.is_none() {
             self.supervisors = Some(store.supervisors().await?);

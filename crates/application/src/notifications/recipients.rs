@@ -6,11 +6,12 @@ use domain::{TicketEvent, TicketEventKind, TicketStatus, UserId, Visibility};
 
 /// The templates a customer may receive. None of them shows anything internal: no note,
 /// no escalation reason, no level, no rule.
-pub const CUSTOMER_TEMPLATES: [&str; 4] = [
+pub const CUSTOMER_TEMPLATES: [&str; 5] = [
     "ticket_created",
     "agent_replied",
     "ticket_resolved",
     "escalation_customer",
+    crate::surveys::SURVEY_TEMPLATE,
 ];
 
 /// Who a notification is for, before they are looked up.

@@ -113,6 +113,14 @@ pub enum Write {
         /// The end of the lease the loop took the ticket under.
         lease: Timestamp,
     },
+    /// Make the ticket due a look by the escalation loop at `at` and end the loop's lease
+    /// on it, without writing the ticket (a survey answer: a rule may fire on it).
+    RecheckEscalation {
+        /// The ticket.
+        ticket_id: TicketId,
+        /// When it is due.
+        at: Timestamp,
+    },
     /// Queue a notification, unless its idempotency key is queued already.
     QueueNotification(super::NewNotification),
     /// Mark an outbox event processed (its notifications planned) and end its lease.
@@ -191,7 +199,8 @@ pub enum Write {
         at: Timestamp,
     },
     /// Erase a customer's identity: display name and e-mail replaced, phone removed, SMS
-    /// opt-in off, password hash replaced (unusable), account deactivated; their pending
+    /// opt-in off, password hash replaced (unusable), account deactivated, the comments of
+    /// their survey answers cleared (ratings kept); their pending
     /// notifications cancelled, and their name and address replaced in every notification
     /// row addressed to them. Fails the commit with [`StoreError::Reference`]`("user")`
     /// when there is no such user.
@@ -239,6 +248,15 @@ pub enum Write {
     /// planners raced) and [`StoreError::Duplicate`]`("token_hash")` when the token's hash
     /// is taken.
     InsertSurvey(super::StoredSurvey),
+    /// Cancel the ticket's pending survey invitations (`survey_invitation` notifications
+    /// not sent yet, as after a delay): a newer round supersedes them. Comes before the
+    /// new round's messages in the change set.
+    CancelSurveyInvitations {
+        /// The ticket.
+        ticket_id: TicketId,
+        /// When.
+        at: Timestamp,
+    },
     /// Record the first answer of a ticket's round (rating, comment, `answered_at` and
     /// `changed_at` as given), provided it is still unanswered, else the commit fails with
     /// [`StoreError::VersionConflict`] (a concurrent answer won; also when there is no

@@ -152,7 +152,7 @@ impl UploadIntents for Fake {
 /// the fakes' state, as the database adapters do.
 impl State {
     /// Cancels the pending notifications `matches` picks, with `why`.
-    fn cancel_notifications(
+    pub(super) fn cancel_notifications(
         &mut self,
         at: Timestamp,
         why: &str,
@@ -221,6 +221,13 @@ impl State {
         }
         self.phones.remove(&user_id.get());
         self.passwords.insert(user_id.get(), password_hash);
+        for v in self.surveys.iter_mut().filter(|v| v.customer_id == user_id) {
+            let mut parts = v.survey.parts().clone();
+            if let Some(a) = parts.answer.as_mut() {
+                a.comment = None;
+            }
+            v.survey = domain::survey::Survey::restore(parts);
+        }
         self.cancel_notifications(at, "the recipient was erased", |n| n.spec.recipient_id == Some(user_id));
         for n in self
             .notifications

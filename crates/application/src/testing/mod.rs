@@ -212,6 +212,7 @@ impl Fake {
                 assign_on_create: true,
                 weights: Default::default(),
             },
+            surveys: Arc::new(self.clone()),
         }
     }
 

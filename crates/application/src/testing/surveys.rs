@@ -82,6 +82,11 @@ impl State {
     pub(super) fn apply_survey_write(&mut self, write: Write) {
         match write {
             Write::InsertSurvey(new) => self.surveys.push(new),
+            Write::CancelSurveyInvitations { ticket_id, at } => {
+                self.cancel_notifications(at, "superseded by a newer survey", |n| {
+                    n.spec.ticket_id == Some(ticket_id) && n.spec.template == crate::surveys::SURVEY_TEMPLATE
+                });
+            }
             Write::AnswerSurvey {
                 ticket_id,
                 round,

@@ -162,13 +162,17 @@ impl UnitOfWork for Fake {
                         return Err(StoreError::VersionConflict);
                     }
                 }
-                Write::InsertSurvey(_) | Write::AnswerSurvey { .. } | Write::ChangeSurveyAnswer { .. } => {
+                Write::InsertSurvey(_)
+                | Write::AnswerSurvey { .. }
+                | Write::ChangeSurveyAnswer { .. }
+                | Write::CancelSurveyInvitations { .. } => {
                     s.check_survey_write(w)?;
                 }
                 Write::Record(_)
                 | Write::RevokeSessions { .. }
                 | Write::SetOffline { .. }
                 | Write::ScheduleEscalationCheck { .. }
+                | Write::RecheckEscalation { .. }
                 | Write::QueueNotification(_)
                 | Write::FinishOutboxEvent { .. } => {}
             }
@@ -198,6 +202,9 @@ impl UnitOfWork for Fake {
                     if current == Some(version) && held {
                         s.checks.insert(ticket_id.get(), (at, None));
                     }
+                }
+                Write::RecheckEscalation { ticket_id, at } => {
+                    s.checks.insert(ticket_id.get(), (Some(at), None));
                 }
                 Write::QueueNotification(n) => {
                     if !s
@@ -296,7 +303,10 @@ impl UnitOfWork for Fake {
                 } => {
                     s.firings.insert((ticket_id.get(), rule_id, trigger));
                 }
-                Write::InsertSurvey(_) | Write::AnswerSurvey { .. } | Write::ChangeSurveyAnswer { .. } => {
+                Write::InsertSurvey(_)
+                | Write::AnswerSurvey { .. }
+                | Write::ChangeSurveyAnswer { .. }
+                | Write::CancelSurveyInvitations { .. } => {
                     s.apply_survey_write(w);
                 }
                 Write::InsertComment(c) => {

@@ -26,7 +26,7 @@ pub(crate) use mutate::{Attempt, commit_with_retry, mutate_events, place_taken};
 pub use search::{SearchTickets, TicketListInput};
 pub use update::{UpdateTicket, UpdateTicketInput};
 pub(crate) use view::view_of;
-pub use view::{StaffView, TicketView};
+pub use view::{Satisfaction, StaffView, TicketView};
 
 use std::sync::Arc;
 
@@ -61,6 +61,8 @@ pub struct TicketPorts {
     pub sla: SlaPorts,
     /// Finds agents for tickets.
     pub routing: Routing,
+    /// Reads tickets' satisfaction surveys (staff views, escalation rules).
+    pub surveys: Arc<dyn crate::ports::SurveyRepository>,
 }
 
 /// Resolves `123` or `TKT-000123` to a ticket id. Anything else names no ticket.

@@ -1,5 +1,6 @@
 //! The ticket read model: a ticket as one actor sees it, with its assignee's name and,
-//! for staff only, the staff-only parts (internal notes, escalation level, SLA).
+//! for staff only, the staff-only parts (internal notes, escalation level, SLA, the latest
+//! satisfaction survey answer).
 //!
 //! Views are built here and nowhere else, so the edge cannot get the access rule wrong.
 //! They are built after a command committed (or a query read), so failing to read the
@@ -44,6 +45,18 @@ pub struct StaffView {
     pub escalation_level: u8,
     /// Its SLA (no policy, no targets when none applies); `None` when it could not be read.
     pub sla: Option<SlaView>,
+    /// The answer to its latest satisfaction survey round; `None` without one (or when
+    /// the surveys could not be read).
+    pub satisfaction: Option<Satisfaction>,
+}
+
+/// The customer's answer to a ticket's latest survey round, as staff see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Satisfaction {
+    /// The round answered.
+    pub round: domain::survey::SurveyRound,
+    /// Rating, comment, first answer and last change.
+    pub answer: domain::survey::Answer,
 }
 
 impl Deref for TicketView {
@@ -58,6 +71,7 @@ impl Deref for TicketView {
 struct Extras {
     names: HashMap<UserId, String>,
     sla: Option<HashMap<TicketId, SlaView>>,
+    satisfaction: HashMap<TicketId, Satisfaction>,
 }
 
 impl Extras {
@@ -79,7 +93,15 @@ impl Extras {
                 }
             },
         };
-        Self { names, sla }
+        let satisfaction = match actor.is_staff() {
+            false => HashMap::new(),
+            true => satisfactions(ports, tickets).await,
+        };
+        Self {
+            names,
+            sla,
+            satisfaction,
+        }
     }
 
     fn view(&mut self, actor: &Actor, ticket: Ticket) -> TicketView {
@@ -92,6 +114,7 @@ impl Extras {
                     .sla
                     .as_mut()
                     .map(|views| views.remove(&ticket.id()).unwrap_or_default()),
+                satisfaction: self.satisfaction.remove(&ticket.id()),
             }
         });
         TicketView {
@@ -101,6 +124,25 @@ impl Extras {
             assignee_name: ticket.assignee_id().and_then(|id| self.names.get(&id).cloned()),
             staff,
             ticket,
+        }
+    }
+}
+
+/// The answers to the latest survey rounds of `tickets`, in one read.
+async fn satisfactions(ports: &TicketPorts, tickets: &[&Ticket]) -> HashMap<TicketId, Satisfaction> {
+    let ids: Vec<TicketId> = tickets.iter().map(|t| t.id()).collect();
+    match ports.surveys.latest_surveys(&ids).await {
+        Ok(surveys) => surveys
+            .into_iter()
+            .filter_map(|stored| {
+                let round = stored.survey.round();
+                let answer = stored.survey.current_answer()?.clone();
+                Some((stored.survey.ticket_id(), Satisfaction { round, answer }))
+            })
+            .collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the tickets' surveys; leaving them out");
+            HashMap::new()
         }
     }
 }

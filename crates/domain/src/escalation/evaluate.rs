@@ -16,6 +16,19 @@ pub struct EscalationFacts<'a> {
     /// Since when it has been without an agent (opened, or sent back to the queue);
     /// `None` while it has one.
     pub unassigned_since: Option<Timestamp>,
+    /// The answer to the ticket's latest survey round, if it has one.
+    pub satisfaction: Option<Satisfaction>,
+}
+
+/// The customer's answer to a ticket's latest survey round, as the escalation rules see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Satisfaction {
+    /// The round answered.
+    pub round: crate::survey::SurveyRound,
+    /// Its rating now (after any change).
+    pub rating: crate::survey::Rating,
+    /// When it was given or last changed.
+    pub at: Timestamp,
 }
 
 /// A rule firing for one trigger of one ticket.
@@ -41,7 +54,7 @@ struct Armed {
 }
 
 /// The rules (active ones only) that fire for the ticket at `now`, one firing per rule and
-/// trigger; resolved and closed tickets never fire. Business minutes count on `calendar`
+/// trigger; resolved and closed tickets fire only for `satisfaction_at_most`. Business minutes count on `calendar`
 /// (the ticket's SLA calendar). The caller drops triggers already recorded.
 pub fn evaluate(
     rules: &[EscalationRule],
@@ -85,10 +98,13 @@ pub fn next_check(
     Ok(next)
 }
 
-/// An active rule whose filters hold, on an open ticket.
+/// An active rule whose filters hold, on an open ticket (or on any ticket for a
+/// satisfaction rule: surveys follow resolving and closing).
 fn applies(rule: &EscalationRule, facts: &EscalationFacts<'_>) -> bool {
     let t = facts.ticket;
-    if !rule.active || matches!(t.status, TicketStatus::Resolved | TicketStatus::Closed) {
+    let finished = matches!(t.status, TicketStatus::Resolved | TicketStatus::Closed);
+    let on_finished = matches!(rule.trigger(), Some(Condition::SatisfactionAtMost { .. }));
+    if !rule.active || (finished && !on_finished) {
         return false;
     }
     rule.conditions.iter().all(|c| match c {
@@ -146,6 +162,16 @@ fn armed(
             }
             None => Vec::new(),
         },
+        Some(Condition::SatisfactionAtMost { rating }) => facts
+            .satisfaction
+            .filter(|s| s.rating <= *rating)
+            .map(|s| Armed {
+                key: format!("satisfaction:{}", s.round),
+                at: s.at,
+                what: format!("satisfaction rated {} (at most {rating})", s.rating),
+            })
+            .into_iter()
+            .collect(),
         _ => Vec::new(),
     })
 }

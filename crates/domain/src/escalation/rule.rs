@@ -55,6 +55,13 @@ pub enum Condition {
         /// Business minutes, on the ticket's SLA calendar.
         business_minutes: u32,
     },
+    /// Trigger: the customer's answer to the ticket's latest survey round rates it at
+    /// most this (issue 16). Fires once per round, also on resolved and closed tickets,
+    /// where only a rule's notify actions apply.
+    SatisfactionAtMost {
+        /// The highest rating that fires.
+        rating: crate::survey::Rating,
+    },
     /// Filter: the ticket's priority is at least this.
     PriorityAtLeast(Priority),
     /// Filter: the ticket is in this category.
@@ -66,7 +73,10 @@ impl Condition {
     pub const fn is_trigger(&self) -> bool {
         matches!(
             self,
-            Condition::Sla { .. } | Condition::UnassignedFor { .. } | Condition::NoAgentReplyFor { .. }
+            Condition::Sla { .. }
+                | Condition::UnassignedFor { .. }
+                | Condition::NoAgentReplyFor { .. }
+                | Condition::SatisfactionAtMost { .. }
         )
     }
 }
@@ -214,7 +224,7 @@ impl fmt::Display for RuleError {
         match self {
             RuleError::Triggers { found } => write!(
                 f,
-                "a rule needs exactly one trigger (sla, unassigned_for or no_agent_reply_for); it has {found}"
+                "a rule needs exactly one trigger (sla, unassigned_for, no_agent_reply_for or satisfaction_at_most); it has {found}"
             ),
             RuleError::ZeroMinutes => f.write_str("business minutes must be at least 1"),
             RuleError::NoActions => f.write_str("a rule needs at least one action"),

@@ -60,6 +60,7 @@ fn with_sla<'a>(ticket: &'a Ticket, sla: &'a TicketSla) -> EscalationFacts<'a> {
         ticket: ticket.parts(),
         sla: Some(sla),
         unassigned_since: Some(t(0)),
+        satisfaction: None,
     }
 }
 
@@ -68,6 +69,7 @@ fn plain(ticket: &Ticket, unassigned_since: Option<Timestamp>) -> EscalationFact
         ticket: ticket.parts(),
         sla: None,
         unassigned_since,
+        satisfaction: None,
     }
 }
 
@@ -232,6 +234,7 @@ fn waiting_in_the_queue_counts_business_minutes_and_restarts_when_sent_back() {
         ticket: ticket.parts(),
         sla: None,
         unassigned_since: Some(t(0)),
+        satisfaction: None,
     };
     let due = next_check(&rules, &facts, t(0), &office)
         .expect("computes")
@@ -251,6 +254,7 @@ fn waiting_in_the_queue_counts_business_minutes_and_restarts_when_sent_back() {
     assert_eq!(fired[0].what, "unassigned for 60 business minutes");
     let back = EscalationFacts {
         unassigned_since: Some(t(600)),
+        satisfaction: None,
         ..facts
     };
     let again = evaluate(&rules, &back, t(100_000), &office).expect("evaluates");
@@ -267,6 +271,7 @@ fn waiting_in_the_queue_counts_business_minutes_and_restarts_when_sent_back() {
         ticket: assigned.parts(),
         sla: None,
         unassigned_since: None,
+        satisfaction: None,
     };
     assert!(
         evaluate(&rules, &with_agent, t(100_000), &office)
@@ -314,7 +319,7 @@ proptest! {
             rule(3, vec![Condition::Sla { target: None, trouble: SlaTrouble::AtRisk }]),
             rule(4, vec![Condition::Sla { target: None, trouble: SlaTrouble::Breached }]),
         ];
-        let facts = EscalationFacts { ticket: ticket.parts(), sla: Some(&targets), unassigned_since: Some(t(0)) };
+        let facts = EscalationFacts { ticket: ticket.parts(), sla: Some(&targets), unassigned_since: Some(t(0)), satisfaction: None };
         let cal = BusinessCalendar::always_open();
         let early = evaluate(&rules, &facts, t(now.min(later)), &cal).expect("evaluates");
         let late = evaluate(&rules, &facts, t(now.max(later)), &cal).expect("evaluates");
@@ -328,4 +333,97 @@ proptest! {
                 > evaluate(&rules, &facts, t(now), &cal).expect("evaluates").len());
         }
     }
+}
+
+fn answered(round: u32, rating: i64, minutes: i64) -> Option<Satisfaction> {
+    Some(Satisfaction {
+        round: crate::survey::SurveyRound::new(round).expect("from 1"),
+        rating: crate::survey::Rating::parse(rating).expect("1 to 5"),
+        at: t(minutes),
+    })
+}
+
+fn closed(ticket: &Ticket) -> Ticket {
+    let mut parts = ticket.clone().into_parts();
+    parts.status = TicketStatus::Closed;
+    Ticket::restore(parts)
+}
+
+#[test]
+fn satisfaction_at_most_fires_once_per_round_at_or_below_the_rating_also_on_closed_tickets() {
+    let at_most_two = rule(
+        7,
+        vec![Condition::SatisfactionAtMost {
+            rating: crate::survey::Rating::parse(2).expect("valid"),
+        }],
+    );
+    assert_eq!(at_most_two.check(), Ok(()), "a trigger of its own");
+    let rules = [at_most_two];
+    let done = closed(&ticket(Priority::Normal, "billing"));
+    let facts = |satisfaction| EscalationFacts {
+        ticket: done.parts(),
+        sla: None,
+        unassigned_since: None,
+        satisfaction,
+    };
+    assert_eq!(fired(&rules, &facts(None), t(100)), vec![], "no answer, nothing");
+    assert_eq!(fired(&rules, &facts(answered(1, 3, 50)), t(100)), vec![], "3 > 2");
+    assert_eq!(
+        fired(&rules, &facts(answered(1, 2, 50)), t(100)),
+        vec![(7, "satisfaction:1".to_owned())],
+        "2 fires, on a closed ticket"
+    );
+    assert_eq!(
+        fired(&rules, &facts(answered(1, 1, 60)), t(100)),
+        vec![(7, "satisfaction:1".to_owned())],
+        "a change within the round keeps the key: recorded once, it fires once"
+    );
+    assert_eq!(
+        fired(&rules, &facts(answered(2, 1, 90)), t(100)),
+        vec![(7, "satisfaction:2".to_owned())],
+        "a new round fires anew"
+    );
+    let next = next_check(
+        &rules,
+        &facts(answered(1, 1, 60)),
+        t(100),
+        &BusinessCalendar::always_open(),
+    );
+    assert_eq!(next, Ok(None), "nothing pending after an answer");
+
+    // Other triggers stay silent on a finished ticket.
+    let unassigned = [rule(8, vec![Condition::UnassignedFor { business_minutes: 1 }])];
+    let finished = EscalationFacts {
+        unassigned_since: Some(t(0)),
+        ..facts(answered(1, 1, 60))
+    };
+    assert_eq!(fired(&unassigned, &finished, t(1_000)), vec![]);
+}
+
+#[test]
+fn a_rule_notifies_on_a_closed_ticket_but_raises_nothing_there() {
+    let mut done = closed(&ticket(Priority::Normal, "billing"));
+    let notify_only = crate::ticket::Escalation {
+        rule_id: Some(7),
+        reason: "poor rating".into(),
+        raise_level: false,
+        raise_priority: None,
+    };
+    let event = done.escalate(None, t(5), notify_only.clone()).expect("the event alone");
+    assert!(matches!(event.kind, crate::ticket::TicketEventKind::Escalated { .. }));
+    assert_eq!(done.version(), closed(&ticket(Priority::Normal, "billing")).version());
+    let raising = crate::ticket::Escalation {
+        raise_priority: Some(PriorityRaise::OneLevel),
+        ..notify_only.clone()
+    };
+    assert_eq!(
+        done.escalate(None, t(5), raising),
+        Err(crate::ticket::TicketError::Closed)
+    );
+    let person = Actor::new(UserId::new(3), Role::Supervisor);
+    assert_eq!(
+        done.escalate(Some(person), t(5), notify_only),
+        Err(crate::ticket::TicketError::Closed),
+        "a person escalates open tickets only"
+    );
 }

@@ -415,6 +415,9 @@ impl Ticket {
     /// a level-only one raises [`Ticket::version`] (staff see the new level) but neither
     /// [`Ticket::public_version`] nor `updated_at`; one that changes nothing (a rule that
     /// only notifies) raises no version at all. The event is returned either way.
+    ///
+    /// A rule may escalate a resolved or closed ticket when it raises nothing (a
+    /// `satisfaction_at_most` rule that only notifies): the event alone is recorded.
     pub fn escalate(
         &mut self,
         by: Option<Actor>,
@@ -429,7 +432,9 @@ impl Ticket {
                 });
             }
         }
+        let raises_nothing = !escalation.raise_level && escalation.raise_priority.is_none();
         match self.0.status {
+            TicketStatus::Closed | TicketStatus::Resolved if by.is_none() && raises_nothing => {}
             TicketStatus::Closed => return Err(TicketError::Closed),
             TicketStatus::Resolved => return Err(TicketError::Resolved),
             _ => {}

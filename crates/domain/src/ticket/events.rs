@@ -137,6 +137,16 @@ pub enum TicketEventKind {
         /// The priority after.
         priority_to: Priority,
     },
+    /// The customer answered the ticket's satisfaction survey, or changed their answer
+    /// (issue 16); the comment stays with the survey. Public: it is the customer's own.
+    SurveyAnswered {
+        /// The survey round answered.
+        round: crate::survey::SurveyRound,
+        /// The rating given.
+        rating: crate::survey::Rating,
+        /// A change of an earlier answer rather than the first one.
+        changed: bool,
+    },
 }
 
 impl TicketEventKind {
@@ -170,6 +180,7 @@ impl TicketEventKind {
             Self::CommentAdded { .. } => "CommentAdded",
             Self::CommentRedacted { .. } => "CommentRedacted",
             Self::AttachmentDeleted { .. } => "AttachmentDeleted",
+            Self::SurveyAnswered { .. } => "SurveyAnswered",
             Self::SlaCrossed {
                 crossing: Crossing::Warning(_),
                 ..

@@ -18,6 +18,7 @@ use utoipa::OpenApi;
 use super::{API, resource};
 use crate::compose::Context;
 use crate::extract::{Authenticated, ClientAddr, MaybeAuthenticated, bearer_token};
+use crate::shared::{escape, json_or_form};
 use crate::problem::{ApiError, AuthErrors, JsonBody, ReadErrors, SignUpErrors, WriteErrors};
 use domain::UserId;
 use crate::shared::instant;
@@ -308,20 +309,9 @@ pub async fn verify_email_page(req: HttpRequest) -> HttpResponse {
     )
 }
 
-/// A minimal page: no script, no inline style, its own strict Content-Security-Policy.
+/// A minimal page (see [`crate::shared::html_page`]).
 fn page(title: &str, body: &str) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header((
-            "Content-Security-Policy",
-            "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        ))
-        .insert_header(("Referrer-Policy", "no-referrer"))
-        .body(format!(
-            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-             <title>{title}</title></head><body><main><h1>{title}</h1>{body}</main></body></html>"
-        ))
+    crate::shared::html_page(actix_web::http::StatusCode::OK, title, body)
 }
 
 /// Creates a staff account (admins only).
@@ -525,35 +515,4 @@ pub async fn send_password_reset(
         .for_user(&caller.0.actor(), UserId::new(*id))
         .await?;
     Ok(HttpResponse::Accepted().json(PasswordResetSent { status: "reset_sent" }))
-}
-
-/// Text for HTML.
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// A body sent as JSON, or as the urlencoded form of one of this resource's no-script
-/// pages; true when it was the form (the answer is then a page). A form missing a field
-/// is answered with `missing`.
-fn json_or_form<T: serde::de::DeserializeOwned>(
-    req: &HttpRequest,
-    body: &web::Bytes,
-    missing: impl FnOnce() -> ApiError,
-) -> Result<(T, bool), ApiError> {
-    let form = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if form {
-        let parsed = web::Query::<T>::from_query(std::str::from_utf8(body).unwrap_or_default())
-            .map_err(|_| missing())?
-            .into_inner();
-        Ok((parsed, true))
-    } else {
-        Ok((crate::problem::parse_json_object::<T>(req, body)?, false))
-    }
 }

@@ -5,8 +5,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// A condition: `type` is `sla` (with `trouble` `at_risk`/`breached` and an optional
-/// `target`), `unassigned_for` or `no_agent_reply_for` (with `business_minutes`) — the
-/// trigger, exactly one per rule — or the filters `priority_at_least` (`priority`) and
+/// `target`), `unassigned_for` or `no_agent_reply_for` (with `business_minutes`),
+/// `satisfaction_at_most` (with `rating` 1–5: the customer's survey answer of the latest
+/// round rates the ticket at most this; fires once per round, also on resolved and closed
+/// tickets, where only notify actions apply) — the trigger, exactly one per rule — or the
+/// filters `priority_at_least` (`priority`) and
 /// `category` (`category`).
 #[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -29,6 +32,9 @@ pub struct ConditionBody {
     /// `category`: the category slug.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
+    /// `satisfaction_at_most`: the highest survey rating (1 to 5) that fires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<i64>,
 }
 
 /// An action: `type` is `raise_priority` (`to`: `one_level`, the default, or a priority),
@@ -114,6 +120,11 @@ fn condition_body(c: &Condition) -> ConditionBody {
         Condition::NoAgentReplyFor { business_minutes } => ConditionBody {
             kind: "no_agent_reply_for".into(),
             business_minutes: Some(i64::from(*business_minutes)),
+            ..Default::default()
+        },
+        Condition::SatisfactionAtMost { rating } => ConditionBody {
+            kind: "satisfaction_at_most".into(),
+            rating: Some(i64::from(rating.get())),
             ..Default::default()
         },
         Condition::PriorityAtLeast(p) => ConditionBody {

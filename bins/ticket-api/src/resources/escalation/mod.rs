@@ -71,6 +71,7 @@ fn input(b: RuleRequest) -> RuleInput {
                     business_minutes: c.business_minutes,
                     priority: c.priority,
                     category: c.category,
+                    rating: c.rating,
                 })
                 .collect()
         }),

@@ -182,6 +182,10 @@ pub struct TicketResponse {
     /// are shown no SLA).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sla: Option<TicketSlaResponse>,
+    /// The customer's answer to the ticket's latest satisfaction survey round; present
+    /// for staff only, once answered (customers read theirs at `/tickets/{id}/satisfaction`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub satisfaction: Option<crate::shared::SatisfactionAnswer>,
 }
 
 impl From<&TicketView> for TicketResponse {
@@ -218,6 +222,9 @@ impl From<&TicketView> for TicketResponse {
                 .map(|s: &TicketStatus| s.as_str().to_owned())
                 .collect(),
             sla: staff.and_then(|s| s.sla.as_ref()).map(TicketSlaResponse::from),
+            satisfaction: staff
+                .and_then(|s| s.satisfaction.as_ref())
+                .map(|s| crate::shared::SatisfactionAnswer::of(s.round, &s.answer)),
         }
     }
 }
@@ -258,8 +265,8 @@ pub struct HistoryEntryResponse {
     /// Its position in the history.
     pub id: i64,
     /// `TicketCreated`, `TicketUpdated`, `TicketStatusChanged`, `TicketAssigned`,
-    /// `CommentAdded`, `CommentRedacted`, `AttachmentDeleted`, `SlaWarning` or
-    /// `SlaBreached` (internal notes', redactions', file deletions' and SLA entries are
+    /// `CommentAdded`, `CommentRedacted`, `AttachmentDeleted`, `SlaWarning`,
+    /// `SlaBreached` or `SurveyAnswered` (internal notes', redactions', file deletions' and SLA entries are
     /// shown to staff only).
     #[serde(rename = "type")]
     pub event_type: String,
@@ -347,6 +354,9 @@ impl From<&HistoryEntry> for HistoryEntryResponse {
             } => serde_json::json!({
                 "rule_id": rule_id, "reason": reason, "level_from": level_from, "level_to": level_to,
                 "priority_from": priority_from.as_str(), "priority_to": priority_to.as_str(),
+            }),
+            TicketEventKind::SurveyAnswered { round, rating, changed } => serde_json::json!({
+                "round": round.get(), "rating": rating.get(), "changed": changed,
             }),
         };
         Self {

@@ -194,6 +194,9 @@ macro_rules! contract_cases {
             surveys_are_stored_found_by_token_and_latest_round,
             a_survey_round_and_a_token_hash_are_stored_once,
             a_survey_is_answered_once_and_changed_under_its_guard,
+            erasure_clears_the_customers_survey_comments,
+            a_recheck_makes_the_ticket_due_for_the_escalation_loop,
+            a_newer_round_cancels_the_tickets_pending_invitations,
         );
     };
 }

@@ -230,3 +230,139 @@ pub async fn a_survey_is_answered_once_and_changed_under_its_guard(s: &Store) {
     assert_eq!(got.answered_at, at(100), "the first answer's instant stays");
     assert_eq!(got.changed_at, at(200));
 }
+
+/// A customer's erasure clears the comments of their survey answers and keeps the
+/// ratings; other customers' answers are left alone.
+pub async fn erasure_clears_the_customers_survey_comments(s: &Store) {
+    let w = world(s).await;
+    let theirs = open(s, spec(w.customer.id, "Theirs", 0)).await;
+    let others = open(s, spec(w.other.id, "Others", 1)).await;
+    for (t, hash) in [(&theirs, "erase-1"), (&others, "erase-2")] {
+        insert_survey(s, survey_row(t, 1, hash, at(10))).await.expect("stores");
+        answer(s, t.id(), 1, answer_of(2, Some("Jane Doe was rude"), at(20)))
+            .await
+            .expect("answers");
+    }
+    let mut erase = ChangeSet::default();
+    erase.push(Write::EraseAccount {
+        user_id: w.customer.id,
+        display_name: "Erased customer".into(),
+        email: format!("erased-{}@erased.invalid", w.customer.id),
+        password_hash: "!".into(),
+        at: at(30),
+    });
+    s.uow.commit(erase).await.expect("erases");
+    let read = |t: TicketId| async move {
+        s.surveys
+            .latest_survey(t)
+            .await
+            .expect("reads")
+            .expect("stored")
+            .survey
+            .current_answer()
+            .cloned()
+            .expect("answered")
+    };
+    let erased = read(theirs.id()).await;
+    assert_eq!(erased.comment, None, "the comment is erased");
+    assert_eq!(erased.rating.get(), 2, "the rating stays for the reports");
+    assert_eq!(
+        read(others.id()).await.comment.map(|c| c.as_str().to_owned()),
+        Some("Jane Doe was rude".to_owned()),
+        "another customer's answer is theirs"
+    );
+}
+
+/// `RecheckEscalation` makes a ticket due a look at once, without writing the ticket.
+pub async fn a_recheck_makes_the_ticket_due_for_the_escalation_loop(s: &Store) {
+    let w = world(s).await;
+    let t = open(s, spec(w.customer.id, "Look again", 0)).await;
+    // Nothing due after the opening's look is scheduled away.
+    let claimed = s.checks.claim_checks(at(5), at(500), 10).await.expect("claims");
+    assert_eq!(claimed, vec![t.id()]);
+    let mut schedule = ChangeSet::default();
+    schedule.push(Write::ScheduleEscalationCheck {
+        ticket_id: t.id(),
+        at: None,
+        version: t.version(),
+        lease: at(500),
+    });
+    s.uow.commit(schedule).await.expect("schedules");
+    assert_eq!(
+        s.checks.claim_checks(at(10), at(600), 10).await.expect("claims"),
+        vec![]
+    );
+
+    let mut recheck = ChangeSet::default();
+    recheck.push(Write::RecheckEscalation {
+        ticket_id: t.id(),
+        at: at(20),
+    });
+    s.uow.commit(recheck).await.expect("commits");
+    assert_eq!(
+        s.checks.claim_checks(at(19), at(600), 10).await.expect("claims"),
+        vec![],
+        "due from `at`"
+    );
+    assert_eq!(
+        s.checks.claim_checks(at(20), at(600), 10).await.expect("claims"),
+        vec![t.id()]
+    );
+    let stored = s.tickets.get(t.id()).await.expect("reads").expect("stored");
+    assert_eq!(stored.version(), t.version(), "the ticket itself is not written");
+}
+
+/// `CancelSurveyInvitations` cancels the ticket's pending survey invitations, leaving its
+/// other notifications and other tickets' invitations alone.
+pub async fn a_newer_round_cancels_the_tickets_pending_invitations(s: &Store) {
+    use crate::ports::{NewNotification, NotificationStatus};
+    let w = world(s).await;
+    let t = open(s, spec(w.customer.id, "Delayed", 0)).await;
+    let other = open(s, spec(w.customer.id, "Other", 1)).await;
+    let queued = |key: &str, ticket: TicketId, template: &str| NewNotification {
+        idempotency_key: key.to_owned(),
+        event_id: None,
+        ticket_id: Some(ticket),
+        recipient_id: Some(w.customer.id),
+        channel: domain::escalation::Channel::Email,
+        address: w.customer.email.as_str().to_owned(),
+        recipient_name: None,
+        template: template.to_owned(),
+        context: Default::default(),
+        at: at(600),
+    };
+    let mut queue = ChangeSet::default();
+    queue
+        .push(Write::QueueNotification(queued(
+            "old-invite",
+            t.id(),
+            "survey_invitation",
+        )))
+        .push(Write::QueueNotification(queued("receipt", t.id(), "ticket_created")))
+        .push(Write::QueueNotification(queued(
+            "other-invite",
+            other.id(),
+            "survey_invitation",
+        )));
+    s.uow.commit(queue).await.expect("queues");
+    let mut cancel = ChangeSet::default();
+    cancel.push(Write::CancelSurveyInvitations {
+        ticket_id: t.id(),
+        at: at(60),
+    });
+    s.uow.commit(cancel).await.expect("cancels");
+    let all = s
+        .notifications
+        .list_notifications(None, None, 100)
+        .await
+        .expect("lists");
+    let status = |key: &str| {
+        all.iter()
+            .find(|n| n.spec.idempotency_key == key)
+            .map(|n| n.status)
+            .expect("queued")
+    };
+    assert_eq!(status("old-invite"), NotificationStatus::Cancelled);
+    assert_eq!(status("receipt"), NotificationStatus::Pending);
+    assert_eq!(status("other-invite"), NotificationStatus::Pending);
+}
