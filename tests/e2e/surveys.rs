@@ -2,9 +2,9 @@
 //! e-mails its customer an invitation through a fake SendGrid (wiremock, sent by the
 //! single-node loops), the link's token answers through JSON, the HTML form and a
 //! one-click rating link (whose `GET` records nothing), the answer shows to staff and on
-//! `/satisfaction`, reused, altered and expired tokens are refused, a reopened ticket's
-//! new survey supersedes the old link, and a `satisfaction_at_most` rule notifies the
-//! supervisors.
+//! `/satisfaction` and counts in the `csat` report, reused, altered and expired tokens
+//! are refused, a reopened ticket's new survey supersedes the old link, and a
+//! `satisfaction_at_most` rule notifies the supervisors.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -384,6 +384,19 @@ async fn a_closed_ticket_is_surveyed_and_answered_by_json_form_and_one_click_lin
         "the answer is a ticket event: {}",
         history.body
     );
+
+    // The answers, as changed, count in the csat report (default period: the last 30 days):
+    // 5 (changed from 4), 1 and 3: one satisfied of three, average 3, the 1 quoted as low.
+    let csat = s.call(Method::GET, "/api/v1/reports/csat", Some(&admin), None).await;
+    assert_eq!(csat.status, StatusCode::OK, "{}", csat.body);
+    let row = &csat.body["rows"][0];
+    assert_eq!(row["responses"], 3, "{}", csat.body);
+    assert_eq!(row["csat_percent"].as_f64(), Some(33.3), "{}", csat.body);
+    assert_eq!(row["average_rating"].as_f64(), Some(3.0), "{}", csat.body);
+    let low = csat.body["low_ratings"].as_array().expect("low_ratings");
+    assert_eq!(low.len(), 1, "{}", csat.body);
+    assert_eq!(low[0]["number"], format!("TKT-{second:06}"));
+    assert_eq!(low[0]["rating"], 1);
 }
 
 /// With `survey.on_resolved`: a resolve invites, the customer's reopen and a second
