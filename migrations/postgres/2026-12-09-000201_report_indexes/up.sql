@@ -1,4 +1,4 @@
--- The reports of issue 16 read a period's rows through these indexes (ADR 0018):
+-- The reports of issue 16 read a period's rows through these indexes (ADR 0017):
 -- status changes by when they happened (volume's resolved/closed/reopened, the agents'
 -- handled tickets), settled SLA targets by when they were met or breached, resolutions
 -- and closes by when they happened (response times), and tickets by when they were

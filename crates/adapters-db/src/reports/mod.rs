@@ -1,6 +1,6 @@
 //! The reports' aggregates (`application::ports::ReportRepository`): one grouped query
 //! per figure, reading the period's rows through the indexes of migration
-//! `2026-12-09-000201_report_indexes` (ADR 0018); names of agents and policies are read
+//! `2026-12-09-000201_report_indexes` (ADR 0017); names of agents and policies are read
 //! afterwards for the groups found.
 
 mod sql;

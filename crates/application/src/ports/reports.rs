@@ -1,5 +1,5 @@
 //! What the reports of issue 16 read: counts, minute histograms and ranked values,
-//! aggregated by the store over the period's indexed rows (ADR 0018).
+//! aggregated by the store over the period's indexed rows (ADR 0017).
 
 use domain::report::GroupBy;
 use domain::sla::TargetKind;
