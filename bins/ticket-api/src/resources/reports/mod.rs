@@ -85,13 +85,13 @@ fn wants_csv(req: &HttpRequest) -> bool {
     best.is_some_and(|(_, csv)| csv)
 }
 
-fn answer<R: Row, B: serde::Serialize>(req: &HttpRequest, rows: &[R], body: impl FnOnce() -> B) -> HttpResponse {
+fn answer<R: Row, B: serde::Serialize>(req: &HttpRequest, rows: Vec<R>, body: impl FnOnce(Vec<R>) -> B) -> HttpResponse {
     if wants_csv(req) {
         HttpResponse::Ok()
             .content_type(csv::TEXT_CSV)
-            .body(csv::write(rows))
+            .body(csv::write(&rows))
     } else {
-        HttpResponse::Ok().json(body())
+        HttpResponse::Ok().json(body(rows))
     }
 }
 
@@ -113,10 +113,9 @@ pub async fn sla(
 ) -> Result<HttpResponse, ApiError> {
     let params = ReportParams::from(query.into_inner());
     let report = cases.reports.sla(caller.0.actor(), &params).await?;
-    let rows = dto::sla_rows(&report);
-    Ok(answer(&req, &rows, || SlaResponse {
+    Ok(answer(&req, dto::sla_rows(&report), |rows| SlaResponse {
         meta: ReportMeta::of("sla", &report.scope),
-        rows: dto::sla_rows(&report),
+        rows,
     }))
 }
 
@@ -138,10 +137,9 @@ pub async fn response_times(
 ) -> Result<HttpResponse, ApiError> {
     let params = ReportParams::from(query.into_inner());
     let report = cases.reports.response_times(caller.0.actor(), &params).await?;
-    let rows = dto::response_time_rows(&report);
-    Ok(answer(&req, &rows, || ResponseTimesResponse {
+    Ok(answer(&req, dto::response_time_rows(&report), |rows| ResponseTimesResponse {
         meta: ReportMeta::of("response-times", &report.scope),
-        rows: dto::response_time_rows(&report),
+        rows,
     }))
 }
 
@@ -161,10 +159,9 @@ pub async fn volume(
 ) -> Result<HttpResponse, ApiError> {
     let params = ReportParams::from(query.into_inner());
     let report = cases.reports.volume(caller.0.actor(), &params).await?;
-    let rows = dto::volume_rows(&report);
-    Ok(answer(&req, &rows, || VolumeResponse {
+    Ok(answer(&req, dto::volume_rows(&report), |rows| VolumeResponse {
         meta: ReportMeta::of("volume", &report.scope),
-        rows: dto::volume_rows(&report),
+        rows,
     }))
 }
 
@@ -185,10 +182,9 @@ pub async fn csat(
 ) -> Result<HttpResponse, ApiError> {
     let params = ReportParams::from(query.into_inner());
     let report = cases.reports.csat(caller.0.actor(), &params).await?;
-    let rows = dto::csat_rows(&report);
-    Ok(answer(&req, &rows, || CsatResponse {
+    Ok(answer(&req, dto::csat_rows(&report), |rows| CsatResponse {
         meta: ReportMeta::of("csat", &report.scope),
-        rows: dto::csat_rows(&report),
+        rows,
         low_ratings: dto::low_ratings(&report),
     }))
 }
@@ -210,10 +206,9 @@ pub async fn agents(
 ) -> Result<HttpResponse, ApiError> {
     let params = ReportParams::from(query.into_inner());
     let report = cases.reports.agents(caller.0.actor(), &params).await?;
-    let rows = dto::agent_rows(&report);
-    Ok(answer(&req, &rows, || AgentsResponse {
+    Ok(answer(&req, dto::agent_rows(&report), |rows| AgentsResponse {
         meta: ReportMeta::of("agents", &report.scope),
-        rows: dto::agent_rows(&report),
+        rows,
     }))
 }
 
