@@ -132,6 +132,7 @@ contract!(
     sign_ups_wait_for_verification_and_keep_each_sign_ups_password,
     concurrent_demotions_never_leave_no_admin,
     concurrent_uses_of_a_reset_link_let_exactly_one_win,
+    status_spans_rebuilt_from_history_give_the_same_reports,
 );
 
 #[test]
@@ -760,4 +761,5 @@ mod cases {
     include!("contract/routing.rs");
     include!("contract/escalation.rs");
     include!("contract/accounts.rs");
+    include!("contract/reports.rs");
 }

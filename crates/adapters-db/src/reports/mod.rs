@@ -249,7 +249,11 @@ impl ReportRepository for Database {
         w: &ReportWindow,
         group_by: Option<GroupBy>,
     ) -> Result<Vec<MinutesRow>, StoreError> {
-        let rows: Vec<MinutesDbRow> = self.report_rows(self.sql().response_minutes(w, group_by)).await?;
+        // First responses and resolutions side by side, on two connections.
+        let [first, resolution] = self.sql().response_minutes(w, group_by);
+        let (mut rows, more): (Vec<MinutesDbRow>, Vec<MinutesDbRow>) =
+            tokio::try_join!(self.report_rows(first), self.report_rows(resolution))?;
+        rows.extend(more);
         let keys = self
             .keys(group_by, rows.iter().map(|r| (r.g_id, r.g_text.clone())).collect())
             .await?;
@@ -275,9 +279,12 @@ impl ReportRepository for Database {
 
     async fn volume(&self, w: &ReportWindow) -> Result<VolumeData, StoreError> {
         let sql = self.sql();
-        let created: Vec<CountDbRow> = self.report_rows(sql.created(w)).await?;
-        let moves: Vec<MovesDbRow> = self.report_rows(sql.status_moves(w)).await?;
-        let backlog: Vec<BacklogDbRow> = self.report_rows(sql.backlog(w)).await?;
+        // Three independent reads, side by side on three connections.
+        let (created, moves, backlog): (Vec<CountDbRow>, Vec<MovesDbRow>, Vec<BacklogDbRow>) = tokio::try_join!(
+            self.report_rows(sql.created(w)),
+            self.report_rows(sql.status_moves(w)),
+            self.report_rows(sql.backlog(w)),
+        )?;
         let mut days: BTreeMap<usize, DayCounts> = BTreeMap::new();
         for r in created {
             days.entry(day(r.day)).or_default().created = count(r.n);

@@ -16,8 +16,8 @@ pub(crate) struct Sql {
     pub(crate) postgres: bool,
 }
 
-/// Status changes as their stored event type.
-const STATUS_CHANGED: &str = "'TicketStatusChanged'";
+/// A status change span `sp` that reopens its ticket (`domain::report::is_reopen`).
+const REOPEN: &str = "sp.previous_status = 'resolved' AND sp.status NOT IN ('resolved', 'closed')";
 
 impl Sql {
     /// An instant as a SQL literal of the stored form.
@@ -27,22 +27,6 @@ impl Sql {
             format!("TIMESTAMP '{text}'")
         } else {
             format!("'{text}'")
-        }
-    }
-
-    fn json_text(self, column: &str, key: &str) -> String {
-        if self.postgres {
-            format!("({column}::json->>'{key}')")
-        } else {
-            format!("json_extract({column}, '$.{key}')")
-        }
-    }
-
-    fn json_bigint(self, column: &str, key: &str) -> String {
-        if self.postgres {
-            format!("(({column}::json->>'{key}')::bigint)")
-        } else {
-            format!("CAST(json_extract({column}, '$.{key}') AS INTEGER)")
         }
     }
 
@@ -102,35 +86,56 @@ impl Sql {
         )
     }
 
-    /// The ticket's assignee just after the last assignment event at or before `at`
-    /// (through the history's `(ticket_id, id)` index).
-    fn assignee_at(self, ticket: &str, at: &str) -> String {
+    /// For grouping by agent, a left join of the row's ticket (`ticket`) with the span
+    /// covering `at` as `c` (its `assignee_id` the assignee then), else nothing. The
+    /// candidates are the spans that may cover an instant of the window — those ending
+    /// after its start, the open ones, and the closes in it (a closed span covers every
+    /// instant from its start) — read index-only and hash-joined, not probed per row.
+    fn agent_join(self, group_by: Option<GroupBy>, ticket: &str, at: &str, w: &ReportWindow) -> String {
+        if group_by != Some(GroupBy::Agent) {
+            return String::new();
+        }
+        let (start, end) = (self.ts(w.start()), self.ts(w.end()));
+        let columns = "s.ticket_id, s.assignee_id, s.status, s.started_at, s.ended_at";
         format!(
-            "(SELECT CASE WHEN ah.event_type = 'TicketAssigned' THEN {} END FROM ticket_history ah \
-             WHERE ah.ticket_id = {ticket} AND ah.event_type IN ('TicketAssigned', 'TicketUnassigned') \
-             AND ah.occurred_at <= {at} ORDER BY ah.id DESC LIMIT 1)",
-            self.json_bigint("ah.details", "assignee")
+            "LEFT JOIN ( \
+               SELECT {columns} FROM ticket_status_spans s \
+                 WHERE s.ended_at IS NOT NULL AND s.status <> 'closed' AND s.ended_at > {start} AND s.started_at < {end} \
+               UNION ALL SELECT {columns} FROM ticket_status_spans s WHERE s.ended_at IS NULL AND s.started_at < {end} \
+               UNION ALL SELECT s.ticket_id, s.assignee_id, s.status, s.started_at, s.started_at FROM ticket_status_spans s \
+                 WHERE s.status_changed AND s.status = 'closed' AND s.started_at >= {start} AND s.started_at < {end} \
+             ) c ON c.ticket_id = {ticket} AND c.started_at <= {at} \
+               AND (c.ended_at IS NULL OR c.ended_at > {at} OR c.status = 'closed')"
         )
     }
 
-    /// The ticket's status after the last status-moving event before `at`.
-    fn status_before(self, ticket: &str, at: &str) -> String {
+    /// For grouping by agent, a left join of a resolution or close of ticket `ticket` at
+    /// `at` with the span that status change started, as `c` (its `assignee_id` the
+    /// assignee then): an equality hash join on the period's status changes, read
+    /// index-only. A span that ended where it started (resolved and closed in the same
+    /// instant) gives way to the next.
+    fn agent_join_at_change(self, group_by: Option<GroupBy>, ticket: &str, at: &str, w: &ReportWindow) -> String {
+        if group_by != Some(GroupBy::Agent) {
+            return String::new();
+        }
         format!(
-            "(SELECT CASE WHEN sh.event_type IN ('TicketCreated', 'TicketUnassigned') THEN 'new' ELSE {} END \
-             FROM ticket_history sh WHERE sh.ticket_id = {ticket} \
-             AND sh.event_type IN ('TicketCreated', 'TicketStatusChanged', 'TicketAssigned', 'TicketUnassigned') \
-             AND sh.occurred_at < {at} ORDER BY sh.id DESC LIMIT 1)",
-            self.json_text("sh.details", "to")
+            "LEFT JOIN ( \
+               SELECT s.ticket_id, s.assignee_id, s.started_at FROM ticket_status_spans s \
+               WHERE s.status_changed AND s.status IN ('resolved', 'closed') AND {} \
+                 AND (s.ended_at > s.started_at OR s.ended_at IS NULL OR s.status = 'closed') \
+             ) c ON c.ticket_id = {ticket} AND c.started_at = {at}",
+            self.within("s.started_at", w)
         )
     }
 
-    /// The group columns `g_id, g_text` of a ticket row `t` for an event at `at`.
+    /// The group columns `g_id, g_text` of a ticket row `t` for an event at `at` (by
+    /// agent: the span `c` of [`Self::agent_join`]).
     fn ticket_group(self, group_by: Option<GroupBy>, at: &str, w: &ReportWindow) -> String {
         let (id, text) = match group_by {
             None | Some(GroupBy::Policy) => (self.null_bigint().to_owned(), self.null_text().to_owned()),
             Some(GroupBy::Category) => (self.null_bigint().to_owned(), "t.category".to_owned()),
             Some(GroupBy::Priority) => ("CAST(t.priority AS BIGINT)".to_owned(), self.null_text().to_owned()),
-            Some(GroupBy::Agent) => (self.assignee_at("t.id", at), self.null_text().to_owned()),
+            Some(GroupBy::Agent) => ("c.assignee_id".to_owned(), self.null_text().to_owned()),
             Some(GroupBy::Period) => (self.day_of(at, w), self.null_text().to_owned()),
         };
         format!("{id} AS g_id, {text} AS g_text")
@@ -150,16 +155,17 @@ impl Sql {
                  UNION ALL \
                  SELECT s.ticket_id, s.kind, s.breached_at AS at, 0 AS met, 1 AS breached FROM ticket_sla_targets s \
                    WHERE {} \
-               ) o JOIN tickets t ON t.id = o.ticket_id LEFT JOIN ticket_slas ts ON ts.ticket_id = o.ticket_id \
+               ) o JOIN tickets t ON t.id = o.ticket_id LEFT JOIN ticket_slas ts ON ts.ticket_id = o.ticket_id {} \
              ) k GROUP BY g_id, g_text, kind",
             self.within("s.met_at", w),
             self.within("s.breached_at", w),
+            self.agent_join(group_by, "o.ticket_id", "o.at", w),
         )
     }
 
-    /// Minute histograms of first responses (measure 0 wall, 1 business) and
-    /// resolutions (2 wall, 3 business).
-    pub(crate) fn response_minutes(self, w: &ReportWindow, group_by: Option<GroupBy>) -> String {
+    /// Minute histograms of first responses (measure 0 wall, 1 business) and of
+    /// resolutions (2 wall, 3 business): two statements, which may run side by side.
+    pub(crate) fn response_minutes(self, w: &ReportWindow, group_by: Option<GroupBy>) -> [String; 2] {
         let resolved = "COALESCE(t.resolved_at, t.closed_at)";
         // The met target's consumed time, looked up by the primary key per ticket (a join
         // would let the planner hash the whole targets table).
@@ -170,19 +176,21 @@ impl Sql {
             )
         };
         let first = format!(
-            "SELECT {}, {} AS wall, {} AS biz FROM tickets t WHERE {}",
+            "SELECT {}, {} AS wall, {} AS biz FROM tickets t {} WHERE {}",
             self.ticket_group(group_by, "t.first_response_at", w),
             self.minutes_between("t.first_response_at", "t.created_at"),
             biz("first_response"),
+            self.agent_join(group_by, "t.id", "t.first_response_at", w),
             self.within("t.first_response_at", w),
         );
         // Resolved in the window, or closed in it unresolved: two index range scans.
         let resolution_where = |condition: String| {
             format!(
-                "SELECT {}, {} AS wall, {} AS biz FROM tickets t WHERE {condition}",
+                "SELECT {}, {} AS wall, {} AS biz FROM tickets t {} WHERE {condition}",
                 self.ticket_group(group_by, resolved, w),
                 self.minutes_between(resolved, "t.created_at"),
                 biz("resolution"),
+                self.agent_join_at_change(group_by, "t.id", resolved, w),
             )
         };
         let resolution = format!(
@@ -190,15 +198,16 @@ impl Sql {
             resolution_where(self.within("t.resolved_at", w)),
             resolution_where(format!("t.resolved_at IS NULL AND {}", self.within("t.closed_at", w))),
         );
-        format!(
-            "WITH f AS ({first}), r AS ({resolution}), m AS ( \
-               SELECT g_id, g_text, 0 AS measure, wall AS minutes FROM f \
-               UNION ALL SELECT g_id, g_text, 1 AS measure, biz AS minutes FROM f WHERE biz IS NOT NULL \
-               UNION ALL SELECT g_id, g_text, 2 AS measure, wall AS minutes FROM r \
-               UNION ALL SELECT g_id, g_text, 3 AS measure, biz AS minutes FROM r WHERE biz IS NOT NULL) \
-             SELECT g_id, g_text, CAST(measure AS BIGINT) AS measure, CAST(minutes AS BIGINT) AS minutes, \
-               COUNT(*) AS n FROM m GROUP BY g_id, g_text, measure, minutes"
-        )
+        [(first, 0), (resolution, 2)].map(|(rows, wall)| {
+            let business = wall + 1;
+            format!(
+                "WITH f AS ({rows}), m AS ( \
+                   SELECT g_id, g_text, {wall} AS measure, wall AS minutes FROM f \
+                   UNION ALL SELECT g_id, g_text, {business} AS measure, biz AS minutes FROM f WHERE biz IS NOT NULL) \
+                 SELECT g_id, g_text, CAST(measure AS BIGINT) AS measure, CAST(minutes AS BIGINT) AS minutes, \
+                   COUNT(*) AS n FROM m GROUP BY g_id, g_text, measure, minutes"
+            )
+        })
     }
 
     /// Tickets created per day.
@@ -210,28 +219,30 @@ impl Sql {
         )
     }
 
-    /// Status changes per day: into resolved, into closed, reopens.
+    /// Status changes per day: into resolved, into closed, reopens (the spans status
+    /// changes started, through their covering index).
     pub(crate) fn status_moves(self, w: &ReportWindow) -> String {
-        let from = self.json_text("h.details", "from");
-        let to = self.json_text("h.details", "to");
         format!(
             "SELECT day, CAST(SUM(resolved) AS BIGINT) AS resolved, CAST(SUM(closed) AS BIGINT) AS closed, \
                CAST(SUM(reopened) AS BIGINT) AS reopened FROM ( \
                SELECT {} AS day, \
-                 CASE WHEN {to} = 'resolved' THEN 1 ELSE 0 END AS resolved, \
-                 CASE WHEN {to} = 'closed' THEN 1 ELSE 0 END AS closed, \
-                 CASE WHEN {from} = 'resolved' AND {to} NOT IN ('resolved', 'closed') THEN 1 ELSE 0 END AS reopened \
-               FROM ticket_history h WHERE h.event_type = {STATUS_CHANGED} AND {} \
+                 CASE WHEN sp.status = 'resolved' THEN 1 ELSE 0 END AS resolved, \
+                 CASE WHEN sp.status = 'closed' THEN 1 ELSE 0 END AS closed, \
+                 CASE WHEN {REOPEN} THEN 1 ELSE 0 END AS reopened \
+               FROM ticket_status_spans sp WHERE sp.status_changed AND {} \
              ) k GROUP BY day",
-            self.day_of("h.occurred_at", w),
-            self.within("h.occurred_at", w)
+            self.day_of("sp.started_at", w),
+            self.within("sp.started_at", w)
         )
     }
 
-    /// Tickets not closed at each day's end, by their status then and their age (a status
-    /// is `NULL` only for a ticket without history; not filtered in SQL, where the filter
-    /// would run the history lookup a second time).
+    /// Tickets not closed at each day's end, by their status then and their age: each span
+    /// not `closed` that started before one of the period's day ends and ended at or after
+    /// it (or is still open) counts on those days; the first and last such day are worked
+    /// out per span, then the days between are enumerated (`generate_series`, or a join on
+    /// the day numbers on SQLite).
     pub(crate) fn backlog(self, w: &ReportWindow) -> String {
+        let days = w.bounds.len().saturating_sub(1).max(1);
         let ends: Vec<String> = w
             .bounds
             .iter()
@@ -240,7 +251,8 @@ impl Sql {
             .map(|(i, end)| format!("({i}, {})", self.ts(*end)))
             .collect();
         let first_end = w.bounds.get(1).copied().unwrap_or(w.end());
-        let age = self.seconds_between("d.column2", "t.created_at");
+        let end = self.ts(w.end());
+        let age = self.seconds_between("d.column2", "sp.ticket_created_at");
         let bucket = AgeBucket::ALL
             .iter()
             .enumerate()
@@ -248,17 +260,33 @@ impl Sql {
             .map(|(i, b)| format!("WHEN {age} >= {} THEN {i}", b.min_age_seconds()))
             .collect::<Vec<_>>()
             .join(" ");
+        // The first day whose end is after the start, the last whose end is at or before
+        // the end (`day_of` clamps to the period).
+        let columns = format!(
+            "s.status, s.ticket_created_at, {} AS first_day, \
+             CAST(CASE WHEN s.ended_at IS NULL OR s.ended_at >= {end} THEN {} ELSE {} - 1 END AS BIGINT) AS last_day",
+            self.day_of("s.started_at", w),
+            days - 1,
+            self.day_of("s.ended_at", w),
+        );
+        let days_of_span = if self.postgres {
+            "CROSS JOIN LATERAL generate_series(sp.first_day, sp.last_day) AS g(day) \
+             JOIN (VALUES {ends}) d ON d.column1 = g.day"
+        } else {
+            "JOIN (VALUES {ends}) d ON d.column1 BETWEEN sp.first_day AND sp.last_day"
+        }
+        .replace("{ends}", &ends.join(", "));
         format!(
             "SELECT day, status, bucket, COUNT(*) AS n FROM ( \
-               SELECT CAST(d.column1 AS BIGINT) AS day, {} AS status, CAST(CASE {bucket} ELSE 0 END AS BIGINT) AS bucket \
-               FROM tickets t JOIN (VALUES {}) d \
-                 ON t.created_at < d.column2 AND (t.closed_at IS NULL OR t.closed_at >= d.column2) \
-               WHERE t.created_at < {} AND (t.closed_at IS NULL OR t.closed_at >= {}) \
+               SELECT CAST(d.column1 AS BIGINT) AS day, sp.status AS status, CAST(CASE {bucket} ELSE 0 END AS BIGINT) AS bucket \
+               FROM ( \
+                 SELECT {columns} FROM ticket_status_spans s \
+                   WHERE s.ended_at IS NOT NULL AND s.status <> 'closed' AND s.ended_at >= {first} AND s.started_at < {end} \
+                 UNION ALL \
+                 SELECT {columns} FROM ticket_status_spans s WHERE s.ended_at IS NULL AND s.started_at < {end} \
+               ) sp {days_of_span} \
              ) k GROUP BY day, status, bucket",
-            self.status_before("t.id", "d.column2"),
-            ends.join(", "),
-            self.ts(w.end()),
-            self.ts(first_end),
+            first = self.ts(first_end),
         )
     }
 
@@ -291,21 +319,20 @@ impl Sql {
         )
     }
 
-    /// Tickets handled and reopened per agent.
+    /// Tickets handled and reopened per agent: the status changes into resolved or closed
+    /// in the window, by the assignee their span carries, and the reopens among them.
     pub(crate) fn handled(self, w: &ReportWindow) -> String {
-        let from = self.json_text("h.details", "from");
-        let to = self.json_text("h.details", "to");
         format!(
-            "WITH hs AS ( \
-               SELECT h.ticket_id AS ticket_id, h.occurred_at AS at, {from} AS f, {to} AS t FROM ticket_history h \
-               WHERE h.event_type = {STATUS_CHANGED} AND {}), \
-             done AS (SELECT DISTINCT {} AS agent, hs.ticket_id AS ticket_id FROM hs WHERE hs.t IN ('resolved', 'closed')), \
-             re AS (SELECT DISTINCT hs.ticket_id AS ticket_id FROM hs WHERE hs.f = 'resolved' AND hs.t NOT IN ('resolved', 'closed')) \
+            "WITH moves AS ( \
+               SELECT sp.ticket_id, sp.status, sp.previous_status, sp.assignee_id FROM ticket_status_spans sp \
+               WHERE sp.status_changed AND {}), \
+             done AS (SELECT DISTINCT sp.assignee_id AS agent, sp.ticket_id AS ticket_id FROM moves sp \
+               WHERE sp.status IN ('resolved', 'closed') AND sp.assignee_id IS NOT NULL), \
+             re AS (SELECT DISTINCT sp.ticket_id AS ticket_id FROM moves sp WHERE {REOPEN}) \
              SELECT done.agent AS agent_id, COUNT(*) AS handled, \
                COUNT(CASE WHEN done.ticket_id IN (SELECT re.ticket_id FROM re) THEN 1 END) AS reopened \
-             FROM done WHERE done.agent IS NOT NULL GROUP BY done.agent",
-            self.within("h.occurred_at", w),
-            self.assignee_at("hs.ticket_id", "hs.at"),
+             FROM done GROUP BY done.agent",
+            self.within("sp.started_at", w),
         )
     }
 

@@ -52,10 +52,14 @@ impl Reports {
         let scope = self.scope(actor, ReportKind::Agents, params)?;
         let window = scope.window();
         let by_agent: Option<GroupBy> = Some(Agent);
-        let staff = self.store.agent_lines().await?;
-        let handled = self.store.handled(&window).await?;
-        let minutes = self.store.response_minutes(&window, by_agent).await?;
-        let ratings = self.store.ratings(&window, by_agent).await?;
+        // Independent reads, side by side (each on its own connection in the databases).
+        let (staff, handled, minutes, ratings) = futures_util::future::try_join4(
+            self.store.agent_lines(),
+            self.store.handled(&window),
+            self.store.response_minutes(&window, by_agent),
+            self.store.ratings(&window, by_agent),
+        )
+        .await?;
 
         let mut lines: BTreeMap<i64, AgentReportLine> = BTreeMap::new();
         for s in staff {

@@ -41,8 +41,11 @@ impl Reports {
     pub async fn csat(&self, actor: Actor, params: &ReportParams) -> Result<CsatReport, AppError> {
         let scope = self.scope(actor, ReportKind::Csat, params)?;
         let window = scope.window();
-        let rows = self.store.ratings(&window, scope.group_by).await?;
-        let low_ratings = self.store.low_ratings(&window, MAX_LOW_RATINGS).await?;
+        let (rows, low_ratings) = futures_util::future::try_join(
+            self.store.ratings(&window, scope.group_by),
+            self.store.low_ratings(&window, MAX_LOW_RATINGS),
+        )
+        .await?;
         let mut groups: BTreeMap<GroupKey, Csat> = BTreeMap::new();
         if scope.group_by.is_none() {
             groups.insert(GroupKey::All, Csat::default());

@@ -22,16 +22,34 @@ fn events_of(s: &State, ticket: i64) -> impl Iterator<Item = &TicketEvent> {
     s.events.iter().filter(move |e| e.ticket_id.get() == ticket)
 }
 
+/// The assignee an assignment event leaves (`Some(None)`: nobody), `None` for other events.
+fn assignment(e: &TicketEvent) -> Option<Option<i64>> {
+    match &e.kind {
+        TicketEventKind::Assigned { assignee, .. } => Some(Some(assignee.get())),
+        TicketEventKind::Unassigned { .. } => Some(None),
+        _ => None,
+    }
+}
+
 /// The assignee after the last assignment event at or before `at`.
 fn assignee_at(s: &State, ticket: i64, at: Timestamp) -> Option<i64> {
     events_of(s, ticket)
         .filter(|e| e.at <= at)
-        .filter_map(|e| match &e.kind {
-            TicketEventKind::Assigned { assignee, .. } => Some(Some(assignee.get())),
-            TicketEventKind::Unassigned { .. } => Some(None),
-            _ => None,
-        })
+        .filter_map(assignment)
         .last()
+        .flatten()
+}
+
+/// The assignee once the events up to and including `events[index]` were recorded (what
+/// the status span that event started carries).
+fn assignee_after(s: &State, index: usize) -> Option<i64> {
+    let ticket = s.events.get(index)?.ticket_id;
+    s.events
+        .iter()
+        .take(index + 1)
+        .filter(|e| e.ticket_id == ticket)
+        .filter_map(assignment)
+        .next_back()
         .flatten()
 }
 
@@ -283,13 +301,13 @@ impl crate::ports::ReportRepository for Fake {
         let s = self.state();
         let mut handled: BTreeSet<(i64, i64)> = BTreeSet::new();
         let mut reopened: BTreeSet<i64> = BTreeSet::new();
-        for e in s.events.iter().filter(|e| within(w, e.at)) {
+        for (index, e) in s.events.iter().enumerate().filter(|(_, e)| within(w, e.at)) {
             let TicketEventKind::StatusChanged { from, to, .. } = &e.kind else {
                 continue;
             };
             let ticket = e.ticket_id.get();
             if matches!(to, TicketStatus::Resolved | TicketStatus::Closed)
-                && let Some(agent) = assignee_at(&s, ticket, e.at)
+                && let Some(agent) = assignee_after(&s, index)
             {
                 handled.insert((agent, ticket));
             }

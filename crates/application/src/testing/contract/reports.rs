@@ -60,6 +60,22 @@ fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
 
 /// Contract: reports aggregate what was written.
 pub async fn reports_aggregate_tickets_history_and_sla_targets(s: &Store) {
+    let fixture = reports_fixture(s).await;
+    reports_match_the_fixture(s, &fixture).await;
+}
+
+/// What [`reports_fixture`] wrote, for [`reports_match_the_fixture`].
+#[derive(Debug, Clone, Copy)]
+pub struct ReportsFixture {
+    agent: UserId,
+    lead: UserId,
+    policy: i64,
+}
+
+/// Writes the reports' hand-computed data set through the ports: three tickets with
+/// their assignments, status changes, responses and SLA outcomes around a three-day
+/// window, and one after it.
+pub async fn reports_fixture(s: &Store) -> ReportsFixture {
     use TicketStatus::*;
     let w = world(s).await;
     let lead = account(s, "lead@example.com", Role::Supervisor).await;
@@ -159,7 +175,17 @@ pub async fn reports_aggregate_tickets_history_and_sla_targets(s: &Store) {
     )
     .await;
     open(s, spec(w.customer.id, "X", 72 * H)).await;
+    ReportsFixture {
+        agent: w.agent.id,
+        lead: lead.id,
+        policy,
+    }
+}
 
+/// Every report over [`reports_fixture`]'s data, against the figures computed by hand.
+pub async fn reports_match_the_fixture(s: &Store, f: &ReportsFixture) {
+    use TicketStatus::*;
+    let policy = f.policy;
     let win = window();
     let sla_rows = |rows: Vec<SlaRow>| -> Vec<(String, &'static str, u64, u64)> {
         sorted(
@@ -180,7 +206,7 @@ pub async fn reports_aggregate_tickets_history_and_sla_targets(s: &Store) {
     let agent_key = format!(
         "{:?}",
         GroupKey::Agent {
-            id: Some(w.agent.id.get()),
+            id: Some(f.agent.get()),
             name: Some("Someone".into())
         }
     );
@@ -229,6 +255,30 @@ pub async fn reports_aggregate_tickets_history_and_sla_targets(s: &Store) {
             (Measure::FirstResponseBusiness, 20, 1),
             (Measure::ResolutionWall, 1440, 1),
             (Measure::ResolutionBusiness, 121, 1),
+        ]
+    );
+    // Every response and resolution came while the agent had the ticket: the same
+    // histogram, under the agent (one row each, none lost or doubled by the join).
+    let by_agent = s
+        .reports
+        .response_minutes(&win, Some(GroupBy::Agent))
+        .await
+        .expect("minutes");
+    let got = sorted(
+        by_agent
+            .into_iter()
+            .map(|r| (format!("{:?}", r.group), r.measure, r.minutes, r.count))
+            .collect(),
+    );
+    assert_eq!(
+        got,
+        [
+            (agent_key.clone(), Measure::FirstResponseWall, 30, 1),
+            (agent_key.clone(), Measure::FirstResponseWall, 180, 1),
+            (agent_key.clone(), Measure::FirstResponseBusiness, 10, 1),
+            (agent_key.clone(), Measure::FirstResponseBusiness, 20, 1),
+            (agent_key.clone(), Measure::ResolutionWall, 1440, 1),
+            (agent_key.clone(), Measure::ResolutionBusiness, 121, 1),
         ]
     );
     let by_priority = s
@@ -281,7 +331,7 @@ pub async fn reports_aggregate_tickets_history_and_sla_targets(s: &Store) {
     assert_eq!(
         handled,
         [HandledRow {
-            agent_id: w.agent.id.get(),
+            agent_id: f.agent.get(),
             handled: 1,
             reopened: 1
         }]
@@ -298,7 +348,7 @@ pub async fn reports_aggregate_tickets_history_and_sla_targets(s: &Store) {
     assert_eq!(s.reports.low_ratings(&win, 10).await.expect("low ratings"), []);
     let lines = s.reports.agent_lines().await.expect("agents");
     let got: Vec<_> = lines.iter().map(|l| (l.agent_id, l.load)).collect();
-    assert_eq!(got, [(w.agent.id.get(), 1), (lead.id.get(), 0)]);
+    assert_eq!(got, [(f.agent.get(), 1), (f.lead.get(), 0)]);
 }
 
 /// Records the first answer of `round` as the survey's use case does.
