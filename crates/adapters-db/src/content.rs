@@ -32,8 +32,25 @@ pub(crate) fn without_subject_texts(json: &str) -> Option<String> {
 
 /// Applies a content write on `$conn` inside the unit of work's transaction (expanded per
 /// backend there): `redact`, `delete_file`, `erase_account`, `erase_ticket` — see
-/// [`application::ports::Write`]'s variants of the same names for what each does.
+/// [`application::ports::Write`]'s variants of the same names for what each does — and
+/// the helpers `withdraw` (the leases held on a ticket's unprocessed outbox events, so a
+/// planner that read the old content cannot finish them) and `cancel`.
 macro_rules! content_write {
+    (withdraw $conn:ident, $ticket:expr) => {{
+        use diesel::{ExpressionMethods as _, QueryDsl as _};
+        use diesel_async::RunQueryDsl as _;
+        use $crate::schema::outbox;
+        let ticket: i64 = $ticket;
+        diesel::update(
+            outbox::table
+                .filter(outbox::aggregate_id.eq(ticket))
+                .filter(outbox::processed_at.is_null())
+                .filter(outbox::lease_until.is_not_null()),
+        )
+        .set(outbox::lease_until.eq(None::<chrono::NaiveDateTime>))
+        .execute(&mut *$conn)
+        .await?;
+    }};
     (cancel $conn:ident, $filter:expr, $at:expr, $why:expr) => {{
         use diesel::{ExpressionMethods as _, QueryDsl as _};
         use diesel_async::RunQueryDsl as _;
@@ -102,6 +119,9 @@ macro_rules! content_write {
             .execute(&mut *conn)
             .await?;
         content_write!(forget_files conn, keys, redaction.at);
+        // A planner holding one of the ticket's events read the comment before this:
+        // withdrawn, its rows are refused at commit and the event planned again.
+        content_write!(withdraw conn, ticket_id);
         // The notifications planned from the comment's event may quote it.
         let events: Vec<(i64, String)> = outbox::table
             .filter(outbox::aggregate_id.eq(ticket_id))
@@ -230,6 +250,7 @@ macro_rules! content_write {
                     .await?;
             }
         }
+        content_write!(withdraw conn, ticket);
         content_write!(cancel conn, notifications::ticket_id.eq(ticket), $at, "the ticket's customer was erased");
         diesel::update(notifications::table.filter(notifications::ticket_id.eq(ticket)))
             .set(notifications::context.eq("{}"))

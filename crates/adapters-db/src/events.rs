@@ -448,7 +448,8 @@ pub(crate) fn outbox_row(e: &TicketEvent) -> NewOutboxRow {
 /// Applies an event write on `$conn` inside the unit of work's transaction (expanded per
 /// backend there, see [`crate::unit_of_work`]): `record` appends the event to its
 /// ticket's history and to the outbox; `finish` marks outbox event `$id` processed at
-/// `$at` and ends its lease.
+/// `$at` and ends its lease, refused (a version conflict) unless it is still held under
+/// lease `$lease`.
 macro_rules! event_write {
     (record $conn:ident, $event:expr) => {{
         use diesel_async::RunQueryDsl as _;
@@ -463,19 +464,30 @@ macro_rules! event_write {
             .execute(conn)
             .await?;
     }};
-    (finish $conn:ident, $id:expr, $at:expr) => {{
+    (finish $conn:ident, $id:expr, $at:expr, $lease:expr) => {{
         use diesel::{ExpressionMethods as _, QueryDsl as _};
         use diesel_async::RunQueryDsl as _;
         use $crate::schema::outbox;
         let id: i64 = $id;
         let at: domain::Timestamp = $at;
-        diesel::update(outbox::table.find(id))
-            .set((
-                outbox::processed_at.eq($crate::time::to_sql(at)),
-                outbox::lease_until.eq(None::<chrono::NaiveDateTime>),
-            ))
-            .execute($conn)
-            .await?;
+        let lease: domain::Timestamp = $lease;
+        let finished = diesel::update(
+            outbox::table
+                .find(id)
+                .filter(outbox::processed_at.is_null())
+                .filter(outbox::lease_until.eq($crate::time::to_sql(lease))),
+        )
+        .set((
+            outbox::processed_at.eq($crate::time::to_sql(at)),
+            outbox::lease_until.eq(None::<chrono::NaiveDateTime>),
+        ))
+        .execute($conn)
+        .await?;
+        if finished == 0 {
+            return Err($crate::error::TxError::Store(
+                application::ports::StoreError::VersionConflict,
+            ));
+        }
     }};
 }
 pub(crate) use event_write;

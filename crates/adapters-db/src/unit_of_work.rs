@@ -38,7 +38,9 @@ macro_rules! apply_writes {
                 Write::InsertTicket(ticket) => ticket_write!(insert conn, ticket),
                 Write::UpdateTicket { ticket, expected } => ticket_write!(update conn, ticket, *expected),
                 Write::Record(event) => event_write!(record conn, event),
-                Write::FinishOutboxEvent { id, at } => event_write!(finish conn, *id, *at),
+                Write::FinishOutboxEvent { id, at, lease_until } => {
+                    event_write!(finish conn, *id, *at, *lease_until)
+                }
                 Write::InsertComment(comment) => comment_write!(comment conn, comment),
                 Write::InsertAttachment(attachment) => comment_write!(attachment conn, attachment),
                 Write::SaveSla {

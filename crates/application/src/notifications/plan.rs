@@ -109,11 +109,8 @@ impl PlanNotifications {
     /// One pass over the outbox.
     pub async fn tick(&self) -> Result<PlanTick, AppError> {
         let now = self.ports.clock.now();
-        let events = self
-            .ports
-            .outbox
-            .claim_events(now, now.plus_seconds(self.lease_seconds), self.batch)
-            .await?;
+        let lease_until = now.plus_seconds(self.lease_seconds);
+        let events = self.ports.outbox.claim_events(now, lease_until, self.batch).await?;
         let mut tick = PlanTick {
             events: events.len(),
             ..PlanTick::default()
@@ -134,7 +131,11 @@ impl PlanNotifications {
                     }
                     set.writes.extend(survey.map(Write::InsertSurvey));
                     set.writes.extend(rows.into_iter().map(Write::QueueNotification));
-                    set.push(Write::FinishOutboxEvent { id: event.id, at: now });
+                    set.push(Write::FinishOutboxEvent {
+                        id: event.id,
+                        at: now,
+                        lease_until,
+                    });
                     planned.push((event.id, set, n));
                 }
                 Err(e) => self.give_back(event.id, &e.to_string(), &mut tick).await,

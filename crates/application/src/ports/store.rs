@@ -124,11 +124,16 @@ pub enum Write {
     /// Queue a notification, unless its idempotency key is queued already.
     QueueNotification(super::NewNotification),
     /// Mark an outbox event processed (its notifications planned) and end its lease.
+    /// Refused with [`StoreError::VersionConflict`] unless the event is still held under
+    /// `lease_until`: a redaction or erasure withdraws the leases of its ticket's
+    /// unprocessed events, so rows planned from the content before it are not kept.
     FinishOutboxEvent {
         /// The outbox row.
         id: i64,
         /// When.
         at: Timestamp,
+        /// The lease the event was claimed with.
+        lease_until: Timestamp,
     },
     /// Remember which ticket an idempotent create produced.
     RememberIdempotencyKey(IdempotencyRecord),

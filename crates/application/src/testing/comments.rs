@@ -172,6 +172,23 @@ impl State {
         }
     }
 
+    /// Withdraws the leases held on the ticket's unprocessed outbox events, so that a
+    /// planner holding one cannot finish it with rows planned from the old content.
+    fn withdraw_outbox_leases(&mut self, ticket_id: domain::TicketId) {
+        let held: Vec<i64> = self
+            .events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (i as i64 + 1, e))
+            .filter(|(id, e)| e.ticket_id == ticket_id && !self.outbox_done.contains(id))
+            .filter(|(id, _)| !self.outbox_released.contains(id))
+            .map(|(id, _)| id)
+            .collect();
+        for id in held {
+            self.outbox_leases.remove(&id);
+        }
+    }
+
     pub(super) fn redact(&mut self, comment_id: CommentId, redaction: domain::redaction::Redaction) {
         let at = redaction.at;
         let Some(comment) = self.comments.iter_mut().find(|c| c.id == comment_id) else {
@@ -180,6 +197,7 @@ impl State {
         comment.body = None;
         let ticket_id = comment.ticket_id;
         self.redactions.insert(comment_id.get(), redaction);
+        self.withdraw_outbox_leases(ticket_id);
         let (gone, kept): (Vec<Attachment>, Vec<Attachment>) =
             self.attachments.drain(..).partition(|a| a.comment_id == comment_id);
         self.attachments = kept;
@@ -252,6 +270,7 @@ impl State {
             parts.description = description;
             *t = domain::Ticket::restore(parts);
         }
+        self.withdraw_outbox_leases(ticket_id);
         for e in self.events.iter_mut().filter(|e| e.ticket_id == ticket_id) {
             if let domain::TicketEventKind::Updated { changes } = &mut e.kind {
                 for c in changes.iter_mut().filter(|c| c.field == "subject") {

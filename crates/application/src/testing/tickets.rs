@@ -173,8 +173,12 @@ impl UnitOfWork for Fake {
                 | Write::SetOffline { .. }
                 | Write::ScheduleEscalationCheck { .. }
                 | Write::RecheckEscalation { .. }
-                | Write::QueueNotification(_)
-                | Write::FinishOutboxEvent { .. } => {}
+                | Write::QueueNotification(_) => {}
+                Write::FinishOutboxEvent { id, lease_until, .. } => {
+                    if s.outbox_released.contains(id) || s.outbox_leases.get(id) != Some(lease_until) {
+                        return Err(StoreError::VersionConflict);
+                    }
+                }
             }
         }
         for w in changes.writes {
@@ -224,7 +228,7 @@ impl UnitOfWork for Fake {
                         });
                     }
                 }
-                Write::FinishOutboxEvent { id, at } => {
+                Write::FinishOutboxEvent { id, at, .. } => {
                     s.outbox_done.insert(id);
                     s.outbox_processed_at.insert(id, at);
                     s.outbox_leases.remove(&id);

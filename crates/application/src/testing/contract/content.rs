@@ -318,3 +318,77 @@ pub async fn erasure_replaces_the_identity_and_anonymises_tickets(s: &Store) {
     });
     assert_eq!(s.uow.commit(unknown).await, Err(StoreError::Reference("ticket")));
 }
+
+/// Contract: a redaction or an erasure withdraws the leases held on its ticket's
+/// unprocessed outbox events, so a planner that read the content before cannot finish
+/// them: its commit is a version conflict and keeps none of its rows; the event is
+/// claimed again and planned from what is left. A finish under the lease held is kept.
+pub async fn content_removal_withdraws_the_leases_of_its_tickets_events(s: &Store) {
+    let w = world(s).await;
+    let ticket = open(s, spec(w.customer.id, "Card trouble", 0)).await;
+    let other = open(s, spec(w.customer.id, "Unrelated", 0)).await;
+    let customer = Actor::new(w.customer.id, Role::Customer);
+    let (_, secret, _) = comment_on(s, ticket.id(), customer, Visibility::Public, "card 4111", &[], 1)
+        .await
+        .expect("comments");
+    let (_, elsewhere, _) = comment_on(s, other.id(), customer, Visibility::Public, "hello", &[], 2)
+        .await
+        .expect("comments");
+    let [secret_event, other_event] = events_of(s, [secret.id, elsewhere.id]).await;
+    let finish = |key: &str, event: i64, ticket: TicketId, lease: i64| {
+        let mut set = ChangeSet::default();
+        set.push(Write::QueueNotification(planned(
+            key,
+            event,
+            ticket,
+            &w.agent,
+            "card 4111",
+        )))
+        .push(Write::FinishOutboxEvent {
+            id: event,
+            at: at(1_010),
+            lease_until: at(lease),
+        });
+        set
+    };
+
+    let mut redact = ChangeSet::default();
+    redact.push(Write::RedactComment {
+        comment_id: secret.id,
+        redaction: Redaction {
+            at: at(1_005),
+            by: w.agent.id,
+            reason: RedactionReason::parse("pasted a card number").expect("valid"),
+        },
+    });
+    s.uow.commit(redact).await.expect("redacts");
+
+    assert_eq!(
+        s.uow.commit(finish("stale", secret_event, ticket.id(), 1_100)).await,
+        Err(StoreError::VersionConflict),
+        "the lease was withdrawn"
+    );
+    let queued = s
+        .notifications
+        .list_notifications(None, None, 100)
+        .await
+        .expect("lists");
+    assert!(queued.iter().all(|n| n.spec.idempotency_key != "stale"), "{queued:?}");
+    // Another ticket's event is untouched: its finish under the lease is kept.
+    s.uow
+        .commit(finish("fresh", other_event, other.id(), 1_100))
+        .await
+        .expect("finishes");
+    assert_eq!(status_of(s, "fresh").await.status, NotificationStatus::Pending);
+
+    // The withdrawn event is claimed again, under a new lease, and finishes under it.
+    let again = s.outbox.claim_events(at(1_020), at(1_200), 100).await.expect("claims");
+    assert!(again.iter().any(|e| e.id == secret_event), "{again:?}");
+    let mut done = ChangeSet::default();
+    done.push(Write::FinishOutboxEvent {
+        id: secret_event,
+        at: at(1_030),
+        lease_until: at(1_200),
+    });
+    s.uow.commit(done).await.expect("finishes under the new lease");
+}

@@ -432,6 +432,7 @@ pub async fn outbox_events_are_leased_planned_and_given_back(s: &Store) {
     .push(Write::FinishOutboxEvent {
         id: again[0].id,
         at: at(51),
+        lease_until: at(60),
     });
     s.uow.commit(done).await.expect("plans");
     assert!(

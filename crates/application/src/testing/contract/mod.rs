@@ -187,6 +187,7 @@ macro_rules! contract_cases {
             users_are_listed_by_role_state_and_text_newest_first,
             the_roster_lists_active_agents_with_profiles_and_loads,
             redaction_clears_text_files_search_and_quoting_notifications,
+            content_removal_withdraws_the_leases_of_its_tickets_events,
             erasure_replaces_the_identity_and_anonymises_tickets,
             password_reset_tokens_are_used_once_expire_and_are_purged,
             reports_aggregate_tickets_history_and_sla_targets,

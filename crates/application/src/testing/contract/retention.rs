@@ -85,6 +85,7 @@ pub async fn processed_outbox_events_are_purged_in_batches(s: &Store) {
         done.push(Write::FinishOutboxEvent {
             id: ids[i],
             at: at(seconds),
+            lease_until: at(60),
         });
     }
     s.uow.commit(done).await.expect("plans");
