@@ -116,8 +116,12 @@ impl Server {
         let mut server = Self {
             child: None,
             base: String::new(),
+            // Idle connections are dropped after 2 s, before actix-web's 5 s keep-alive
+            // closes them from its side: reusing one the server is closing at that moment
+            // fails the request with `IncompleteMessage` (seen under load).
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(30))
+                .pool_idle_timeout(Duration::from_secs(2))
                 .build()
                 .expect("client"),
             database_url,
