@@ -77,8 +77,8 @@ struct MovesDbRow {
 struct BacklogDbRow {
     #[diesel(sql_type = BigInt)]
     day: i64,
-    #[diesel(sql_type = Nullable<Text>)]
-    status: Option<String>,
+    #[diesel(sql_type = Text)]
+    status: String,
     #[diesel(sql_type = BigInt)]
     bucket: i64,
     #[diesel(sql_type = BigInt)]
@@ -297,11 +297,10 @@ impl ReportRepository for Database {
         }
         let backlog = backlog
             .into_iter()
-            .filter_map(|r| r.status.clone().map(|status| (r, status)))
-            .map(|(r, status)| {
+            .map(|r| {
                 Ok(BacklogRow {
                     day: day(r.day),
-                    status: TicketStatus::parse(&status).map_err(|e| corrupt("ticket history", e))?,
+                    status: TicketStatus::parse(&r.status).map_err(|e| corrupt("ticket status span", e))?,
                     bucket: AgeBucket::ALL
                         .get(day(r.bucket))
                         .copied()
