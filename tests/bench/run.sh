@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
-# The HTTP load test behind BENCHMARKS.md, on the seeded PostgreSQL database (just seed):
-# POST /tickets and a filtered GET /tickets page at concurrency 16 with wrk, then pgbench
-# running the SQL of one create at the same concurrency, all in one run. Prints a table.
-#   BENCH_DATABASE_URL   (default postgres://postgres:postgres@127.0.0.1:5432/ticketing_bench)
+# The PostgreSQL load test behind BENCHMARKS.md (issue 17's table), in one run on one
+# database: POST /tickets and a filtered GET /tickets page at concurrency 16 with wrk
+# against the release ticket-api (its loops in a separate ticket-worker process, as in
+# production), then pgbench running the minimal create transaction (one ticket row with a
+# unique number, one history row, one outbox row, one commit) at the same concurrency.
+# Prints the rate, latency, CPU per request of each process and of the whole machine, the
+# ratio of the two create rates and ticket-api's peak resident memory.
+#   BENCH_DATABASE_URL   (default postgres://postgres:postgres@127.0.0.1:5432/ticketing_bench;
+#                        seed it with `just seed`, SEED_TICKETS=30000 for a small one)
 #   BENCH_SECONDS        duration of each phase (default 30)
 #   BENCH_CONCURRENCY    connections (default 16)
+#   BENCH_WORKER         1 (default) runs ticket-worker's loops beside the API; 0 does not
+#   BENCH_BUILD          0 skips the release build (binaries already built)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 url=${BENCH_DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/ticketing_bench}
@@ -15,38 +22,57 @@ target=${CARGO_TARGET_DIR:-target}
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk"; exit 1; }
 command -v pgbench >/dev/null || { echo "pgbench is needed: apt-get install postgresql-client"; exit 1; }
 
-cargo build --release --bin ticket-api
+[ "${BENCH_BUILD:-1}" = 0 ] || cargo build --release --bin ticket-api --bin ticket-worker
 work=$(mktemp -d)
 base="http://127.0.0.1:$port"
 api="$base/api/v1"
-DATABASE_URL="$url" \
+export DATABASE_URL="$url" TICKET__LOG__LEVEL=warn
 TICKET__HTTP__BIND="127.0.0.1:$port" \
 TICKET__DATABASE__MAX_CONNECTIONS="$conc" \
 TICKET__BOOTSTRAP__ADMIN_EMAIL=bench-admin@example.com \
 TICKET__BOOTSTRAP__ADMIN_PASSWORD='bench admin password' \
 TICKET__WORKER__EMBEDDED=false \
-TICKET__LOG__LEVEL=warn \
     "$target/release/ticket-api" >"$work/server.log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
+worker=
+trap 'kill $server $worker 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do curl -sf "$base/readyz" >/dev/null && break; sleep 0.2; done
+if [ "${BENCH_WORKER:-1}" = 1 ]; then
+    TICKET__WORKER__HEALTH_BIND="127.0.0.1:$((port + 1))" "$target/release/ticket-worker" >"$work/worker.log" 2>&1 &
+    worker=$!
+fi
 
 json() { curl -sf "$@" -H 'content-type: application/json'; }
 token() { python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'; }
-rss() { awk '/VmRSS/ {print $2}' "/proc/$server/status"; }
+hz=$(getconf CLK_TCK)
 # CPU seconds (user + system) used so far by a set of processes.
-cpu_of() { for p in "$@"; do [ -r "/proc/$p/stat" ] && awk '{print $14 + $15}' "/proc/$p/stat"; done | awk -v hz="$(getconf CLK_TCK)" '{s += $1} END {printf "%.1f", s / hz}'; }
+cpu_of() { for p in "$@"; do [ -r "/proc/$p/stat" ] && awk '{print $14 + $15}' "/proc/$p/stat"; done | awk -v hz="$hz" '{s += $1} END {printf "%.2f", s / hz}'; }
+# CPU seconds used so far by PostgreSQL: every live server process, plus the postmaster's
+# reaped children (backends of connections that have closed).
+pg_cpu() {
+    local master
+    master=$(pgrep -o -u postgres -x postgres)
+    { for p in $(pgrep -u postgres -x postgres); do awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || true; done
+      awk '{print $16 + $17}' "/proc/$master/stat"; } | awk -v hz="$hz" '{s += $1} END {printf "%.2f", s / hz}'
+}
 # Busy CPU seconds of the whole machine (everything but idle and iowait).
-machine_busy() { awk -v hz="$(getconf CLK_TCK)" '/^cpu / {printf "%.1f", ($2 + $3 + $4 + $7 + $8 + $9) / hz}' /proc/stat; }
-cpu_split() { # label, then run the rest as the workload; records API and machine CPU seconds
-    local label=$1; shift
-    local api0 all0 api1 all1
-    api0=$(cpu_of "$server"); all0=$(machine_busy)
-    "$@"
-    api1=$(cpu_of "$server"); all1=$(machine_busy)
-    echo "$label|$(echo "$api1 - $api0" | bc)|$(echo "$all1 - $all0" | bc)" >> "$work/cpu.txt"
+machine_busy() { awk -v hz="$hz" '/^cpu / {printf "%.2f", ($2 + $3 + $4 + $7 + $8 + $9) / hz}' /proc/stat; }
+# label, requests-file, then the load generator's command: records the CPU seconds each
+# party used while it ran (the load generator's through its rusage).
+measure() {
+    local label=$1 out=$2; shift 2
+    local a0 w0 p0 m0
+    a0=$(cpu_of "$server"); w0=$(cpu_of $worker); p0=$(pg_cpu); m0=$(machine_busy)
+    python3 -c 'import resource, subprocess, sys
+subprocess.run(sys.argv[2:], check=True)
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+open(sys.argv[1], "w").write("%.2f" % (r.ru_utime + r.ru_stime))' "$work/loadgen.cpu" "$@"
+    echo "$label|$(cpu_of "$server")-$a0|$(cpu_of $worker)-$w0|$(pg_cpu)-$p0|$(cat "$work/loadgen.cpu")|$(machine_busy)-$m0" \
+        | awk -F'|' '{ split($2, a, "-"); split($3, w, "-"); split($4, p, "-"); split($6, m, "-");
+            printf "%s|%.2f|%.2f|%.2f|%.2f|%.2f\n", $1, a[1] - a[2], w[1] - w[2], p[1] - p[2], $5, m[1] - m[2] }' > "$out"
 }
 hwm() { awk '/VmHWM/ {print $2}' "/proc/$server/status"; }
+rss() { awk '/VmRSS/ {print $2}' "/proc/$server/status"; }
 admin=$(json "$api/auth/login" -d '{"email":"bench-admin@example.com","password":"bench admin password"}' | token)
 json "$api/customers" -H "authorization: Bearer $admin" \
     -d '{"email":"bench-customer@example.com","display_name":"Bench","password":"bench customer pw"}' >/dev/null 2>&1 || true
@@ -56,10 +82,10 @@ customer=$(json "$api/auth/login" -d '{"email":"bench-customer@example.com","pas
 agent=$(json "$api/auth/login" -d '{"email":"bench-agent@example.com","password":"bench agent pw"}' | token)
 customer_id=$(curl -sf "$api/me" -H "authorization: Bearer $customer" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 tickets_before=$(psql -qtA "$url" -c "SELECT count(*) FROM tickets")
-echo "tickets in the database: $tickets_before; rss after start: $(rss) KiB"
+echo "tickets in the database: $tickets_before; ticket-api resident after start: $(rss) KiB"
 
 parse_wrk() { # file label
-    python3 - "$1" "$2" "$seconds" <<'PY'
+    python3 - "$1" "$2" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read(); label = sys.argv[2]
 def lat(p):
@@ -74,38 +100,34 @@ print(f"{label}|{rps:.0f}|{lat(50):.2f}|{lat(99):.2f}|{total}|{int(non2xx.group(
 PY
 }
 
-echo "== warm-up (5 s)"
+echo "== warm-up (5 s each)"
 BENCH_TOKEN=$customer wrk -t2 -c"$conc" -d5s -s tests/bench/create_ticket.lua "$base" >/dev/null
 BENCH_TOKEN=$agent wrk -t2 -c"$conc" -d5s -s tests/bench/list_tickets.lua "$base" >/dev/null
+sleep 2
 
 echo "== POST /api/v1/tickets, $conc connections, ${seconds}s"
-cpu_split "POST /api/v1/tickets" sh -c "BENCH_TOKEN=$customer wrk -t2 -c$conc -d${seconds}s --latency -s tests/bench/create_ticket.lua $base > $work/create.txt"
-cat "$work/create.txt"
-create_rss=$(rss)
+measure "POST /api/v1/tickets" "$work/cpu.create" sh -c "BENCH_TOKEN=$customer exec wrk -t2 -c$conc -d${seconds}s --latency -s tests/bench/create_ticket.lua $base > $work/create.txt"
+create_hwm=$(hwm)
+sleep 2
 echo "== GET /api/v1/tickets (filtered first page), $conc connections, ${seconds}s"
-cpu_split "GET /api/v1/tickets (filtered page)" sh -c "BENCH_TOKEN=$agent wrk -t2 -c$conc -d${seconds}s --latency -s tests/bench/list_tickets.lua $base > $work/list.txt"
-cat "$work/list.txt"
-list_rss=$(rss)
-
-echo "== pgbench: the SQL of one create, $conc clients, ${seconds}s"
-token_hash=$(printf '%s' "$customer" | sha256sum | cut -d' ' -f1)
+measure "GET /api/v1/tickets (filtered page)" "$work/cpu.list" sh -c "BENCH_TOKEN=$agent exec wrk -t2 -c$conc -d${seconds}s --latency -s tests/bench/list_tickets.lua $base > $work/list.txt"
+sleep 2
+echo "== pgbench: the minimal create transaction, $conc clients, ${seconds}s"
 mkdir -p "$work/pgbench"
-cpu_split "pgbench (same SQL as one create)" sh -c "cd $work/pgbench && pgbench -n -M prepared -c $conc -j 2 -T $seconds -l \
-    -D token_hash=$token_hash -D customer_id=$customer_id -f $PWD/tests/bench/create_ticket.pgbench '$url' > $work/pgbench.txt"
-cat "$work/pgbench.txt"
+measure "pgbench (minimal create transaction)" "$work/cpu.pgbench" sh -c "cd $work/pgbench && exec pgbench -n -M prepared -c $conc -j 2 -T $seconds -l \
+    -D customer_id=$customer_id -f $PWD/tests/bench/minimal_create.pgbench '$url' > $work/pgbench.txt"
 pg_line=$(python3 - "$work/pgbench" "$work/pgbench.txt" <<'PY'
 import glob, re, sys
 lat = []
 for f in glob.glob(sys.argv[1] + "/pgbench_log.*"):
     for line in open(f):
-        parts = line.split()
-        lat.append(int(parts[2]) / 1000)
+        lat.append(int(line.split()[2]) / 1000)
 lat.sort()
 text = open(sys.argv[2]).read()
 tps = float(re.search(r"tps = ([\d.]+)", text).group(1))
 failed = re.search(r"number of failed transactions: (\d+)", text)
 q = lambda p: lat[min(len(lat) - 1, int(len(lat) * p))]
-print(f"pgbench (same SQL as one create)|{tps:.0f}|{q(0.5):.2f}|{q(0.99):.2f}|{len(lat)}|{failed.group(1) if failed else 0}|none")
+print(f"pgbench (minimal create transaction)|{tps:.0f}|{q(0.5):.2f}|{q(0.99):.2f}|{len(lat)}|{failed.group(1) if failed else 0}|none")
 PY
 )
 create_line=$(parse_wrk "$work/create.txt" "POST /api/v1/tickets")
@@ -116,13 +138,17 @@ echo
 echo "| workload | req/s | p50 ms | p99 ms | requests | non-2xx / failed | socket errors |"
 echo "|---|---|---|---|---|---|---|"
 for l in "$create_line" "$list_line" "$pg_line"; do echo "| ${l//|/ | } |"; done
+echo
+echo "CPU milliseconds per request during each ${seconds}s phase (the machine's whole busy time, and each party's):"
+echo "| workload | whole machine | ticket-api | ticket-worker | PostgreSQL | load generator |"
+echo "|---|---|---|---|---|---|"
+for pair in "create:$create_line" "list:$list_line" "pgbench:$pg_line"; do
+    phase=${pair%%:*}; line=${pair#*:}
+    n=$(echo "$line" | cut -d'|' -f5)
+    awk -F'|' -v n="$n" '{ printf "| %s | %.3f | %.3f | %.3f | %.3f | %.3f |\n", $1, 1000 * $6 / n, 1000 * $2 / n, 1000 * $3 / n, 1000 * $4 / n, 1000 * $5 / n }' "$work/cpu.$phase"
+done
 api_rps=$(echo "$create_line" | cut -d'|' -f2); pg_tps=$(echo "$pg_line" | cut -d'|' -f2)
 echo
-echo "POST /tickets reaches $(( 100 * api_rps / pg_tps )) % of pgbench's rate."
-echo "ticket-api resident memory: $create_rss KiB after the create phase, $list_rss KiB after the list phase, peak $(hwm) KiB."
-echo "tickets: $tickets_before before, $tickets_after after; $(nproc) cores; $(date -u +%Y-%m-%dT%H:%MZ)"
-echo
-echo "CPU seconds used during each ${seconds}s phase (of $(( $(nproc) * seconds )) available):"
-echo "| workload | ticket-api | whole machine (PostgreSQL, load generator, ticket-api) |"
-echo "|---|---|---|"
-while IFS= read -r l; do echo "| ${l//|/ | } |"; done < "$work/cpu.txt"
+echo "POST /tickets rate / minimal transaction rate: $(echo "scale=2; $api_rps / $pg_tps" | bc)"
+echo "ticket-api peak resident memory: $((create_hwm / 1024)) MiB through the create phase, $(($(hwm) / 1024)) MiB at the end."
+echo "tickets: $tickets_before before, $tickets_after after; $(nproc) cores; load average at the end $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%Y-%m-%dT%H:%MZ)"

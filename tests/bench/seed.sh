@@ -2,6 +2,7 @@
 # Creates (or recreates with RESEED=1) the bench database, applies the migrations with
 # ticket-api and seeds 1,000,000 tickets.
 #   BENCH_DATABASE_URL (default postgres://postgres:postgres@127.0.0.1:5432/ticketing_bench)
+#   SEED_TICKETS       how many tickets (default 1000000)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 url=${BENCH_DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/ticketing_bench}
@@ -15,4 +16,4 @@ if ! psql -qtA "$admin_url" -c "SELECT 1 FROM pg_database WHERE datname = '$db'"
     psql -q "$admin_url" -c "CREATE DATABASE $db"
 fi
 DATABASE_URL="$url" TICKET__LOG__LEVEL=warn "$target/release/ticket-api" migrate
-time psql -q "$url" -f tests/bench/seed.sql
+time psql -q "$url" -v tickets="${SEED_TICKETS:-1000000}" -f tests/bench/seed.sql

@@ -1,7 +1,12 @@
--- Seeds the bench database with 1,000,000 tickets (and their history and outbox rows)
--- spread over the last year, 1,000 customers and 5 categories. Run after migrations,
--- through tests/bench/seed.sh. Idempotent: it refuses to seed a database with tickets.
+-- Seeds the bench database with 1,000,000 tickets (psql variable `tickets` for another
+-- count) and their history and outbox rows, spread over the last year, 1,000 customers and
+-- 5 categories. Run after migrations, through tests/bench/seed.sh. Idempotent: it refuses
+-- to seed a database with tickets.
 \set ON_ERROR_STOP on
+\if :{?tickets}
+\else
+\set tickets 1000000
+\endif
 DO $$ BEGIN
     IF EXISTS (SELECT 1 FROM tickets) THEN
         RAISE EXCEPTION 'the database already has tickets; seed an empty one';
@@ -38,9 +43,9 @@ SELECT g,
        ts, ts, NULL,
        CASE WHEN (ARRAY['new', 'closed', 'closed', 'closed', 'new', 'closed', 'closed', 'closed', 'closed', 'closed'])[1 + g % 10] = 'closed' THEN ts END,
        1
-FROM generate_series(1, 1000000) AS g
+FROM generate_series(1, :tickets) AS g
 JOIN seed_customers c ON c.n = 1 + g % 1000
-CROSS JOIN LATERAL (SELECT (now() - interval '365 days' + (g * interval '31.5 seconds'))::timestamp AS ts) t;
+CROSS JOIN LATERAL (SELECT (now() - interval '365 days' + (g * interval '31536000 seconds' / :tickets))::timestamp AS ts) t;
 
 INSERT INTO ticket_tags (ticket_id, tag) SELECT id, 'vip' FROM tickets WHERE tags = 'vip';
 

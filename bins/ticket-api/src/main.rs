@@ -1,6 +1,11 @@
 //! `ticket-api`: the help desk's HTTP API.
 #![forbid(unsafe_code)]
 
+/// mimalloc gives freed memory back to the system: with glibc's allocator the 19 MiB of
+/// each password hash stayed resident in a per-thread arena (BENCHMARKS.md, issue 17).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::io::Write as _;
 use std::process::ExitCode;
 

@@ -1,6 +1,11 @@
 //! `ticket-worker`: the help desk's background process.
 #![forbid(unsafe_code)]
 
+/// mimalloc gives freed memory back to the system: with glibc's allocator the 19 MiB of
+/// each password hash stayed resident in a per-thread arena (BENCHMARKS.md, issue 17).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::process::ExitCode;
 
 use platform::{Settings, adapters, telemetry};

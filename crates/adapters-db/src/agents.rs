@@ -288,6 +288,10 @@ impl AgentRepository for Database {
                 q = q.filter(agent_profiles::user_id.eq_any(skilled));
             }
             let profiles: Vec<ProfileRow> = q.load(conn).await.map_err(db_error)?;
+            if profiles.is_empty() {
+                // Nobody online (in this category): no skills or load to read.
+                return Ok((profiles, Vec::new(), Vec::new()));
+            }
             let ids: Vec<i64> = profiles.iter().map(|p| p.user_id).collect();
             let skills: Vec<SkillRow> = agent_skills::table
                 .filter(agent_skills::user_id.eq_any(&ids))

@@ -131,11 +131,6 @@ impl AttachmentRow {
     }
 }
 
-diesel::define_sql_function! {
-    /// PostgreSQL's `nextval(sequence)`, typed so the statement is cached.
-    fn nextval(sequence: diesel::sql_types::Text) -> diesel::sql_types::BigInt;
-}
-
 #[derive(QueryableByName)]
 struct IdRow {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -152,7 +147,7 @@ impl Database {
         match &*self.pool {
             DbPool::Postgres(_) if n == 1 => {
                 let id: i64 = db_run!(self, conn => {
-                    diesel::select(nextval(sequence)).get_result(conn).await.map_err(db_error)?
+                    diesel::select(crate::nextval(sequence)).get_result(conn).await.map_err(db_error)?
                 });
                 Ok(vec![id])
             }

@@ -451,19 +451,7 @@ pub(crate) fn outbox_row(e: &TicketEvent) -> NewOutboxRow {
 /// `$at` and ends its lease, refused (a version conflict) unless it is still held under
 /// lease `$lease`.
 macro_rules! event_write {
-    (record $conn:ident, $event:expr) => {{
-        use diesel_async::RunQueryDsl as _;
-        let conn = &mut *$conn;
-        let event: &domain::TicketEvent = $event;
-        diesel::insert_into($crate::schema::ticket_history::table)
-            .values($crate::events::history_row(event))
-            .execute(conn)
-            .await?;
-        diesel::insert_into($crate::schema::outbox::table)
-            .values($crate::events::outbox_row(event))
-            .execute(conn)
-            .await?;
-    }};
+    (record $conn:ident, $event:expr) => {{ dialect::record_event!($conn, $event) }};
     (finish $conn:ident, $id:expr, $at:expr, $lease:expr) => {{
         use diesel::{ExpressionMethods as _, QueryDsl as _};
         use diesel_async::RunQueryDsl as _;
@@ -491,6 +479,42 @@ macro_rules! event_write {
     }};
 }
 pub(crate) use event_write;
+
+/// Inserts an event's history and outbox rows. PostgreSQL gets both at once: the two
+/// futures polled together are pipelined on the connection, one round trip instead of two.
+macro_rules! record_event_postgres {
+    ($conn:ident, $event:expr) => {{
+        use diesel_async::RunQueryDsl as _;
+        let event: &domain::TicketEvent = $event;
+        // diesel-async pipelines queries run on a shared `&AsyncPgConnection`.
+        let shared: &diesel_async::AsyncPgConnection = &*$conn;
+        let history = diesel::insert_into($crate::schema::ticket_history::table)
+            .values($crate::events::history_row(event))
+            .execute(&mut &*shared);
+        let outbox = diesel::insert_into($crate::schema::outbox::table)
+            .values($crate::events::outbox_row(event))
+            .execute(&mut &*shared);
+        tokio::try_join!(history, outbox)?;
+    }};
+}
+pub(crate) use record_event_postgres;
+
+/// [`record_event_postgres!`] on SQLite, one statement after the other.
+macro_rules! record_event_sqlite {
+    ($conn:ident, $event:expr) => {{
+        use diesel_async::RunQueryDsl as _;
+        let event: &domain::TicketEvent = $event;
+        diesel::insert_into($crate::schema::ticket_history::table)
+            .values($crate::events::history_row(event))
+            .execute(&mut *$conn)
+            .await?;
+        diesel::insert_into($crate::schema::outbox::table)
+            .values($crate::events::outbox_row(event))
+            .execute(&mut *$conn)
+            .await?;
+    }};
+}
+pub(crate) use record_event_sqlite;
 
 #[cfg(test)]
 mod tests {

@@ -22,6 +22,7 @@ mod idempotency;
 mod notifications;
 mod password_resets;
 mod pool;
+mod reference;
 mod registrations;
 mod reports;
 mod schema;
@@ -35,6 +36,11 @@ mod unit_of_work;
 mod users;
 
 pub mod testing;
+
+diesel::define_sql_function! {
+    /// PostgreSQL's `nextval(sequence)`, as a typed function so the statement is cached.
+    fn nextval(sequence: diesel::sql_types::Text) -> diesel::sql_types::BigInt;
+}
 
 pub use error::ConnectError;
 pub use pool::{Backend, Database, PoolOptions, redact as redact_url};

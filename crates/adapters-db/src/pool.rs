@@ -65,6 +65,8 @@ pub struct Database {
     backend: Backend,
     /// The runtime that opened the database; every query runs as a task on it.
     runtime: tokio::runtime::Handle,
+    /// The SLA policies and calendars while their version is current (`reference.rs`).
+    pub(crate) reference: std::sync::Arc<crate::reference::ReferenceCache>,
 }
 
 impl std::fmt::Debug for Database {
@@ -154,9 +156,21 @@ impl Database {
             pool: std::sync::Arc::new(pool),
             backend,
             runtime: tokio::runtime::Handle::current(),
+            reference: std::sync::Arc::default(),
         };
         db.ping().await.map_err(|e| ConnectError::Connect(e.to_string()))?;
         Ok(db)
+    }
+
+    /// The same pool with caches of its own, as another process on the same database
+    /// would have (tests of cross-process invalidation).
+    pub(crate) fn with_own_caches(&self) -> Self {
+        Self {
+            pool: std::sync::Arc::clone(&self.pool),
+            backend: self.backend,
+            runtime: self.runtime.clone(),
+            reference: std::sync::Arc::default(),
+        }
     }
 
     /// Runs `work` as its own task, so dropping the returned future does not cut a query
@@ -318,6 +332,7 @@ async fn open_sqlite(path: String) -> Result<SqliteConnection, ConnectionError> 
 pub(crate) mod postgres_dialect {
     pub(crate) use crate::agents::lock_agent_postgres as lock_agent;
     pub(crate) use crate::attempts::lock_counters_postgres as lock_counters;
+    pub(crate) use crate::events::record_event_postgres as record_event;
     pub(crate) use crate::macros::lease_rows_postgres as lease_rows;
     pub(crate) use crate::users::lock_active_admins_postgres as lock_active_admins;
 
@@ -348,6 +363,7 @@ pub(crate) mod postgres_dialect {
 pub(crate) mod sqlite_dialect {
     pub(crate) use crate::agents::lock_agent_sqlite as lock_agent;
     pub(crate) use crate::attempts::lock_counters_sqlite as lock_counters;
+    pub(crate) use crate::events::record_event_sqlite as record_event;
     pub(crate) use crate::macros::lease_rows_sqlite as lease_rows;
     pub(crate) use crate::users::lock_active_admins_sqlite as lock_active_admins;
 

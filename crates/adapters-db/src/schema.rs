@@ -158,6 +158,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    reference_version (id) {
+        id -> Integer,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
     id_sequences (name) {
         name -> Text,
         value -> BigInt,
@@ -356,6 +363,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     idempotency_keys,
     id_sequences,
+    reference_version,
     comments,
     attachments,
     upload_intents,

@@ -44,6 +44,11 @@ pub fn postgres_required() -> bool {
         || std::env::var("REQUIRE_POSTGRES").is_ok_and(|v| v == "1")
 }
 
+/// `db` as another process would see it: the same database, caches of its own.
+pub fn another_process(db: &crate::Database) -> crate::Database {
+    db.with_own_caches()
+}
+
 /// A unique name for a throwaway schema or file.
 pub fn unique_name(prefix: &str) -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);

@@ -131,11 +131,6 @@ impl TicketRow {
     }
 }
 
-diesel::define_sql_function! {
-    /// PostgreSQL's `nextval(sequence)`, as a typed function so the statement is cached.
-    fn nextval(sequence: Text) -> diesel::sql_types::BigInt;
-}
-
 #[derive(Debug, Queryable, Selectable)]
 #[diesel(table_name = ticket_history)]
 struct HistoryRow {
@@ -218,7 +213,7 @@ impl TicketRepository for Database {
     async fn next_id(&self) -> Result<TicketId, StoreError> {
         let id: i64 = match &*self.pool {
             crate::pool::DbPool::Postgres(_) => db_run!(self, conn => {
-                diesel::select(nextval("ticket_id_seq"))
+                diesel::select(crate::nextval("ticket_id_seq"))
                     .get_result(conn)
                     .await
                     .map_err(db_error)?
@@ -233,6 +228,10 @@ impl TicketRepository for Database {
             })?,
         };
         Ok(TicketId::new(id))
+    }
+
+    async fn opening(&self, category: &CategorySlug) -> Result<application::ports::Opening, StoreError> {
+        self.read_opening(category).await
     }
 
     async fn get(&self, id: TicketId) -> Result<Option<Ticket>, StoreError> {

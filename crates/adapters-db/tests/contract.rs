@@ -123,6 +123,7 @@ contract!(
     concurrent_comments_and_notes_are_all_counted,
     sla_calendars_round_trip_with_unique_names,
     sla_policies_round_trip_and_reference_what_exists,
+    the_opening_read_follows_changes_made_by_another_process,
     sla_clocks_follow_the_use_cases_with_an_injected_clock,
     concurrent_monitors_record_each_crossing_once,
     concurrent_assignments_never_overfill_an_agent,
@@ -690,6 +691,79 @@ mod cases {
         assert!(db.delete_calendar(other.id).await.expect("deletes"));
         assert!(!db.delete_calendar(other.id).await.expect("deletes"));
         assert_eq!(db.get_calendar(other.id).await.expect("reads"), None);
+    }
+
+    /// What one process keeps of the reference data (`TicketRepository::opening`) follows
+    /// every change another process commits to categories, calendars and policies.
+    pub async fn the_opening_read_follows_changes_made_by_another_process(db: &Database) {
+        use application::sla::CalendarSpec;
+        let theirs = adapters_db::testing::another_process(db);
+        let billing = CategorySlug::parse("billing").expect("valid");
+        let opening = || async { db.opening(&billing).await.expect("reads") };
+        assert_eq!(opening().await.category_active, None);
+        shared::category(&store(&theirs), "billing").await;
+        let first = opening().await;
+        assert_eq!(first.category_active, Some(true), "a category another process created");
+        assert!(first.reference.policies.is_empty() && first.reference.calendars.is_empty());
+
+        let spec = |zone: &str| CalendarSpec {
+            time_zone: zone.into(),
+            weekly: vec![("mon".into(), vec![("09:00".to_owned(), "17:00".to_owned())])],
+            holidays: vec![],
+            holiday_rules: vec![],
+        };
+        let calendar = theirs
+            .insert_calendar(StoredCalendar {
+                id: 0,
+                name: "Office".into(),
+                spec: spec("Europe/Berlin"),
+                created_at: at(0),
+                updated_at: at(0),
+            })
+            .await
+            .expect("inserts");
+        let policy = theirs
+            .insert_policy(
+                domain::sla::SlaPolicy {
+                    id: 0,
+                    name: "Gold".into(),
+                    priorities: Vec::new(),
+                    category: Some(billing.clone()),
+                    calendar_id: Some(calendar.id),
+                    first_response_minutes: Some(60),
+                    next_response_minutes: None,
+                    resolution_minutes: None,
+                    warning_percent: 80,
+                    pause_statuses: Vec::new(),
+                },
+                at(1),
+            )
+            .await
+            .expect("inserts");
+        let second = opening().await;
+        assert_eq!(second.reference.policies, vec![policy.clone()]);
+        assert_eq!(second.reference.calendars, vec![calendar.clone()]);
+
+        let moved = StoredCalendar {
+            spec: spec("Europe/Lisbon"),
+            updated_at: at(2),
+            ..calendar.clone()
+        };
+        assert!(theirs.update_calendar(moved.clone()).await.expect("updates"));
+        assert_eq!(opening().await.reference.calendars, vec![moved], "a calendar change");
+
+        assert!(theirs.delete_policy(policy.id).await.expect("deletes"));
+        assert!(theirs.delete_calendar(calendar.id).await.expect("deletes"));
+        let last = opening().await;
+        assert!(last.reference.policies.is_empty() && last.reference.calendars.is_empty());
+        let closed = CategoryChanges {
+            active: Some(false),
+            ..CategoryChanges::default()
+        };
+        CategoryRepository::update(&theirs, &billing, closed, at(3))
+            .await
+            .expect("updates");
+        assert_eq!(opening().await.category_active, Some(false), "a deactivation");
     }
 
     pub async fn sla_policies_round_trip_and_reference_what_exists(db: &Database) {

@@ -412,6 +412,12 @@ impl crate::ports::TicketRepository for LateAssignment {
     async fn next_id(&self) -> Result<domain::TicketId, crate::ports::StoreError> {
         self.fake.next_id().await
     }
+    async fn opening(
+        &self,
+        category: &domain::CategorySlug,
+    ) -> Result<crate::ports::Opening, crate::ports::StoreError> {
+        self.fake.opening(category).await
+    }
     async fn get(&self, id: domain::TicketId) -> Result<Option<domain::Ticket>, crate::ports::StoreError> {
         crate::ports::TicketRepository::get(&self.fake, id).await
     }

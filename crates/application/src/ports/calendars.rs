@@ -39,6 +39,16 @@ pub struct StoredCalendar {
     pub updated_at: domain::Timestamp,
 }
 
+/// The SLA policies and business calendars, read together (see
+/// [`super::TicketRepository::opening`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SlaReference {
+    /// Every policy, in the order [`SlaPolicyRepository::list_policies`] gives.
+    pub policies: Vec<domain::sla::SlaPolicy>,
+    /// Every calendar.
+    pub calendars: Vec<StoredCalendar>,
+}
+
 /// Stores business calendars.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait::async_trait]

@@ -26,8 +26,8 @@ pub use agents::{AgentProfile, AgentRepository, AgentWorkload, DEFAULT_CAPACITY,
 pub use attempts::AttemptStore;
 pub use blobs::{BlobError, BlobRead, BlobStore, ByteStream, Bytes, single_chunk};
 pub use calendars::{
-    CalendarSupport, HolidayRuleSpec, SlaCalendarRepository, SlaPolicyRepository, SlaTargetRepository, StoredCalendar,
-    StoredSla,
+    CalendarSupport, HolidayRuleSpec, SlaCalendarRepository, SlaPolicyRepository, SlaReference, SlaTargetRepository,
+    StoredCalendar, StoredSla,
 };
 pub use categories::{Category, CategoryChanges, CategoryRepository};
 pub use clock::{Clock, SystemClock};
@@ -49,7 +49,7 @@ pub use security::{PasswordHasher, TokenHash, TokenIssuer};
 pub use sessions::{Session, SessionRepository};
 pub use store::{ChangeSet, StoreError, UnitOfWork, Write};
 pub use surveys::{StoredSurvey, SurveyRepository};
-pub use tickets::{HistoryEntry, Page, TicketCursor, TicketFilter, TicketQuery, TicketRepository, TicketSort};
+pub use tickets::{HistoryEntry, Opening, Page, TicketCursor, TicketFilter, TicketQuery, TicketRepository, TicketSort};
 pub use users::{NewAccount, UserAccount, UserDetails, UserQuery, UserRepository};
 
 #[cfg(any(test, feature = "mocks"))]

@@ -169,6 +169,19 @@ pub struct HistoryEntry {
     pub kind: TicketEventKind,
 }
 
+/// What opening a ticket reads before its transaction, taken together so that a store can
+/// answer in one round trip and keep the reference data in memory while it is current.
+#[derive(Debug, Clone)]
+pub struct Opening {
+    /// The new ticket's id, allocated as [`TicketRepository::next_id`] does.
+    pub id: TicketId,
+    /// Whether the category is active; `None` when there is no such category.
+    pub category_active: Option<bool>,
+    /// The SLA policies and business calendars, current when this was read: a change
+    /// committed before the call is in them.
+    pub reference: std::sync::Arc<super::SlaReference>,
+}
+
 /// Reads tickets.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
@@ -176,6 +189,9 @@ pub trait TicketRepository: Send + Sync {
     /// Allocates a new ticket id from a sequence. Ids are unique and increasing; an id
     /// whose ticket is never committed is simply skipped.
     async fn next_id(&self) -> Result<TicketId, StoreError>;
+    /// A new ticket id with what opening a ticket in `category` reads besides: whether
+    /// the category is active, and the SLA policies and calendars as they are now.
+    async fn opening(&self, category: &CategorySlug) -> Result<Opening, StoreError>;
     /// The ticket with this id.
     async fn get(&self, id: TicketId) -> Result<Option<Ticket>, StoreError>;
     /// One page of tickets matching the query, in its order, at most `limit` of them;

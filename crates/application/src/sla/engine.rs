@@ -12,8 +12,8 @@ use domain::{CategorySlug, Priority, Ticket, TicketEvent, TicketEventKind, Ticke
 
 use crate::error::AppError;
 use crate::ports::{
-    CalendarSupport, SlaCalendarRepository, SlaPolicyRepository, SlaTargetRepository, StoredSla, TicketRepository,
-    Write,
+    CalendarSupport, SlaCalendarRepository, SlaPolicyRepository, SlaReference, SlaTargetRepository, StoredCalendar,
+    StoredSla, TicketRepository, Write,
 };
 
 use super::spec::build_calendar;
@@ -76,11 +76,18 @@ impl SlaPorts {
         let Some(id) = policy.calendar_id else {
             return Ok(BusinessCalendar::always_open());
         };
-        let stored = self
-            .calendars
-            .get_calendar(id)
-            .await?
-            .ok_or_else(|| AppError::Internal(format!("policy {} names missing calendar {id}", policy.id)))?;
+        let stored = self.calendars.get_calendar(id).await?;
+        self.build(policy, stored.as_ref())
+    }
+
+    /// Builds the calendar `policy` names from its stored configuration (`None`: 24x7 UTC
+    /// when the policy names none; otherwise the calendar is missing).
+    fn build(&self, policy: &SlaPolicy, stored: Option<&StoredCalendar>) -> Result<BusinessCalendar, AppError> {
+        let Some(id) = policy.calendar_id else {
+            return Ok(BusinessCalendar::always_open());
+        };
+        let stored =
+            stored.ok_or_else(|| AppError::Internal(format!("policy {} names missing calendar {id}", policy.id)))?;
         // Checked when saved; failing now means the zone database changed under it.
         build_calendar(&stored.spec, self.support.as_ref(), "")
             .map_err(|e| AppError::Internal(format!("stored calendar {id} no longer builds: {e:?}")))
@@ -115,11 +122,20 @@ impl SlaPorts {
         }
     }
 
-    /// The writes that give a ticket just opened the targets of its matching policy.
-    pub(crate) async fn on_open(&self, ticket: &Ticket) -> Result<Vec<Write>, AppError> {
+    /// The writes that give a ticket just opened the targets of its matching policy,
+    /// among the policies and calendars of `reference` (read with the ticket's id).
+    pub(crate) fn on_open(&self, ticket: &Ticket, reference: &SlaReference) -> Result<Vec<Write>, AppError> {
         let t = ticket.parts();
-        let Some(applied) = self.matching(t.priority, &t.category).await? else {
+        let Some(policy) = select_policy(&reference.policies, t.priority, &t.category) else {
             return Ok(Vec::new());
+        };
+        let stored = policy
+            .calendar_id
+            .and_then(|id| reference.calendars.iter().find(|c| c.id == id));
+        let applied = Applied {
+            calendar: self.build(policy, stored)?,
+            terms: policy.terms(),
+            policy: policy.clone(),
         };
         let mut sla = TicketSla::open(&applied.terms, t.created_at, &applied.calendar).map_err(calendar_failure)?;
         if t.status != TicketStatus::New {

@@ -372,6 +372,23 @@ impl TicketRepository for Fake {
         Ok(TicketId::new(s.next_id))
     }
 
+    /// Reads through: the fake keeps no calendars (the ticket ports mock them).
+    async fn opening(&self, category: &CategorySlug) -> Result<crate::ports::Opening, StoreError> {
+        let id = self.next_id().await?;
+        let category_active = crate::ports::CategoryRepository::get(self, category)
+            .await?
+            .map(|c| c.active);
+        let policies = crate::ports::SlaPolicyRepository::list_policies(self).await?;
+        Ok(crate::ports::Opening {
+            id,
+            category_active,
+            reference: std::sync::Arc::new(crate::ports::SlaReference {
+                policies,
+                calendars: Vec::new(),
+            }),
+        })
+    }
+
     async fn get(&self, id: TicketId) -> Result<Option<Ticket>, StoreError> {
         Ok(self.state().tickets.iter().find(|t| t.id() == id).cloned())
     }

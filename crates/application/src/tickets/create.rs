@@ -114,9 +114,13 @@ impl CreateTicket {
 
     /// Opens the ticket and remembers its key.
     async fn open(&self, actor: Actor, fields: Fields, idempotent: &Idempotent<'_>) -> Result<Ticket, AppError> {
-        check_category(&self.ports, &fields.category).await?;
-
-        let id = self.ports.tickets.next_id().await?;
+        // The id, the category and the SLA reference data in one read (a store may
+        // answer it in one round trip, its reference data from memory while current).
+        let opening = self.ports.tickets.opening(&fields.category).await?;
+        if opening.category_active != Some(true) {
+            return Err(no_active_category(&fields.category));
+        }
+        let id = opening.id;
         let now = self.ports.clock.now();
         let new = NewTicket {
             id,
@@ -151,7 +155,9 @@ impl CreateTicket {
             if let Some(c) = &choice {
                 changes.push(c.place.clone()).push(Write::Record(c.event.clone()));
             }
-            changes.writes.extend(self.ports.sla.on_open(&ticket).await?);
+            changes
+                .writes
+                .extend(self.ports.sla.on_open(&ticket, &opening.reference)?);
             changes.writes.extend(remember.iter().cloned());
             match self.ports.uow.commit(changes).await {
                 Ok(()) => return Ok(ticket),
@@ -204,11 +210,13 @@ impl CreateTicket {
 pub(super) async fn check_category(ports: &TicketPorts, slug: &CategorySlug) -> Result<(), AppError> {
     match ports.categories.get(slug).await? {
         Some(c) if c.active => Ok(()),
-        _ => Err(AppError::invalid(
-            "category",
-            format!("there is no active category `{slug}`"),
-        )),
+        _ => Err(no_active_category(slug)),
     }
+}
+
+/// The refusal of a category that does not exist or is not active.
+fn no_active_category(slug: &CategorySlug) -> AppError {
+    AppError::invalid("category", format!("there is no active category `{slug}`"))
 }
 
 fn request_fingerprint(

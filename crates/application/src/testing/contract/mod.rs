@@ -157,6 +157,7 @@ macro_rules! contract_cases {
             sessions_expire_and_are_revocable,
             categories_in_use_cannot_be_deleted,
             a_command_writes_state_history_and_outbox_together,
+            the_opening_read_sees_every_reference_change,
             a_stale_version_writes_nothing,
             a_failing_write_rolls_back_the_whole_change_set,
             a_remembered_idempotency_key_refuses_the_second_commit,

@@ -527,3 +527,85 @@ pub async fn sessions_expire_and_are_revocable(s: &Store) {
         "h1 (revoked) and h2 once expired"
     );
 }
+
+/// The read before a ticket opens (`TicketRepository::opening`) gives a new id each time
+/// and sees every change to categories and SLA policies committed before it, however the
+/// store keeps them between calls.
+pub async fn the_opening_read_sees_every_reference_change(s: &Store) {
+    let billing = CategorySlug::parse("billing").expect("valid");
+    let first = s.tickets.opening(&billing).await.expect("reads");
+    assert_eq!(first.category_active, None, "no such category yet");
+    assert!(first.reference.policies.is_empty());
+
+    category(s, "billing").await;
+    let second = s.tickets.opening(&billing).await.expect("reads");
+    assert_eq!(second.category_active, Some(true));
+    assert!(second.id.get() > first.id.get(), "ids increase");
+
+    let gold = |minutes: u32| domain::sla::SlaPolicy {
+        id: 1,
+        name: "Gold".into(),
+        priorities: Vec::new(),
+        category: Some(billing.clone()),
+        calendar_id: None,
+        first_response_minutes: Some(minutes),
+        next_response_minutes: None,
+        resolution_minutes: None,
+        warning_percent: 80,
+        pause_statuses: Vec::new(),
+    };
+    let stored = s.policies.insert_policy(gold(60), at(1)).await.expect("stores policy");
+    let minutes =
+        |o: &Opening| -> Vec<Option<u32>> { o.reference.policies.iter().map(|p| p.first_response_minutes).collect() };
+    let third = s.tickets.opening(&billing).await.expect("reads");
+    assert_eq!(minutes(&third), vec![Some(60)], "a new policy is seen");
+    let again = s.tickets.opening(&billing).await.expect("reads");
+    assert_eq!(again.reference, third.reference, "nothing changed, the same policies");
+    assert!(again.id.get() > third.id.get(), "but a new id");
+
+    assert!(
+        s.policies
+            .update_policy(
+                domain::sla::SlaPolicy {
+                    id: stored.id,
+                    ..gold(30)
+                },
+                at(2)
+            )
+            .await
+            .expect("updates")
+    );
+    assert_eq!(
+        minutes(&s.tickets.opening(&billing).await.expect("reads")),
+        vec![Some(30)],
+        "a change is seen"
+    );
+
+    s.categories
+        .update(
+            &billing,
+            CategoryChanges {
+                active: Some(false),
+                ..CategoryChanges::default()
+            },
+            at(3),
+        )
+        .await
+        .expect("updates")
+        .expect("exists");
+    let closed = s.tickets.opening(&billing).await.expect("reads");
+    assert_eq!(closed.category_active, Some(false), "a deactivation is seen");
+    assert_eq!(minutes(&closed), vec![Some(30)]);
+
+    assert!(s.policies.delete_policy(stored.id).await.expect("deletes"));
+    assert!(
+        s.tickets
+            .opening(&billing)
+            .await
+            .expect("reads")
+            .reference
+            .policies
+            .is_empty(),
+        "a deletion is seen"
+    );
+}

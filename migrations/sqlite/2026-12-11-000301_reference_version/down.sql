@@ -1,0 +1,10 @@
+DROP TRIGGER sla_calendars_reference_version_delete;
+DROP TRIGGER sla_calendars_reference_version_update;
+DROP TRIGGER sla_calendars_reference_version_insert;
+DROP TRIGGER sla_policies_reference_version_delete;
+DROP TRIGGER sla_policies_reference_version_update;
+DROP TRIGGER sla_policies_reference_version_insert;
+DROP TRIGGER categories_reference_version_delete;
+DROP TRIGGER categories_reference_version_update;
+DROP TRIGGER categories_reference_version_insert;
+DROP TABLE reference_version;
