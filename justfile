@@ -40,9 +40,15 @@ fuzz:
 seed:
     tests/bench/seed.sh
 
-# The HTTP load test and pgbench comparison behind BENCHMARKS.md.
+# The PostgreSQL load test behind BENCHMARKS.md (issue 17): POST /tickets and filtered
+# pages against pgbench running the minimal create transaction, in one run.
 bench:
     tests/bench/run.sh
+
+# The embedded default's load test (SQLite, worker loops in-process): creates, then
+# pages and searches (SQLITE_BENCH_DATABASE_URL, seeded by `just seed-sqlite`).
+bench-sqlite:
+    tests/bench/run_sqlite.sh
 
 # The SLA monitor benchmark behind BENCHMARKS.md (1,000,000 open tickets).
 bench-sla:
