@@ -36,9 +36,23 @@ migrate:
 fuzz:
     tests/fuzz/run.sh
 
-# Seed PostgreSQL (BENCH_DATABASE_URL) with 1,000,000 tickets for the load test.
+# Seed PostgreSQL (BENCH_DATABASE_URL) with 1,000,000 tickets (and the search benchmark's
+# 300,000 comments) for the load test.
 seed:
     tests/bench/seed.sh
+
+# Seed a SQLite file (SQLITE_BENCH_DATABASE_URL, default sqlite://data/bench.db) with the
+# same 1,000,000 tickets and 300,000 comments as `just seed`, for the search benchmark.
+seed-sqlite:
+    tests/bench/seed_sqlite.sh
+
+# The search benchmark at 1,000,000 tickets on PostgreSQL (BENCH_DATABASE_URL, `just seed`).
+bench-search:
+    SEARCH_BENCH_DATABASE_URL="${BENCH_DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/ticketing_bench}" tests/bench/search.sh
+
+# The search benchmark at 1,000,000 tickets on SQLite (SQLITE_BENCH_DATABASE_URL, `just seed-sqlite`).
+bench-search-sqlite:
+    SEARCH_BENCH_DATABASE_URL="${SQLITE_BENCH_DATABASE_URL:-sqlite://data/bench.db}" tests/bench/search.sh
 
 # The HTTP load test and pgbench comparison behind BENCHMARKS.md.
 bench:
