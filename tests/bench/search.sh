@@ -37,4 +37,4 @@ for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null &&
 
 BENCH_URL="http://127.0.0.1:$port/api/v1" RUNS="$runs" CUSTOMER_EMAIL="$customer_email" \
 CUSTOMER_PASSWORD="$customer_password" DATABASE_LABEL="$url" \
-    python3 tests/bench/search_bench.py
+    python3 -u tests/bench/search_bench.py
