@@ -36,19 +36,38 @@ migrate:
 fuzz:
     tests/fuzz/run.sh
 
-# Seed PostgreSQL (BENCH_DATABASE_URL) with 1,000,000 tickets for the load test.
+# Seed PostgreSQL (BENCH_DATABASE_URL) with 1,000,000 tickets (and the search benchmark's
+# 300,000 comments) for the load test.
 seed:
     tests/bench/seed.sh
 
+# Seed a SQLite file (SQLITE_BENCH_DATABASE_URL, default sqlite://data/bench.db) with the
+# same 1,000,000 tickets and 300,000 comments as `just seed`, for the search benchmark.
+seed-sqlite:
+    tests/bench/seed_sqlite.sh
+
+# The search benchmark at 1,000,000 tickets on PostgreSQL (BENCH_DATABASE_URL, `just seed`).
+bench-search:
+    SEARCH_BENCH_DATABASE_URL="${BENCH_DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/ticketing_bench}" tests/bench/search.sh
+
+# The search benchmark at 1,000,000 tickets on SQLite (SQLITE_BENCH_DATABASE_URL, `just seed-sqlite`).
+bench-search-sqlite:
+    SEARCH_BENCH_DATABASE_URL="${SQLITE_BENCH_DATABASE_URL:-sqlite://data/bench.db}" tests/bench/search.sh
+
 # The PostgreSQL load test behind BENCHMARKS.md (issue 17): POST /tickets and filtered
-# pages against pgbench running the minimal create transaction, in one run.
+# pages against pgbench running the minimal create transaction, in one run; then the
+# search benchmark (BENCH_SEARCH=0 skips it).
 bench:
     tests/bench/run.sh
+    if [ "${BENCH_SEARCH:-1}" = 1 ]; then just bench-search; fi
 
 # The embedded default's load test (SQLite, worker loops in-process): creates, then
-# pages and searches (SQLITE_BENCH_DATABASE_URL, seeded by `just seed-sqlite`).
+# pages and searches at 100,000 tickets (SQLITE_BENCH_DATABASE_URL, default
+# sqlite://data/bench-100k.db: SEED_TICKETS=100000 SQLITE_BENCH_DATABASE_URL=… just seed-sqlite),
+# then the search benchmark at 1,000,000 (BENCH_SEARCH=0 skips it).
 bench-sqlite:
     tests/bench/run_sqlite.sh
+    if [ "${BENCH_SEARCH:-1}" = 1 ]; then just bench-search-sqlite; fi
 
 # The SLA monitor benchmark behind BENCHMARKS.md (1,000,000 open tickets).
 bench-sla:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Creates (or recreates with RESEED=1) the bench database, applies the migrations with
-# ticket-api and seeds 1,000,000 tickets.
+# ticket-api and seeds 1,000,000 tickets, then the search benchmark's comments and words
+# (search_seed.sql).
 #   BENCH_DATABASE_URL (default postgres://postgres:postgres@127.0.0.1:5432/ticketing_bench)
 #   SEED_TICKETS       how many tickets (default 1000000)
 set -euo pipefail
@@ -17,3 +18,4 @@ if ! psql -qtA "$admin_url" -c "SELECT 1 FROM pg_database WHERE datname = '$db'"
 fi
 DATABASE_URL="$url" TICKET__LOG__LEVEL=warn "$target/release/ticket-api" migrate
 time psql -q "$url" -v tickets="${SEED_TICKETS:-1000000}" -f tests/bench/seed.sql
+time psql -q "$url" -f tests/bench/search_seed.sql

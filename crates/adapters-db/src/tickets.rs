@@ -4,7 +4,7 @@ use application::ports::{HistoryEntry, Page, StoreError, TicketCursor, TicketQue
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Text};
+use diesel::sql_types::{BigInt, Bool, Text};
 use diesel_async::RunQueryDsl;
 use domain::{
     CategorySlug, Description, Priority, Subject, Tags, Ticket, TicketId, TicketNumber, TicketParts, TicketStatus,
@@ -141,6 +141,60 @@ struct HistoryRow {
     occurred_at: NaiveDateTime,
 }
 
+/// Up to how many matching tickets a search reads by id; with more, the list walks the
+/// index of its order instead (ADR 0021).
+pub(crate) const SEARCH_ID_LIMIT: u32 = 2000;
+
+/// A ticket id found by a search's probe.
+#[derive(QueryableByName)]
+struct MatchRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+/// The distinct ids of a probe's rows when there are at most `limit` (the probe asks for
+/// one more), `None` when there are more.
+fn few_matches(found: Vec<MatchRow>, limit: u32) -> Option<Vec<i64>> {
+    if found.len() > limit as usize {
+        return None;
+    }
+    let mut ids: Vec<i64> = found.into_iter().map(|m| m.id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Some(ids)
+}
+
+/// `sort`'s ORDER BY on `COALESCE(column, column)`: the same order, which no index
+/// provides.
+fn unindexed_order(sort: TicketSort) -> &'static str {
+    match sort {
+        TicketSort::CreatedDesc => {
+            "COALESCE(tickets.created_at, tickets.created_at) DESC, COALESCE(tickets.id, tickets.id) DESC"
+        }
+        TicketSort::CreatedAsc => {
+            "COALESCE(tickets.created_at, tickets.created_at) ASC, COALESCE(tickets.id, tickets.id) ASC"
+        }
+        TicketSort::UpdatedDesc => {
+            "COALESCE(tickets.updated_at, tickets.updated_at) DESC, COALESCE(tickets.id, tickets.id) DESC"
+        }
+        TicketSort::UpdatedAsc => {
+            "COALESCE(tickets.updated_at, tickets.updated_at) ASC, COALESCE(tickets.id, tickets.id) ASC"
+        }
+        TicketSort::PriorityDesc => {
+            "COALESCE(tickets.priority, tickets.priority) DESC, COALESCE(tickets.created_at, tickets.created_at) DESC, \
+             COALESCE(tickets.id, tickets.id) DESC"
+        }
+        TicketSort::PriorityAsc => {
+            "COALESCE(tickets.priority, tickets.priority) ASC, COALESCE(tickets.created_at, tickets.created_at) ASC, \
+             COALESCE(tickets.id, tickets.id) ASC"
+        }
+        TicketSort::SlaDueAsc => {
+            "tickets.sla_due_at IS NULL ASC, COALESCE(tickets.sla_due_at, tickets.sla_due_at) ASC, \
+             COALESCE(tickets.id, tickets.id) ASC"
+        }
+    }
+}
+
 /// Narrows `$q` to rows after the cursor in the order of `$col` (then id), and orders it.
 /// The row-value comparison `(col, id) < (key, id)` lets both databases seek the
 /// `(col, id)` index instead of filtering from the start.
@@ -250,6 +304,7 @@ impl TicketRepository for Database {
     async fn list(&self, query: &TicketQuery) -> Result<Page<Ticket, TicketCursor>, StoreError> {
         let owned = query.clone();
         let after = query.after.map(|c| (c.key, c.id.get()));
+        let id_limit = self.search_id_limit;
         let rows: Vec<TicketRow> = db_run!(self, conn => {
             let query = &owned;
             let f = &query.filter;
@@ -280,15 +335,40 @@ impl TicketRepository for Database {
                 q = q.filter(tickets::created_at.lt(to_sql(t)));
             }
             let text = f.text.as_deref().map(dialect::full_text_query).filter(|t| !t.is_empty());
-            if let Some(text) = text {
-                let close = if f.text_in_internal_notes { dialect::FULL_TEXT_CLOSE_ANY } else { dialect::FULL_TEXT_CLOSE_PUBLIC };
-                q = q.filter(
-                    diesel::dsl::sql::<Bool>(dialect::FULL_TEXT_TICKET)
-                        .bind::<Text, _>(text.clone())
-                        .sql(dialect::FULL_TEXT_COMMENTS)
+            // A search first asks the full-text indexes alone for its matches (ADR 0021).
+            let matched = match &text {
+                Some(text) if id_limit > 0 => {
+                    let probe = if f.text_in_internal_notes { dialect::SEARCH_PROBE_ANY } else { dialect::SEARCH_PROBE_PUBLIC };
+                    let found: Vec<MatchRow> = diesel::sql_query(probe)
                         .bind::<Text, _>(text)
-                        .sql(close),
-                );
+                        .bind::<Text, _>(text)
+                        .bind::<BigInt, _>(i64::from(id_limit) + 1)
+                        .load(conn)
+                        .await
+                        .map_err(db_error)?;
+                    few_matches(found, id_limit)
+                }
+                _ => None,
+            };
+            let by_id = matched.is_some();
+            match (matched.as_deref(), text) {
+                // Nothing matches: no list to read.
+                (Some([]), _) => return Ok(Vec::new()),
+                // Few: the list reads them by id and orders them.
+                (Some(ids), _) => q = q.filter(tickets::id.eq_any(ids.to_vec())),
+                // Many: the list walks its order's index and tests each ticket, which
+                // finds a page after a few rows.
+                (None, Some(text)) => {
+                    let close = if f.text_in_internal_notes { dialect::FULL_TEXT_CLOSE_ANY } else { dialect::FULL_TEXT_CLOSE_PUBLIC };
+                    q = q.filter(
+                        diesel::dsl::sql::<Bool>(dialect::FULL_TEXT_TICKET)
+                            .bind::<Text, _>(text.clone())
+                            .sql(dialect::FULL_TEXT_COMMENTS)
+                            .bind::<Text, _>(text)
+                            .sql(close),
+                    );
+                }
+                (None, None) => {}
             }
             if let Some((status, at)) = f.sla_status {
                 filter_sla_status!(q, status, to_sql(at));
@@ -347,6 +427,12 @@ impl TicketRepository for Database {
                     }
                     q = q.order((tickets::sla_due_at.is_null().asc(), tickets::sla_due_at.asc(), tickets::id.asc()));
                 }
+            }
+            if by_id {
+                // The same order on expressions no index holds: the few matches are read
+                // by id and sorted, instead of walking the order's index testing each row
+                // against the ids (which PostgreSQL picks otherwise).
+                q = q.order(diesel::dsl::sql::<Bool>(unindexed_order(query.sort)));
             }
             q.limit(i64::from(query.limit) + 1).load(conn).await.map_err(db_error)?
         });

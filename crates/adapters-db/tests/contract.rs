@@ -54,6 +54,12 @@ impl TestDb {
         cases::store(&self.db)
     }
 
+    /// As `store`, with every search walking its order's index instead of reading its
+    /// few matches by id (the plan for many matches, checked on small data).
+    fn walking_store(&self) -> Store {
+        cases::store(&self.db.clone().with_search_id_limit(0))
+    }
+
     async fn finish(self) {
         match self.cleanup {
             Cleanup::File(path) => {
@@ -107,6 +113,9 @@ macro_rules! shared_contract {
 }
 
 application::contract_cases!(shared_contract);
+
+// The search case once more with the other of the two plans (ADR 0021).
+contract!(search_walk: shared with walking_store; search_agrees_with_a_plain_scan);
 
 // Cases about the databases themselves, here only: migrations reverted and re-applied
 // (also `revert_last` under data written before), races

@@ -33,6 +33,7 @@ mod escalation;
 mod reports;
 mod retention;
 mod routing;
+mod search;
 mod sla;
 mod surveys;
 mod tickets;
@@ -45,6 +46,7 @@ pub use escalation::*;
 pub use reports::*;
 pub use retention::*;
 pub use routing::*;
+pub use search::*;
 pub use sla::*;
 pub use surveys::*;
 pub use tickets::*;
@@ -163,6 +165,7 @@ macro_rules! contract_cases {
             a_remembered_idempotency_key_refuses_the_second_commit,
             lists_filter_by_every_field,
             keyset_pages_cover_every_ticket_once_in_every_order,
+            search_agrees_with_a_plain_scan,
             comments_are_counted_and_listed_by_visibility,
             comment_and_attachment_ids_are_unique_and_increasing,
             a_comment_on_a_closed_ticket_writes_nothing,
