@@ -134,23 +134,28 @@ pub(crate) async fn lock_queued_sqlite(conn: &mut SqliteConnection, ids: &[i64])
         .await
 }
 
+/// The agents' profiles with these ids, in the order of their ids: id, availability,
+/// capacity (a macro: the locking clause is added before the query is typed further).
+macro_rules! agents_in_order {
+    ($ids:expr) => {
+        agent_profiles::table
+            .filter(agent_profiles::user_id.eq_any($ids))
+            .order(agent_profiles::user_id.asc())
+            .select((
+                agent_profiles::user_id,
+                agent_profiles::availability,
+                agent_profiles::capacity,
+            ))
+    };
+}
+
 /// Locks the agents' profiles in the order of their ids and reads their availability and
 /// capacity.
 pub(crate) async fn lock_agents_postgres(
     conn: &mut diesel_async::AsyncPgConnection,
     ids: &[i64],
 ) -> QueryResult<Vec<(i64, String, i32)>> {
-    agent_profiles::table
-        .filter(agent_profiles::user_id.eq_any(ids))
-        .order(agent_profiles::user_id.asc())
-        .select((
-            agent_profiles::user_id,
-            agent_profiles::availability,
-            agent_profiles::capacity,
-        ))
-        .for_update()
-        .load(conn)
-        .await
+    agents_in_order!(ids).for_update().load(conn).await
 }
 
 /// SQLite's [`lock_agents_postgres`].
@@ -158,16 +163,7 @@ pub(crate) async fn lock_agents_sqlite(
     conn: &mut SqliteConnection,
     ids: &[i64],
 ) -> QueryResult<Vec<(i64, String, i32)>> {
-    agent_profiles::table
-        .filter(agent_profiles::user_id.eq_any(ids))
-        .order(agent_profiles::user_id.asc())
-        .select((
-            agent_profiles::user_id,
-            agent_profiles::availability,
-            agent_profiles::capacity,
-        ))
-        .load(conn)
-        .await
+    agents_in_order!(ids).load(conn).await
 }
 
 /// Notes each agent's last assignment in one statement.
