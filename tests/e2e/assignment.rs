@@ -316,7 +316,7 @@ mod two_workers_and_the_api_never_overfill_an_agent {
         let server = e2e::Server::start_with(e2e::Backend::Sqlite, ENV)
             .await
             .expect("sqlite always runs");
-        super::two_workers_and_the_api(server, "(h.details ->> 'assignee')").await;
+        super::two_workers_and_the_api(server, "h.details").await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -324,15 +324,10 @@ mod two_workers_and_the_api_never_overfill_an_agent {
         let Some(server) = e2e::Server::start_with(e2e::Backend::Postgres, ENV).await else {
             return;
         };
-        super::two_workers_and_the_api(server, "(h.details::json ->> 'assignee')").await;
+        super::two_workers_and_the_api(server, "h.details::json").await;
     }
 }
 
-/// Two `ticket-worker` processes and concurrent API calls on one database: 5,000 tickets
-/// opened while 20 agents with 3 places each close what they get. Every ticket is
-/// assigned exactly once, no agent ever holds more than their capacity (replayed from the
-/// history in commit order), and the queue is drained as places free up. `assignee` is
-/// the backend's SQL for the assignee in a history entry's details.
 /// Calls until the answer is not 503: with SQLite's one writer shared by the API and two
 /// worker processes, a write may wait past `busy_timeout` and be answered "retry shortly"
 /// (nothing written), which a client does.
@@ -347,7 +342,12 @@ async fn retrying(s: &Server, method: Method, path: &str, token: &str, body: Opt
     panic!("{method} {path}: unavailable for 10 s");
 }
 
-async fn two_workers_and_the_api(s: Server, assignee: &str) {
+/// Two `ticket-worker` processes and concurrent API calls on one database: 5,000 tickets
+/// opened while 20 agents with 3 places each close what they get. Every ticket is
+/// assigned exactly once, no agent ever holds more than their capacity (replayed from the
+/// history in commit order), and the queue is drained as places free up. `details` is
+/// the backend's SQL for a history entry's details as JSON.
+async fn two_workers_and_the_api(s: Server, details: &str) {
     const TICKETS: i64 = 5000;
     const AGENTS: i64 = 20;
     const CAPACITY: i64 = 3;
@@ -460,12 +460,12 @@ async fn two_workers_and_the_api(s: Server, assignee: &str) {
     // which is commit order for one agent (ids are taken after the agent's lock).
     let running = format!(
         "WITH deltas AS (
-            SELECT h.id, CAST({assignee} AS BIGINT) AS agent, 1 AS delta
+            SELECT h.id, CAST({details} ->> 'assignee' AS BIGINT) AS agent, 1 AS delta
               FROM ticket_history h WHERE h.event_type = 'TicketAssigned'
             UNION ALL
             SELECT h.id, t.assignee_id, -1
               FROM ticket_history h JOIN tickets t ON t.id = h.ticket_id
-             WHERE h.event_type = 'TicketStatusChanged' AND h.details::json ->> 'to' = 'closed'
+             WHERE h.event_type = 'TicketStatusChanged' AND {details} ->> 'to' = 'closed'
         ), running AS (
             SELECT agent, sum(delta) OVER (PARTITION BY agent ORDER BY id) AS load FROM deltas
         )"
