@@ -3,12 +3,15 @@
 # online agents (capacity 50 each, two skills, 200,000 closed tickets of past work), then
 # queue ticks with no room anywhere (idle), until the queue is drained, and idle again.
 #   QUEUE_BENCH_DATABASE_URL (default postgres://postgres:postgres@127.0.0.1:5432/ticketing_queue_bench)
+#   QUEUE_BENCH_WORKER: the ticket-worker binary to measure (default: the release build;
+#   another build's binary to compare before and after on one machine)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 url=${QUEUE_BENCH_DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/ticketing_queue_bench}
 admin_url=${url%/*}/postgres
 db=${url##*/}
 target=${CARGO_TARGET_DIR:-target}
+worker=${QUEUE_BENCH_WORKER:-$target/release/ticket-worker}
 
 cargo build --release --bin ticket-api --bin ticket-worker
 psql -q "$admin_url" -c "DROP DATABASE IF EXISTS $db"
@@ -18,7 +21,7 @@ time psql -q "$url" -f tests/bench/queue_seed.sql
 
 tick() {
     DATABASE_URL="$url" TICKET__LOG__LEVEL=warn TICKET__WORKER__QUEUE_BATCH=200 \
-        "$target/release/ticket-worker" tick queue "$@"
+        "$worker" tick queue "$@"
 }
 echo "== the queue query's plan (one category, 200 places)"
 psql -qtA "$url" -c "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT id FROM tickets

@@ -11,6 +11,7 @@
 mod macros;
 
 mod agents;
+mod assignments;
 mod attempts;
 mod categories;
 mod comments;

@@ -344,6 +344,10 @@ async fn open_sqlite(path: String) -> Result<SqliteConnection, ConnectionError> 
 /// PostgreSQL's SQL fragments.
 pub(crate) mod postgres_dialect {
     pub(crate) use crate::agents::lock_agent_postgres as lock_agent;
+    pub(crate) use crate::assignments::{
+        lock_agents_postgres as lock_agents, lock_queued_postgres as lock_queued,
+        note_last_assignments_postgres as note_last_assignments, record_postgres as record,
+    };
     pub(crate) use crate::attempts::lock_counters_postgres as lock_counters;
     pub(crate) use crate::events::record_event_postgres as record_event;
     pub(crate) use crate::macros::lease_rows_postgres as lease_rows;
@@ -385,6 +389,10 @@ pub(crate) mod postgres_dialect {
 /// SQLite's SQL fragments.
 pub(crate) mod sqlite_dialect {
     pub(crate) use crate::agents::lock_agent_sqlite as lock_agent;
+    pub(crate) use crate::assignments::{
+        lock_agents_sqlite as lock_agents, lock_queued_sqlite as lock_queued,
+        note_last_assignments_sqlite as note_last_assignments, record_sqlite as record,
+    };
     pub(crate) use crate::attempts::lock_counters_sqlite as lock_counters;
     pub(crate) use crate::events::record_event_sqlite as record_event;
     pub(crate) use crate::macros::lease_rows_sqlite as lease_rows;

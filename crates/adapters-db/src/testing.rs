@@ -132,6 +132,29 @@ pub async fn postgres_count(url: &str, sql: &str) -> Result<i64, String> {
     Ok(row.n)
 }
 
+/// [`postgres_count`] on the database at `url`, PostgreSQL or `sqlite://PATH`.
+pub async fn count(url: &str, sql: &str) -> Result<i64, String> {
+    match url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        Some(path) => {
+            use diesel::connection::SimpleConnection as _;
+            use diesel::{Connection as _, QueryableByName, RunQueryDsl as _};
+            #[derive(QueryableByName)]
+            struct Count {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                n: i64,
+            }
+            let mut conn = diesel::SqliteConnection::establish(path).map_err(|e| e.to_string())?;
+            conn.batch_execute("PRAGMA busy_timeout = 5000;")
+                .map_err(|e| e.to_string())?;
+            let row: Count = diesel::sql_query(sql)
+                .get_result(&mut conn)
+                .map_err(|e| e.to_string())?;
+            Ok(row.n)
+        }
+        None => postgres_count(url, sql).await,
+    }
+}
+
 /// A PostgreSQL server of a test's own, for tests that restart it or configure it (TLS):
 /// `initdb` into a temporary directory, its own port on `localhost`, the superuser
 /// `postgres` with the password `postgres` (SCRAM), English messages (`--locale=C`).

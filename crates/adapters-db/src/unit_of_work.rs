@@ -6,13 +6,15 @@
 //! attachments ([`crate::comments`]), redaction and erasure ([`crate::content`]), SLA ([`crate::sla`]), agents' capacity
 //! ([`crate::agents`]), escalation ([`crate::escalation`]), notifications
 //! ([`crate::notifications`]), idempotency keys ([`crate::idempotency`]), sessions
-//! ([`crate::sessions`]), accounts ([`crate::users`]) and surveys ([`crate::surveys`]). They are
+//! ([`crate::sessions`]), accounts ([`crate::users`]) and surveys ([`crate::surveys`]); a batch of
+//! queued assignments goes to [`crate::assignments`]. They are
 //! macros so that each copy type-checks against its backend's connection (ADR 0001).
 
-use application::ports::{ChangeSet, StoreError, UnitOfWork, Write};
+use application::ports::{ChangeSet, QueuedAssignment, StoreError, UnitOfWork, Write};
 use async_trait::async_trait;
 
 use crate::agents::agent_write;
+use crate::assignments::assignments_write;
 use crate::comments::comment_write;
 use crate::content::content_write;
 use crate::error::TxError;
@@ -146,5 +148,15 @@ impl UnitOfWork for Database {
             }
             Ok(outcomes)
         })
+    }
+
+    async fn commit_assignments(
+        &self,
+        batch: Vec<QueuedAssignment>,
+    ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        db_tx!(self, conn => assignments_write!(conn, &batch))
     }
 }

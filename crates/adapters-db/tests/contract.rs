@@ -136,6 +136,7 @@ contract!(
     sla_clocks_follow_the_use_cases_with_an_injected_clock,
     concurrent_monitors_record_each_crossing_once,
     concurrent_assignments_never_overfill_an_agent,
+    concurrent_batches_never_overfill_an_agent_nor_deadlock,
     assignment_entries_written_as_public_before_become_internal,
     an_escalation_fires_once_per_trigger_even_when_raced,
     concurrent_login_reservations_never_exceed_the_limit,
@@ -154,7 +155,9 @@ fn both_backends_embed_the_same_migrations() {
 
 mod cases {
     use super::*;
-    pub use application::testing::contract::{Spec, World, assignment, at, conversation, save, spec, terms, update_of};
+    pub use application::testing::contract::{
+        Spec, World, assignment, at, conversation, queued_assignment, save, spec, terms, update_of,
+    };
 
     /// Every port on `db`.
     pub fn store(db: &Database) -> Store {

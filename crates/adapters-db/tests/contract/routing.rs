@@ -102,3 +102,63 @@ async fn customer_history(db: &Database, ticket: TicketId) -> Vec<&'static str> 
         .map(|e| e.kind.event_type())
         .collect()
 }
+
+/// Two workers' batches over overlapping tickets, choosing the same two agents in opposite
+/// orders, with single assignments racing them: no deadlock (the batches lock agents by
+/// id and never wait for a ticket), nobody above capacity, no ticket assigned twice.
+pub async fn concurrent_batches_never_overfill_an_agent_nor_deadlock(db: &Database) {
+    use domain::assignment::{Availability, Strictness};
+    let w = world(db).await;
+    agent_profile(db, w.agent.id, Availability::Online, 4).await;
+    let other = account(db, "other-agent@example.com", Role::Agent).await;
+    agent_profile(db, other.id, Availability::Online, 4).await;
+    let mut tickets = Vec::new();
+    for i in 0..16 {
+        tickets.push(open(db, spec(w.customer.id, &format!("t{i}"), i)).await);
+    }
+    let (a, b) = (w.agent.id, other.id);
+    for round in 0..4 {
+        let planned = |from: usize, first, second| -> Vec<_> {
+            tickets[from..from + 6]
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    let agent = if i % 2 == 0 { first } else { second };
+                    queued_assignment(t, agent, 20 + round as i64, Vec::new())
+                })
+                .collect()
+        };
+        let (one, two) = (planned(round * 2, a, b), planned(round * 2 + 3, b, a));
+        let single = assignment(&tickets[15 - round], a, Strictness::Automatic, 30);
+        let (db1, db2, db3) = (db.clone(), db.clone(), db.clone());
+        let first = tokio::spawn(async move { db1.commit_assignments(one).await });
+        let second = tokio::spawn(async move { db2.commit_assignments(two).await });
+        let third = tokio::spawn(async move { db3.commit(single).await });
+        for outcome in [first.await.expect("joins"), second.await.expect("joins")] {
+            let outcomes = outcome.expect("no deadlock, no failure");
+            for o in outcomes {
+                assert!(
+                    matches!(o, Ok(()) | Err(StoreError::VersionConflict | StoreError::AgentRefused(_))),
+                    "{o:?}"
+                );
+            }
+        }
+        let _ = third.await.expect("joins");
+    }
+    let online = db.online_agents(None).await.expect("reads");
+    for agent in [a, b] {
+        let load = online.iter().find(|s| s.id == agent).expect("online").load.open();
+        assert!(load <= 4, "agent {agent} holds {load} of 4");
+    }
+    let mut assigned = 0;
+    for t in &tickets {
+        let entries = db.history(t.id(), true, None, 10).await.expect("reads");
+        let times = entries
+            .iter()
+            .filter(|e| matches!(e.kind, TicketEventKind::Assigned { .. }))
+            .count();
+        assert!(times <= 1, "ticket {} assigned {times} times", t.id().get());
+        assigned += times;
+    }
+    assert_eq!(assigned, 8, "both agents filled, each place once");
+}

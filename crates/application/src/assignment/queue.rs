@@ -3,18 +3,18 @@
 use std::collections::BTreeMap;
 
 use domain::assignment::{AgentSnapshot, queue_order};
-use domain::{CategorySlug, Ticket};
+use domain::{CategorySlug, Ticket, TicketId};
 
 use crate::error::AppError;
-use crate::ports::{ChangeSet, StoreError, Write};
-use crate::sla::Before;
+use crate::ports::{QueuedAssignment, StoreError, StoredSla};
+use crate::sla::{Before, Followed, PolicyCache};
 use crate::tickets::TicketPorts;
 
 use super::auto::{Pick, note_taken, pick};
 
-/// How often one ticket is tried again in a tick after its chosen agent turned out to be
-/// full or away (another worker or a person was quicker), or the SLA monitor saved its
-/// targets first.
+/// How many batches one tick commits for its tickets: a ticket whose chosen agent turned
+/// out to be full or away (another worker or a person was quicker), or whose SLA targets
+/// the monitor saved first, is tried again in the next.
 const ATTEMPTS_PER_TICKET: usize = 3;
 
 /// What one tick did.
@@ -37,7 +37,9 @@ pub struct QueueTick {
 /// Gives tickets waiting without an agent to online agents with room, in queue order
 /// (most urgent, then earliest SLA due, then oldest), each through the selection rule.
 /// Reads only as many queued tickets as there are free places, per category an agent with
-/// room handles, so an idle tick costs one read of the online agents. Safe with several
+/// room handles, so an idle tick costs one read of the online agents. The whole batch is
+/// planned in memory and committed in one transaction
+/// ([`crate::ports::UnitOfWork::commit_assignments`], ADR 0023). Safe with several
 /// workers and concurrent commands: each assignment is guarded by the ticket's version and
 /// takes the agent's place under a lock on their profile.
 #[derive(Clone)]
@@ -79,74 +81,124 @@ impl DrainQueue {
         queued.sort_by(queue_order);
         queued.truncate(self.batch as usize);
         tick.considered = queued.len();
-        for ticket in queued {
-            self.assign_one(ticket, &mut agents, &mut tick).await;
+        let mut pending = queued;
+        for _ in 0..ATTEMPTS_PER_TICKET {
+            if pending.is_empty() {
+                break;
+            }
+            pending = self.assign_batch(pending, &mut agents, &mut tick).await;
         }
         Ok(tick)
     }
 
-    /// Tries to give one ticket to an agent, choosing again when the chosen one turned
-    /// out to be full or away.
-    async fn assign_one(&self, mut ticket: Ticket, agents: &mut Vec<AgentSnapshot>, tick: &mut QueueTick) {
-        for _ in 0..ATTEMPTS_PER_TICKET {
+    /// Plans one assignment per ticket through the selection rule (each choice counted
+    /// before the next), commits them together, and returns the tickets worth another
+    /// try: those whose agent turned out to be full or away (another worker or a person
+    /// was quicker), left out of `agents` from then on, and those whose SLA targets alone
+    /// moved (the monitor saved first), read again.
+    async fn assign_batch(
+        &self,
+        pending: Vec<Ticket>,
+        agents: &mut Vec<AgentSnapshot>,
+        tick: &mut QueueTick,
+    ) -> Vec<Ticket> {
+        let mut plan: Vec<(Ticket, Pick)> = Vec::new();
+        for ticket in pending {
             let now = self.ports.clock.now();
-            let Some(choice) = pick(&ticket, agents, &self.ports.routing.weights, now) else {
-                return;
-            };
-            match self.commit(&ticket, &choice).await {
-                Ok(Ok(())) => {
-                    note_taken(agents, &choice);
-                    tick.assigned += 1;
-                    return;
-                }
-                Ok(Err(StoreError::AgentRefused(_))) => {
+            if let Some(choice) = pick(&ticket, agents, &self.ports.routing.weights, now) {
+                note_taken(agents, &choice);
+                plan.push((ticket, choice));
+            }
+        }
+        if plan.is_empty() {
+            return Vec::new();
+        }
+        let batch = match self.with_sla(&plan).await {
+            Ok(batch) => batch,
+            Err(e) => {
+                fail_all(tick, plan.len(), e.to_string());
+                return Vec::new();
+            }
+        };
+        let outcomes = match self.ports.uow.commit_assignments(batch).await {
+            Ok(outcomes) => outcomes,
+            Err(e) => {
+                fail_all(tick, plan.len(), e.to_string());
+                return Vec::new();
+            }
+        };
+        let mut again = Vec::new();
+        let mut moved = Vec::new();
+        for ((ticket, choice), outcome) in plan.into_iter().zip(outcomes) {
+            match outcome {
+                Ok(()) => tick.assigned += 1,
+                Err(StoreError::AgentRefused(_)) => {
                     // Someone else filled them up, or they went away: not again this tick.
                     tick.refused += 1;
                     agents.retain(|a| a.id != choice.agent);
+                    again.push(ticket);
                 }
-                Ok(Err(StoreError::VersionConflict)) => {
-                    // Either the ticket moved on (then it is no longer ours to assign) or
-                    // only its SLA targets did (the monitor saved first): read it again.
-                    match self.ports.tickets.get(ticket.id()).await {
-                        Ok(Some(fresh)) if fresh.version() == ticket.version() => ticket = fresh,
-                        Ok(_) => {
-                            tick.conflicts += 1;
-                            return;
-                        }
-                        Err(e) => return fail(tick, e.to_string()),
-                    }
-                }
-                Ok(Err(e)) => return fail(tick, e.to_string()),
-                Err(e) => return fail(tick, e.to_string()),
+                Err(StoreError::VersionConflict) => moved.push(ticket),
+                Err(e) => fail(tick, e.to_string()),
             }
         }
+        // Either the ticket moved on (then it is no longer ours to assign) or only its
+        // SLA targets did, or another worker holds it right now: read it again.
+        for ticket in moved {
+            match self.ports.tickets.get(ticket.id()).await {
+                Ok(Some(fresh)) if fresh.version() == ticket.version() => again.push(fresh),
+                Ok(_) => tick.conflicts += 1,
+                Err(e) => fail(tick, e.to_string()),
+            }
+        }
+        again.sort_by(queue_order);
+        again
     }
 
-    /// Commits the assignment with its SLA consequences; the outer error is one of
-    /// working out those consequences, the inner one the store's answer.
-    async fn commit(&self, queued: &Ticket, choice: &Pick) -> Result<Result<(), StoreError>, AppError> {
-        let mut changes = ChangeSet::default();
-        changes
-            .push(Write::UpdateTicket {
-                ticket: choice.ticket.clone(),
-                expected: queued.version(),
-            })
-            .push(choice.place.clone())
-            .push(Write::Record(choice.event.clone()));
-        let follow = self
+    /// The planned assignments with their SLA consequences, the tickets' stored SLAs read
+    /// in one go and each policy once.
+    async fn with_sla(&self, plan: &[(Ticket, Pick)]) -> Result<Vec<QueuedAssignment>, AppError> {
+        let ids: Vec<TicketId> = plan.iter().map(|(t, _)| t.id()).collect();
+        let mut stored: BTreeMap<i64, StoredSla> = self
             .ports
             .sla
-            .follow(
-                self.ports.tickets.as_ref(),
-                &Before::of(queued),
-                &choice.ticket,
-                None,
-                choice.event.at,
-            )
-            .await?;
-        changes.writes.extend(follow);
-        Ok(self.ports.uow.commit(changes).await)
+            .targets
+            .slas_of(&ids)
+            .await?
+            .into_iter()
+            .map(|(id, sla)| (id.get(), sla))
+            .collect();
+        let mut policies = PolicyCache::default();
+        let mut batch = Vec::with_capacity(plan.len());
+        for (queued, choice) in plan {
+            let before = Before::of(queued);
+            let change = Followed {
+                before: &before,
+                ticket: &choice.ticket,
+                reply: None,
+                at: choice.event.at,
+            };
+            let sla = stored.remove(&queued.id().get()).unwrap_or_default();
+            let follow = self
+                .ports
+                .sla
+                .follow_stored(self.ports.tickets.as_ref(), sla, &mut policies, change)
+                .await?;
+            batch.push(QueuedAssignment {
+                ticket: choice.ticket.clone(),
+                expected: queued.version(),
+                agent: choice.agent,
+                event: choice.event.clone(),
+                follow,
+            });
+        }
+        Ok(batch)
     }
+}
+
+fn fail_all(tick: &mut QueueTick, n: usize, error: String) {
+    tick.failed += n;
+    tick.last_error = Some(error);
 }
 
 fn fail(tick: &mut QueueTick, error: String) {

@@ -407,3 +407,98 @@ async fn the_workload_counts_open_tickets_by_status_and_priority_with_the_median
     ));
     assert!(workload.execute(actor(ADMIN), Some(90)).await.is_ok());
 }
+
+/// A unit of work that counts the batches of assignments it is given and commits them
+/// through the fake.
+struct CountingBatches {
+    fake: Fake,
+    batches: std::sync::Mutex<Vec<usize>>,
+}
+
+#[async_trait::async_trait]
+impl crate::ports::UnitOfWork for CountingBatches {
+    async fn commit(&self, changes: crate::ports::ChangeSet) -> Result<(), crate::ports::StoreError> {
+        self.fake.commit(changes).await
+    }
+
+    async fn commit_each(
+        &self,
+        sets: Vec<crate::ports::ChangeSet>,
+    ) -> Result<Vec<Result<(), crate::ports::StoreError>>, crate::ports::StoreError> {
+        self.fake.commit_each(sets).await
+    }
+
+    async fn commit_assignments(
+        &self,
+        batch: Vec<crate::ports::QueuedAssignment>,
+    ) -> Result<Vec<Result<(), crate::ports::StoreError>>, crate::ports::StoreError> {
+        self.batches.lock().expect("not poisoned").push(batch.len());
+        self.fake.commit_assignments(batch).await
+    }
+}
+
+#[tokio::test]
+async fn a_tick_commits_its_plan_in_one_batch_reading_the_slas_once_and_retries_refused_choices_in_the_next() {
+    use crate::ports::MockSlaTargetRepository;
+    let fake = fake();
+    for _ in 0..6 {
+        open(&fake, "billing", "normal").await;
+    }
+    // Anna's places were taken by someone else after the read; Boris and Chen have three.
+    let fake = fake
+        .with_agent(ANNA, Availability::Online, 0, &["billing"])
+        .with_agent(BORIS, Availability::Online, 3, &["billing"])
+        .with_agent(CHEN, Availability::Online, 3, &["billing"]);
+    let counting = Arc::new(CountingBatches {
+        fake: fake.clone(),
+        batches: std::sync::Mutex::new(Vec::new()),
+    });
+    let mut ports = fake.ports();
+    ports.uow = counting.clone();
+    ports.routing.agents = stale(vec![
+        AgentSnapshot {
+            capacity: 3,
+            ..snapshot(ANNA)
+        },
+        AgentSnapshot {
+            capacity: 3,
+            ..snapshot(BORIS)
+        },
+        AgentSnapshot {
+            capacity: 3,
+            ..snapshot(CHEN)
+        },
+    ]);
+    let mut targets = MockSlaTargetRepository::new();
+    targets.expect_sla_of().never();
+    targets.expect_slas_of().times(2).returning(|_| Ok(Vec::new()));
+    ports.sla.targets = Arc::new(targets);
+    let tick = DrainQueue::new(ports, 10).tick().await.expect("ticks");
+    assert_eq!(
+        (tick.considered, tick.assigned, tick.refused, tick.conflicts),
+        (6, 6, 2, 0)
+    );
+    assert_eq!(
+        *counting.batches.lock().expect("not poisoned"),
+        vec![6, 2],
+        "the whole plan in one batch (two to each), then Anna's two again without her"
+    );
+    assert_eq!(fake.load_of(UserId::new(BORIS)).open(), 3);
+    assert_eq!(fake.load_of(UserId::new(CHEN)).open(), 3);
+    assert_eq!(fake.load_of(UserId::new(ANNA)).open(), 0);
+}
+
+#[tokio::test]
+async fn a_failed_batch_counts_each_of_its_tickets_as_failed_and_writes_nothing() {
+    let fake = fake();
+    for _ in 0..2 {
+        open(&fake, "billing", "normal").await;
+    }
+    let fake = fake.with_agent(ANNA, Availability::Online, 5, &["billing"]);
+    fake.state().fail_commits = Some(crate::ports::StoreError::Unavailable("down".into()));
+    let tick = DrainQueue::new(fake.ports(), 10).tick().await.expect("ticks");
+    assert_eq!((tick.considered, tick.assigned, tick.failed), (2, 0, 2));
+    assert!(tick.last_error.is_some());
+    fake.state().fail_commits = None;
+    assert_eq!(fake.load_of(UserId::new(ANNA)).open(), 0);
+}

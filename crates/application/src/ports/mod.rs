@@ -2,6 +2,7 @@
 //! contracts. Adapters implement them; the binaries wire adapters to use cases.
 
 mod agents;
+mod assignments;
 mod attempts;
 mod blobs;
 mod calendars;
@@ -23,6 +24,7 @@ mod tickets;
 mod users;
 
 pub use agents::{AgentProfile, AgentRepository, AgentWorkload, DEFAULT_CAPACITY, RosterEntry};
+pub use assignments::{AgentStanding, LockedFacts, QueuedAssignment, settle_assignments};
 pub use attempts::AttemptStore;
 pub use blobs::{BlobError, BlobRead, BlobStore, ByteStream, Bytes, single_chunk};
 pub use calendars::{

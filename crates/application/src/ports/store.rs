@@ -8,6 +8,7 @@ use domain::{
     UserId, Version,
 };
 
+use super::assignments::QueuedAssignment;
 use super::idempotency::IdempotencyRecord;
 
 /// What went wrong in storage, in terms the use cases can act on.
@@ -331,4 +332,23 @@ pub trait UnitOfWork: Send + Sync {
     /// subtransactions). `Err` when the transaction as a whole failed (any other database
     /// error): then nothing was written.
     async fn commit_each(&self, sets: Vec<ChangeSet>) -> Result<Vec<Result<(), StoreError>>, StoreError>;
+
+    /// Commits a batch of automatic assignments in one database transaction, each with
+    /// the meaning of committing its [`QueuedAssignment::change_set`] in turn: one whose
+    /// ticket moved on (or whose SLA revision did) gets [`StoreError::VersionConflict`],
+    /// one whose agent is deactivated, away or full (counting the assignments accepted
+    /// before it in the batch) gets [`StoreError::AgentRefused`]; either writes nothing and
+    /// the others commit. Implementations may also answer
+    /// [`StoreError::VersionConflict`] for a ticket another transaction holds right now
+    /// (another worker took it) instead of waiting for it, and lock the agents in a fixed
+    /// order so two concurrent batches cannot deadlock. `Err` when the transaction as a
+    /// whole failed: then nothing was written. The default commits each change set in a
+    /// savepoint ([`UnitOfWork::commit_each`]).
+    async fn commit_assignments(
+        &self,
+        batch: Vec<QueuedAssignment>,
+    ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+        self.commit_each(batch.iter().map(QueuedAssignment::change_set).collect())
+            .await
+    }
 }

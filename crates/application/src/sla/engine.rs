@@ -169,27 +169,52 @@ impl SlaPorts {
         reply: Option<Reply>,
         at: Timestamp,
     ) -> Result<Vec<Write>, AppError> {
+        let stored = self.targets.sla_of(ticket.id()).await?;
+        let change = Followed {
+            before,
+            ticket,
+            reply,
+            at,
+        };
+        self.follow_stored(history, stored, &mut PolicyCache::default(), change)
+            .await
+    }
+
+    /// [`SlaPorts::follow`] from the SLA `stored` as read already (a batch reads its
+    /// tickets' SLAs at once), with the policies read through `policies`.
+    pub(crate) async fn follow_stored(
+        &self,
+        history: &dyn TicketRepository,
+        mut stored: StoredSla,
+        policies: &mut PolicyCache,
+        change: Followed<'_>,
+    ) -> Result<Vec<Write>, AppError> {
+        let Followed {
+            before,
+            ticket,
+            reply,
+            at,
+        } = change;
         let t = ticket.parts();
-        let mut stored = self.targets.sla_of(t.id).await?;
         let read = stored.clone();
         let moved = before.priority != t.priority || before.category != t.category;
         let current = if moved {
             None
         } else {
-            self.stored_policy(&stored).await?
+            policies.stored(self, &stored).await?
         };
         // Re-select on a priority or category change, and when the policy the targets
         // came from was deleted.
         let reselect = current.is_none() && (moved || !stored.sla.targets.is_empty());
         let applied = match current {
             Some(a) => Some(a),
-            None if reselect => self.matching(t.priority, &t.category).await?,
+            None if reselect => self.matching(t.priority, &t.category).await?.map(Arc::new),
             None => None,
         };
         let mut crossed = stored.sla.observe(at);
         if reselect {
             // Time consumed so far is counted on the calendar it was consumed on.
-            if let Some(old) = self.stored_policy(&stored).await? {
+            if let Some(old) = policies.stored(self, &stored).await? {
                 stored.sla.settle(at, &old.calendar);
             }
         }
@@ -244,6 +269,38 @@ impl SlaPorts {
             None => {}
         }
         Ok(sla_writes(t.id, &read, stored, &crossed, at))
+    }
+}
+
+/// A command's change of a ticket, as [`SlaPorts::follow_stored`] follows it.
+pub(crate) struct Followed<'a> {
+    /// The ticket before the command.
+    pub(crate) before: &'a Before,
+    /// The ticket after it.
+    pub(crate) ticket: &'a Ticket,
+    /// The public comment it added, if any.
+    pub(crate) reply: Option<Reply>,
+    /// When.
+    pub(crate) at: Timestamp,
+}
+
+/// The policies read while following a batch of commands, by id (`None`: deleted), so
+/// each is read and its calendar built once.
+#[derive(Default)]
+pub(crate) struct PolicyCache(std::collections::BTreeMap<i64, Option<Arc<Applied>>>);
+
+impl PolicyCache {
+    /// The policy a stored SLA names, if it still exists.
+    async fn stored(&mut self, sla: &SlaPorts, stored: &StoredSla) -> Result<Option<Arc<Applied>>, AppError> {
+        let Some(id) = stored.policy_id else {
+            return Ok(None);
+        };
+        if let Some(known) = self.0.get(&id) {
+            return Ok(known.clone());
+        }
+        let applied = sla.stored_policy(stored).await?.map(Arc::new);
+        self.0.insert(id, applied.clone());
+        Ok(applied)
     }
 }
 

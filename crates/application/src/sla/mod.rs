@@ -14,7 +14,7 @@ pub use calendars::{
     CalendarChanges, CalendarPorts, CreateCalendar, DeleteCalendar, ListCalendars, NAME_MAX_CHARS, UpdateCalendar,
 };
 pub use engine::SlaPorts;
-pub(crate) use engine::{Before, Reply, calendar_failure};
+pub(crate) use engine::{Before, Followed, PolicyCache, Reply, calendar_failure};
 pub use explain::{Explanation, explain};
 pub use monitor::{MonitorSla, SlaTick};
 pub use policies::{

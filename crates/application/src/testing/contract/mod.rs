@@ -180,6 +180,7 @@ macro_rules! contract_cases {
             notifications_are_queued_once_leased_and_settled_by_their_holder,
             outbox_events_are_leased_planned_and_given_back,
             online_agents_queue_and_workload_read_what_was_written,
+            a_batch_of_assignments_commits_each_as_one_assignment_would,
             attempt_counters_reserve_refuse_settle_and_expire,
             ended_sessions_are_purged_in_batches,
             idempotency_keys_past_the_window_are_purged_in_batches,

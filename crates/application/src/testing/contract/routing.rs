@@ -210,3 +210,144 @@ pub async fn online_agents_queue_and_workload_read_what_was_written(s: &Store) {
         "each category has its own queue"
     );
 }
+
+/// `ticket` given to `agent` `seconds` after [`T0`] as the queue plans it, with `follow`.
+pub fn queued_assignment(ticket: &Ticket, agent: UserId, seconds: i64, follow: Vec<Write>) -> QueuedAssignment {
+    let mut assigned = ticket.clone();
+    let event = assigned
+        .assign_automatically(agent, at(seconds), "test".into())
+        .expect("queued");
+    QueuedAssignment {
+        ticket: assigned,
+        expected: ticket.version(),
+        agent,
+        event,
+        follow,
+    }
+}
+
+/// The event types of a ticket's history, oldest first.
+async fn history_types(s: &Store, id: TicketId) -> Vec<&'static str> {
+    s.tickets
+        .history(id, true, None, 100)
+        .await
+        .expect("reads history")
+        .into_iter()
+        .map(|e| e.kind.event_type())
+        .collect()
+}
+
+/// Contract: a batch of queued assignments commits together as one commit each would:
+/// the agent's capacity counts the assignments accepted before in the batch, a ticket
+/// that moved meanwhile (another worker took it) and an SLA save whose revision moved
+/// are conflicts, a deactivated agent refuses, and what is refused writes nothing; each
+/// accepted one writes the ticket, its history entry, its outbox event, its SLA save and
+/// the agent's last assignment.
+pub async fn a_batch_of_assignments_commits_each_as_one_assignment_would(s: &Store) {
+    use domain::assignment::{Availability, Refusal, Strictness};
+    let w = world(s).await;
+    agent_profile(s, w.agent.id, Availability::Online, 2).await;
+    let other = account(s, "other-agent@example.com", Role::Agent).await;
+    agent_profile(s, other.id, Availability::Online, 5).await;
+    let gone = account(s, "gone-agent@example.com", Role::Agent).await;
+    agent_profile(s, gone.id, Availability::Online, 5).await;
+    let mut off = ChangeSet::default();
+    off.push(Write::UpdateAccount {
+        user_id: gone.id,
+        display_name: None,
+        role: None,
+        active: Some(false),
+        keep_an_admin: false,
+    });
+    s.uow.commit(off).await.expect("deactivates");
+    let mut tickets = Vec::new();
+    for i in 0..7 {
+        tickets.push(open(s, spec(w.customer.id, &format!("batch {i}"), i)).await);
+    }
+    // The agent has one open ticket already: one place left of two.
+    s.uow
+        .commit(assignment(&tickets[0], w.agent.id, Strictness::Automatic, 10))
+        .await
+        .expect("assigns");
+    // Another worker takes ticket 3 after the batch read it.
+    s.uow
+        .commit(assignment(&tickets[3], other.id, Strictness::Automatic, 11))
+        .await
+        .expect("assigns");
+    let cal = BusinessCalendar::always_open();
+    let targets = TicketSla::open(&terms(Some(3_600), None), at(4), &cal).expect("opens");
+    let save_sla = |ticket: &Ticket, revision: i64| {
+        let mut writes = save(ticket.id(), revision, targets.clone()).writes;
+        writes.push(Write::Record(TicketEvent {
+            ticket_id: ticket.id(),
+            actor: None,
+            at: at(20),
+            kind: TicketEventKind::SlaCrossed {
+                target: domain::sla::TargetKind::FirstResponse,
+                crossing: domain::sla::Crossing::Warning(at(20)),
+                policy_id: None,
+            },
+        }));
+        writes
+    };
+    let pending_before = s.pending_outbox_events().await.expect("counts");
+    let batch = vec![
+        queued_assignment(&tickets[1], w.agent.id, 20, Vec::new()),
+        queued_assignment(&tickets[2], w.agent.id, 21, Vec::new()),
+        queued_assignment(&tickets[3], w.agent.id, 22, Vec::new()),
+        queued_assignment(&tickets[4], other.id, 23, save_sla(&tickets[4], 0)),
+        queued_assignment(&tickets[5], other.id, 24, save_sla(&tickets[5], 7)),
+        queued_assignment(&tickets[6], gone.id, 25, Vec::new()),
+    ];
+    let outcomes = s.uow.commit_assignments(batch).await.expect("the batch commits");
+    assert_eq!(
+        outcomes,
+        vec![
+            Ok(()),
+            Err(StoreError::AgentRefused(Refusal::Full { capacity: 2, open: 2 })),
+            Err(StoreError::VersionConflict),
+            Ok(()),
+            Err(StoreError::VersionConflict),
+            Err(StoreError::AgentRefused(Refusal::Deactivated)),
+        ]
+    );
+    let get = async |t: &Ticket| s.tickets.get(t.id()).await.expect("reads").expect("exists");
+    assert_eq!(get(&tickets[1]).await.assignee_id(), Some(w.agent.id));
+    assert_eq!(get(&tickets[4]).await.assignee_id(), Some(other.id));
+    assert_eq!(
+        get(&tickets[3]).await.assignee_id(),
+        Some(other.id),
+        "the other worker's"
+    );
+    for refused in [&tickets[2], &tickets[5], &tickets[6]] {
+        let stored = get(refused).await;
+        assert_eq!(
+            (stored.version(), stored.assignee_id()),
+            (refused.version(), None),
+            "nothing written"
+        );
+        assert_eq!(history_types(s, refused.id()).await, vec!["TicketCreated"]);
+        assert_eq!(s.targets.sla_of(refused.id()).await.expect("reads").revision, 0);
+    }
+    assert_eq!(
+        history_types(s, tickets[1].id()).await,
+        vec!["TicketCreated", "TicketAssigned"]
+    );
+    assert_eq!(
+        history_types(s, tickets[4].id()).await,
+        vec!["TicketCreated", "TicketAssigned", "SlaWarning"]
+    );
+    assert_eq!(s.targets.sla_of(tickets[4].id()).await.expect("reads").revision, 1);
+    assert_eq!(
+        s.pending_outbox_events().await.expect("counts"),
+        pending_before + 3,
+        "one outbox event per recorded event"
+    );
+    let profile = |id| async move { s.agents.agent_profile(id).await.expect("reads").expect("exists") };
+    assert_eq!(profile(w.agent.id).await.last_assigned_at, Some(at(20)));
+    assert_eq!(profile(other.id).await.last_assigned_at, Some(at(23)));
+    let online = s.agents.online_agents(None).await.expect("reads");
+    let load = |id| online.iter().find(|a| a.id == id).map(|a| a.load.open());
+    assert_eq!((load(w.agent.id), load(other.id)), (Some(2), Some(2)));
+    assert_eq!(s.uow.commit_assignments(Vec::new()).await, Ok(Vec::new()));
+}
